@@ -1,0 +1,88 @@
+// Every error weft throws, in one catalogue. Each says what failed, where, and what to do.
+
+/** Base class of every error weft throws; `instanceof WeftError` separates them from user errors. */
+export class WeftError extends Error {
+  override name = "WeftError";
+}
+
+/** Where a failing item sat in its job, as the worker saw it. */
+export interface ItemLocation {
+  /** The task that threw, as `export name (module URL)` or `inline function name`. */
+  readonly task: string;
+  /** Index of the item in the job's input (for `submit`, the call's sequence number). */
+  readonly index: number;
+  /** A short, printable preview of the item's value. */
+  readonly preview: string;
+}
+
+/**
+ * A task threw (or rejected) on one item. The job is rejected with it and its remaining work
+ * is cancelled; the pool stays usable. `cause` is the task's own error, rebuilt with the
+ * worker's original stack.
+ */
+export class TaskError extends WeftError {
+  override name = "TaskError";
+  readonly task: string;
+  readonly index: number;
+  readonly preview: string;
+
+  constructor(where: ItemLocation, cause: Error) {
+    super(`task ${where.task} failed on item ${where.index} (${where.preview}): ${cause.message}`, { cause });
+    this.task = where.task;
+    this.index = where.index;
+    this.preview = where.preview;
+    if (cause.stack) this.stack = `${this.name}: ${this.message}\n    -- worker stack --\n${cause.stack}`;
+  }
+}
+
+/** A value could not be copied to or from a worker (functions, class instances with native state, sockets...). */
+export class CloneError extends WeftError {
+  override name = "CloneError";
+}
+
+/** An inline function used a variable from its surroundings, which a worker cannot see. */
+export class CapturedVariableError extends WeftError {
+  override name = "CapturedVariableError";
+  readonly variables: readonly string[];
+
+  constructor(functionName: string, variables: readonly string[]) {
+    const list = variables.map((v) => `'${v}'`).join(", ");
+    super(
+      `inline function ${functionName} uses ${list} from its surroundings, which a worker cannot see. ` +
+        `Move the function into a task module (export const f = task(import.meta.url, ...)) ` +
+        `and import what it needs there, or pass the value in as input.`,
+    );
+    this.variables = variables;
+  }
+}
+
+/** A function cannot be used as a task: not exported from its module, native, or not parseable. */
+export class TaskDefinitionError extends WeftError {
+  override name = "TaskDefinitionError";
+}
+
+/** A bad option or argument; the message names it and the accepted values. */
+export class OptionError extends WeftError {
+  override name = "OptionError";
+}
+
+/** The pool was closed while the job was pending, or a job was started on a closed pool. */
+export class PoolClosedError extends WeftError {
+  override name = "PoolClosedError";
+  constructor() {
+    super("the pool is closed: create a new one with weft() to run more work");
+  }
+}
+
+/** `reduce` without an initial value on an empty collection, like `[].reduce(f)`. */
+export class EmptyReduceError extends WeftError {
+  override name = "EmptyReduceError";
+  constructor() {
+    super("reduce of an empty collection with no initial value: pass an initial value, or use fold()");
+  }
+}
+
+/** A worker failed outside any task: it could not start, load a task module, or it exited. */
+export class WorkerError extends WeftError {
+  override name = "WorkerError";
+}

@@ -1,0 +1,20 @@
+// weft's public API, in one place.
+export { weft, Pool } from "./pool/pool.ts";
+export type { WeftOptions, BackendName } from "./pool/options.ts";
+export { task, type Task, type TaskLike } from "./task/task.ts";
+export { Collection } from "./plan/collection.ts";
+export { Future, type FutureArgs, type Completed } from "./futures/future.ts";
+export type { ChunkBounds } from "./scheduler/chunking.ts";
+export type { ChunkRecord, Progress, JobRecord, PoolEvents } from "./events/events.ts";
+export type { TypedArray } from "./plan/plan.ts";
+export {
+  WeftError,
+  TaskError,
+  CloneError,
+  CapturedVariableError,
+  TaskDefinitionError,
+  OptionError,
+  PoolClosedError,
+  EmptyReduceError,
+  WorkerError,
+} from "./errors.ts";

@@ -1,0 +1,204 @@
+// Job inputs, cut into chunk inputs on demand. Ranges are never materialised; streams are read only as fast as workers take them.
+import type { ChunkInput, TypedArray } from "../plan/plan.ts";
+
+/** Told by an open source as its items become ready. */
+export interface SourceListener {
+  offer(items: number): void;
+  end(): void;
+  fail(error: unknown): void;
+}
+
+/** A job's input. A closed source knows its size up front; an open one offers items as it reads them. */
+export interface Source {
+  /** Starts reading. Returns the items ready now and whether that is all of them. */
+  open(listener: SourceListener): { available: number; closed: boolean };
+  /** The next `size` items, in input order; never more than were offered. */
+  take(size: number): ChunkInput;
+  /** Stop reading: the job is over. */
+  stop(): void;
+}
+
+export class ArraySource implements Source {
+  #next = 0;
+  constructor(readonly items: readonly unknown[]) {}
+
+  open() {
+    return { available: this.items.length, closed: true };
+  }
+
+  take(size: number): ChunkInput {
+    const items = this.items.slice(this.#next, this.#next + size);
+    this.#next += size;
+    return { kind: "items", items };
+  }
+
+  stop(): void {}
+}
+
+export class RangeSource implements Source {
+  readonly #length: number;
+  #next = 0;
+
+  constructor(
+    readonly from: number,
+    readonly to: number,
+    readonly step: number,
+  ) {
+    this.#length = Math.max(0, Math.ceil((to - from) / step));
+  }
+
+  open() {
+    return { available: this.#length, closed: true };
+  }
+
+  take(size: number): ChunkInput {
+    const input: ChunkInput = {
+      kind: "range",
+      from: this.from + this.#next * this.step,
+      step: this.step,
+      count: size,
+    };
+    this.#next += size;
+    return input;
+  }
+
+  stop(): void {}
+}
+
+/** A typed array on a SharedArrayBuffer is sent as views (no copy); any other is sent as copied slices. */
+export class TypedArraySource implements Source {
+  #next = 0;
+  constructor(readonly array: TypedArray) {}
+
+  open() {
+    return { available: this.array.length, closed: true };
+  }
+
+  take(size: number): ChunkInput {
+    const from = this.#next;
+    this.#next += size;
+    // A view of an ordinary ArrayBuffer would be cloned whole, so a copy of just the slice is cheaper.
+    const shared = this.array.buffer instanceof SharedArrayBuffer;
+    const array = shared ? this.array.subarray(from, from + size) : this.array.slice(from, from + size);
+    return { kind: "typed", array };
+  }
+
+  stop(): void {}
+}
+
+/** Items read ahead of the workers; the queue under every open source. */
+class ReadAhead {
+  #items: unknown[] = [];
+  #head = 0;
+
+  get length(): number {
+    return this.#items.length - this.#head;
+  }
+
+  push(item: unknown): void {
+    this.#items.push(item);
+  }
+
+  take(size: number): unknown[] {
+    const items = this.#items.slice(this.#head, this.#head + size);
+    this.#head += size;
+    if (this.#head > 4096 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return items;
+  }
+}
+
+/**
+ * Any iterable or async iterable, read ahead by at most `readAhead` items: a huge or endless
+ * input never fills memory, because reading pauses until workers take what was read.
+ */
+export class StreamSource implements Source {
+  readonly #buffer = new ReadAhead();
+  readonly #iterator: Iterator<unknown> | AsyncIterator<unknown>;
+  #listener: SourceListener | undefined;
+  #reading = false;
+  #ended = false;
+  #stopped = false;
+
+  constructor(
+    input: Iterable<unknown> | AsyncIterable<unknown>,
+    readonly readAhead: number,
+  ) {
+    this.#iterator =
+      Symbol.asyncIterator in input
+        ? (input as AsyncIterable<unknown>)[Symbol.asyncIterator]()
+        : (input as Iterable<unknown>)[Symbol.iterator]();
+  }
+
+  open(listener: SourceListener) {
+    this.#listener = listener;
+    // Read after the caller has registered the job, so the first offer has somewhere to go.
+    queueMicrotask(() => void this.#fill());
+    return { available: 0, closed: false };
+  }
+
+  take(size: number): ChunkInput {
+    const items = this.#buffer.take(size);
+    void this.#fill();
+    return { kind: "items", items };
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (!this.#ended) void this.#iterator.return?.();
+  }
+
+  async #fill(): Promise<void> {
+    if (this.#reading || this.#ended || this.#stopped) return;
+    this.#reading = true;
+    try {
+      let read = 0;
+      while (this.#buffer.length < this.readAhead && !this.#stopped) {
+        let step = this.#iterator.next();
+        if (step instanceof Promise) {
+          // Report what was read so far before waiting, so workers start on it.
+          if (read > 0) this.#listener?.offer(read);
+          read = 0;
+          step = await step;
+        }
+        if (step.done) {
+          this.#ended = true;
+          break;
+        }
+        this.#buffer.push(step.value);
+        read++;
+      }
+      if (read > 0) this.#listener?.offer(read);
+      if (this.#ended) this.#listener?.end();
+    } catch (error) {
+      this.#ended = true;
+      this.#listener?.fail(error);
+    } finally {
+      this.#reading = false;
+    }
+  }
+}
+
+/** The calls made with `submit` for one task: an open source that never ends on its own. */
+export class CallQueue implements Source {
+  readonly #buffer = new ReadAhead();
+  #listener: SourceListener | undefined;
+
+  open(listener: SourceListener) {
+    this.#listener = listener;
+    return { available: this.#buffer.length, closed: false };
+  }
+
+  push(args: readonly unknown[]): void {
+    this.#buffer.push(args);
+    this.#listener?.offer(1);
+  }
+
+  take(size: number): ChunkInput {
+    return { kind: "items", items: this.#buffer.take(size) };
+  }
+
+  stop(): void {}
+}

@@ -1,0 +1,191 @@
+// Collections: a lazy chain of per-item steps over an input, run as one job when a terminal is called.
+import type { Job } from "../jobs/job.ts";
+import { CollectionJob, type Output } from "../jobs/collection-job.ts";
+import {
+  collectMerge,
+  countMerge,
+  foldMerge,
+  groupByMerge,
+  reduceByKeyMerge,
+  reduceMerge,
+  type Merge,
+} from "../jobs/merge.ts";
+import { mergeOutput, StreamOutput } from "../jobs/outputs.ts";
+import type { Source } from "../jobs/source.ts";
+import type { ChunkBounds } from "../scheduler/chunking.ts";
+import { resolveTask } from "../task/resolve.ts";
+import type { TaskLike } from "../task/task.ts";
+import type { TaskRef } from "../task/task-ref.ts";
+import type { Stage, Terminal } from "./plan.ts";
+
+/** What a collection needs from its pool. */
+export interface JobRunner {
+  readonly acceptsInline: boolean;
+  readonly workers: number;
+  nextJobId(): number;
+  start(job: Job): void;
+  setPaused(jobId: number, paused: boolean): void;
+  cancel(job: Job, error: Error): void;
+}
+
+/** A fresh source for each run of the collection. */
+export type SourceFactory = () => { source: Source; total: number | undefined };
+
+interface PendingStage {
+  readonly op: Stage["op"];
+  readonly fn: unknown;
+}
+
+/** Chunks a reader may fall behind before a stream stops sending work. */
+const streamHighWater = 4;
+
+/**
+ * A distributed collection. Steps (`map`, `filter`, `flatMap`) are lazy and run fused on the
+ * workers; a terminal (`collect`, `count`, `reduce`, `reduceByKey`, ...) runs the job. Each
+ * function is a {@link task} from a module or, on local backends, a self-contained inline function.
+ *
+ * @example
+ * const primes = await pool.range(2, 1_000_000).filter(isPrime).count();
+ */
+export class Collection<T> implements AsyncIterable<T> {
+  constructor(
+    private readonly runner: JobRunner,
+    private readonly makeSource: SourceFactory,
+    private readonly stages: readonly PendingStage[],
+    private readonly bounds: ChunkBounds,
+  ) {}
+
+  #then<R>(op: Stage["op"], fn: unknown): Collection<R> {
+    return new Collection<R>(this.runner, this.makeSource, [...this.stages, { op, fn }], this.bounds);
+  }
+
+  /** Applies `fn` to every item. An async `fn` is awaited on the worker. */
+  map<R>(fn: TaskLike<[T], R>): Collection<Awaited<R>> {
+    return this.#then("map", fn);
+  }
+
+  /** Keeps the items for which `fn` returns a truthy value. */
+  filter(fn: TaskLike<[T], unknown>): Collection<T> {
+    return this.#then("filter", fn);
+  }
+
+  /** Replaces every item by the items of the iterable `fn` returns. */
+  flatMap<R>(fn: TaskLike<[T], Iterable<R>>): Collection<R> {
+    return this.#then("flatMap", fn);
+  }
+
+  /**
+   * Sets this job's chunk size bounds, in input items (overriding the pool's).
+   * `minChunk` batches cheap items; `maxChunk` keeps expensive ones apart.
+   */
+  chunks(bounds: Partial<ChunkBounds>): Collection<T> {
+    const merged = { ...this.bounds, ...bounds };
+    return new Collection<T>(this.runner, this.makeSource, this.stages, merged);
+  }
+
+  /** All items, in input order. */
+  collect(): Promise<T[]> {
+    return this.#run({ op: "collect" }, collectMerge() as Merge<T[]>);
+  }
+
+  /** The number of items. */
+  count(): Promise<number> {
+    return this.#run({ op: "count" }, countMerge());
+  }
+
+  /** Runs the steps for their effects (and `fn` on every item, if given), discarding the items. */
+  async forEach(fn?: TaskLike<[T], unknown>): Promise<void> {
+    await (fn ? this.map(fn) : this).count();
+  }
+
+  /**
+   * Combines all items with `fn`, which must be associative: each worker reduces its chunk and
+   * only the partials travel. Without `initial`, an empty collection rejects with EmptyReduceError.
+   */
+  async reduce(fn: TaskLike<[T, T], T>, ...initial: [] | [T]): Promise<T> {
+    const task = await this.#ref(fn);
+    const start = initial.length > 0 ? { value: initial[0] } : undefined;
+    return this.#run({ op: "reduce", task }, reduceMerge(fn as never, start) as Merge<T>);
+  }
+
+  /**
+   * Accumulates items into a value of another type: every chunk starts from `zero` and adds its
+   * items with `add` on the worker; `merge` (on this thread) combines the chunks' accumulators.
+   * `zero` must be an identity of `merge` and cloneable.
+   */
+  async fold<A>(zero: A, add: TaskLike<[A, T], A>, merge: (a: A, b: A) => A): Promise<A> {
+    const task = await this.#ref(add);
+    return this.#run({ op: "fold", zero, task }, foldMerge(zero, merge as never) as Merge<A>);
+  }
+
+  /**
+   * Groups items by `key` and combines each group's values with `combine` (associative), on the
+   * workers first, so only one value per key and chunk travels. The functions must be synchronous.
+   *
+   * @example
+   * const counts = await pool.from(words).reduceByKey((w) => w, () => 1, (a, b) => a + b);
+   */
+  async reduceByKey<K, V>(
+    key: TaskLike<[T], K>,
+    value: TaskLike<[T], V>,
+    combine: TaskLike<[V, V], V>,
+  ): Promise<Map<K, V>> {
+    const [keyRef, valueRef, combineRef] = await Promise.all([
+      this.#ref(key),
+      this.#ref(value),
+      this.#ref(combine),
+    ]);
+    const terminal: Terminal = { op: "reduceByKey", key: keyRef, value: valueRef, combine: combineRef };
+    return this.#run(terminal, reduceByKeyMerge(combine as never) as Merge<Map<K, V>>);
+  }
+
+  /** Groups the items by `key`; each group keeps input order. */
+  async groupBy<K>(key: TaskLike<[T], K>): Promise<Map<K, T[]>> {
+    const terminal: Terminal = { op: "groupBy", key: await this.#ref(key) };
+    return this.#run(terminal, groupByMerge() as Merge<Map<K, T[]>>);
+  }
+
+  /**
+   * Streams the items as chunks finish: in input order (the default), or `ordered: false` for
+   * the fastest first. Work pauses while the reader is behind; leaving the loop early cancels it.
+   */
+  stream(options: { ordered?: boolean } = {}): AsyncIterable<T> {
+    return { [Symbol.asyncIterator]: () => this.#stream(options.ordered ?? true) };
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return this.#stream(true);
+  }
+
+  async *#stream(ordered: boolean): AsyncGenerator<T> {
+    const id = this.runner.nextJobId();
+    const output = new StreamOutput<T>(streamHighWater * this.runner.workers, (paused) =>
+      this.runner.setPaused(id, paused),
+    );
+    const job = await this.#job(id, { op: "collect" }, ordered, output);
+    this.runner.start(job);
+    try {
+      yield* output.items();
+    } finally {
+      if (!job.finished) this.runner.cancel(job, new Error("the reader stopped reading the stream"));
+    }
+  }
+
+  async #ref(fn: unknown): Promise<TaskRef> {
+    return resolveTask(fn, this.runner.acceptsInline);
+  }
+
+  async #job(id: number, terminal: Terminal, ordered: boolean, output: Output): Promise<CollectionJob> {
+    const stages = await Promise.all(
+      this.stages.map(async (s) => ({ op: s.op, task: await this.#ref(s.fn) })),
+    );
+    const { source, total } = this.makeSource();
+    return new CollectionJob({ id, stages, terminal }, source, this.bounds, total, ordered, output);
+  }
+
+  async #run<R>(terminal: Terminal, merge: Merge<R>): Promise<R> {
+    const { output, result } = mergeOutput(merge);
+    this.runner.start(await this.#job(this.runner.nextJobId(), terminal, true, output));
+    return result;
+  }
+}

@@ -1,0 +1,94 @@
+// The plan a worker executes: a fused pipeline of per-item stages and one terminal that combines a chunk.
+import type { TaskRef } from "../task/task-ref.ts";
+
+/** A per-item step; consecutive steps run fused on the worker, one pass per chunk. */
+export interface Stage {
+  readonly op: "map" | "filter" | "flatMap";
+  readonly task: TaskRef;
+}
+
+/** How a chunk's outputs are combined on the worker before they travel back. */
+export type Terminal =
+  | { readonly op: "collect" }
+  | { readonly op: "count" }
+  | { readonly op: "reduce"; readonly task: TaskRef }
+  | { readonly op: "fold"; readonly zero: unknown; readonly task: TaskRef }
+  | { readonly op: "reduceByKey"; readonly key: TaskRef; readonly value?: TaskRef; readonly combine: TaskRef }
+  | { readonly op: "groupBy"; readonly key: TaskRef }
+  /** Each item is an argument list; every call settles on its own (used by `submit`). */
+  | { readonly op: "call"; readonly task: TaskRef };
+
+/** Everything a worker needs to run any chunk of one job; sent once per worker, then referenced by id. */
+export interface JobSpec {
+  readonly id: number;
+  readonly stages: readonly Stage[];
+  readonly terminal: Terminal;
+}
+
+export type TypedArray =
+  | Int8Array
+  | Uint8Array
+  | Uint8ClampedArray
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | Float32Array
+  | Float64Array
+  | BigInt64Array
+  | BigUint64Array;
+
+/** The input of one chunk. Ranges are generated on the worker; typed arrays on a SharedArrayBuffer are views, not copies. */
+export type ChunkInput =
+  | { readonly kind: "items"; readonly items: readonly unknown[] }
+  | { readonly kind: "range"; readonly from: number; readonly step: number; readonly count: number }
+  | { readonly kind: "typed"; readonly array: TypedArray };
+
+/** One unit of work: a slice of a job's input, starting at input index `start`. */
+export interface Chunk {
+  readonly jobId: number;
+  readonly seq: number;
+  readonly start: number;
+  readonly input: ChunkInput;
+}
+
+/** A call made with `submit` that failed, by its index within the chunk. */
+export interface CallFailure {
+  readonly offset: number;
+  readonly error: SerializedError;
+}
+
+export interface SerializedError {
+  readonly name: string;
+  readonly message: string;
+  readonly stack?: string;
+}
+
+/** A task that threw on one item, with where it happened. */
+export interface ItemFailure {
+  readonly task: string;
+  readonly index: number;
+  readonly preview: string;
+  readonly error: SerializedError;
+}
+
+/** What a worker reports for a chunk. Times are milliseconds on the shared wall clock (`performance.timeOrigin + now()`). */
+export type ChunkOutcome =
+  | {
+      readonly ok: true;
+      readonly partial: unknown;
+      readonly startedAt: number;
+      readonly endedAt: number;
+    }
+  | { readonly ok: false; readonly failure: ItemFailure };
+
+export function inputLength(input: ChunkInput): number {
+  switch (input.kind) {
+    case "items":
+      return input.items.length;
+    case "range":
+      return input.count;
+    case "typed":
+      return input.array.length;
+  }
+}

@@ -1,0 +1,76 @@
+// Pool options: what can be set, the defaults, and the checks that turn a bad value into a clear error.
+import { availableParallelism } from "node:os";
+import { OptionError } from "../errors.ts";
+import type { ChunkBounds } from "../scheduler/chunking.ts";
+
+export type BackendName = "threads" | "sequential";
+
+export interface WeftOptions {
+  /**
+   * Where work runs: `"threads"` (worker threads, in parallel) or `"sequential"` (the same plan,
+   * one chunk at a time on the calling thread: the baseline for comparisons and tests).
+   * @default "threads"
+   */
+  readonly backend?: BackendName;
+  /**
+   * Number of workers, or `"auto"` for one per core (`os.availableParallelism()`).
+   * Ignored by the sequential backend, which has one.
+   * @default "auto"
+   */
+  readonly workers?: number | "auto";
+  /** Fewest input items per chunk. @default 1 */
+  readonly minChunk?: number;
+  /** Most input items per chunk. @default Infinity */
+  readonly maxChunk?: number;
+  /**
+   * How many items of an iterable or async iterable input are read ahead of the workers. Reading
+   * pauses beyond it, so a huge stream never fills memory.
+   * @default 16384
+   */
+  readonly readAhead?: number;
+}
+
+export interface ResolvedOptions {
+  readonly backend: BackendName;
+  readonly workers: number;
+  readonly bounds: ChunkBounds;
+  readonly readAhead: number;
+}
+
+const backends: readonly BackendName[] = ["threads", "sequential"];
+
+export function resolveOptions(options: WeftOptions = {}): ResolvedOptions {
+  const backend = options.backend ?? "threads";
+  if (!backends.includes(backend)) {
+    throw new OptionError(
+      `unknown backend "${String(backend)}": use one of ${backends.map((b) => `"${b}"`).join(", ")}`,
+    );
+  }
+  const workers =
+    options.workers === undefined || options.workers === "auto"
+      ? availableParallelism()
+      : positiveInteger("workers", options.workers, `a positive integer or "auto"`);
+  const minChunk = options.minChunk === undefined ? 1 : positiveInteger("minChunk", options.minChunk);
+  const maxChunk =
+    options.maxChunk === undefined || options.maxChunk === Infinity
+      ? Infinity
+      : positiveInteger("maxChunk", options.maxChunk);
+  if (minChunk > maxChunk)
+    throw new OptionError(`minChunk (${minChunk}) is larger than maxChunk (${maxChunk})`);
+  const readAhead = options.readAhead === undefined ? 16384 : positiveInteger("readAhead", options.readAhead);
+  return {
+    backend,
+    workers: backend === "sequential" ? 1 : workers,
+    bounds: { minChunk, maxChunk },
+    readAhead,
+  };
+}
+
+export function positiveInteger(name: string, value: unknown, expected = "a positive integer"): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
+    throw new OptionError(
+      `${name} must be ${expected}, got ${typeof value === "string" ? `"${value}"` : String(value)}`,
+    );
+  }
+  return value;
+}

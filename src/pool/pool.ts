@@ -1,0 +1,204 @@
+// The pool: the public face of a running backend. Makes collections and futures, and closes everything.
+import type { Backend } from "../backends/backend.ts";
+import { SequentialBackend } from "../backends/sequential/sequential-backend.ts";
+import { ThreadsBackend } from "../backends/threads/threads-backend.ts";
+import { OptionError, PoolClosedError } from "../errors.ts";
+import { createEvents, type PoolEventEmitter } from "../events/events.ts";
+import { asCompleted, Future, gather, type Completed, type FutureArgs } from "../futures/future.ts";
+import { CallJob, type Settle } from "../jobs/call-job.ts";
+import type { Job } from "../jobs/job.ts";
+import { ArraySource, RangeSource, StreamSource, TypedArraySource } from "../jobs/source.ts";
+import { Collection, type JobRunner, type SourceFactory } from "../plan/collection.ts";
+import type { TypedArray } from "../plan/plan.ts";
+import { resolveTask } from "../task/resolve.ts";
+import { moduleUrlOf, type TaskLike } from "../task/task.ts";
+import { Dispatcher } from "./dispatcher.ts";
+import { resolveOptions, type ResolvedOptions, type WeftOptions } from "./options.ts";
+
+/** Calls to one task wait here until its module is looked up, then go to its call job. */
+interface CallTarget {
+  job?: CallJob;
+  waiting?: Array<[readonly unknown[], Settle]>;
+}
+
+/**
+ * A set of workers and everything that runs on them. Create one with {@link weft}; close it with
+ * `close()` or `await using`.
+ */
+export class Pool implements AsyncDisposable {
+  /** Progress, per-chunk records and job state changes, for progress bars, timelines and dashboards. */
+  readonly events: PoolEventEmitter;
+  readonly #options: ResolvedOptions;
+  readonly #dispatcher: Dispatcher;
+  readonly #runner: JobRunner;
+  readonly #callTargets = new Map<unknown, CallTarget>();
+  #nextJobId = 1;
+
+  private constructor(backend: Backend, options: ResolvedOptions) {
+    this.#options = options;
+    this.events = createEvents();
+    this.#dispatcher = new Dispatcher(backend, this.events);
+    const dispatcher = this.#dispatcher;
+    this.#runner = {
+      acceptsInline: backend.acceptsInline,
+      workers: backend.workers,
+      nextJobId: () => this.#nextJobId++,
+      start: (job) => dispatcher.start(job),
+      setPaused: (id, paused) => dispatcher.setPaused(id, paused),
+      cancel: (job, error) => dispatcher.cancel(job, error),
+    };
+  }
+
+  /** @internal Use {@link weft}. */
+  static async create(options: WeftOptions = {}): Promise<Pool> {
+    const resolved = resolveOptions(options);
+    const backend =
+      resolved.backend === "sequential"
+        ? new SequentialBackend()
+        : await ThreadsBackend.start(resolved.workers);
+    return new Pool(backend, resolved);
+  }
+
+  /** The backend's name: "threads" or "sequential". */
+  get backend(): string {
+    return this.#dispatcher.backend.name;
+  }
+
+  /** How many workers run chunks at once. */
+  get workers(): number {
+    return this.#dispatcher.backend.workers;
+  }
+
+  /**
+   * A collection over an array, a typed array (a SharedArrayBuffer is shared with the workers,
+   * not copied), an iterable or an async iterable (read ahead only as far as workers need).
+   */
+  from<T>(input: readonly T[] | Iterable<T> | AsyncIterable<T>): Collection<T>;
+  from(input: TypedArray): Collection<number>;
+  from<T>(input: readonly T[] | Iterable<T> | AsyncIterable<T> | TypedArray): Collection<T> {
+    this.#assertOpen();
+    let makeSource: SourceFactory;
+    if (Array.isArray(input)) {
+      const items = input as readonly T[];
+      makeSource = () => ({ source: new ArraySource(items), total: items.length });
+    } else if (ArrayBuffer.isView(input) && !(input instanceof DataView)) {
+      const array = input as TypedArray;
+      makeSource = () => ({ source: new TypedArraySource(array), total: array.length });
+    } else if (input != null && (Symbol.iterator in Object(input) || Symbol.asyncIterator in Object(input))) {
+      const stream = input as Iterable<T> | AsyncIterable<T>;
+      makeSource = () => ({ source: new StreamSource(stream, this.#options.readAhead), total: undefined });
+    } else {
+      throw new OptionError(
+        `from() takes an array, a typed array, an iterable or an async iterable; got ${input === null ? "null" : typeof input}`,
+      );
+    }
+    return new Collection<T>(this.#runner, makeSource, [], this.#options.bounds);
+  }
+
+  /** The numbers `from, from + step, ...` below `to`, generated on the workers (never held in memory). */
+  range(from: number, to: number, step = 1): Collection<number> {
+    this.#assertOpen();
+    for (const [name, value] of [
+      ["from", from],
+      ["to", to],
+      ["step", step],
+    ] as const) {
+      if (!Number.isFinite(value))
+        throw new OptionError(`range(): ${name} must be a finite number, got ${value}`);
+    }
+    if (step <= 0) throw new OptionError(`range(): step must be positive, got ${step}`);
+    const total = Math.max(0, Math.ceil((to - from) / step));
+    return new Collection<number>(
+      this.#runner,
+      () => ({ source: new RangeSource(from, to, step), total }),
+      [],
+      this.#options.bounds,
+    );
+  }
+
+  /**
+   * Runs `fn(...args)` on a worker and returns a future of its result. Arguments may be futures:
+   * the call then waits for them, so futures form a graph that runs as soon as each input is ready.
+   * Calls are batched into chunks, so thousands of small calls cost little more than one.
+   */
+  submit<A extends unknown[], R>(fn: TaskLike<A, R>, args: FutureArgs<A>): Future<Awaited<R>> {
+    let settle!: Settle;
+    const future = new Future<Awaited<R>>(
+      new Promise((resolve, reject) => (settle = { resolve: resolve as (v: unknown) => void, reject })),
+    );
+    if (this.#dispatcher.closed) {
+      settle.reject(new PoolClosedError());
+      return future;
+    }
+    const list = args as readonly unknown[];
+    if (list.some((a) => a instanceof Future)) {
+      Promise.all(list).then(
+        (values) => this.#call(fn, values, settle),
+        (error: unknown) =>
+          settle.reject(new Error("an argument of this call is a future that failed", { cause: error })),
+      );
+    } else this.#call(fn, list, settle);
+    return future;
+  }
+
+  #call(fn: unknown, args: readonly unknown[], settle: Settle): void {
+    // An inline function is often written at the call site, a new object each time: its source is its identity.
+    const key =
+      typeof fn === "function" && moduleUrlOf(fn) === undefined ? Function.prototype.toString.call(fn) : fn;
+    let target = this.#callTargets.get(key);
+    if (target?.job) return target.job.call(args, settle);
+    if (target) return void target.waiting!.push([args, settle]);
+    target = { waiting: [[args, settle]] };
+    this.#callTargets.set(key, target);
+    const found = target;
+    resolveTask(fn, this.#runner.acceptsInline).then(
+      (ref) => {
+        const job = new CallJob(this.#nextJobId++, ref, this.#options.bounds);
+        this.#dispatcher.start(job);
+        for (const [a, s] of found.waiting!) job.call(a, s);
+        found.job = job;
+        found.waiting = undefined;
+      },
+      (error: Error) => {
+        this.#callTargets.delete(key);
+        for (const [, s] of found.waiting!) s.reject(error);
+      },
+    );
+  }
+
+  /** The values of all `futures`, in order; rejects with the first failure. */
+  gather<T extends readonly unknown[]>(futures: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+    return gather(futures);
+  }
+
+  /** Each future's value as soon as it is ready, with its index in `futures`. */
+  asCompleted<T>(futures: readonly PromiseLike<T>[]): AsyncGenerator<Completed<T>> {
+    return asCompleted(futures);
+  }
+
+  /** Ends every worker. Jobs still running reject with PoolClosedError. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.#dispatcher.closed) return;
+    this.#dispatcher.close();
+    await this.#dispatcher.backend.close();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #assertOpen(): void {
+    if (this.#dispatcher.closed) throw new PoolClosedError();
+  }
+}
+
+/**
+ * Starts a pool. By default: the threads backend with one worker per core.
+ *
+ * @example
+ * await using pool = await weft();
+ * const total = await pool.range(0, 1e6).map(square).reduce(add);
+ */
+export function weft(options?: WeftOptions): Promise<Pool> {
+  return Pool.create(options);
+}

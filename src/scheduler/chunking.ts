@@ -1,0 +1,66 @@
+// The chunk-size policy, as a pure function. The README beside this file explains the reasoning.
+
+/** User bounds on chunk size, in items. */
+export interface ChunkBounds {
+  /** Never send fewer items than this in a chunk (except the job's last). @default 1 */
+  readonly minChunk: number;
+  /** Never send more items than this in a chunk. @default Infinity */
+  readonly maxChunk: number;
+}
+
+export interface ChunkSizeInput {
+  /** Measured milliseconds per input item, or undefined before the first chunk comes back. */
+  readonly costPerItemMs: number | undefined;
+  /** Items that can be sent now. */
+  readonly available: number;
+  /** Items left in the whole job if known (a closed source), else undefined (an open stream). */
+  readonly remaining: number | undefined;
+  readonly workers: number;
+  readonly bounds: ChunkBounds;
+}
+
+/** How long one chunk should run: long enough that messaging costs under 1%, short enough to balance. */
+export const targetChunkMs = 10;
+/** Below this a chunk is mostly overhead, so the end-of-job shrinking stops here. */
+export const smallestUsefulChunkMs = 1;
+/** Chunk size while nothing has been measured: one item, so an expensive task never starts in a big batch. */
+export const probeChunk = 1;
+
+export function chunkSize(input: ChunkSizeInput): number {
+  const { costPerItemMs, available, remaining, workers, bounds } = input;
+  let size: number;
+  if (costPerItemMs === undefined) {
+    size = probeChunk;
+  } else {
+    const perItem = Math.max(costPerItemMs, 1e-6);
+    size = Math.floor(targetChunkMs / perItem);
+    if (remaining !== undefined) {
+      // Guided self-scheduling: toward the end each chunk takes a shrinking share of what is left,
+      // so the last chunks finish together instead of one worker running a big one alone.
+      const fairShare = Math.ceil(remaining / (2 * workers));
+      const floor = Math.ceil(smallestUsefulChunkMs / perItem);
+      size = Math.min(size, Math.max(fairShare, floor));
+    }
+  }
+  size = Math.min(Math.max(size, bounds.minChunk, 1), bounds.maxChunk);
+  return Math.min(size, available);
+}
+
+/**
+ * Per-job estimate of the cost of one item, from the time workers report spent on each chunk.
+ * An exponentially weighted mean, so a job whose items get dearer (primes grow, Mandelbrot rows
+ * enter the set) is followed within a few chunks.
+ */
+export class CostEstimator {
+  #perItemMs: number | undefined;
+
+  get perItemMs(): number | undefined {
+    return this.#perItemMs;
+  }
+
+  record(items: number, busyMs: number): void {
+    if (items <= 0) return;
+    const sample = Math.max(busyMs, 0) / items;
+    this.#perItemMs = this.#perItemMs === undefined ? sample : 0.5 * this.#perItemMs + 0.5 * sample;
+  }
+}

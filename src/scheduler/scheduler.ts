@@ -1,0 +1,151 @@
+// The scheduler: a pure state machine. Events come in as method calls; `assign()` returns what to send where.
+// It performs no I/O and reads no clock, so every ordering of events can be tested without workers.
+import { chunkSize, CostEstimator, type ChunkBounds } from "./chunking.ts";
+
+/** A command: send the next `size` items of job `jobId` to worker `worker`. */
+export interface Assignment {
+  readonly worker: number;
+  readonly jobId: number;
+  readonly size: number;
+}
+
+interface JobState {
+  readonly bounds: ChunkBounds;
+  readonly cost: CostEstimator;
+  /** Items ready to be sent now. */
+  available: number;
+  /** False while more items may still arrive (an open stream or a submit queue). */
+  closed: boolean;
+  /** Paused while a slow consumer has not taken the results already sent back. */
+  paused: boolean;
+}
+
+export interface SchedulerOptions {
+  /** Chunks a worker may hold at once: one running and the rest queued, so it never waits for a message. */
+  readonly prefetch: number;
+}
+
+export class Scheduler {
+  readonly #prefetch: number;
+  readonly #inflight = new Map<number, number>();
+  readonly #jobs = new Map<number, JobState>();
+
+  constructor(options: SchedulerOptions) {
+    if (!(options.prefetch >= 1))
+      throw new RangeError(`prefetch must be at least 1, got ${options.prefetch}`);
+    this.#prefetch = options.prefetch;
+  }
+
+  get workers(): number {
+    return this.#inflight.size;
+  }
+
+  addWorker(worker: number): void {
+    this.#inflight.set(worker, 0);
+  }
+
+  removeWorker(worker: number): void {
+    this.#inflight.delete(worker);
+  }
+
+  /** A job enters with the items ready now; `closed` says whether more can follow. */
+  addJob(jobId: number, init: { available: number; closed: boolean; bounds: ChunkBounds }): void {
+    this.#jobs.set(jobId, {
+      bounds: init.bounds,
+      cost: new CostEstimator(),
+      available: init.available,
+      closed: init.closed,
+      paused: false,
+    });
+  }
+
+  /** More items of an open job are ready. */
+  offer(jobId: number, items: number): void {
+    const job = this.#jobs.get(jobId);
+    if (job) job.available += items;
+  }
+
+  /** An open job's input has ended: what is available is all that remains, so the tail can shrink. */
+  close(jobId: number): void {
+    const job = this.#jobs.get(jobId);
+    if (job) job.closed = true;
+  }
+
+  setPaused(jobId: number, paused: boolean): void {
+    const job = this.#jobs.get(jobId);
+    if (job) job.paused = paused;
+  }
+
+  /** The job finished, failed or was cancelled: nothing more of it is assigned. */
+  removeJob(jobId: number): void {
+    this.#jobs.delete(jobId);
+  }
+
+  /** A worker finished a chunk of `items` input items, busy for `busyMs` of its own time. */
+  chunkDone(worker: number, jobId: number, items: number, busyMs: number): void {
+    this.#release(worker);
+    this.#jobs.get(jobId)?.cost.record(items, busyMs);
+  }
+
+  /** A chunk ended without a measurement (it failed, or its job was cancelled). */
+  chunkAbandoned(worker: number): void {
+    this.#release(worker);
+  }
+
+  #release(worker: number): void {
+    const inflight = this.#inflight.get(worker);
+    if (inflight !== undefined && inflight > 0) this.#inflight.set(worker, inflight - 1);
+  }
+
+  /**
+   * Fills free worker slots, oldest job first (jobs are numbered in order of arrival), least
+   * loaded worker first. Returns the commands; the caller must send exactly these chunks.
+   */
+  assign(): Assignment[] {
+    const out: Assignment[] = [];
+    const workers = this.#inflight.size;
+    if (workers === 0) return out;
+    for (;;) {
+      const worker = this.#leastLoadedWorker();
+      if (worker === undefined) return out;
+      const next = this.#nextJob();
+      if (next === undefined) return out;
+      const [jobId, job] = next;
+      const size = chunkSize({
+        costPerItemMs: job.cost.perItemMs,
+        available: job.available,
+        remaining: job.closed ? job.available : undefined,
+        workers,
+        bounds: job.bounds,
+      });
+      job.available -= size;
+      this.#inflight.set(worker, this.#inflight.get(worker)! + 1);
+      out.push({ worker, jobId, size });
+    }
+  }
+
+  #leastLoadedWorker(): number | undefined {
+    let best: number | undefined;
+    let bestLoad = this.#prefetch;
+    for (const [worker, load] of this.#inflight) {
+      if (load < bestLoad) {
+        best = worker;
+        bestLoad = load;
+      }
+    }
+    return best;
+  }
+
+  #nextJob(): [number, JobState] | undefined {
+    let best: [number, JobState] | undefined;
+    for (const entry of this.#jobs) {
+      const [id, job] = entry;
+      if (job.paused || job.available <= 0) continue;
+      // An open job sends a partial chunk only when it would otherwise leave a worker idle: wait for
+      // its minimum, unless the input has ended.
+      if (!job.closed && job.available < job.bounds.minChunk) continue;
+      if (!best || id < best[0]) best = entry;
+    }
+    return best;
+  }
+}

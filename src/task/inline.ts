@@ -1,0 +1,62 @@
+// Inline functions travel as source text; this checks that the text makes sense on its own.
+import { parse } from "acorn";
+import { analyze } from "periscopic";
+import { CapturedVariableError, TaskDefinitionError } from "../errors.ts";
+import type { InlineTaskRef } from "./task-ref.ts";
+
+/**
+ * Names an inline function may use without capturing anything: what every worker has as a
+ * global, plus `__name`, the helper TypeScript loaders (tsx, esbuild) insert into compiled
+ * function bodies and which the worker provides.
+ */
+const providedNames = new Set(["__name", "arguments", "undefined", "NaN", "Infinity"]);
+
+/** Turns a plain function into an inline task, or throws naming what keeps it from running alone. */
+export function inlineTaskRef(fn: (...args: never[]) => unknown): InlineTaskRef {
+  const source = Function.prototype.toString.call(fn);
+  const name = fn.name || "(anonymous)";
+  if (/\{\s*\[native code\]\s*\}$/.test(source)) {
+    throw new TaskDefinitionError(
+      `function ${name} is built-in or bound and has no source to send to a worker: wrap it in a function, or define a task in a module`,
+    );
+  }
+  const captured = freeVariables(source, name).filter((v) => !providedNames.has(v) && !(v in globalThis));
+  if (captured.length > 0) throw new CapturedVariableError(name, captured);
+  return { kind: "inline", source, name };
+}
+
+function freeVariables(source: string, name: string): string[] {
+  for (const wrapped of [`(${source})`, `({${source}})`]) {
+    let ast;
+    try {
+      ast = parse(wrapped, { ecmaVersion: "latest", sourceType: "module" });
+    } catch {
+      continue;
+    }
+    return [...analyze(ast as Parameters<typeof analyze>[0]).globals.keys()].sort();
+  }
+  throw new TaskDefinitionError(
+    `inline function ${name} cannot be sent to a worker: its source does not parse on its own. Define it as a task in a module.`,
+  );
+}
+
+/** Rebuilds an inline function from its source inside a worker. */
+export function compileInline(ref: InlineTaskRef): (...args: unknown[]) => unknown {
+  const keepName = <T>(value: T): T => value;
+  // The source was checked on the main thread to use nothing but globals and `__name`.
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const build = new Function("__name", `"use strict"; return (${ref.source});`) as (
+    helper: typeof keepName,
+  ) => unknown;
+  let compiled = build(keepName);
+  if (typeof compiled !== "function") {
+    // A method shorthand such as `double(x) { ... }` is only valid inside an object literal.
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    const object = new Function("__name", `"use strict"; return ({${ref.source}});`)(keepName) as Record<
+      string,
+      unknown
+    >;
+    compiled = Object.values(object)[0];
+  }
+  return compiled as (...args: unknown[]) => unknown;
+}

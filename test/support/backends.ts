@@ -1,0 +1,7 @@
+// The backends every conformance and property test runs against.
+import type { WeftOptions } from "../../src/index.ts";
+
+export const localBackends: readonly { name: string; options: WeftOptions }[] = [
+  { name: "sequential", options: { backend: "sequential" } },
+  { name: "threads", options: { backend: "threads", workers: 2 } },
+];
