@@ -6,7 +6,8 @@
  *
  * A failed future does not crash the process if nobody awaits it: its error is kept until asked for.
  */
-export class Future<T> implements PromiseLike<T> {
+export class Future<T> implements Promise<T> {
+  readonly [Symbol.toStringTag] = "Future";
   readonly #promise: Promise<T>;
   #done = false;
 
@@ -30,8 +31,12 @@ export class Future<T> implements PromiseLike<T> {
     return this.#promise.then(onFulfilled, onRejected);
   }
 
-  catch<B = never>(onRejected: (reason: unknown) => B | PromiseLike<B>): Promise<T | B> {
+  catch<B = never>(onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<T | B> {
     return this.#promise.catch(onRejected);
+  }
+
+  finally(onFinally?: (() => void) | null): Promise<T> {
+    return this.#promise.finally(onFinally);
   }
 }
 

@@ -28,10 +28,7 @@ export class CallJob extends JobBase implements Job {
   }
 
   call(args: readonly unknown[], settle: Settle): void {
-    if (this.finished) {
-      settle.reject(new Error("internal: call after its job finished"));
-      return;
-    }
+    if (this.error) return settle.reject(this.error);
     this.#waiting.push(settle);
     this.#queue.push(args);
   }

@@ -126,10 +126,7 @@ export class StreamSource implements Source {
     input: Iterable<unknown> | AsyncIterable<unknown>,
     readonly readAhead: number,
   ) {
-    this.#iterator =
-      Symbol.asyncIterator in input
-        ? (input as AsyncIterable<unknown>)[Symbol.asyncIterator]()
-        : (input as Iterable<unknown>)[Symbol.iterator]();
+    this.#iterator = Symbol.asyncIterator in input ? input[Symbol.asyncIterator]() : input[Symbol.iterator]();
   }
 
   open(listener: SourceListener) {

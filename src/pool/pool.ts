@@ -6,7 +6,6 @@ import { OptionError, PoolClosedError } from "../errors.ts";
 import { createEvents, type PoolEventEmitter } from "../events/events.ts";
 import { asCompleted, Future, gather, type Completed, type FutureArgs } from "../futures/future.ts";
 import { CallJob, type Settle } from "../jobs/call-job.ts";
-import type { Job } from "../jobs/job.ts";
 import { ArraySource, RangeSource, StreamSource, TypedArraySource } from "../jobs/source.ts";
 import { Collection, type JobRunner, type SourceFactory } from "../plan/collection.ts";
 import type { TypedArray } from "../plan/plan.ts";
@@ -82,7 +81,7 @@ export class Pool implements AsyncDisposable {
       const items = input as readonly T[];
       makeSource = () => ({ source: new ArraySource(items), total: items.length });
     } else if (ArrayBuffer.isView(input) && !(input instanceof DataView)) {
-      const array = input as TypedArray;
+      const array = input;
       makeSource = () => ({ source: new TypedArraySource(array), total: array.length });
     } else if (input != null && (Symbol.iterator in Object(input) || Symbol.asyncIterator in Object(input))) {
       const stream = input as Iterable<T> | AsyncIterable<T>;
@@ -124,7 +123,7 @@ export class Pool implements AsyncDisposable {
   submit<A extends unknown[], R>(fn: TaskLike<A, R>, args: FutureArgs<A>): Future<Awaited<R>> {
     let settle!: Settle;
     const future = new Future<Awaited<R>>(
-      new Promise((resolve, reject) => (settle = { resolve: resolve as (v: unknown) => void, reject })),
+      new Promise((resolve, reject) => (settle = { resolve: resolve, reject })),
     );
     if (this.#dispatcher.closed) {
       settle.reject(new PoolClosedError());

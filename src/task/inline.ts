@@ -20,20 +20,18 @@ export function inlineTaskRef(fn: (...args: never[]) => unknown): InlineTaskRef 
       `function ${name} is built-in or bound and has no source to send to a worker: wrap it in a function, or define a task in a module`,
     );
   }
-  const captured = freeVariables(source, name).filter((v) => !providedNames.has(v) && !(v in globalThis));
-  if (captured.length > 0) throw new CapturedVariableError(name, captured);
-  return { kind: "inline", source, name };
-}
-
-function freeVariables(source: string, name: string): string[] {
-  for (const wrapped of [`(${source})`, `({${source}})`]) {
+  // A method shorthand such as `double(x) { ... }` is only an expression inside an object literal.
+  for (const expression of [`(${source})`, `Object.values({${source}})[0]`]) {
     let ast;
     try {
-      ast = parse(wrapped, { ecmaVersion: "latest", sourceType: "module" });
+      ast = parse(expression, { ecmaVersion: "latest", sourceType: "module" });
     } catch {
       continue;
     }
-    return [...analyze(ast as Parameters<typeof analyze>[0]).globals.keys()].sort();
+    const globals = [...analyze(ast as Parameters<typeof analyze>[0]).globals.keys()];
+    const captured = globals.filter((v) => !providedNames.has(v) && !(v in globalThis)).sort();
+    if (captured.length > 0) throw new CapturedVariableError(name, captured);
+    return { kind: "inline", source: expression, name };
   }
   throw new TaskDefinitionError(
     `inline function ${name} cannot be sent to a worker: its source does not parse on its own. Define it as a task in a module.`,
@@ -45,18 +43,8 @@ export function compileInline(ref: InlineTaskRef): (...args: unknown[]) => unkno
   const keepName = <T>(value: T): T => value;
   // The source was checked on the main thread to use nothing but globals and `__name`.
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const build = new Function("__name", `"use strict"; return (${ref.source});`) as (
+  const build = new Function("__name", `"use strict"; return ${ref.source};`) as (
     helper: typeof keepName,
   ) => unknown;
-  let compiled = build(keepName);
-  if (typeof compiled !== "function") {
-    // A method shorthand such as `double(x) { ... }` is only valid inside an object literal.
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval
-    const object = new Function("__name", `"use strict"; return ({${ref.source}});`)(keepName) as Record<
-      string,
-      unknown
-    >;
-    compiled = Object.values(object)[0];
-  }
-  return compiled as (...args: unknown[]) => unknown;
+  return build(keepName) as (...args: unknown[]) => unknown;
 }

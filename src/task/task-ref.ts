@@ -10,6 +10,7 @@ export interface ModuleTaskRef {
 /** A self-contained function sent as source text; accepted by local backends only. */
 export interface InlineTaskRef {
   readonly kind: "inline";
+  /** A JavaScript expression whose value is the function. */
   readonly source: string;
   readonly name: string;
 }

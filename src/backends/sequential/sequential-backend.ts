@@ -20,7 +20,8 @@ export class SequentialBackend implements Backend {
     this.#jobs.delete(jobId);
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.#jobs.clear();
+    return Promise.resolve();
   }
 }

@@ -134,7 +134,7 @@ export class ThreadsBackend implements Backend {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.#workers.map((w) => (w.exited ? undefined : w.thread.terminate())));
+    await Promise.all(this.#workers.filter((w) => !w.exited).map((w) => w.thread.terminate()));
   }
 }
 

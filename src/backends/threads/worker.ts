@@ -1,7 +1,6 @@
 // Entry point of a worker thread.
 import { parentPort } from "node:worker_threads";
-import type { Port } from "../../runtime/serve.ts";
 import { serve } from "../../runtime/serve.ts";
 
 if (!parentPort) throw new Error("weft's thread worker must be started as a worker thread");
-serve(parentPort as unknown as Port);
+serve(parentPort);

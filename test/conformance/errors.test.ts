@@ -1,0 +1,148 @@
+// Conformance, errors: a failing item names its task, index and value; the pool stays usable.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import {
+  CapturedVariableError,
+  CloneError,
+  EmptyReduceError,
+  OptionError,
+  TaskDefinitionError,
+  TaskError,
+  WorkerError,
+  weft,
+} from "../../src/index.ts";
+import { badKey, rejects, throwsString } from "../fixtures/crash-tasks.ts";
+import { neverRuns } from "../fixtures/broken-module.ts";
+import { add, failOn, one, returnsFunction, square, unexportedTask } from "../fixtures/tasks.ts";
+import { localBackends } from "../support/backends.ts";
+import { checkLeaks } from "../support/leaks.ts";
+
+checkLeaks();
+
+for (const { name, options } of localBackends) {
+  describe(`errors on ${name}`, () => {
+    test("an item that throws rejects the job with task, index, preview and the worker's stack", async () => {
+      await using pool = await weft(options);
+      const error = await pool
+        .range(0, 1000)
+        .map(failOn)
+        .collect()
+        .then(
+          () => assert.fail("the job should have failed"),
+          (e: unknown) => e,
+        );
+      assert.ok(error instanceof TaskError);
+      assert.equal(error.index, 13);
+      assert.equal(error.preview, "13");
+      assert.match(error.task, /^failOn \(file:.*tasks\.ts\)$/);
+      assert.match(error.message, /failed on item 13 \(13\): unlucky 13/);
+      assert.ok(error.cause instanceof Error && error.cause.name === "RangeError");
+      assert.match(error.stack ?? "", /tasks\.ts/);
+      // The pool is still usable after a failed job.
+      assert.equal(await pool.range(0, 10).map(square).reduce(add), 285);
+    });
+
+    test("the index is the input index even after filters and in the combine step", async () => {
+      await using pool = await weft(options);
+      await assert.rejects(pool.from(["a", "b", "boom", "c"]).reduceByKey(badKey, one, add), {
+        name: "TaskError",
+        index: 2,
+        preview: "'boom'",
+      });
+    });
+
+    test("async rejections and non-Error throws are reported too", async () => {
+      await using pool = await weft(options);
+      await assert.rejects(pool.range(0, 10).map(rejects).collect(), { name: "TaskError", index: 5 });
+      await assert.rejects(pool.range(0, 10).map(throwsString).collect(), (e: TaskError) => {
+        assert.equal(e.index, 2);
+        assert.match(e.message, /non-error value thrown: 'plain string'/);
+        return true;
+      });
+    });
+
+    test("a failing submit rejects its future and its dependents, not the others", async () => {
+      await using pool = await weft(options);
+      const bad = pool.submit(failOn, [13]);
+      const dependent = pool.submit(add, [bad, 1]);
+      const good = pool.submit(failOn, [12]);
+      await assert.rejects(bad, { name: "TaskError", preview: "[ 13 ]" });
+      await assert.rejects(dependent, /an argument of this call is a future that failed/);
+      assert.equal(await good, 12);
+    });
+
+    test("reduce of an empty collection needs an initial value", async () => {
+      await using pool = await weft(options);
+      await assert.rejects(pool.from<number>([]).reduce(add), EmptyReduceError);
+      assert.equal(await pool.from<number>([]).reduce(add, 0), 0);
+    });
+
+    test("an inline function that captures a variable is refused, naming it", async () => {
+      await using pool = await weft(options);
+      const factor = 3;
+      await assert.rejects(
+        pool
+          .from([1])
+          .map((n: number) => n * factor)
+          .collect(),
+        (e: CapturedVariableError) => {
+          assert.ok(e instanceof CapturedVariableError);
+          assert.deepEqual(e.variables, ["factor"]);
+          assert.match(e.message, /uses 'factor' from its surroundings.*task module/);
+          return true;
+        },
+      );
+      await assert.rejects(
+        pool.submit((n: number) => n * factor, [1]),
+        CapturedVariableError,
+      );
+    });
+
+    test("native and unexported functions are refused with what to do", async () => {
+      await using pool = await weft(options);
+      await assert.rejects(pool.from([1]).map(Math.sqrt).collect(), TaskDefinitionError);
+      await assert.rejects(pool.from([1]).map(unexportedTask()).collect(), /not exported.*add `export`/);
+    });
+
+    test(
+      "a task module that fails to load fails the job with the reason",
+      { skip: name === "sequential" },
+      async () => {
+        await using pool = await weft(options);
+        await assert.rejects(pool.from([1]).map(neverRuns).collect(), (e: Error) => {
+          assert.ok(e instanceof WorkerError);
+          assert.match(e.message, /could not import task module .*broken-module\.ts.*refuses to load/);
+          return true;
+        });
+        assert.equal(await pool.from([2]).map(square).reduce(add), 4);
+      },
+    );
+
+    test("values that cannot be cloned get a clear error", { skip: name === "sequential" }, async () => {
+      await using pool = await weft(options);
+      await assert.rejects(pool.from([1, () => 2]).collect(), (e: CloneError) => {
+        assert.ok(e instanceof CloneError);
+        assert.match(e.message, /input item 1 cannot be sent to a worker: \[Function/);
+        return true;
+      });
+      await assert.rejects(pool.from([1, 2]).map(returnsFunction).collect(), /result .*cannot be sent back/);
+      assert.equal(await pool.from([3]).map(square).reduce(add), 9);
+    });
+
+    test("bad options are refused with the accepted values", async () => {
+      await assert.rejects(weft({ ...options, workers: 0 }), OptionError);
+      await assert.rejects(
+        weft({ backend: "gpu" as "threads" }),
+        /unknown backend "gpu": use one of "threads", "sequential"/,
+      );
+      await assert.rejects(
+        weft({ ...options, minChunk: 10, maxChunk: 5 }),
+        /minChunk \(10\) is larger than maxChunk/,
+      );
+      await using pool = await weft(options);
+      assert.throws(() => pool.range(0, 10, 0), /step must be positive/);
+      assert.throws(() => pool.range(0, Infinity), /to must be a finite number/);
+      assert.throws(() => pool.from(42 as unknown as number[]), /from\(\) takes an array/);
+    });
+  });
+}

@@ -1,0 +1,202 @@
+// Conformance, results: every backend gives the same answers for every source and terminal.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { weft } from "../../src/index.ts";
+import { add, double, isPrime, one, square, words } from "../fixtures/tasks.ts";
+import { triple } from "../fixtures/plain-tasks.js";
+import { localBackends } from "../support/backends.ts";
+import { checkLeaks } from "../support/leaks.ts";
+
+checkLeaks();
+
+async function* countTo(n: number) {
+  for (let i = 0; i < n; i++) {
+    await Promise.resolve();
+    yield i;
+  }
+}
+
+for (const { name, options } of localBackends) {
+  describe(`results on ${name}`, () => {
+    test("range: filter and count, never materialised", async () => {
+      await using pool = await weft(options);
+      assert.equal(await pool.range(2, 100_000).filter(isPrime).count(), 9592);
+      assert.equal(await pool.range(0, 1e12, 1e9).count(), 1000);
+      assert.deepEqual(await pool.range(1, 2, 0.25).collect(), [1, 1.25, 1.5, 1.75]);
+      assert.equal(await pool.range(5, 5).count(), 0);
+    });
+
+    test("array: map and collect keep input order", async () => {
+      await using pool = await weft(options);
+      const input = Array.from({ length: 5000 }, (_, i) => i);
+      assert.deepEqual(
+        await pool.from(input).map(square).collect(),
+        input.map((n) => n * n),
+      );
+      assert.deepEqual(await pool.from([]).map(square).collect(), []);
+    });
+
+    test("async tasks are awaited on the worker", async () => {
+      await using pool = await weft(options);
+      assert.deepEqual(await pool.from([1, 2, 3]).map(double).collect(), [2, 4, 6]);
+    });
+
+    test(".js task modules load as they are", async () => {
+      await using pool = await weft(options);
+      assert.deepEqual(await pool.from([1, 2]).map(triple).collect(), [3, 6]);
+    });
+
+    test("reduce and fold combine on the workers", async () => {
+      await using pool = await weft(options);
+      assert.equal(await pool.range(0, 10_000).map(square).reduce(add), 333283335000);
+      assert.equal(await pool.range(0, 4).reduce(add, 100), 106);
+      const fold = await pool.range(0, 1000).fold(
+        { n: 0, sum: 0 },
+        (acc: { n: number; sum: number }, x: number) => ({ n: acc.n + 1, sum: acc.sum + x }),
+        (a, b) => ({ n: a.n + b.n, sum: a.sum + b.sum }),
+      );
+      assert.deepEqual(fold, { n: 1000, sum: 499500 });
+      assert.deepEqual(
+        await pool.from([]).fold(
+          0,
+          (a: number, x: number) => a + x,
+          (a, b) => a + b,
+        ),
+        0,
+      );
+    });
+
+    test("word count with flatMap and reduceByKey", async () => {
+      await using pool = await weft(options);
+      const lines = Array.from({ length: 3000 }, (_, i) => `the quick ${i % 7} fox the`);
+      const counts = await pool
+        .from(lines)
+        .flatMap(words)
+        .reduceByKey((w: string) => w, one, add);
+      assert.equal(counts.get("the"), 6000);
+      assert.equal(counts.get("quick"), 3000);
+      assert.equal(counts.get("3"), Math.ceil((3000 - 3) / 7));
+      const grouped = await pool.range(0, 20).groupBy((n: number) => n % 3);
+      assert.deepEqual(grouped.get(1), [1, 4, 7, 10, 13, 16, 19]);
+    });
+
+    test("iterables and async iterables are read as workers need them", async () => {
+      await using pool = await weft(options);
+      function* gen() {
+        for (let i = 0; i < 10_000; i++) yield i;
+      }
+      assert.equal(await pool.from(gen()).filter(isPrime).count(), 1229);
+      assert.deepEqual(
+        await pool.from(countTo(100)).map(square).collect(),
+        [...Array(100).keys()].map((n) => n * n),
+      );
+      assert.deepEqual(await pool.from(new Set([3, 1, 2])).collect(), [3, 1, 2]);
+    });
+
+    test("an endless async iterable is read only as far as it is consumed", async () => {
+      await using pool = await weft({ ...options, readAhead: 64 });
+      let produced = 0;
+      async function* endless() {
+        for (;;) {
+          produced++;
+          yield produced;
+          await Promise.resolve();
+        }
+      }
+      const seen: number[] = [];
+      for await (const n of pool.from(endless()).map(square)) {
+        seen.push(n);
+        if (seen.length === 10) break;
+      }
+      assert.deepEqual(seen, [1, 4, 9, 16, 25, 36, 49, 64, 81, 100]);
+      assert.ok(produced < 10_000, `read ${produced} items ahead of a reader that wanted 10`);
+    });
+
+    test("typed arrays: SharedArrayBuffer views are shared, others copied", async () => {
+      await using pool = await weft(options);
+      const shared = new Float64Array(new SharedArrayBuffer(8 * 10_000)).map((_, i) => i);
+      assert.equal(await pool.from(shared).reduce(add), 49995000);
+      const plain = Int32Array.from({ length: 1000 }, (_, i) => i - 500);
+      assert.deepEqual(
+        await pool.from(plain).map(square).collect(),
+        [...plain].map((n) => n * n),
+      );
+    });
+
+    test("streaming: ordered by default, or as chunks finish", async () => {
+      await using pool = await weft({ ...options, maxChunk: 7 });
+      const ordered: number[] = [];
+      for await (const n of pool.range(0, 500).map(square)) ordered.push(n);
+      assert.deepEqual(
+        ordered,
+        [...Array(500).keys()].map((n) => n * n),
+      );
+      const unordered: number[] = [];
+      for await (const n of pool.range(0, 500).stream({ ordered: false })) unordered.push(n);
+      assert.deepEqual(
+        unordered.sort((a, b) => a - b),
+        [...Array(500).keys()],
+      );
+    });
+
+    test("inline functions that use only their arguments run on workers", async () => {
+      await using pool = await weft(options);
+      assert.deepEqual(
+        await pool
+          .from([1, 2, 3])
+          .map((n: number) => Math.max(n, 2) * 10)
+          .collect(),
+        [20, 20, 30],
+      );
+    });
+
+    test("futures: submit, dependencies, gather, asCompleted", async () => {
+      await using pool = await weft(options);
+      const a = pool.submit(add, [1, 2]);
+      const b = pool.submit(add, [a, pool.submit(square, [4])]);
+      assert.equal(await b, 19);
+      assert.deepEqual(await pool.gather([a, b]), [3, 19]);
+      const seen = new Map<number, number>();
+      for await (const { index, value } of pool.asCompleted([a, b, pool.submit(double, [21])]))
+        seen.set(index, value);
+      assert.deepEqual([...seen].sort(), [
+        [0, 3],
+        [1, 19],
+        [2, 42],
+      ]);
+    });
+
+    test("many small submits are batched and all settle", async () => {
+      await using pool = await weft(options);
+      const futures = Array.from({ length: 20_000 }, (_, i) => pool.submit((x: number) => x + 1, [i]));
+      const values = await pool.gather(futures);
+      assert.equal(values.length, 20_000);
+      assert.ok(values.every((v, i) => v === i + 1));
+    });
+
+    test("events: a chunk record per chunk, progress up to the total", async () => {
+      await using pool = await weft({ ...options, maxChunk: 100 });
+      const chunks: { items: number; worker: number; startedAt: number; endedAt: number }[] = [];
+      const progress: number[] = [];
+      const states: string[] = [];
+      pool.events.on("chunk", (c) => chunks.push(c));
+      pool.events.on("progress", (p) => {
+        assert.equal(p.total, 1000);
+        progress.push(p.done);
+      });
+      pool.events.on("job", (j) => states.push(j.state));
+      await pool.range(0, 1000).map(square).count();
+      assert.equal(
+        chunks.reduce((n, c) => n + c.items, 0),
+        1000,
+      );
+      assert.ok(chunks.every((c) => c.items <= 100 && c.endedAt >= c.startedAt && c.worker < pool.workers));
+      assert.equal(progress.at(-1), 1000);
+      assert.deepEqual(
+        progress,
+        [...progress].sort((a, b) => a - b),
+      );
+      assert.deepEqual(states, ["started", "completed"]);
+    });
+  });
+}
