@@ -1,229 +1,72 @@
-// Runs one chunk of a job: the fused per-item pipeline and the worker-side combine. Shared by every backend.
-import {
-  inputLength,
-  type Chunk,
-  type ChunkInput,
-  type ChunkOutcome,
-  type JobSpec,
-  type Stage,
-  type Terminal,
-  type CallFailure,
-} from "../plan/plan.ts";
-import { loadTask } from "../task/load.ts";
+// Runs one chunk of a job: the per-item pipeline and the worker-side combine. Shared by every backend.
+import type { CallFailure, Chunk, ChunkInput, ChunkOutcome } from "../plan/plan.ts";
 import { describeTask, type TaskRef } from "../task/task-ref.ts";
+import { makeCombiner } from "./combiners.ts";
 import { preview, serializeError } from "./errors.ts";
+import type { LoopState } from "./fast-loop.ts";
+import type { LoadedJob } from "./loaded-job.ts";
+import { Pipeline } from "./pipeline.ts";
+import { isThenable } from "./thenable.ts";
 
-type Fn = (...args: unknown[]) => unknown;
-
-interface LoadedStage {
-  readonly op: Stage["op"];
-  readonly fn: Fn;
-  readonly ref: TaskRef;
-}
-
-/** A job whose task functions are loaded, ready to run chunks. */
-export interface LoadedJob {
-  readonly spec: JobSpec;
-  readonly stages: readonly LoadedStage[];
-  readonly terminalFns: readonly Fn[];
-}
-
-export async function loadJob(spec: JobSpec): Promise<LoadedJob> {
-  const stages = await Promise.all(
-    spec.stages.map(async (s) => ({ op: s.op, ref: s.task, fn: await loadTask(s.task) })),
-  );
-  const terminalFns = await Promise.all(terminalTasks(spec.terminal).map((ref) => loadTask(ref)));
-  return { spec, stages, terminalFns };
-}
-
-function terminalTasks(terminal: Terminal): TaskRef[] {
-  switch (terminal.op) {
-    case "collect":
-    case "count":
-      return [];
-    case "reduce":
-    case "fold":
-    case "call":
-      return [terminal.task];
-    case "reduceByKey":
-      return terminal.value
-        ? [terminal.key, terminal.combine, terminal.value]
-        : [terminal.key, terminal.combine];
-    case "groupBy":
-      return [terminal.key];
-  }
-}
+export { loadJob, type LoadedJob } from "./loaded-job.ts";
 
 const wallClock = (): number => performance.timeOrigin + performance.now();
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | null)?.then === "function";
-}
-
-function itemReader(input: ChunkInput): (offset: number) => unknown {
-  switch (input.kind) {
-    case "items":
-      return (offset) => input.items[offset];
-    case "range":
-      return (offset) => input.from + offset * input.step;
-    case "typed":
-      return (offset) => input.array[offset];
-  }
+function itemAt(input: ChunkInput, offset: number): unknown {
+  if (input.kind === "items") return input.items[offset];
+  if (input.kind === "range") return input.from + offset * input.step;
+  return input.array[offset];
 }
 
 /** Runs a chunk to its partial result, or reports the first item that threw. */
 export async function runChunk(job: LoadedJob, chunk: Chunk): Promise<ChunkOutcome> {
   const startedAt = wallClock();
   if (job.spec.terminal.op === "call") return runCalls(job, chunk, startedAt);
-  const read = itemReader(chunk.input);
-  const count = inputLength(chunk.input);
+  const { stages, prefix } = job;
   const combiner = makeCombiner(job);
-  const stages = job.stages;
-  const last = stages.length;
-  let failingTask: TaskRef | undefined;
-  let offset = 0;
-
-  // Each call returns undefined when everything ran synchronously, a promise only when a task was async.
-  const advance = (value: unknown, from: number): PromiseLike<unknown> | undefined => {
-    for (let i = from; i < last; i++) {
-      const stage = stages[i]!;
-      failingTask = stage.ref;
-      const out = stage.fn(value);
-      if (isThenable(out)) return out.then((resolved) => afterStage(stage.op, resolved, value, i));
-      if (stage.op === "map") value = out;
-      else if (stage.op === "filter") {
-        if (!out) return undefined;
-      } else return each(out, i + 1);
-    }
-    failingTask = combiner.task;
-    return combiner.add(value);
-  };
-  const afterStage = (op: Stage["op"], out: unknown, value: unknown, i: number) =>
-    op === "map"
-      ? advance(out, i + 1)
-      : op === "filter"
-        ? out
-          ? advance(value, i + 1)
-          : undefined
-        : each(out, i + 1);
-  const each = (values: unknown, next: number): PromiseLike<unknown> | undefined => {
-    const iterator = (values as Iterable<unknown>)[Symbol.iterator]();
-    const loop = (): PromiseLike<unknown> | undefined => {
-      for (let step = iterator.next(); !step.done; step = iterator.next()) {
-        const pending = advance(step.value, next);
-        if (pending) return pending.then(loop);
-      }
-      return undefined;
-    };
-    return loop();
-  };
-
+  const pipeline = new Pipeline(stages, combiner);
+  const rest =
+    prefix === stages.length ? (v: unknown) => combiner.add(v) : (v: unknown) => pipeline.advance(v, prefix);
+  const state: LoopState = { stage: 0, pending: undefined, value: undefined, offset: 0 };
+  let failedInLoop = true;
+  let from = 0;
   try {
-    for (; offset < count; offset++) {
-      const pending = advance(read(offset), 0);
-      if (pending) await pending;
+    for (;;) {
+      failedInLoop = true;
+      const paused = job.fastLoop(chunk.input, from, rest, state);
+      if (paused < 0) break;
+      // An item went async: finish it through the general pipeline, then go back to the fast loop.
+      failedInLoop = false;
+      state.offset = paused;
+      const pending = state.pending!;
+      if (state.stage < prefix) {
+        const stage = stages[state.stage]!;
+        pipeline.failingTask = stage.ref;
+        const next = pipeline.afterStage(stage.op, await pending, state.value, state.stage);
+        if (next) await next;
+      } else {
+        if (prefix === stages.length) pipeline.failingTask = combiner.task;
+        await pending;
+      }
+      from = paused + 1;
     }
   } catch (error) {
-    const where = failingTask ? describeTask(failingTask) : "(combine)";
+    let task: TaskRef | undefined = pipeline.failingTask;
+    if (failedInLoop && state.stage < prefix) task = stages[state.stage]!.ref;
+    else if (failedInLoop && prefix === stages.length) task = combiner.task;
+    const value = itemAt(chunk.input, state.offset);
     return {
       ok: false,
       failure: {
-        task: where,
-        index: chunk.start + offset,
-        preview: preview(read(offset)),
+        task: task ? describeTask(task) : "(combine)",
+        index: chunk.start + state.offset,
+        preview: preview(value),
         error: serializeError(error),
       },
     };
   }
   return { ok: true, partial: combiner.result(), startedAt, endedAt: wallClock() };
 }
-
-interface Combiner {
-  readonly task: TaskRef | undefined;
-  add(value: unknown): PromiseLike<unknown> | undefined;
-  result(): unknown;
-}
-
-/** The worker-side half of each terminal: folds a chunk's outputs into one partial. */
-function makeCombiner(job: LoadedJob): Combiner {
-  const terminal = job.spec.terminal;
-  const [first, second, third] = job.terminalFns;
-  switch (terminal.op) {
-    case "collect": {
-      const values: unknown[] = [];
-      return { task: undefined, add: (v) => void values.push(v), result: () => values };
-    }
-    case "count": {
-      let n = 0;
-      return { task: undefined, add: () => void n++, result: () => n };
-    }
-    case "reduce": {
-      let has = false;
-      let acc: unknown;
-      return {
-        task: terminal.task,
-        add(v) {
-          if (!has) {
-            has = true;
-            acc = v;
-            return undefined;
-          }
-          const out = first!(acc, v);
-          if (isThenable(out)) return out.then((r) => void (acc = r));
-          acc = out;
-          return undefined;
-        },
-        result: () => (has ? { has, value: acc } : { has }),
-      };
-    }
-    case "fold": {
-      let acc = structuredClone(terminal.zero);
-      return {
-        task: terminal.task,
-        add(v) {
-          const out = first!(acc, v);
-          if (isThenable(out)) return out.then((r) => void (acc = r));
-          acc = out;
-          return undefined;
-        },
-        result: () => acc,
-      };
-    }
-    case "reduceByKey": {
-      const groups = new Map<unknown, unknown>();
-      const key = first!;
-      const combine = second!;
-      const value = third;
-      return {
-        task: terminal.key,
-        add(v) {
-          const k = key(v);
-          const x = value ? value(v) : v;
-          groups.set(k, groups.has(k) ? combine(groups.get(k), x) : x);
-          return undefined;
-        },
-        result: () => groups,
-      };
-    }
-    case "groupBy": {
-      const groups = new Map<unknown, unknown[]>();
-      return {
-        task: terminal.key,
-        add(v) {
-          const k = first!(v);
-          const group = groups.get(k);
-          if (group) group.push(v);
-          else groups.set(k, [v]);
-          return undefined;
-        },
-        result: () => groups,
-      };
-    }
-    case "call":
-      throw new Error("unreachable: calls are run by runCalls");
-  }
-}
-
 /** `submit` calls: each item is an argument list, and each call settles on its own. */
 async function runCalls(job: LoadedJob, chunk: Chunk, startedAt: number): Promise<ChunkOutcome> {
   const fn = job.terminalFns[0]!;

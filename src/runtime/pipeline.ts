@@ -1,0 +1,55 @@
+// The general per-item pipeline: any stages, sync or async. Runs what the generated loop does not.
+import type { Stage } from "../plan/plan.ts";
+import type { TaskRef } from "../task/task-ref.ts";
+import type { Combiner } from "./combiners.ts";
+import type { LoadedStage } from "./loaded-job.ts";
+import { isThenable } from "./thenable.ts";
+
+/**
+ * Pushes one value through the stages from a given index into the combiner. Every method returns
+ * undefined when all ran synchronously, and a promise only when some task was async.
+ */
+export class Pipeline {
+  /** The task running when something threw, for the error message. */
+  failingTask: TaskRef | undefined;
+
+  constructor(
+    readonly stages: readonly LoadedStage[],
+    readonly combiner: Combiner,
+  ) {}
+
+  advance(value: unknown, from: number): PromiseLike<unknown> | undefined {
+    const { stages } = this;
+    for (let i = from; i < stages.length; i++) {
+      const stage = stages[i]!;
+      this.failingTask = stage.ref;
+      const out = stage.fn(value);
+      if (isThenable(out)) return out.then((resolved) => this.afterStage(stage.op, resolved, value, i));
+      if (stage.op === "map") value = out;
+      else if (stage.op === "filter") {
+        if (!out) return undefined;
+      } else return this.each(out, i + 1);
+    }
+    this.failingTask = this.combiner.task;
+    return this.combiner.add(value);
+  }
+
+  /** Continues after stage `i` gave `out` for `value`. */
+  afterStage(op: Stage["op"], out: unknown, value: unknown, i: number): PromiseLike<unknown> | undefined {
+    if (op === "map") return this.advance(out, i + 1);
+    if (op === "filter") return out ? this.advance(value, i + 1) : undefined;
+    return this.each(out, i + 1);
+  }
+
+  each(values: unknown, next: number): PromiseLike<unknown> | undefined {
+    const iterator = (values as Iterable<unknown>)[Symbol.iterator]();
+    const loop = (): PromiseLike<unknown> | undefined => {
+      for (let step = iterator.next(); !step.done; step = iterator.next()) {
+        const pending = this.advance(step.value, next);
+        if (pending) return pending.then(loop);
+      }
+      return undefined;
+    };
+    return loop();
+  }
+}
