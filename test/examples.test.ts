@@ -15,10 +15,13 @@ test("the main job counts primes in parallel and matches the sequential count", 
 });
 
 test("the main job refuses a bad limit with its usage", async () => {
-  await assert.rejects(run("node", ["--import", "tsx", "examples/primes.ts", "ten"], { cwd: root }), (e: Error) => {
-    assert.match((e as Error & { stderr: string }).stderr, /usage: npm start -- \[limit\].*got "ten"/);
-    return true;
-  });
+  await assert.rejects(
+    run("node", ["--import", "tsx", "examples/primes.ts", "ten"], { cwd: root }),
+    (e: Error) => {
+      assert.match((e as Error & { stderr: string }).stderr, /usage: npm start -- \[limit\].*got "ten"/);
+      return true;
+    },
+  );
 });
 
 test("the README tour runs", async () => {

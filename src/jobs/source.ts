@@ -54,8 +54,9 @@ export class RangeSource implements Source {
   take(size: number): ChunkInput {
     const input: ChunkInput = {
       kind: "range",
-      from: this.from + this.#next * this.step,
+      origin: this.from,
       step: this.step,
+      first: this.#next,
       count: size,
     };
     this.#next += size;

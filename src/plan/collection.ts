@@ -12,6 +12,7 @@ import {
 } from "../jobs/merge.ts";
 import { mergeOutput, StreamOutput } from "../jobs/outputs.ts";
 import type { Source } from "../jobs/source.ts";
+import { resolveBounds } from "../pool/options.ts";
 import type { ChunkBounds } from "../scheduler/chunking.ts";
 import { resolveTask } from "../task/resolve.ts";
 import type { TaskLike } from "../task/task.ts";
@@ -79,8 +80,7 @@ export class Collection<T> implements AsyncIterable<T> {
    * `minChunk` batches cheap items; `maxChunk` keeps expensive ones apart.
    */
   chunks(bounds: Partial<ChunkBounds>): Collection<T> {
-    const merged = { ...this.bounds, ...bounds };
-    return new Collection<T>(this.runner, this.makeSource, this.stages, merged);
+    return new Collection<T>(this.runner, this.makeSource, this.stages, resolveBounds(bounds, this.bounds));
   }
 
   /** All items, in input order. */

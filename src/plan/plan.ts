@@ -41,7 +41,14 @@ export type TypedArray =
 /** The input of one chunk. Ranges are generated on the worker; typed arrays on a SharedArrayBuffer are views, not copies. */
 export type ChunkInput =
   | { readonly kind: "items"; readonly items: readonly unknown[] }
-  | { readonly kind: "range"; readonly from: number; readonly step: number; readonly count: number }
+  /** Items `origin + (first + k) * step` for k < count: computed from the absolute index, so chunking never changes a value. */
+  | {
+      readonly kind: "range";
+      readonly origin: number;
+      readonly step: number;
+      readonly first: number;
+      readonly count: number;
+    }
   | { readonly kind: "typed"; readonly array: TypedArray };
 
 /** One unit of work: a slice of a job's input, starting at input index `start`. */

@@ -81,6 +81,7 @@ export class Dispatcher {
   }
 
   #pump(): void {
+    if (this.#closed) return;
     for (const { worker, jobId, size } of this.#scheduler.assign()) {
       const running = this.#jobs.get(jobId)!;
       const chunk = running.job.take(size);
@@ -149,7 +150,10 @@ export class Dispatcher {
   /** Fails every job still running; the backend is closed by the caller. */
   close(): void {
     this.#closed = true;
-    for (const { job } of this.#jobs.values()) job.fail(new PoolClosedError());
+    for (const [id, { job }] of this.#jobs) {
+      job.fail(new PoolClosedError());
+      this.#scheduler.removeJob(id);
+    }
     this.#jobs.clear();
   }
 }

@@ -50,20 +50,29 @@ export function resolveOptions(options: WeftOptions = {}): ResolvedOptions {
     options.workers === undefined || options.workers === "auto"
       ? availableParallelism()
       : positiveInteger("workers", options.workers, `a positive integer or "auto"`);
-  const minChunk = options.minChunk === undefined ? 1 : positiveInteger("minChunk", options.minChunk);
-  const maxChunk =
-    options.maxChunk === undefined || options.maxChunk === Infinity
-      ? Infinity
-      : positiveInteger("maxChunk", options.maxChunk);
-  if (minChunk > maxChunk)
-    throw new OptionError(`minChunk (${minChunk}) is larger than maxChunk (${maxChunk})`);
+  const bounds = resolveBounds(options, { minChunk: 1, maxChunk: Infinity });
   const readAhead = options.readAhead === undefined ? 16384 : positiveInteger("readAhead", options.readAhead);
   return {
     backend,
     workers: backend === "sequential" ? 1 : workers,
-    bounds: { minChunk, maxChunk },
+    bounds,
     readAhead,
   };
+}
+
+/** Chunk bounds from `given`, the rest from `defaults`; whole numbers of items, min not above max. */
+export function resolveBounds(given: Partial<ChunkBounds>, defaults: ChunkBounds): ChunkBounds {
+  const minChunk =
+    given.minChunk === undefined ? defaults.minChunk : positiveInteger("minChunk", given.minChunk);
+  const maxChunk =
+    given.maxChunk === undefined
+      ? defaults.maxChunk
+      : given.maxChunk === Infinity
+        ? Infinity
+        : positiveInteger("maxChunk", given.maxChunk, "a positive integer or Infinity");
+  if (minChunk > maxChunk)
+    throw new OptionError(`minChunk (${minChunk}) is larger than maxChunk (${maxChunk})`);
+  return { minChunk, maxChunk };
 }
 
 export function positiveInteger(name: string, value: unknown, expected = "a positive integer"): number {

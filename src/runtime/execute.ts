@@ -14,7 +14,7 @@ const wallClock = (): number => performance.timeOrigin + performance.now();
 
 function itemAt(input: ChunkInput, offset: number): unknown {
   if (input.kind === "items") return input.items[offset];
-  if (input.kind === "range") return input.from + offset * input.step;
+  if (input.kind === "range") return input.origin + (input.first + offset) * input.step;
   return input.array[offset];
 }
 

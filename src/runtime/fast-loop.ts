@@ -63,7 +63,7 @@ export function compileFastLoop(stages: readonly { op: Stage["op"]; fn: Fn }[]):
   const names = Array.from({ length: prefix }, (_, i) => `s${i}`);
   const source = `
     const items = (input, from, rest, state) => { const a = input.items; ${loop("a[k]", "a.length")} };
-    const range = (input, from, rest, state) => { const f = input.from, d = input.step; ${loop("f + k * d", "input.count")} };
+    const range = (input, from, rest, state) => { const f = input.origin, d = input.step, s = input.first; ${loop("f + (s + k) * d", "input.count")} };
     const typed = (input, from, rest, state) => { const a = input.array; ${loop("a[k]", "a.length")} };
     return (input, from, rest, state) =>
       input.kind === "range" ? range(input, from, rest, state)

@@ -21,8 +21,6 @@ export interface ChunkSizeInput {
 
 /** How long one chunk should run: long enough that messaging costs under 1%, short enough to balance. */
 export const targetChunkMs = 10;
-/** Below this a chunk is mostly overhead, so the end-of-job shrinking stops here. */
-export const smallestUsefulChunkMs = 1;
 /** Chunk size while nothing has been measured: one item, so an expensive task never starts in a big batch. */
 export const probeChunk = 1;
 
@@ -36,10 +34,10 @@ export function chunkSize(input: ChunkSizeInput): number {
     size = Math.floor(targetChunkMs / perItem);
     if (remaining !== undefined) {
       // Guided self-scheduling: toward the end each chunk takes a shrinking share of what is left,
-      // so the last chunks finish together instead of one worker running a big one alone.
-      const fairShare = Math.ceil(remaining / (2 * workers));
-      const floor = Math.ceil(smallestUsefulChunkMs / perItem);
-      size = Math.min(size, Math.max(fairShare, floor));
+      // so the last chunks finish together instead of one worker running a big one alone. No
+      // floor: the estimate may come from one cheap probe item, and a floor computed from it
+      // could swallow the whole tail (the shares shrink geometrically, so the tail stays short).
+      size = Math.min(size, Math.ceil(remaining / (2 * workers)));
     }
   }
   size = Math.min(Math.max(size, bounds.minChunk, 1), bounds.maxChunk);

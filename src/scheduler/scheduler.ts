@@ -108,7 +108,7 @@ export class Scheduler {
     for (;;) {
       const worker = this.#leastLoadedWorker();
       if (worker === undefined) return out;
-      const next = this.#nextJob();
+      const next = this.#nextJob(this.#allIdle());
       if (next === undefined) return out;
       const [jobId, job] = next;
       const size = chunkSize({
@@ -136,16 +136,26 @@ export class Scheduler {
     return best;
   }
 
-  #nextJob(): [number, JobState] | undefined {
-    let best: [number, JobState] | undefined;
+  #allIdle(): boolean {
+    for (const load of this.#inflight.values()) if (load > 0) return false;
+    return true;
+  }
+
+  /**
+   * The oldest job with a full chunk ready. Failing that, when no worker is busy (so no event but
+   * an offer will come to wake the pool), the oldest job with any items: a partial chunk beats a hang.
+   */
+  #nextJob(allIdle: boolean): [number, JobState] | undefined {
+    let full: [number, JobState] | undefined;
+    let partial: [number, JobState] | undefined;
     for (const entry of this.#jobs) {
       const [id, job] = entry;
       if (job.paused || job.available <= 0) continue;
-      // An open job sends a partial chunk only when it would otherwise leave a worker idle: wait for
-      // its minimum, unless the input has ended.
-      if (!job.closed && job.available < job.bounds.minChunk) continue;
-      if (!best || id < best[0]) best = entry;
+      // An open job waits for `minChunk` items, as more may come.
+      if (job.closed || job.available >= job.bounds.minChunk) {
+        if (!full || id < full[0]) full = entry;
+      } else if (allIdle && (!partial || id < partial[0])) partial = entry;
     }
-    return best;
+    return full ?? partial;
   }
 }

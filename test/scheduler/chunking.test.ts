@@ -1,0 +1,252 @@
+// Properties of the chunk-size policy and of the per-job cost estimator it is fed by.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import fc from "fast-check";
+import {
+  chunkSize,
+  CostEstimator,
+  probeChunk,
+  targetChunkMs,
+  type ChunkBounds,
+  type ChunkSizeInput,
+} from "../../src/scheduler/chunking.ts";
+
+const runs = { seed: 42, numRuns: 500 };
+
+const boundsArb: fc.Arbitrary<ChunkBounds> = fc
+  .tuple(
+    fc.integer({ min: 1, max: 1000 }),
+    fc.option(fc.integer({ min: 0, max: 100_000 }), { nil: undefined }),
+  )
+  .map(([minChunk, extra]) => ({ minChunk, maxChunk: extra === undefined ? Infinity : minChunk + extra }));
+
+// Per-item costs from free (0) through microseconds to seconds, plus "not measured yet".
+const costArb = fc.option(fc.double({ min: 0, max: 5000, noNaN: true, noDefaultInfinity: true }), {
+  nil: undefined,
+});
+
+// `remaining`, when known, is never less than what is available now.
+const inputArb: fc.Arbitrary<ChunkSizeInput> = fc
+  .record({
+    costPerItemMs: costArb,
+    available: fc.integer({ min: 0, max: 1_000_000 }),
+    extra: fc.option(fc.integer({ min: 0, max: 1_000_000 }), { nil: undefined }),
+    workers: fc.integer({ min: 1, max: 64 }),
+    bounds: boundsArb,
+  })
+  .map(({ extra, ...rest }) => ({
+    ...rest,
+    remaining: extra === undefined ? undefined : rest.available + extra,
+  }));
+
+const measuredArb = inputArb.chain((input) =>
+  fc.double({ min: 1e-6, max: 5000, noNaN: true }).map((costPerItemMs) => ({ ...input, costPerItemMs })),
+);
+
+/** Floating-point slack for comparisons of planned chunk durations. */
+const closeEnough = (a: number, b: number) => a <= b * (1 + 1e-9) + 1e-12;
+
+describe("chunkSize", () => {
+  it("is a whole number between 0 and what is available", () => {
+    fc.assert(
+      fc.property(inputArb, (input) => {
+        const size = chunkSize(input);
+        assert.ok(Number.isInteger(size), `size ${size} is not an integer`);
+        assert.ok(size >= 0 && size <= input.available, `size ${size} outside [0, ${input.available}]`);
+      }),
+      runs,
+    );
+  });
+
+  it("is at least one item whenever anything is available", () => {
+    fc.assert(
+      fc.property(inputArb, (input) => {
+        fc.pre(input.available > 0);
+        assert.ok(chunkSize(input) >= 1);
+      }),
+      runs,
+    );
+  });
+
+  it("respects minChunk and maxChunk, except that it never exceeds what is available", () => {
+    fc.assert(
+      fc.property(inputArb, (input) => {
+        const size = chunkSize(input);
+        assert.ok(size <= input.bounds.maxChunk, `size ${size} above maxChunk ${input.bounds.maxChunk}`);
+        assert.ok(size >= Math.min(input.bounds.minChunk, input.available), `size ${size} below minChunk`);
+      }),
+      runs,
+    );
+  });
+
+  it("sends the probe size before any measurement, raised to minChunk", () => {
+    fc.assert(
+      fc.property(inputArb, (input) => {
+        const { bounds, available } = input;
+        const size = chunkSize({ ...input, costPerItemMs: undefined });
+        assert.equal(size, Math.min(Math.max(probeChunk, bounds.minChunk), bounds.maxChunk, available));
+      }),
+      runs,
+    );
+    assert.equal(
+      chunkSize({
+        costPerItemMs: undefined,
+        available: 1_000_000,
+        remaining: undefined,
+        workers: 8,
+        bounds: { minChunk: 1, maxChunk: Infinity },
+      }),
+      probeChunk,
+    );
+  });
+
+  it("plans a measured chunk to take at most targetChunkMs unless minChunk forces more", () => {
+    fc.assert(
+      fc.property(measuredArb, (input) => {
+        const size = chunkSize(input);
+        fc.pre(size > Math.max(input.bounds.minChunk, 1));
+        assert.ok(closeEnough(size * Math.max(input.costPerItemMs, 1e-6), targetChunkMs));
+      }),
+      runs,
+    );
+  });
+
+  it("fills targetChunkMs when nothing but the cost limits the size", () => {
+    fc.assert(
+      fc.property(measuredArb, (input) => {
+        const open = { ...input, remaining: undefined };
+        const size = chunkSize(open);
+        fc.pre(size < input.available && size < input.bounds.maxChunk);
+        // One more item would overrun the target: the chunk is as long as it is allowed to be.
+        assert.ok((size + 1) * Math.max(input.costPerItemMs, 1e-6) > targetChunkMs * (1 - 1e-9));
+      }),
+      runs,
+    );
+  });
+
+  it("near the end takes at most half a fair share of what remains", () => {
+    fc.assert(
+      fc.property(measuredArb, (input) => {
+        fc.pre(input.remaining !== undefined);
+        const remaining = input.remaining;
+        const share = Math.ceil(remaining / (2 * input.workers));
+        assert.ok(chunkSize(input) <= Math.max(share, input.bounds.minChunk));
+      }),
+      runs,
+    );
+  });
+
+  it("never grows when less remains", () => {
+    fc.assert(
+      fc.property(inputArb, fc.integer({ min: 0, max: 1_000_000 }), (input, fewer) => {
+        fc.pre(input.remaining !== undefined);
+        const more = input.remaining;
+        const less = Math.max(input.available, more - fewer);
+        assert.ok(chunkSize({ ...input, remaining: less }) <= chunkSize({ ...input, remaining: more }));
+        // Knowing the end is near never makes a chunk bigger than not knowing it.
+        assert.ok(chunkSize(input) <= chunkSize({ ...input, remaining: undefined }));
+      }),
+      runs,
+    );
+  });
+
+  it("never grows when less remains, as a closed job is drained (available == remaining)", () => {
+    fc.assert(
+      fc.property(measuredArb, fc.integer({ min: 0, max: 1_000_000 }), (input, taken) => {
+        const before = input.available;
+        const after = Math.max(0, before - taken);
+        const size = (left: number) => chunkSize({ ...input, available: left, remaining: left });
+        assert.ok(size(after) <= size(before));
+      }),
+      runs,
+    );
+  });
+
+  it("never grows when items get dearer or workers are added", () => {
+    fc.assert(
+      fc.property(
+        measuredArb,
+        fc.double({ min: 1, max: 1000, noNaN: true }),
+        fc.integer({ min: 0, max: 64 }),
+        (input, factor, moreWorkers) => {
+          const base = chunkSize(input);
+          assert.ok(chunkSize({ ...input, costPerItemMs: input.costPerItemMs * factor }) <= base);
+          assert.ok(chunkSize({ ...input, workers: input.workers + moreWorkers }) <= base);
+        },
+      ),
+      runs,
+    );
+  });
+});
+
+const sampleArb = fc.record({
+  items: fc.integer({ min: -3, max: 10_000 }),
+  busyMs: fc.double({ min: -10, max: 10_000, noNaN: true }),
+});
+
+/** What a sample says one item costs, or undefined for a sample the estimator must ignore. */
+const perItemOf = (s: { items: number; busyMs: number }) =>
+  s.items > 0 ? Math.max(s.busyMs, 0) / s.items : undefined;
+
+describe("CostEstimator", () => {
+  it("knows nothing until a chunk with items is recorded, then takes its per-item cost", () => {
+    fc.assert(
+      fc.property(fc.array(sampleArb, { maxLength: 20 }), (samples) => {
+        const estimator = new CostEstimator();
+        const first = samples.findIndex((s) => s.items > 0);
+        samples.forEach((s, i) => {
+          estimator.record(s.items, s.busyMs);
+          if (first === -1 || i < first) assert.equal(estimator.perItemMs, undefined);
+          else if (i === first) assert.equal(estimator.perItemMs, perItemOf(s));
+        });
+      }),
+      runs,
+    );
+  });
+
+  it("stays within the range of the per-item costs recorded, and never goes negative", () => {
+    fc.assert(
+      fc.property(fc.array(sampleArb, { maxLength: 30 }), (samples) => {
+        const estimator = new CostEstimator();
+        let lo = Infinity;
+        let hi = -Infinity;
+        for (const s of samples) {
+          estimator.record(s.items, s.busyMs);
+          const sample = perItemOf(s);
+          if (sample === undefined) continue;
+          lo = Math.min(lo, sample);
+          hi = Math.max(hi, sample);
+          const estimate = estimator.perItemMs!;
+          assert.ok(estimate >= 0);
+          assert.ok(
+            estimate >= lo * (1 - 1e-12) && estimate <= hi * (1 + 1e-12),
+            `${estimate} ∉ [${lo}, ${hi}]`,
+          );
+        }
+      }),
+      runs,
+    );
+  });
+
+  it("halves its distance to a new steady per-item cost with every chunk", () => {
+    fc.assert(
+      fc.property(
+        fc.array(sampleArb, { maxLength: 10 }),
+        fc.double({ min: 0, max: 100, noNaN: true }),
+        fc.array(fc.integer({ min: 1, max: 10_000 }), { minLength: 1, maxLength: 20 }),
+        (history, perItem, sizes) => {
+          const estimator = new CostEstimator();
+          for (const s of history) estimator.record(s.items, s.busyMs);
+          let bound = estimator.perItemMs === undefined ? 0 : Math.abs(estimator.perItemMs - perItem);
+          for (const items of sizes) {
+            estimator.record(items, perItem * items);
+            bound /= 2;
+            const error = Math.abs(estimator.perItemMs! - perItem);
+            assert.ok(error <= bound + 1e-9 * Math.max(perItem, 1), `error ${error} above ${bound}`);
+          }
+        },
+      ),
+      runs,
+    );
+  });
+});
