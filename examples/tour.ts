@@ -10,11 +10,14 @@ const primes = await pool.range(2, 1_000_000).filter(isPrime).count();
 
 // MapReduce: words are counted per chunk on the workers; only the partial counts travel.
 const lines = ["the quick brown fox", "jumps over the lazy dog", "The End"];
-const counts = await pool.from(lines).flatMap(splitWords).reduceByKey(
-  (word) => word,
-  () => 1,
-  (a, b) => a + b,
-);
+const counts = await pool
+  .from(lines)
+  .flatMap(splitWords)
+  .reduceByKey(
+    (word) => word,
+    () => 1,
+    (a, b) => a + b,
+  );
 
 // Futures: submit returns at once; a future passed as an argument becomes a dependency.
 const low = pool.submit(countPrimes, [0, 500_000]);

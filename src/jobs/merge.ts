@@ -11,7 +11,20 @@ type Fn2 = (a: unknown, b: unknown) => unknown;
 
 export function collectMerge(): Merge<unknown[]> {
   const parts: unknown[][] = [];
-  return { add: (p) => void parts.push(p as unknown[]), result: () => parts.flat() };
+  let length = 0;
+  return {
+    add(p) {
+      parts.push(p as unknown[]);
+      length += (p as unknown[]).length;
+    },
+    result() {
+      // Filling a pre-sized array: `parts.flat()` took ~130 ms for a million items, with every worker idle.
+      const all = new Array<unknown>(length);
+      let i = 0;
+      for (const part of parts) for (const value of part) all[i++] = value;
+      return all;
+    },
+  };
 }
 
 export function countMerge(): Merge<number> {

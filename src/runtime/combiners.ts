@@ -5,7 +5,8 @@ import { isThenable } from "./thenable.ts";
 
 export interface Combiner {
   readonly task: TaskRef | undefined;
-  add(value: unknown): PromiseLike<unknown> | undefined;
+  /** A plain function (no `this`), so the generated loop can call it directly. */
+  readonly add: (value: unknown) => PromiseLike<unknown> | undefined;
   result(): unknown;
 }
 

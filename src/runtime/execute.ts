@@ -25,8 +25,9 @@ export async function runChunk(job: LoadedJob, chunk: Chunk): Promise<ChunkOutco
   const { stages, prefix } = job;
   const combiner = makeCombiner(job);
   const pipeline = new Pipeline(stages, combiner);
-  const rest =
-    prefix === stages.length ? (v: unknown) => combiner.add(v) : (v: unknown) => pipeline.advance(v, prefix);
+  // The combiner's own function, not a wrapper shared by every job, so its call site in the
+  // generated loop stays monomorphic.
+  const rest = prefix === stages.length ? combiner.add : (v: unknown) => pipeline.advance(v, prefix);
   const state: LoopState = { stage: 0, pending: undefined, value: undefined, offset: 0 };
   let failedInLoop = true;
   let from = 0;

@@ -1,0 +1,58 @@
+// Every contender behind one interface: start a pool (or nothing, for sequential code), run workloads on it, stop.
+import { weft } from "../src/index.ts";
+import { peers } from "./peers/all.ts";
+import type { Peer } from "./peers/peer.ts";
+import { increment } from "./workloads/tasks.ts";
+import type { Run, Workload } from "./workloads/workload.ts";
+
+export interface Started {
+  /** One trivial call, so that startup is measured up to a first result. */
+  ping(): Promise<void>;
+  run(workload: Workload<unknown>): Promise<Run<unknown>>;
+  close(): Promise<void>;
+}
+
+export interface Contender {
+  readonly name: string;
+  start(workers: number): Promise<Started>;
+}
+
+/** Plain code on the main thread: the reference answers and the baseline for every speedup. */
+const sequential: Contender = {
+  name: "sequential",
+  start: () =>
+    Promise.resolve({
+      ping: () => Promise.resolve(),
+      run: (w) => Promise.resolve({ answer: w.sequential(), items: w.items }),
+      close: () => Promise.resolve(),
+    }),
+};
+
+const weftThreads: Contender = {
+  name: "weft",
+  async start(workers) {
+    const pool = await weft({ backend: "threads", workers });
+    return {
+      ping: async () => void (await pool.submit(increment, [0])),
+      run: async (w) => ({ answer: await w.weft(pool), items: w.items }),
+      close: () => pool.close(),
+    };
+  },
+};
+
+function peerContender(peer: Peer): Contender {
+  return {
+    name: peer.name,
+    start(workers) {
+      const pool = peer.start(workers);
+      return Promise.resolve({
+        ping: async () => void (await pool.call("increment", 0)),
+        run: (w) => w.peer(pool),
+        close: () => pool.close(),
+      });
+    },
+  };
+}
+
+/** Sequential first: its answers are what every other contender is checked against. */
+export const contenders: readonly Contender[] = [sequential, weftThreads, ...peers.map(peerContender)];

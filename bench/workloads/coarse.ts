@@ -1,0 +1,37 @@
+// coarse: count the primes below a bound. Cheap items in bulk, each dearer than the last.
+import type { PeerPool } from "../peers/peer.ts";
+import type { Pool } from "../../src/index.ts";
+import { countPrimes } from "./kernels.ts";
+import { isPrime } from "./tasks.ts";
+import type { Workload } from "./workload.ts";
+
+// Peers are not told how to split a job, so they get equal ranges: enough of them that the dearer
+// last ranges even out between the workers, few enough that messaging is noise.
+const peerRanges = 64;
+
+export function coarse(quick: boolean): Workload<number> {
+  const from = 2;
+  const to = quick ? 2_000_000 : 20_000_000;
+  return {
+    name: "coarse",
+    size: `primes in [${from}, ${to.toLocaleString("en-US")})`,
+    items: to - from,
+    unit: "numbers",
+    target: { kind: "speedup", min: 1.9 },
+    sequential: () => countPrimes(from, to),
+    weft: (pool: Pool) => pool.range(from, to).filter(isPrime).count(),
+    async peer(pool: PeerPool) {
+      const counts = await Promise.all(
+        equalRanges(from, to, peerRanges).map((r) => pool.call("countPrimes", r)),
+      );
+      return { answer: counts.reduce((a, b) => a + b, 0), items: to - from };
+    },
+    mismatch: (expected, got) =>
+      got.answer === expected ? undefined : `counted ${got.answer} primes, expected ${expected}`,
+  };
+}
+
+function equalRanges(from: number, to: number, parts: number): { from: number; to: number }[] {
+  const edge = (i: number) => from + Math.round(((to - from) * i) / parts);
+  return Array.from({ length: parts }, (_, i) => ({ from: edge(i), to: edge(i + 1) }));
+}

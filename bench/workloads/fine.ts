@@ -1,0 +1,36 @@
+// fine: isPrime over a million consecutive integers held in an array. Many items of about a microsecond each.
+import type { PeerPool } from "../peers/peer.ts";
+import type { Pool } from "../../src/index.ts";
+import { firstDifference } from "./check.ts";
+import { isPrime as isPrimeKernel } from "./kernels.ts";
+import { isPrime } from "./tasks.ts";
+import type { Workload } from "./workload.ts";
+
+const first = 1e9;
+
+export function fine(quick: boolean): Workload<boolean[]> {
+  const count = quick ? 100_000 : 1_000_000;
+  // One pool call per item costs the peers far more than the item itself; a prefix keeps their runs short,
+  // and their time is extrapolated (linearly: every item here costs about the same on average).
+  const peerItems = Math.min(count, quick ? 10_000 : 50_000);
+  const numbers = Array.from({ length: count }, (_, i) => first + i);
+  const prefix = numbers.slice(0, peerItems);
+  return {
+    name: "fine",
+    size: `isPrime on ${count.toLocaleString("en-US")} integers from 1e9`,
+    items: count,
+    unit: "numbers",
+    target: { kind: "speedup", min: 1.8 },
+    sequential() {
+      const out = new Array<boolean>(count);
+      for (let i = 0; i < count; i++) out[i] = isPrimeKernel(numbers[i]!);
+      return out;
+    },
+    weft: (pool: Pool) => pool.from(numbers).map(isPrime).collect(),
+    async peer(pool: PeerPool) {
+      const answer = await Promise.all(prefix.map((n) => pool.call("isPrime", n)));
+      return { answer, items: prefix.length };
+    },
+    mismatch: (expected, got) => firstDifference(expected, got.answer, got.items),
+  };
+}

@@ -1,0 +1,55 @@
+// The CPU work itself, shared verbatim by the sequential reference, weft's tasks and the peers' workers.
+
+/** Trial division: deliberately naive, so the cost of an item grows with its size. */
+export function isPrime(n: number): boolean {
+  if (n < 2) return false;
+  if (n % 2 === 0) return n === 2;
+  for (let d = 3; d * d <= n; d += 2) if (n % d === 0) return false;
+  return true;
+}
+
+/** Primes in [from, to): the peers' unit of coarse work, and the sequential reference. */
+export function countPrimes(from: number, to: number): number {
+  let count = 0;
+  for (let n = from; n < to; n++) if (isPrime(n)) count++;
+  return count;
+}
+
+/** What part of the complex plane to draw, at what resolution and depth. */
+export interface Scene {
+  readonly width: number;
+  readonly height: number;
+  readonly maxIter: number;
+}
+
+// The whole set, square, so rows through its middle cost up to maxIter per pixel and edge rows almost nothing.
+const reMin = -2.0;
+const reMax = 0.5;
+const imMin = -1.25;
+const imMax = 1.25;
+
+/** Escape-time iteration counts of row `y`; a Uint16Array because maxIter stays below 65,536. */
+export function mandelbrotRow(y: number, scene: Scene): Uint16Array {
+  const { width, height, maxIter } = scene;
+  const row = new Uint16Array(width);
+  const ci = imMin + ((imMax - imMin) * y) / (height - 1);
+  for (let x = 0; x < width; x++) {
+    const cr = reMin + ((reMax - reMin) * x) / (width - 1);
+    let zr = 0;
+    let zi = 0;
+    let i = 0;
+    while (i < maxIter && zr * zr + zi * zi <= 4) {
+      const t = zr * zr - zi * zi + cr;
+      zi = 2 * zr * zi + ci;
+      zr = t;
+      i++;
+    }
+    row[x] = i;
+  }
+  return row;
+}
+
+/** The cheapest possible call, so a submit benchmark measures only the pool's per-call overhead. */
+export function increment(x: number): number {
+  return x + 1;
+}
