@@ -25,12 +25,15 @@ export class TaskError extends WeftError {
   readonly task: string;
   readonly index: number;
   readonly preview: string;
+  /** The error of every attempt, first to last, when the item was retried; `cause` is the last. */
+  attempts: readonly Error[];
 
   constructor(where: ItemLocation, cause: Error) {
     super(`task ${where.task} failed on item ${where.index} (${where.preview}): ${cause.message}`, { cause });
     this.task = where.task;
     this.index = where.index;
     this.preview = where.preview;
+    this.attempts = [cause];
     if (cause.stack) this.stack = `${this.name}: ${this.message}\n    -- worker stack --\n${cause.stack}`;
   }
 }
@@ -85,4 +88,49 @@ export class EmptyReduceError extends WeftError {
 /** A worker failed outside any task: it could not start, load a task module, or it exited. */
 export class WorkerError extends WeftError {
   override name = "WorkerError";
+}
+
+/**
+ * A worker died while running a chunk: it exited, threw outside any task, or ran out of memory.
+ * The worker is replaced and the chunk runs again elsewhere; a job sees this error only when the
+ * same chunk keeps killing workers ({@link PoisonTaskError}).
+ */
+export class WorkerCrashedError extends WeftError {
+  override name = "WorkerCrashedError";
+}
+
+/** A chunk killed a worker every time it ran; it is not tried again, so it cannot crash-loop. */
+export class PoisonTaskError extends WeftError {
+  override name = "PoisonTaskError";
+  readonly crashes: readonly Error[];
+
+  constructor(what: string, crashes: readonly Error[]) {
+    super(
+      `${what} crashed its worker ${crashes.length} times, so it is not tried again: ` +
+        `${crashes.at(-1)?.message ?? ""}. Look for process.exit, native crashes or unbounded memory in the task.`,
+      { cause: crashes.at(-1) },
+    );
+    this.crashes = crashes;
+  }
+}
+
+/** The job or future was cancelled through its AbortSignal. `cause` is the signal's reason. */
+export class AbortError extends WeftError {
+  override name = "AbortError";
+  constructor(reason: unknown) {
+    super(`cancelled: ${reason instanceof Error ? reason.message : String(reason)}`, { cause: reason });
+  }
+}
+
+/** A chunk ran past its `timeout`. Retried under the job's retry policy like a task error. */
+export class TimeoutError extends WeftError {
+  override name = "TimeoutError";
+}
+
+/**
+ * A chunk was waiting on a worker that was stopped because of another chunk (a crash, a
+ * deadline, a cancellation). It runs again elsewhere, and this does not count as its failure.
+ */
+export class InterruptedError extends WeftError {
+  override name = "InterruptedError";
 }

@@ -2,6 +2,7 @@
 export { weft, Pool } from "./pool/pool.ts";
 export type { WeftOptions, BackendName } from "./pool/options.ts";
 export { task, type Task, type TaskLike } from "./task/task.ts";
+export { taskSignal } from "./runtime/signal.ts";
 export { Collection } from "./plan/collection.ts";
 export { Future, type FutureArgs, type Completed } from "./futures/future.ts";
 export type { ChunkBounds } from "./scheduler/chunking.ts";
@@ -17,4 +18,13 @@ export {
   PoolClosedError,
   EmptyReduceError,
   WorkerError,
+  WorkerCrashedError,
+  PoisonTaskError,
+  AbortError,
+  TimeoutError,
+  InterruptedError,
 } from "./errors.ts";
+export type { RetryPolicy, RetryOption } from "./scheduler/retry.ts";
+export type { JobOptions } from "./plan/collection.ts";
+export type { CallOptions } from "./pool/pool.ts";
+export type { TaskOptions } from "./task/task.ts";

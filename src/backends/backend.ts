@@ -1,16 +1,29 @@
 // The backend contract: how the dispatcher runs a chunk on a worker. Every backend passes test/conformance.
 import type { Chunk, ChunkOutcome, JobSpec } from "../plan/plan.ts";
 
+/** A chunk sent to a worker. */
+export interface RunningChunk {
+  readonly outcome: Promise<ChunkOutcome>;
+  /** Resolves when the chunk starts running (its tasks loaded), if `run` was asked to report it. */
+  readonly started: Promise<void>;
+  /** Fires the chunk's abort signal (what its tasks see as `taskSignal()`); cooperative. */
+  abort(reason: Error): void;
+}
+
 /**
  * A set of workers that run chunks. The dispatcher decides which worker gets which chunk; the
  * backend only moves chunks and outcomes.
  *
  * Guarantees every backend gives:
- * - `run` resolves with the chunk's outcome: a partial result, or the first item that threw
- *   (with the task's name, the item's index and preview, and the task's own stack).
- * - `run` rejects only when the chunk could not be run at all: its input could not be sent
+ * - `run(...).outcome` resolves with the chunk's outcome: a partial result, or the first item
+ *   that threw (with the task's name, the item's index and preview, and the task's own stack).
+ * - It rejects only when the chunk could not be run at all: its input could not be sent
  *   ({@link CloneError}), its result could not be sent back ({@link CloneError}), its task
- *   modules could not be loaded or the worker died ({@link WorkerError}).
+ *   modules could not be loaded ({@link WorkerError}), its worker died while running it
+ *   ({@link WorkerCrashedError}) or was restarted because of it (the reason given to `restart`),
+ *   or its worker stopped while it waited behind another chunk ({@link InterruptedError}).
+ * - A worker runs its chunks one at a time, in the order it was given them.
+ * - A worker that dies is replaced, in the same slot, with no job specs known.
  * - A worker receives a job's spec before that job's first chunk, and loads its tasks once.
  * - Chunks given to one worker start in the order they were given.
  * - After `close()` resolves, no worker thread or process of this backend is left.
@@ -24,7 +37,13 @@ export interface Backend {
   readonly acceptsInline: boolean;
   /** Whether values are copied on the way to and from a worker (so uncloneable values fail). */
   readonly copiesValues: boolean;
-  run(worker: number, job: JobSpec, chunk: Chunk): Promise<ChunkOutcome>;
+  run(worker: number, job: JobSpec, chunk: Chunk, reportStart: boolean): RunningChunk;
+  /**
+   * Ends worker `worker` now and replaces it: the chunk it is running rejects with `reason`, the
+   * ones waiting behind it with InterruptedError. For a task that ignores its abort signal.
+   * Backends that cannot stop their workers (in-process) do nothing.
+   */
+  restart(worker: number, reason: Error): void;
   /** The job is over; workers may drop what they kept for it. */
   forget(jobId: number): void;
   close(): Promise<void>;

@@ -1,10 +1,11 @@
 // The calls made with `submit` for one task: one long-lived job whose chunks settle many futures each.
 import { TaskError } from "../errors.ts";
-import type { Chunk, ChunkOutcome, JobSpec, CallFailure } from "../plan/plan.ts";
+import type { CallFailure, Chunk, JobSpec } from "../plan/plan.ts";
 import { deserializeError, preview } from "../runtime/errors.ts";
-import { describeTask, type TaskRef } from "../task/task-ref.ts";
 import type { ChunkBounds } from "../scheduler/chunking.ts";
-import { JobBase, type Job } from "./job.ts";
+import { retryDelayMs, shouldRetry, type RetryPolicy } from "../scheduler/retry.ts";
+import { describeTask, type TaskRef } from "../task/task-ref.ts";
+import { JobBase, noControls, type Job } from "./job.ts";
 import { CallQueue } from "./source.ts";
 
 export interface Settle {
@@ -12,25 +13,45 @@ export interface Settle {
   reject(error: Error): void;
 }
 
+/** One `submit` call: its arguments, its future, and the errors of its attempts so far. */
+interface Call {
+  readonly args: readonly unknown[];
+  readonly settle: Settle;
+  readonly policy: RetryPolicy;
+  readonly errors: Error[];
+}
+
+/** Runs `fn` after `delayMs`, on a timer the pool clears when it closes. */
+export type Schedule = (delayMs: number, fn: () => void) => void;
+
 export class CallJob extends JobBase implements Job {
-  readonly #waiting: Settle[] = [];
+  readonly #waiting: Call[] = [];
   #waitingHead = 0;
-  readonly #inChunk = new Map<number, Settle[]>();
+  readonly #inChunk = new Map<number, Call[]>();
   readonly #queue: CallQueue;
   readonly #taskName: string;
 
-  constructor(id: number, task: TaskRef, bounds: ChunkBounds) {
+  constructor(
+    id: number,
+    task: TaskRef,
+    bounds: ChunkBounds,
+    readonly schedule: Schedule,
+  ) {
     const queue = new CallQueue();
     const spec: JobSpec = { id, stages: [], terminal: { op: "call", task } };
-    super(spec, queue, bounds, undefined);
+    super(spec, queue, bounds, undefined, noControls);
     this.#queue = queue;
     this.#taskName = describeTask(task);
   }
 
-  call(args: readonly unknown[], settle: Settle): void {
-    if (this.error) return settle.reject(this.error);
-    this.#waiting.push(settle);
-    this.#queue.push(args);
+  call(args: readonly unknown[], settle: Settle, policy: RetryPolicy): void {
+    this.#enqueue({ args, settle, policy, errors: [] });
+  }
+
+  #enqueue(call: Call): void {
+    if (this.error) return call.settle.reject(this.error);
+    this.#waiting.push(call);
+    this.#queue.push(call.args);
   }
 
   override take(size: number): Chunk {
@@ -44,45 +65,50 @@ export class CallJob extends JobBase implements Job {
     return chunk;
   }
 
-  settle(chunk: Chunk, outcome: ChunkOutcome): void {
+  settle(chunk: Chunk, partial: unknown): void {
     this.inFlight--;
-    const settles = this.#takeSettles(chunk);
-    if (!outcome.ok) {
-      // A call job never sees item failures: each call's error travels in the partial.
-      const error = deserializeError(outcome.failure.error);
-      for (const s of settles) s.reject(error);
-      return;
-    }
-    const { values, failures } = outcome.partial as { values: unknown[]; failures: CallFailure[] };
+    const calls = this.#takeCalls(chunk);
+    const { values, failures } = partial as { values: unknown[]; failures: CallFailure[] };
     const failed = new Set<number>();
-    const args = chunk.input.kind === "items" ? chunk.input.items : [];
     for (const { offset, error } of failures) {
       failed.add(offset);
-      const where = { task: this.#taskName, index: chunk.start + offset, preview: preview(args[offset]) };
-      settles[offset]!.reject(new TaskError(where, deserializeError(error)));
+      this.#retryOrReject(calls[offset]!, chunk.start + offset, deserializeError(error));
     }
-    for (let i = 0; i < settles.length; i++) if (!failed.has(i)) settles[i]!.resolve(values[i]);
+    for (let i = 0; i < calls.length; i++) if (!failed.has(i)) calls[i]!.settle.resolve(values[i]);
+  }
+
+  /** A failed call goes back in the queue after its policy's wait, or its future rejects with every attempt's error. */
+  #retryOrReject(call: Call, index: number, cause: Error): void {
+    call.errors.push(cause);
+    const attempt = call.errors.length;
+    if (shouldRetry(call.policy, cause, attempt)) {
+      this.schedule(retryDelayMs(call.policy, attempt, Math.random()), () => this.#enqueue(call));
+      return;
+    }
+    const error = new TaskError({ task: this.#taskName, index, preview: preview(call.args) }, cause);
+    error.attempts = call.errors;
+    call.settle.reject(error);
   }
 
   lose(chunk: Chunk, error: Error): void {
     this.inFlight--;
-    for (const s of this.#takeSettles(chunk)) s.reject(error);
+    for (const call of this.#takeCalls(chunk)) call.settle.reject(error);
   }
 
   fail(error: Error): void {
     if (this.finished) return;
     this.finished = true;
     this.error = error;
-    for (const settles of this.#inChunk.values()) for (const s of settles) s.reject(error);
+    for (const calls of this.#inChunk.values()) for (const call of calls) call.settle.reject(error);
     this.#inChunk.clear();
-    for (let i = this.#waitingHead; i < this.#waiting.length; i++) this.#waiting[i]!.reject(error);
+    for (let i = this.#waitingHead; i < this.#waiting.length; i++) this.#waiting[i]!.settle.reject(error);
     this.#waiting.length = 0;
   }
 
-  #takeSettles(chunk: Chunk): Settle[] {
-    const settles = this.#inChunk.get(chunk.seq) ?? [];
+  #takeCalls(chunk: Chunk): Call[] {
+    const calls = this.#inChunk.get(chunk.seq) ?? [];
     this.#inChunk.delete(chunk.seq);
-    return settles;
+    return calls;
   }
 
   /** A call job ends only when its pool closes. */

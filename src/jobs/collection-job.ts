@@ -1,9 +1,7 @@
 // A collection job: chunk partials flow to an output, in input order or as they arrive.
-import { TaskError } from "../errors.ts";
-import type { Chunk, ChunkOutcome, JobSpec } from "../plan/plan.ts";
-import { deserializeError } from "../runtime/errors.ts";
+import type { Chunk, JobSpec } from "../plan/plan.ts";
 import type { ChunkBounds } from "../scheduler/chunking.ts";
-import { JobBase, type Job } from "./job.ts";
+import { JobBase, type Job, type JobControls } from "./job.ts";
 import type { Source } from "./source.ts";
 
 /** Where a job's partials go: a merge that resolves one value, or a stream a consumer reads. */
@@ -24,21 +22,18 @@ export class CollectionJob extends JobBase implements Job {
     total: number | undefined,
     readonly ordered: boolean,
     readonly output: Output,
+    controls: JobControls,
   ) {
-    super(spec, source, bounds, total);
+    super(spec, source, bounds, total, controls);
   }
 
-  settle(chunk: Chunk, outcome: ChunkOutcome): void {
+  settle(chunk: Chunk, partial: unknown): void {
     this.inFlight--;
     if (this.finished) return;
-    if (!outcome.ok) {
-      this.fail(new TaskError(outcome.failure, deserializeError(outcome.failure.error)));
-      return;
-    }
     try {
-      if (!this.ordered) this.output.add(outcome.partial);
+      if (!this.ordered) this.output.add(partial);
       else {
-        this.#reordered.set(chunk.seq, outcome.partial);
+        this.#reordered.set(chunk.seq, partial);
         for (let p = this.#reordered.get(this.#nextSeq); this.#reordered.delete(this.#nextSeq);) {
           this.#nextSeq++;
           this.output.add(p);

@@ -1,6 +1,7 @@
 // What the dispatcher runs: a job's spec, its input, and what becomes of each chunk's outcome.
-import type { Chunk, ChunkOutcome, JobSpec } from "../plan/plan.ts";
+import type { Chunk, JobSpec } from "../plan/plan.ts";
 import type { ChunkBounds } from "../scheduler/chunking.ts";
+import { noRetries, type RetryPolicy } from "../scheduler/retry.ts";
 import type { Source } from "./source.ts";
 
 /** The dispatcher's view of a job. Implementations decide what a chunk's outcome means. */
@@ -12,9 +13,21 @@ export interface Job {
   readonly total: number | undefined;
   /** Cuts the next chunk of `size` items from the source. */
   take(size: number): Chunk;
-  /** A chunk came back from a worker. */
-  settle(chunk: Chunk, outcome: ChunkOutcome): void;
-  /** A chunk was lost (its worker failed) or could not be sent. */
+  /** A chunk failed and will run again: it leaves the count in flight until {@link takeRetry}. */
+  requeue(chunk: Chunk): void;
+  /** The oldest requeued chunk, sent again. */
+  takeRetry(): Chunk;
+  /** Every failure of this chunk so far: its task errors and the worker crashes it caused. */
+  history(chunk: Chunk): ChunkHistory;
+  /** How a failure of the task described as `task` is retried in this job. */
+  retryPolicy(task: string): RetryPolicy;
+  /** Cancels the job when it fires. */
+  readonly signal: AbortSignal | undefined;
+  /** The longest one chunk may run, in ms. */
+  readonly timeoutMs: number | undefined;
+  /** A chunk came back from a worker with its partial result. */
+  settle(chunk: Chunk, partial: unknown): void;
+  /** A chunk failed for good (its retries, if any, are used up): `error` says why. */
   lose(chunk: Chunk, error: Error): void;
   /** The source made `items` more items ready. */
   offered(items: number): void;
@@ -28,13 +41,37 @@ export interface Job {
   readonly error: Error | undefined;
 }
 
-/** Chunk numbering and the count of chunks in flight, shared by every kind of job. */
+export interface ChunkHistory {
+  readonly errors: Error[];
+  readonly crashes: Error[];
+}
+
+/** What a job is asked to do beyond its plan: retries and cancellation. */
+export interface JobControls {
+  /** For failures of any task, unless the task has its own policy. */
+  readonly retry: RetryPolicy;
+  /** Policies the tasks were defined with, by task description. */
+  readonly taskRetries: ReadonlyMap<string, RetryPolicy>;
+  readonly signal: AbortSignal | undefined;
+  readonly timeoutMs: number | undefined;
+}
+
+export const noControls: JobControls = {
+  retry: noRetries,
+  taskRetries: new Map(),
+  signal: undefined,
+  timeoutMs: undefined,
+};
+
+/** Chunk numbering, chunks in flight and their retries, shared by every kind of job. */
 export abstract class JobBase implements Partial<Job> {
   #seq = 0;
   #start = 0;
   #offered = 0;
   protected inFlight = 0;
   protected inputEnded = false;
+  readonly #retries: Chunk[] = [];
+  readonly #histories = new Map<number, ChunkHistory>();
   finished = false;
   error: Error | undefined;
 
@@ -43,7 +80,36 @@ export abstract class JobBase implements Partial<Job> {
     readonly source: Source,
     readonly bounds: ChunkBounds,
     readonly total: number | undefined,
+    readonly controls: JobControls = noControls,
   ) {}
+
+  get signal(): AbortSignal | undefined {
+    return this.controls.signal;
+  }
+
+  get timeoutMs(): number | undefined {
+    return this.controls.timeoutMs;
+  }
+
+  requeue(chunk: Chunk): void {
+    this.inFlight--;
+    this.#retries.push(chunk);
+  }
+
+  takeRetry(): Chunk {
+    this.inFlight++;
+    return this.#retries.shift()!;
+  }
+
+  history(chunk: Chunk): ChunkHistory {
+    let history = this.#histories.get(chunk.seq);
+    if (!history) this.#histories.set(chunk.seq, (history = { errors: [], crashes: [] }));
+    return history;
+  }
+
+  retryPolicy(task: string): RetryPolicy {
+    return this.controls.taskRetries.get(task) ?? this.controls.retry;
+  }
 
   take(size: number): Chunk {
     const chunk: Chunk = {
@@ -67,7 +133,9 @@ export abstract class JobBase implements Partial<Job> {
   }
 
   protected get allSettled(): boolean {
-    return this.inputEnded && this.inFlight === 0 && this.#start === this.#offered;
+    return (
+      this.inputEnded && this.inFlight === 0 && this.#retries.length === 0 && this.#start === this.#offered
+    );
   }
 
   protected abstract completeIfDone(): void;

@@ -12,11 +12,12 @@ import {
 } from "../jobs/merge.ts";
 import { mergeOutput, StreamOutput } from "../jobs/outputs.ts";
 import type { Source } from "../jobs/source.ts";
-import { resolveBounds } from "../pool/options.ts";
+import { positiveInteger, resolveBounds } from "../pool/options.ts";
 import type { ChunkBounds } from "../scheduler/chunking.ts";
 import { resolveTask } from "../task/resolve.ts";
-import type { TaskLike } from "../task/task.ts";
-import type { TaskRef } from "../task/task-ref.ts";
+import { resolveRetry, type RetryOption, type RetryPolicy } from "../scheduler/retry.ts";
+import { taskRetryOf, type TaskLike } from "../task/task.ts";
+import { describeTask, type TaskRef } from "../task/task-ref.ts";
 import type { Stage, Terminal } from "./plan.ts";
 
 /** What a collection needs from its pool. */
@@ -37,6 +38,30 @@ interface PendingStage {
   readonly fn: unknown;
 }
 
+/** What a job runs with besides its plan. */
+export interface JobSettings {
+  readonly bounds: ChunkBounds;
+  readonly retry: RetryPolicy;
+  readonly signal: AbortSignal | undefined;
+  readonly timeoutMs: number | undefined;
+}
+
+/** Per-job options: see {@link Collection.options}. */
+export interface JobOptions {
+  /** Retries for items that throw: a count, or a policy with backoff and a predicate. @default 0 */
+  readonly retries?: RetryOption;
+  /** Cancels the job when it aborts. */
+  readonly signal?: AbortSignal;
+  /**
+   * The longest one chunk may run, in ms. Past it the chunk's `taskSignal()` fires; a task that
+   * does not stop within the pool's `graceMs` has its worker ended and replaced. The chunk then
+   * fails with a TimeoutError, retried under `retries`. Expensive items run one per chunk, so for
+   * them this is a per-item deadline; `.chunks({ maxChunk: 1 })` makes it one for every item.
+   * The sequential backend can only ask a task to stop, not force it.
+   */
+  readonly timeout?: number;
+}
+
 /** Chunks a reader may fall behind before a stream stops sending work. */
 const streamHighWater = 4;
 
@@ -53,11 +78,11 @@ export class Collection<T> implements AsyncIterable<T> {
     private readonly runner: JobRunner,
     private readonly makeSource: SourceFactory,
     private readonly stages: readonly PendingStage[],
-    private readonly bounds: ChunkBounds,
+    private readonly settings: JobSettings,
   ) {}
 
   #then<R>(op: Stage["op"], fn: unknown): Collection<R> {
-    return new Collection<R>(this.runner, this.makeSource, [...this.stages, { op, fn }], this.bounds);
+    return new Collection<R>(this.runner, this.makeSource, [...this.stages, { op, fn }], this.settings);
   }
 
   /** Applies `fn` to every item. An async `fn` is awaited on the worker. */
@@ -80,7 +105,27 @@ export class Collection<T> implements AsyncIterable<T> {
    * `minChunk` batches cheap items; `maxChunk` keeps expensive ones apart.
    */
   chunks(bounds: Partial<ChunkBounds>): Collection<T> {
-    return new Collection<T>(this.runner, this.makeSource, this.stages, resolveBounds(bounds, this.bounds));
+    const settings = { ...this.settings, bounds: resolveBounds(bounds, this.settings.bounds) };
+    return new Collection<T>(this.runner, this.makeSource, this.stages, settings);
+  }
+
+  /**
+   * Sets how this job handles failure: `retries` for items that throw (a number, or a policy with
+   * backoff and a predicate; a task's own `retries` wins for that task), and a `signal` that
+   * cancels the job: it then rejects with an AbortError and the pool stays usable.
+   *
+   * @example
+   * await pool.from(urls).map(fetchPage).options({ retries: 3, signal: AbortSignal.timeout(60_000) }).collect();
+   */
+  options(options: JobOptions): Collection<T> {
+    const settings: JobSettings = {
+      ...this.settings,
+      retry: options.retries === undefined ? this.settings.retry : resolveRetry(options.retries),
+      signal: options.signal ?? this.settings.signal,
+      timeoutMs:
+        options.timeout === undefined ? this.settings.timeoutMs : positiveInteger("timeout", options.timeout),
+    };
+    return new Collection<T>(this.runner, this.makeSource, this.stages, settings);
   }
 
   /** All items, in input order. */
@@ -105,7 +150,7 @@ export class Collection<T> implements AsyncIterable<T> {
   async reduce(fn: TaskLike<[T, T], T>, ...initial: [] | [T]): Promise<T> {
     const task = await this.#ref(fn);
     const start = initial.length > 0 ? { value: initial[0] } : undefined;
-    return this.#run({ op: "reduce", task }, reduceMerge(fn as never, start) as Merge<T>);
+    return this.#run({ op: "reduce", task }, reduceMerge(fn as never, start) as Merge<T>, [fn]);
   }
 
   /**
@@ -115,7 +160,7 @@ export class Collection<T> implements AsyncIterable<T> {
    */
   async fold<A>(zero: A, add: TaskLike<[A, T], A>, merge: (a: A, b: A) => A): Promise<A> {
     const task = await this.#ref(add);
-    return this.#run({ op: "fold", zero, task }, foldMerge(zero, merge as never) as Merge<A>);
+    return this.#run({ op: "fold", zero, task }, foldMerge(zero, merge as never) as Merge<A>, [add]);
   }
 
   /**
@@ -136,13 +181,13 @@ export class Collection<T> implements AsyncIterable<T> {
       this.#ref(combine),
     ]);
     const terminal: Terminal = { op: "reduceByKey", key: keyRef, value: valueRef, combine: combineRef };
-    return this.#run(terminal, reduceByKeyMerge(combine as never) as Merge<Map<K, V>>);
+    return this.#run(terminal, reduceByKeyMerge(combine as never) as Merge<Map<K, V>>, [key, value, combine]);
   }
 
   /** Groups the items by `key`; each group keeps input order. */
   async groupBy<K>(key: TaskLike<[T], K>): Promise<Map<K, T[]>> {
     const terminal: Terminal = { op: "groupBy", key: await this.#ref(key) };
-    return this.#run(terminal, groupByMerge() as Merge<Map<K, T[]>>);
+    return this.#run(terminal, groupByMerge() as Merge<Map<K, T[]>>, [key]);
   }
 
   /**
@@ -162,7 +207,7 @@ export class Collection<T> implements AsyncIterable<T> {
     const output = new StreamOutput<T>(streamHighWater * this.runner.workers, (paused) =>
       this.runner.setPaused(id, paused),
     );
-    const job = await this.#job(id, { op: "collect" }, ordered, output);
+    const job = await this.#job(id, { op: "collect" }, [], ordered, output);
     this.runner.start(job);
     try {
       yield* output.items();
@@ -175,17 +220,31 @@ export class Collection<T> implements AsyncIterable<T> {
     return resolveTask(fn, this.runner.acceptsInline);
   }
 
-  async #job(id: number, terminal: Terminal, ordered: boolean, output: Output): Promise<CollectionJob> {
+  async #job(
+    id: number,
+    terminal: Terminal,
+    terminalFns: readonly unknown[],
+    ordered: boolean,
+    output: Output,
+  ): Promise<CollectionJob> {
     const stages = await Promise.all(
       this.stages.map(async (s) => ({ op: s.op, task: await this.#ref(s.fn) })),
     );
+    const taskRetries = new Map<string, RetryPolicy>();
+    const fns = [...this.stages.map((s) => s.fn), ...terminalFns];
+    for (const fn of fns) {
+      const policy = taskRetryOf(fn);
+      if (policy) taskRetries.set(describeTask(await this.#ref(fn)), policy);
+    }
     const { source, total } = this.makeSource();
-    return new CollectionJob({ id, stages, terminal }, source, this.bounds, total, ordered, output);
+    const { bounds, retry, signal, timeoutMs } = this.settings;
+    const controls = { retry, taskRetries, signal, timeoutMs };
+    return new CollectionJob({ id, stages, terminal }, source, bounds, total, ordered, output, controls);
   }
 
-  async #run<R>(terminal: Terminal, merge: Merge<R>): Promise<R> {
+  async #run<R>(terminal: Terminal, merge: Merge<R>, terminalFns: readonly unknown[] = []): Promise<R> {
     const { output, result } = mergeOutput(merge);
-    this.runner.start(await this.#job(this.runner.nextJobId(), terminal, true, output));
+    this.runner.start(await this.#job(this.runner.nextJobId(), terminal, terminalFns, true, output));
     return result;
   }
 }

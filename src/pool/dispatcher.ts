@@ -1,32 +1,65 @@
-// The I/O edge of the scheduler: turns its assignments into backend calls and outcomes back into events.
-import { PoolClosedError } from "../errors.ts";
+// The I/O edge of the scheduler: turns its assignments into backend calls, outcomes into events,
+// and failures into retries (after a wait), replacements (after a crash) or a failed job.
+import type { Backend, RunningChunk } from "../backends/backend.ts";
+import {
+  AbortError,
+  InterruptedError,
+  PoisonTaskError,
+  PoolClosedError,
+  TaskError,
+  TimeoutError,
+  WorkerCrashedError,
+} from "../errors.ts";
 import type { PoolEventEmitter } from "../events/events.ts";
-import type { Backend } from "../backends/backend.ts";
 import type { Job } from "../jobs/job.ts";
 import type { Chunk, ChunkOutcome } from "../plan/plan.ts";
 import { inputLength } from "../plan/plan.ts";
+import { deserializeError } from "../runtime/errors.ts";
+import { retryDelayMs, shouldRetry } from "../scheduler/retry.ts";
 import { Scheduler } from "../scheduler/scheduler.ts";
+
+/** A chunk that killed its worker this many times is poison: it fails the job instead of crash-looping. */
+export const maxCrashesPerChunk = 3;
 
 interface Running {
   readonly job: Job;
   readonly startedAt: number;
   done: number;
+  readonly stopListening: () => void;
+}
+
+/** A chunk on a worker. Only the first of a worker's chunks is running; its deadline starts then. */
+interface InFlight {
+  readonly worker: number;
+  readonly running: Running;
+  readonly chunk: Chunk;
+  readonly handle: RunningChunk;
+  timer?: NodeJS.Timeout;
+  settled?: boolean;
 }
 
 export class Dispatcher {
   readonly #scheduler: Scheduler;
   readonly #jobs = new Map<number, Running>();
+  readonly #timers = new Set<NodeJS.Timeout>();
+  /** Each worker's chunks in the order it runs them. */
+  readonly #lanes = new Map<number, InFlight[]>();
   #pumpScheduled = false;
   #closed = false;
 
   constructor(
     readonly backend: Backend,
     readonly events: PoolEventEmitter,
+    /** How long a task has to stop after its abort signal fires before its worker is ended. */
+    readonly graceMs: number,
   ) {
     // A worker holds one chunk running and one waiting, so it never idles between messages.
     // In-process there is nothing to overlap, and a waiting chunk would only delay cancellation.
     this.#scheduler = new Scheduler({ prefetch: backend.copiesValues ? 2 : 1 });
-    for (let w = 0; w < backend.workers; w++) this.#scheduler.addWorker(w);
+    for (let w = 0; w < backend.workers; w++) {
+      this.#scheduler.addWorker(w);
+      this.#lanes.set(w, []);
+    }
   }
 
   get closed(): boolean {
@@ -35,12 +68,14 @@ export class Dispatcher {
 
   /** Starts a job; its output tells the caller how it ends. */
   start(job: Job): void {
-    if (this.#closed) {
-      job.fail(new PoolClosedError());
-      return;
-    }
+    if (this.#closed) return job.fail(new PoolClosedError());
+    const { signal } = job;
+    if (signal?.aborted) return job.fail(new AbortError(signal.reason));
     const id = job.spec.id;
-    this.#jobs.set(id, { job, startedAt: performance.now(), done: 0 });
+    const onAbort = () => this.cancel(job, new AbortError(signal!.reason));
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const stopListening = () => signal?.removeEventListener("abort", onAbort);
+    this.#jobs.set(id, { job, startedAt: performance.now(), done: 0, stopListening });
     this.events.emit("job", { jobId: id, state: "started" });
     const { available, closed } = job.source.open({
       offer: (items) => {
@@ -70,6 +105,16 @@ export class Dispatcher {
     if (!paused) this.schedulePump();
   }
 
+  /** Runs `fn` after `delayMs` unless the pool closes first. */
+  schedule(delayMs: number, fn: () => void): void {
+    if (this.#closed) return;
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      fn();
+    }, delayMs);
+    this.#timers.add(timer);
+  }
+
   /** Sends work on the next turn of the event loop, so a burst of offers becomes one round of chunks. */
   schedulePump(): void {
     if (this.#pumpScheduled || this.#closed) return;
@@ -82,32 +127,130 @@ export class Dispatcher {
 
   #pump(): void {
     if (this.#closed) return;
-    for (const { worker, jobId, size } of this.#scheduler.assign()) {
+    for (const { worker, jobId, size, retry } of this.#scheduler.assign()) {
       const running = this.#jobs.get(jobId)!;
-      const chunk = running.job.take(size);
-      this.backend.run(worker, running.job.spec, chunk).then(
-        (outcome) => this.#settle(worker, running, chunk, outcome),
-        (error: Error) => this.#lose(worker, running, chunk, error),
+      const chunk = retry ? running.job.takeRetry() : running.job.take(size);
+      const { job } = running;
+      const handle = this.backend.run(worker, job.spec, chunk, job.timeoutMs !== undefined);
+      const entry: InFlight = { worker, running, chunk, handle };
+      const lane = this.#lanes.get(worker)!;
+      lane.push(entry);
+      if (lane.length === 1) this.#arm(entry);
+      entry.handle.outcome.then(
+        (outcome) => {
+          this.#release(entry);
+          this.#settle(worker, running, chunk, outcome);
+        },
+        (error: Error) => {
+          this.#release(entry);
+          this.#scheduler.chunkAbandoned(worker);
+          this.#failed(running, chunk, error);
+        },
       );
     }
   }
 
+  /**
+   * The chunk has started on its worker: if its job is cancelled or it has a deadline, the abort
+   * signal fires at that time, and if the task is still running a grace period later, its worker
+   * is ended (and replaced).
+   */
+  #arm(entry: InFlight): void {
+    const { job } = entry.running;
+    if (job.finished) return this.#stop(entry, new AbortError(job.error?.message ?? "job ended"));
+    const { timeoutMs } = job;
+    if (timeoutMs === undefined) return;
+    // From when the chunk starts, not when it was sent: loading a task module can take longer than a deadline.
+    void entry.handle.started.then(() => {
+      if (entry.settled) return;
+      entry.timer = setTimeout(() => {
+        const { start, input } = entry.chunk;
+        const items = `${start}..${start + inputLength(input) - 1}`;
+        this.#stop(
+          entry,
+          new TimeoutError(`the chunk of items ${items} ran past its timeout of ${timeoutMs} ms`),
+        );
+      }, timeoutMs);
+    });
+  }
+
+  /** Abort, then after the grace period, end the worker. */
+  #stop(entry: InFlight, reason: Error): void {
+    clearTimeout(entry.timer);
+    entry.handle.abort(reason);
+    entry.timer = setTimeout(() => this.backend.restart(entry.worker, reason), this.graceMs);
+  }
+
+  /** The chunk left its worker; the one behind it is now running. */
+  #release(entry: InFlight): void {
+    entry.settled = true;
+    clearTimeout(entry.timer);
+    const lane = this.#lanes.get(entry.worker)!;
+    const at = lane.indexOf(entry);
+    lane.splice(at, 1);
+    if (at === 0 && lane.length > 0) this.#arm(lane[0]!);
+  }
+
   #settle(worker: number, running: Running, chunk: Chunk, outcome: ChunkOutcome): void {
     const { job } = running;
+    if (!outcome.ok) {
+      this.#scheduler.chunkAbandoned(worker);
+      const { failure } = outcome;
+      return this.#failed(running, chunk, new TaskError(failure, deserializeError(failure.error)));
+    }
     const items = inputLength(chunk.input);
-    if (outcome.ok) {
-      this.#scheduler.chunkDone(worker, job.spec.id, items, outcome.endedAt - outcome.startedAt);
-      running.done += items;
-      this.#report(worker, running, chunk, items, outcome.startedAt, outcome.endedAt);
-    } else this.#scheduler.chunkAbandoned(worker);
-    job.settle(chunk, outcome);
+    this.#scheduler.chunkDone(worker, job.spec.id, items, outcome.endedAt - outcome.startedAt);
+    running.done += items;
+    this.#report(worker, running, chunk, items, outcome.startedAt, outcome.endedAt);
+    job.settle(chunk, outcome.partial);
     this.#afterChange(job.spec.id);
   }
 
-  #lose(worker: number, running: Running, chunk: Chunk, error: Error): void {
-    this.#scheduler.chunkAbandoned(worker);
-    running.job.lose(chunk, error);
-    this.#afterChange(running.job.spec.id);
+  /**
+   * A chunk failed. A crash is retried on another worker until the chunk proves to be poison; a
+   * task error is retried as the job's policy says; anything else ends the job.
+   */
+  #failed(running: Running, chunk: Chunk, error: Error): void {
+    const { job } = running;
+    if (!job.finished) {
+      const history = job.history(chunk);
+      if (error instanceof InterruptedError) return this.#retry(job, chunk, 0);
+      if (error instanceof TimeoutError) {
+        history.errors.push(error);
+        const attempt = history.errors.length;
+        if (shouldRetry(job.retryPolicy(""), error, attempt)) {
+          return this.#retry(job, chunk, retryDelayMs(job.retryPolicy(""), attempt, Math.random()));
+        }
+      } else if (error instanceof WorkerCrashedError) {
+        history.crashes.push(error);
+        if (history.crashes.length < maxCrashesPerChunk) return this.#retry(job, chunk, 0);
+        const last = chunk.start + inputLength(chunk.input) - 1;
+        error = new PoisonTaskError(`the chunk of items ${chunk.start}..${last}`, history.crashes);
+      } else if (error instanceof TaskError) {
+        const cause = error.cause as Error;
+        history.errors.push(cause);
+        error.attempts = history.errors;
+        const policy = job.retryPolicy(error.task);
+        const attempt = history.errors.length;
+        if (shouldRetry(policy, cause, attempt)) {
+          return this.#retry(job, chunk, retryDelayMs(policy, attempt, Math.random()));
+        }
+      }
+    }
+    job.lose(chunk, error);
+    this.#afterChange(job.spec.id);
+  }
+
+  #retry(job: Job, chunk: Chunk, delayMs: number): void {
+    job.requeue(chunk);
+    const jobId = job.spec.id;
+    const items = inputLength(chunk.input);
+    const requeue = () => {
+      this.#scheduler.requeue(jobId, items);
+      this.schedulePump();
+    };
+    if (delayMs > 0) this.schedule(delayMs, requeue);
+    else requeue();
   }
 
   #report(worker: number, running: Running, chunk: Chunk, items: number, startedAt: number, endedAt: number) {
@@ -135,24 +278,38 @@ export class Dispatcher {
       this.#jobs.delete(jobId);
       this.#scheduler.removeJob(jobId);
       this.backend.forget(jobId);
+      running.stopListening();
       const { error } = running.job;
       this.events.emit("job", error ? { jobId, state: "failed", error } : { jobId, state: "completed" });
     }
     this.schedulePump();
   }
 
-  /** Ends one job now (a stream whose reader left): its chunks still in flight are ignored. */
+  /**
+   * Ends one job now (cancelled, or a stream whose reader left): it rejects at once; its queued
+   * chunks are not sent, and its running ones are stopped through abort, grace, and ending the worker.
+   */
   cancel(job: Job, error: Error): void {
+    if (job.finished) return;
     job.fail(error);
+    for (const lane of this.#lanes.values()) {
+      const head = lane[0];
+      if (head?.running.job === job) this.#stop(head, error);
+      for (const entry of lane.slice(1)) if (entry.running.job === job) entry.handle.abort(error);
+    }
     this.#afterChange(job.spec.id);
   }
 
   /** Fails every job still running; the backend is closed by the caller. */
   close(): void {
     this.#closed = true;
-    for (const [id, { job }] of this.#jobs) {
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    for (const lane of this.#lanes.values()) for (const entry of lane) clearTimeout(entry.timer);
+    for (const [id, { job, stopListening }] of this.#jobs) {
       job.fail(new PoolClosedError());
       this.#scheduler.removeJob(id);
+      stopListening();
     }
     this.#jobs.clear();
   }

@@ -28,6 +28,14 @@ export interface WeftOptions {
    * @default 16384
    */
   readonly readAhead?: number;
+  /**
+   * How long a task has to stop after its abort signal fires (a cancelled job, a passed
+   * deadline) before its worker is ended and replaced, in ms.
+   * @default 1000
+   */
+  readonly graceMs?: number;
+  /** The heap each worker thread may use, in MB; past it the worker stops and is replaced. @default Node's default */
+  readonly maxWorkerHeapMb?: number;
 }
 
 export interface ResolvedOptions {
@@ -35,6 +43,8 @@ export interface ResolvedOptions {
   readonly workers: number;
   readonly bounds: ChunkBounds;
   readonly readAhead: number;
+  readonly graceMs: number;
+  readonly maxWorkerHeapMb: number | undefined;
 }
 
 const backends: readonly BackendName[] = ["threads", "sequential"];
@@ -52,11 +62,18 @@ export function resolveOptions(options: WeftOptions = {}): ResolvedOptions {
       : positiveInteger("workers", options.workers, `a positive integer or "auto"`);
   const bounds = resolveBounds(options, { minChunk: 1, maxChunk: Infinity });
   const readAhead = options.readAhead === undefined ? 16384 : positiveInteger("readAhead", options.readAhead);
+  const graceMs = options.graceMs === undefined ? 1000 : positiveInteger("graceMs", options.graceMs);
+  const maxWorkerHeapMb =
+    options.maxWorkerHeapMb === undefined
+      ? undefined
+      : positiveInteger("maxWorkerHeapMb", options.maxWorkerHeapMb);
   return {
     backend,
     workers: backend === "sequential" ? 1 : workers,
     bounds,
     readAhead,
+    graceMs,
+    maxWorkerHeapMb,
   };
 }
 

@@ -1,23 +1,32 @@
 // The pool: the public face of a running backend. Makes collections and futures, and closes everything.
 import type { Backend } from "../backends/backend.ts";
 import { SequentialBackend } from "../backends/sequential/sequential-backend.ts";
-import { ThreadsBackend } from "../backends/threads/threads-backend.ts";
-import { OptionError, PoolClosedError } from "../errors.ts";
+import { startThreadsBackend } from "../backends/threads/threads-backend.ts";
+import { AbortError, OptionError, PoolClosedError } from "../errors.ts";
 import { createEvents, type PoolEventEmitter } from "../events/events.ts";
 import { asCompleted, Future, gather, type Completed, type FutureArgs } from "../futures/future.ts";
 import { CallJob, type Settle } from "../jobs/call-job.ts";
 import { ArraySource, RangeSource, StreamSource, TypedArraySource } from "../jobs/source.ts";
-import { Collection, type JobRunner, type SourceFactory } from "../plan/collection.ts";
+import { Collection, type JobRunner, type JobSettings, type SourceFactory } from "../plan/collection.ts";
+import { noRetries, resolveRetry, type RetryOption, type RetryPolicy } from "../scheduler/retry.ts";
 import type { TypedArray } from "../plan/plan.ts";
 import { resolveTask } from "../task/resolve.ts";
-import { moduleUrlOf, type TaskLike } from "../task/task.ts";
+import { moduleUrlOf, taskRetryOf, type TaskLike } from "../task/task.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { resolveOptions, type ResolvedOptions, type WeftOptions } from "./options.ts";
 
 /** Calls to one task wait here until its module is looked up, then go to its call job. */
 interface CallTarget {
   job?: CallJob;
-  waiting?: Array<[readonly unknown[], Settle]>;
+  waiting?: Array<[readonly unknown[], Settle, RetryPolicy]>;
+}
+
+/** Options of one `submit` call. */
+export interface CallOptions {
+  /** Retries if the call throws: a count or a policy. @default the task's own, else 0 */
+  readonly retries?: RetryOption;
+  /** Cancels the call: its future rejects with an AbortError. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -31,12 +40,14 @@ export class Pool implements AsyncDisposable {
   readonly #dispatcher: Dispatcher;
   readonly #runner: JobRunner;
   readonly #callTargets = new Map<unknown, CallTarget>();
+  readonly #jobSettings: JobSettings;
   #nextJobId = 1;
 
   private constructor(backend: Backend, options: ResolvedOptions) {
     this.#options = options;
+    this.#jobSettings = { bounds: options.bounds, retry: noRetries, signal: undefined, timeoutMs: undefined };
     this.events = createEvents();
-    this.#dispatcher = new Dispatcher(backend, this.events);
+    this.#dispatcher = new Dispatcher(backend, this.events, options.graceMs);
     const dispatcher = this.#dispatcher;
     this.#runner = {
       acceptsInline: backend.acceptsInline,
@@ -54,7 +65,7 @@ export class Pool implements AsyncDisposable {
     const backend =
       resolved.backend === "sequential"
         ? new SequentialBackend()
-        : await ThreadsBackend.start(resolved.workers);
+        : await startThreadsBackend(resolved.workers, { maxHeapMb: resolved.maxWorkerHeapMb });
     return new Pool(backend, resolved);
   }
 
@@ -91,7 +102,7 @@ export class Pool implements AsyncDisposable {
         `from() takes an array, a typed array, an iterable or an async iterable; got ${input === null ? "null" : typeof input}`,
       );
     }
-    return new Collection<T>(this.#runner, makeSource, [], this.#options.bounds);
+    return new Collection<T>(this.#runner, makeSource, [], this.#jobSettings);
   }
 
   /** The numbers `from, from + step, ...` below `to`, generated on the workers (never held in memory). */
@@ -111,7 +122,7 @@ export class Pool implements AsyncDisposable {
       this.#runner,
       () => ({ source: new RangeSource(from, to, step), total }),
       [],
-      this.#options.bounds,
+      this.#jobSettings,
     );
   }
 
@@ -120,41 +131,50 @@ export class Pool implements AsyncDisposable {
    * the call then waits for them, so futures form a graph that runs as soon as each input is ready.
    * Calls are batched into chunks, so thousands of small calls cost little more than one.
    */
-  submit<A extends unknown[], R>(fn: TaskLike<A, R>, args: FutureArgs<A>): Future<Awaited<R>> {
+  submit<A extends unknown[], R>(
+    fn: TaskLike<A, R>,
+    args: FutureArgs<A>,
+    options: CallOptions = {},
+  ): Future<Awaited<R>> {
     let settle!: Settle;
     const future = new Future<Awaited<R>>(
       new Promise((resolve, reject) => (settle = { resolve: resolve, reject })),
     );
-    if (this.#dispatcher.closed) {
-      settle.reject(new PoolClosedError());
-      return future;
+    const { signal } = options;
+    if (this.#dispatcher.closed) settle.reject(new PoolClosedError());
+    else if (signal?.aborted) settle.reject(new AbortError(signal.reason));
+    else {
+      // A cancelled call's future rejects at once; if the call was already sent, its result is dropped.
+      signal?.addEventListener("abort", () => settle.reject(new AbortError(signal.reason)), { once: true });
+      const policy = options.retries === undefined ? taskRetryOf(fn) : resolveRetry(options.retries);
+      const list = args as readonly unknown[];
+      if (list.some((a) => a instanceof Future)) {
+        Promise.all(list).then(
+          (values) => this.#call(fn, values, settle, policy),
+          (error: unknown) =>
+            settle.reject(new Error("an argument of this call is a future that failed", { cause: error })),
+        );
+      } else this.#call(fn, list, settle, policy);
     }
-    const list = args as readonly unknown[];
-    if (list.some((a) => a instanceof Future)) {
-      Promise.all(list).then(
-        (values) => this.#call(fn, values, settle),
-        (error: unknown) =>
-          settle.reject(new Error("an argument of this call is a future that failed", { cause: error })),
-      );
-    } else this.#call(fn, list, settle);
     return future;
   }
 
-  #call(fn: unknown, args: readonly unknown[], settle: Settle): void {
+  #call(fn: unknown, args: readonly unknown[], settle: Settle, policy = noRetries): void {
     // An inline function is often written at the call site, a new object each time: its source is its identity.
     const key =
       typeof fn === "function" && moduleUrlOf(fn) === undefined ? Function.prototype.toString.call(fn) : fn;
     let target = this.#callTargets.get(key);
-    if (target?.job) return target.job.call(args, settle);
-    if (target) return void target.waiting!.push([args, settle]);
-    target = { waiting: [[args, settle]] };
+    if (target?.job) return target.job.call(args, settle, policy);
+    if (target) return void target.waiting!.push([args, settle, policy]);
+    target = { waiting: [[args, settle, policy]] };
     this.#callTargets.set(key, target);
     const found = target;
     resolveTask(fn, this.#runner.acceptsInline).then(
       (ref) => {
-        const job = new CallJob(this.#nextJobId++, ref, this.#options.bounds);
+        const schedule = (delayMs: number, then: () => void) => this.#dispatcher.schedule(delayMs, then);
+        const job = new CallJob(this.#nextJobId++, ref, this.#options.bounds, schedule);
         this.#dispatcher.start(job);
-        for (const [a, s] of found.waiting!) job.call(a, s);
+        for (const [a, s, p] of found.waiting!) job.call(a, s, p);
         found.job = job;
         found.waiting = undefined;
       },

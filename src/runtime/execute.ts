@@ -6,6 +6,7 @@ import { preview, serializeError } from "./errors.ts";
 import type { LoopState } from "./fast-loop.ts";
 import type { LoadedJob } from "./loaded-job.ts";
 import { Pipeline } from "./pipeline.ts";
+import { withSignal } from "./signal.ts";
 import { isThenable } from "./thenable.ts";
 
 export { loadJob, type LoadedJob } from "./loaded-job.ts";
@@ -18,8 +19,12 @@ function itemAt(input: ChunkInput, offset: number): unknown {
   return input.array[offset];
 }
 
-/** Runs a chunk to its partial result, or reports the first item that threw. */
-export async function runChunk(job: LoadedJob, chunk: Chunk): Promise<ChunkOutcome> {
+/** Runs a chunk to its partial result, or reports the first item that threw; `signal` is what tasks see as {@link taskSignal}. */
+export function runChunk(job: LoadedJob, chunk: Chunk, signal: AbortSignal): Promise<ChunkOutcome> {
+  return withSignal(signal, () => run(job, chunk));
+}
+
+async function run(job: LoadedJob, chunk: Chunk): Promise<ChunkOutcome> {
   const startedAt = wallClock();
   if (job.spec.terminal.op === "call") return runCalls(job, chunk, startedAt);
   const { stages, prefix } = job;

@@ -1,7 +1,8 @@
-// The worker's side of the protocol: keeps each job's loaded tasks and answers every chunk with its outcome.
-import { loadJob, runChunk, type LoadedJob } from "./execute.ts";
+// The worker's side of the protocol: keeps each job's loaded tasks, runs chunks one at a time in
+// the order they came, and answers each with its outcome.
 import { cloneAdvice, firstUncloneable } from "./clone-check.ts";
-import { serializeError } from "./errors.ts";
+import { deserializeError, serializeError } from "./errors.ts";
+import { loadJob, runChunk, type LoadedJob } from "./execute.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
 
 export interface Port {
@@ -9,27 +10,44 @@ export interface Port {
   on(event: "message", listener: (message: ToWorker) => void): void;
 }
 
+type ChunkMessage = Extract<ToWorker, { type: "chunk" }>;
+
 export function serve(port: Port): void {
   const jobs = new Map<number, Promise<LoadedJob>>();
+  // One chunk at a time, so `taskSignal()` always belongs to the chunk that is running.
+  const queue: ChunkMessage[] = [];
+  const controllers = new Map<number, AbortController>();
+  let running = false;
 
-  const answer = async (
-    id: number,
-    job: Promise<LoadedJob>,
-    message: Extract<ToWorker, { type: "chunk" }>,
-  ) => {
+  const answer = async (message: ChunkMessage, signal: AbortSignal) => {
+    const { id, chunk } = message;
     let loaded: LoadedJob;
     try {
+      const job = jobs.get(chunk.jobId);
+      if (!job) throw new Error(`internal: chunk of unknown job ${chunk.jobId}`);
       loaded = await job;
     } catch (error) {
       port.postMessage({ type: "broken", id, reason: "load", error: serializeError(error) });
       return;
     }
-    const outcome = await runChunk(loaded, message.chunk);
+    if (message.reportStart) port.postMessage({ type: "started", id });
+    const outcome = await runChunk(loaded, chunk, signal);
     try {
       port.postMessage({ type: "outcome", id, outcome });
     } catch (error) {
       port.postMessage({ type: "broken", id, reason: "clone", error: describeCloneFailure(outcome, error) });
     }
+  };
+
+  const next = async () => {
+    if (running) return;
+    running = true;
+    for (let message = queue.shift(); message; message = queue.shift()) {
+      const signal = controllers.get(message.id)!.signal;
+      await answer(message, signal);
+      controllers.delete(message.id);
+    }
+    running = false;
   };
 
   port.on("message", (message) => {
@@ -40,16 +58,14 @@ export function serve(port: Port): void {
         jobs.set(message.spec.id, loading);
         return;
       }
-      case "chunk": {
-        const job = jobs.get(message.chunk.jobId);
-        if (!job) {
-          const error = new Error(`internal: chunk of unknown job ${message.chunk.jobId}`);
-          port.postMessage({ type: "broken", id: message.id, reason: "load", error: serializeError(error) });
-          return;
-        }
-        void answer(message.id, job, message);
+      case "chunk":
+        controllers.set(message.id, new AbortController());
+        queue.push(message);
+        void next();
         return;
-      }
+      case "abort":
+        controllers.get(message.id)?.abort(deserializeError(message.reason));
+        return;
       case "forget":
         jobs.delete(message.jobId);
         return;

@@ -2,11 +2,15 @@
 // It performs no I/O and reads no clock, so every ordering of events can be tested without workers.
 import { chunkSize, CostEstimator, type ChunkBounds } from "./chunking.ts";
 
-/** A command: send the next `size` items of job `jobId` to worker `worker`. */
+/**
+ * A command: send the next `size` items of job `jobId` to worker `worker`, or, when `retry` is
+ * set, the job's oldest chunk waiting for another attempt (of `size` items).
+ */
 export interface Assignment {
   readonly worker: number;
   readonly jobId: number;
   readonly size: number;
+  readonly retry: boolean;
 }
 
 interface JobState {
@@ -18,6 +22,8 @@ interface JobState {
   closed: boolean;
   /** Paused while a slow consumer has not taken the results already sent back. */
   paused: boolean;
+  /** Sizes of chunks that failed and are due for another attempt, oldest first. */
+  readonly retries: number[];
 }
 
 export interface SchedulerOptions {
@@ -56,6 +62,7 @@ export class Scheduler {
       available: init.available,
       closed: init.closed,
       paused: false,
+      retries: [],
     });
   }
 
@@ -74,6 +81,11 @@ export class Scheduler {
   setPaused(jobId: number, paused: boolean): void {
     const job = this.#jobs.get(jobId);
     if (job) job.paused = paused;
+  }
+
+  /** A chunk of `items` items is due for another attempt (its worker died, or a retry's wait is over). */
+  requeue(jobId: number, items: number): void {
+    this.#jobs.get(jobId)?.retries.push(items);
   }
 
   /** The job finished, failed or was cancelled: nothing more of it is assigned. */
@@ -111,6 +123,12 @@ export class Scheduler {
       const next = this.#nextJob(this.#allIdle());
       if (next === undefined) return out;
       const [jobId, job] = next;
+      this.#inflight.set(worker, this.#inflight.get(worker)! + 1);
+      const retried = job.retries.shift();
+      if (retried !== undefined) {
+        out.push({ worker, jobId, size: retried, retry: true });
+        continue;
+      }
       const size = chunkSize({
         costPerItemMs: job.cost.perItemMs,
         available: job.available,
@@ -119,8 +137,7 @@ export class Scheduler {
         bounds: job.bounds,
       });
       job.available -= size;
-      this.#inflight.set(worker, this.#inflight.get(worker)! + 1);
-      out.push({ worker, jobId, size });
+      out.push({ worker, jobId, size, retry: false });
     }
   }
 
@@ -150,9 +167,9 @@ export class Scheduler {
     let partial: [number, JobState] | undefined;
     for (const entry of this.#jobs) {
       const [id, job] = entry;
-      if (job.paused || job.available <= 0) continue;
-      // An open job waits for `minChunk` items, as more may come.
-      if (job.closed || job.available >= job.bounds.minChunk) {
+      if (job.paused || (job.available <= 0 && job.retries.length === 0)) continue;
+      // An open job waits for `minChunk` items, as more may come; a retry is a whole chunk already.
+      if (job.retries.length > 0 || job.closed || job.available >= job.bounds.minChunk) {
         if (!full || id < full[0]) full = entry;
       } else if (allIdle && (!partial || id < partial[0])) partial = entry;
     }

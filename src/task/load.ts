@@ -19,10 +19,9 @@ export async function loadTask(ref: TaskRef): Promise<Fn> {
 }
 
 async function importExport(url: string, exportName: string): Promise<Fn> {
-  if (/\.[mc]?tsx?$/.test(new URL(url).pathname)) await registerTypeScript();
   let namespace: Record<string, unknown>;
   try {
-    namespace = (await import(url)) as Record<string, unknown>;
+    namespace = await importModule(url);
   } catch (error) {
     throw new WorkerError(`a worker could not import task module ${url}: ${(error as Error).message}`, {
       cause: error,
@@ -33,6 +32,21 @@ async function importExport(url: string, exportName: string): Promise<Fn> {
     throw new WorkerError(`task module ${url} has no exported function '${exportName}' in the worker`);
   }
   return fn as Fn;
+}
+
+/**
+ * Imports a task module, registering a TypeScript loader first if the module is TypeScript and no
+ * loader is active yet. Registering a second one would load weft's own modules a second time
+ * under other URLs, and tasks would then see a different `taskSignal()` from the runtime's.
+ */
+async function importModule(url: string): Promise<Record<string, unknown>> {
+  try {
+    return (await import(url)) as Record<string, unknown>;
+  } catch (error) {
+    if ((error as { code?: string }).code !== "ERR_UNKNOWN_FILE_EXTENSION") throw error;
+    await registerTypeScript();
+    return (await import(url)) as Record<string, unknown>;
+  }
 }
 
 function registerTypeScript(): Promise<void> {

@@ -1,7 +1,7 @@
 // The baseline: the same plan, run chunk by chunk on the calling thread. No copies, no workers.
-import type { Chunk, ChunkOutcome, JobSpec } from "../../plan/plan.ts";
+import type { Chunk, JobSpec } from "../../plan/plan.ts";
 import { loadJob, runChunk, type LoadedJob } from "../../runtime/execute.ts";
-import type { Backend } from "../backend.ts";
+import type { Backend, RunningChunk } from "../backend.ts";
 
 export class SequentialBackend implements Backend {
   readonly name = "sequential";
@@ -10,11 +10,20 @@ export class SequentialBackend implements Backend {
   readonly copiesValues = false;
   readonly #jobs = new Map<number, Promise<LoadedJob>>();
 
-  async run(_worker: number, spec: JobSpec, chunk: Chunk): Promise<ChunkOutcome> {
+  run(_worker: number, spec: JobSpec, chunk: Chunk): RunningChunk {
     let job = this.#jobs.get(spec.id);
     if (!job) this.#jobs.set(spec.id, (job = loadJob(spec)));
-    return runChunk(await job, chunk);
+    const controller = new AbortController();
+    const loaded = job;
+    return {
+      outcome: loaded.then((j) => runChunk(j, chunk, controller.signal)),
+      started: loaded.then(() => {}),
+      abort: (reason) => controller.abort(reason),
+    };
   }
+
+  /** A task on the calling thread cannot be stopped from outside; only its abort signal can ask. */
+  restart(): void {}
 
   forget(jobId: number): void {
     this.#jobs.delete(jobId);

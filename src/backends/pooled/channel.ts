@@ -1,0 +1,18 @@
+// A worker as a pooled backend sees it: a thread or a child process that speaks the runtime protocol.
+import type { FromWorker, ToWorker } from "../../runtime/protocol.ts";
+
+export interface WorkerChannel {
+  /** Throws (a DataCloneError) when the message cannot be copied. */
+  send(message: ToWorker): void;
+  onMessage(listener: (message: FromWorker) => void): void;
+  /** The worker is up and serving. */
+  onOnline(listener: () => void): void;
+  /** The worker threw outside any task; an exit follows. */
+  onError(listener: (error: Error) => void): void;
+  /** The worker is gone; `how` says how it ended ("exited with code 3", "was killed by SIGKILL"). */
+  onExit(listener: (how: string) => void): void;
+  terminate(): Promise<void>;
+}
+
+/** Starts the worker for slot `index`. */
+export type Spawn = (index: number) => WorkerChannel;

@@ -1,0 +1,131 @@
+// A backend over a fixed number of worker slots, threads or processes: moves chunks and outcomes,
+// replaces a worker that dies, and ends one on request.
+import { CloneError, WorkerError } from "../../errors.ts";
+import type { Chunk, ChunkOutcome, JobSpec } from "../../plan/plan.ts";
+import { cloneAdvice, firstUncloneable } from "../../runtime/clone-check.ts";
+import { serializeError } from "../../runtime/errors.ts";
+import type { Backend, RunningChunk } from "../backend.ts";
+import type { Spawn } from "./channel.ts";
+import { PooledWorker } from "./pooled-worker.ts";
+
+export class PooledBackend implements Backend {
+  readonly acceptsInline = true;
+  readonly copiesValues = true;
+  readonly #slots: PooledWorker[] = [];
+  readonly #spawn: Spawn;
+  #nextId = 0;
+  #closing = false;
+  /** Workers started to replace ones that died or were ended. */
+  replacements = 0;
+
+  private constructor(
+    readonly name: string,
+    count: number,
+    spawn: Spawn,
+  ) {
+    this.#spawn = spawn;
+    for (let i = 0; i < count; i++) this.#slots.push(this.#start(i));
+  }
+
+  /** Starts `count` workers with `spawn` and waits until each is serving. */
+  static async start(name: string, count: number, spawn: Spawn): Promise<PooledBackend> {
+    const backend = new PooledBackend(name, count, spawn);
+    try {
+      await Promise.all(
+        backend.#slots.map(
+          (w) =>
+            new Promise<void>((resolve, reject) => {
+              w.channel.onOnline(resolve);
+              w.channel.onError(reject);
+              w.channel.onExit((how) => reject(new Error(`a worker ${how} while starting`)));
+            }),
+        ),
+      );
+    } catch (error) {
+      await backend.close();
+      throw new WorkerError(`could not start ${name} workers: ${String(error)}`, { cause: error });
+    }
+    return backend;
+  }
+
+  /** A worker for slot `index`; when it dies, a new one takes the slot. */
+  #start(index: number): PooledWorker {
+    return new PooledWorker(index, this.#spawn(index), (dead) => {
+      // One that never came up would fail again the same way: replacing it would only loop.
+      if (this.#closing || !dead.online || this.#slots[index] !== dead) return;
+      this.replacements++;
+      this.#slots[index] = this.#start(index);
+    });
+  }
+
+  get workers(): number {
+    return this.#slots.length;
+  }
+
+  run(worker: number, spec: JobSpec, chunk: Chunk, reportStart: boolean): RunningChunk {
+    const w = this.#slots[worker]!;
+    const id = this.#nextId++;
+    const abort = (reason: Error) => {
+      if (w.pending.has(id)) w.channel.send({ type: "abort", id, reason: serializeError(reason) });
+    };
+    try {
+      if (!w.knownJobs.has(spec.id)) {
+        w.channel.send({ type: "job", spec });
+        w.knownJobs.add(spec.id);
+      }
+      let started!: () => void;
+      const start = new Promise<void>((resolve) => (started = resolve));
+      const outcome = new Promise<ChunkOutcome>((resolve, reject) =>
+        w.pending.set(id, { resolve, reject, started }),
+      );
+      try {
+        w.channel.send({ type: "chunk", id, chunk, reportStart });
+      } catch (error) {
+        w.pending.delete(id);
+        throw error;
+      }
+      return { outcome, started: start, abort };
+    } catch (error) {
+      return {
+        outcome: Promise.reject(describeSendFailure(spec, chunk, error)),
+        started: new Promise(() => {}),
+        abort,
+      };
+    }
+  }
+
+  restart(worker: number, reason: Error): void {
+    const w = this.#slots[worker];
+    if (!w || w.exited || w.stopReason) return;
+    w.stopReason = reason;
+    void w.channel.terminate();
+  }
+
+  forget(jobId: number): void {
+    for (const w of this.#slots) {
+      if (w.knownJobs.delete(jobId) && !w.exited) w.channel.send({ type: "forget", jobId });
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closing = true;
+    await Promise.all(this.#slots.filter((w) => !w.exited).map((w) => w.channel.terminate()));
+  }
+}
+
+function describeSendFailure(spec: JobSpec, chunk: Chunk, error: unknown): Error {
+  if (!(error instanceof Error) || error.name !== "DataCloneError") return error as Error;
+  if (chunk.input.kind === "items") {
+    const culprit = firstUncloneable(chunk.input.items);
+    if (culprit) {
+      return new CloneError(
+        `input item ${chunk.start + culprit.index} cannot be sent to a worker: ${culprit.description}; ${cloneAdvice}`,
+        { cause: error },
+      );
+    }
+  }
+  const zero = spec.terminal.op === "fold" ? " (check fold's initial value)" : "";
+  return new CloneError(`a job's input cannot be sent to a worker${zero}: ${error.message}; ${cloneAdvice}`, {
+    cause: error,
+  });
+}

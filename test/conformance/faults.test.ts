@@ -1,0 +1,231 @@
+// Conformance, faults: retries, cancellation, and (where workers are isolated) crashed workers.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { AbortError, PoisonTaskError, TaskError, TimeoutError, weft } from "../../src/index.ts";
+import {
+  allocatesForever,
+  alwaysThrows,
+  alwaysThrowsRetried,
+  exitsOn,
+  exitsOnFirstAttempt,
+  spinsForever,
+  spinsOnZero,
+  throwsOnFirstAttempt,
+  waitsForAbort,
+} from "../fixtures/crash-tasks.ts";
+import { add, isPrime, square } from "../fixtures/tasks.ts";
+import { localBackends } from "../support/backends.ts";
+import { checkLeaks } from "../support/leaks.ts";
+import { markerDirectory } from "../support/markers.ts";
+
+checkLeaks();
+const marker = markerDirectory();
+
+/** 1000 items, three of which fail on their first attempt; the right answer counts each once. */
+function withFlakyItems(): (number | string)[] {
+  const items: (number | string)[] = Array.from({ length: 1000 }, (_, i) => i);
+  for (const at of [3, 500, 999]) items[at] = marker(`item-${at}`);
+  return items;
+}
+
+for (const { name, options } of localBackends) {
+  describe(`faults on ${name}`, () => {
+    test("an item that throws once succeeds on retry; each item is counted once", async () => {
+      await using pool = await weft({ ...options, maxChunk: 16 });
+      const total = await pool
+        .from(withFlakyItems())
+        .map(throwsOnFirstAttempt)
+        .options({ retries: { retries: 1, initialDelayMs: 1 } })
+        .reduce(add);
+      assert.equal(total, 1000);
+    });
+
+    test("without retries the first failure rejects the job", async () => {
+      await using pool = await weft(options);
+      await assert.rejects(pool.from(withFlakyItems()).map(throwsOnFirstAttempt).count(), {
+        name: "TaskError",
+      });
+    });
+
+    test("when retries run out, the error carries every attempt's cause", async () => {
+      await using pool = await weft(options);
+      const error = await pool
+        .range(0, 5)
+        .map(alwaysThrows)
+        .options({ retries: { retries: 2, initialDelayMs: 1, factor: 3 } })
+        .collect()
+        .then(
+          () => assert.fail("should reject"),
+          (e: unknown) => e as TaskError,
+        );
+      assert.ok(error instanceof TaskError);
+      assert.equal(error.attempts.length, 3);
+      assert.ok(error.attempts.every((e) => e.name === "TypeError" && /no luck with 0/.test(e.message)));
+    });
+
+    test("a retry predicate decides which errors are worth another attempt", async () => {
+      await using pool = await weft(options);
+      let asked = 0;
+      const error = await pool
+        .range(0, 1)
+        .map(alwaysThrows)
+        .options({
+          retries: { retries: 5, initialDelayMs: 1, retryIf: (e) => (asked++, e.name !== "TypeError") },
+        })
+        .collect()
+        .then(
+          () => assert.fail("should reject"),
+          (e: unknown) => e as TaskError,
+        );
+      assert.equal(error.attempts.length, 1);
+      assert.equal(asked, 1);
+    });
+
+    test("a task's own retry policy applies in every job", async () => {
+      await using pool = await weft(options);
+      await assert.rejects(pool.range(0, 1).map(alwaysThrowsRetried).collect(), (e: TaskError) => {
+        assert.equal(e.attempts.length, 3);
+        return true;
+      });
+    });
+
+    test("submit retries a call and rejects with every attempt when it keeps failing", async () => {
+      await using pool = await weft(options);
+      const flaky = marker("call");
+      assert.equal(
+        await pool.submit(throwsOnFirstAttempt, [flaky], { retries: { retries: 1, initialDelayMs: 1 } }),
+        1,
+      );
+      await assert.rejects(pool.submit(alwaysThrowsRetried, [1]), (e: TaskError) => e.attempts.length === 3);
+    });
+
+    test("a signal aborted before the job starts rejects it at once", async () => {
+      await using pool = await weft(options);
+      const signal = AbortSignal.abort(new Error("not needed"));
+      await assert.rejects(pool.range(0, 10).map(square).options({ signal }).collect(), (e: AbortError) => {
+        assert.ok(e instanceof AbortError);
+        assert.match(e.message, /cancelled: not needed/);
+        return true;
+      });
+      await assert.rejects(pool.submit(add, [1, 2], { signal }), AbortError);
+    });
+
+    test("cancelling mid-job stops its chunks, rejects, and leaves the pool usable", async () => {
+      await using pool = await weft({ ...options, maxChunk: 1000 });
+      const controller = new AbortController();
+      let chunks = 0;
+      pool.events.on("chunk", () => {
+        if (++chunks === 3) controller.abort(new Error("enough"));
+      });
+      await assert.rejects(
+        pool.range(2, 10_000_000).filter(isPrime).options({ signal: controller.signal }).count(),
+        AbortError,
+      );
+      assert.ok(chunks < 10, `${chunks} chunks ran; the job should stop within what was in flight`);
+      assert.equal(await pool.range(0, 3).map(square).reduce(add), 5);
+    });
+
+    test("a deadline fires the task's signal; a cooperative task stops with a TimeoutError", async () => {
+      await using pool = await weft(options);
+      await assert.rejects(
+        pool.from([1, 2]).map(waitsForAbort).options({ timeout: 50 }).collect(),
+        (e: TaskError) => {
+          assert.ok(e instanceof TaskError);
+          assert.equal((e.cause as Error).name, "TimeoutError");
+          assert.match((e.cause as Error).message, /ran past its timeout of 50 ms/);
+          return true;
+        },
+      );
+      assert.equal(await pool.range(0, 3).count(), 3);
+    });
+
+    test("cancelling a job whose task waits on its signal stops it at once", async () => {
+      await using pool = await weft(options);
+      const controller = new AbortController();
+      const job = pool.from([1, 2, 3]).map(waitsForAbort).options({ signal: controller.signal }).collect();
+      pool.events.once("job", () => setImmediate(() => controller.abort(new Error("user pressed stop"))));
+      await assert.rejects(job, /cancelled: user pressed stop/);
+      assert.equal(await pool.range(0, 3).count(), 3);
+    });
+
+    test("cancelling after the job finished changes nothing", async () => {
+      await using pool = await weft(options);
+      const controller = new AbortController();
+      assert.equal(await pool.range(0, 10).options({ signal: controller.signal }).count(), 10);
+      controller.abort();
+      assert.equal(await pool.range(0, 10).count(), 10);
+    });
+  });
+}
+
+describe("crashed workers on threads", () => {
+  const options = { backend: "threads", workers: 2, maxChunk: 16 } as const;
+
+  test("a worker that exits mid-chunk is replaced; the chunk runs again and nothing counts twice", async () => {
+    await using pool = await weft(options);
+    const total = await pool.from(withFlakyItems()).map(exitsOnFirstAttempt).reduce(add);
+    assert.equal(total, 1000);
+    assert.equal(await pool.range(0, 100).map(square).count(), 100);
+  });
+
+  test("a chunk that kills its worker every time is poison, not a crash loop", async () => {
+    await using pool = await weft(options);
+    await assert.rejects(pool.range(0, 100).map(exitsOn).collect(), (e: PoisonTaskError) => {
+      assert.ok(e instanceof PoisonTaskError);
+      assert.equal(e.crashes.length, 3);
+      assert.match(e.message, /items \d+\.\.\d+ crashed its worker 3 times.*exited with code 3/);
+      return true;
+    });
+    assert.deepEqual(await pool.range(0, 4).map(square).collect(), [0, 1, 4, 9]);
+  });
+
+  test("submitted calls on a crashed worker run again", async () => {
+    await using pool = await weft(options);
+    const futures = withFlakyItems().map((item) => pool.submit(exitsOnFirstAttempt, [item]));
+    const values = await pool.gather(futures);
+    assert.equal(
+      values.reduce((a, b) => a + b, 0),
+      1000,
+    );
+  });
+});
+
+describe("hung and runaway tasks on threads", () => {
+  const options = { backend: "threads", workers: 2, graceMs: 50 } as const;
+
+  test("a task that ignores its deadline has its worker ended and replaced", async () => {
+    await using pool = await weft(options);
+    const error = await pool
+      .range(0, 4)
+      .map(spinsOnZero)
+      .chunks({ maxChunk: 1 })
+      .options({ timeout: 100, retries: { retries: 1, initialDelayMs: 1 } })
+      .collect()
+      .then(
+        () => assert.fail("should reject"),
+        (e: unknown) => e,
+      );
+    assert.ok(error instanceof TimeoutError, String(error));
+    assert.match(error.message, /items 0\.\.0 ran past its timeout of 100 ms/);
+    assert.deepEqual(await pool.range(1, 4).map(spinsOnZero).collect(), [1, 2, 3]);
+  });
+
+  test("cancelling a job stuck in a loop ends the worker after the grace period", async () => {
+    await using pool = await weft(options);
+    const controller = new AbortController();
+    const job = pool.from([1, 2]).map(spinsForever).options({ signal: controller.signal }).collect();
+    pool.events.once("job", () => setImmediate(() => controller.abort(new Error("stuck"))));
+    await assert.rejects(job, AbortError);
+    assert.deepEqual(await pool.range(0, 4).map(square).collect(), [0, 1, 4, 9]);
+  });
+
+  test("a task that exhausts the worker's heap is stopped, retried, then reported as poison", async () => {
+    await using pool = await weft({ ...options, maxWorkerHeapMb: 48 });
+    await assert.rejects(pool.from([1]).map(allocatesForever).collect(), (e: PoisonTaskError) => {
+      assert.ok(e instanceof PoisonTaskError);
+      assert.match(e.message, /crashed its worker 3 times.*memory/i);
+      return true;
+    });
+    assert.equal(await pool.range(0, 10).map(square).reduce(add), 285);
+  });
+});
