@@ -37,6 +37,8 @@ export interface Backend {
   readonly acceptsInline: boolean;
   /** Whether values are copied on the way to and from a worker (so uncloneable values fail). */
   readonly copiesValues: boolean;
+  /** Whether a SharedArrayBuffer reaches the workers as the same memory (not across processes). */
+  readonly sharesMemory: boolean;
   run(worker: number, job: JobSpec, chunk: Chunk, reportStart: boolean): RunningChunk;
   /**
    * Ends worker `worker` now and replaces it: the chunk it is running rejects with `reason`, the

@@ -66,10 +66,16 @@ export class RangeSource implements Source {
   stop(): void {}
 }
 
-/** A typed array on a SharedArrayBuffer is sent as views (no copy); any other is sent as copied slices. */
+/**
+ * A typed array on a SharedArrayBuffer is sent as views (no copy) where the workers share memory;
+ * any other, or across processes, as copied slices.
+ */
 export class TypedArraySource implements Source {
   #next = 0;
-  constructor(readonly array: TypedArray) {}
+  constructor(
+    readonly array: TypedArray,
+    readonly workersShareMemory: boolean,
+  ) {}
 
   open() {
     return { available: this.array.length, closed: true };
@@ -79,7 +85,7 @@ export class TypedArraySource implements Source {
     const from = this.#next;
     this.#next += size;
     // A view of an ordinary ArrayBuffer would be cloned whole, so a copy of just the slice is cheaper.
-    const shared = this.array.buffer instanceof SharedArrayBuffer;
+    const shared = this.workersShareMemory && this.array.buffer instanceof SharedArrayBuffer;
     const array = shared ? this.array.subarray(from, from + size) : this.array.slice(from, from + size);
     return { kind: "typed", array };
   }

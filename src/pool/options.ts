@@ -3,12 +3,14 @@ import { availableParallelism } from "node:os";
 import { OptionError } from "../errors.ts";
 import type { ChunkBounds } from "../scheduler/chunking.ts";
 
-export type BackendName = "threads" | "sequential";
+export type BackendName = "threads" | "processes" | "sequential";
 
 export interface WeftOptions {
   /**
-   * Where work runs: `"threads"` (worker threads, in parallel) or `"sequential"` (the same plan,
-   * one chunk at a time on the calling thread: the baseline for comparisons and tests).
+   * Where work runs: `"threads"` (worker threads, in parallel), `"processes"` (child processes:
+   * isolation for code that must not share a process, at a higher cost per message) or
+   * `"sequential"` (the same plan, one chunk at a time on the calling thread: the baseline for
+   * comparisons and tests).
    * @default "threads"
    */
   readonly backend?: BackendName;
@@ -47,7 +49,7 @@ export interface ResolvedOptions {
   readonly maxWorkerHeapMb: number | undefined;
 }
 
-const backends: readonly BackendName[] = ["threads", "sequential"];
+const backends: readonly BackendName[] = ["threads", "processes", "sequential"];
 
 export function resolveOptions(options: WeftOptions = {}): ResolvedOptions {
   const backend = options.backend ?? "threads";

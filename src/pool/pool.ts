@@ -1,6 +1,7 @@
 // The pool: the public face of a running backend. Makes collections and futures, and closes everything.
 import type { Backend } from "../backends/backend.ts";
 import { SequentialBackend } from "../backends/sequential/sequential-backend.ts";
+import { startProcessesBackend } from "../backends/processes/processes-backend.ts";
 import { startThreadsBackend } from "../backends/threads/threads-backend.ts";
 import { AbortError, OptionError, PoolClosedError } from "../errors.ts";
 import { createEvents, type PoolEventEmitter } from "../events/events.ts";
@@ -62,10 +63,13 @@ export class Pool implements AsyncDisposable {
   /** @internal Use {@link weft}. */
   static async create(options: WeftOptions = {}): Promise<Pool> {
     const resolved = resolveOptions(options);
+    const limits = { maxHeapMb: resolved.maxWorkerHeapMb };
     const backend =
       resolved.backend === "sequential"
         ? new SequentialBackend()
-        : await startThreadsBackend(resolved.workers, { maxHeapMb: resolved.maxWorkerHeapMb });
+        : resolved.backend === "processes"
+          ? await startProcessesBackend(resolved.workers, limits)
+          : await startThreadsBackend(resolved.workers, limits);
     return new Pool(backend, resolved);
   }
 
@@ -93,7 +97,8 @@ export class Pool implements AsyncDisposable {
       makeSource = () => ({ source: new ArraySource(items), total: items.length });
     } else if (ArrayBuffer.isView(input) && !(input instanceof DataView)) {
       const array = input;
-      makeSource = () => ({ source: new TypedArraySource(array), total: array.length });
+      const { sharesMemory } = this.#dispatcher.backend;
+      makeSource = () => ({ source: new TypedArraySource(array, sharesMemory), total: array.length });
     } else if (input != null && (Symbol.iterator in Object(input) || Symbol.asyncIterator in Object(input))) {
       const stream = input as Iterable<T> | AsyncIterable<T>;
       makeSource = () => ({ source: new StreamSource(stream, this.#options.readAhead), total: undefined });

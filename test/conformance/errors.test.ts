@@ -133,7 +133,7 @@ for (const { name, options } of localBackends) {
       await assert.rejects(weft({ ...options, workers: 0 }), OptionError);
       await assert.rejects(
         weft({ backend: "gpu" as "threads" }),
-        /unknown backend "gpu": use one of "threads", "sequential"/,
+        /unknown backend "gpu": use one of "threads", "processes", "sequential"/,
       );
       await assert.rejects(
         weft({ ...options, minChunk: 10, maxChunk: 5 }),

@@ -1,6 +1,7 @@
 // After each test: no worker thread is left running and no timer or socket is left open.
 import assert from "node:assert/strict";
 import { afterEach, beforeEach } from "node:test";
+import { liveProcessCount } from "../../src/backends/processes/processes-backend.ts";
 import { liveThreadCount } from "../../src/backends/threads/threads-backend.ts";
 
 const watched = new Set([
@@ -23,9 +24,11 @@ export function checkLeaks(): void {
     before = openHandles();
   });
   afterEach(async () => {
-    // Let handles that close on the next turn (a worker's exit event, a pump) finish first.
-    await new Promise((resolve) => setImmediate(resolve));
+    // Let handles that close on the next turns finish first: a child process's handle closes in the
+    // close-callbacks phase after its exit event, so two turns of the event loop (not a sleep).
+    for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
     assert.equal(liveThreadCount(), 0, "a worker thread was left running: close the pool");
+    assert.equal(liveProcessCount(), 0, "a worker process was left running: close the pool");
     const after = openHandles();
     assert.ok(
       after.length <= before.length,

@@ -20,6 +20,7 @@ export class PooledBackend implements Backend {
 
   private constructor(
     readonly name: string,
+    readonly sharesMemory: boolean,
     count: number,
     spawn: Spawn,
   ) {
@@ -28,8 +29,13 @@ export class PooledBackend implements Backend {
   }
 
   /** Starts `count` workers with `spawn` and waits until each is serving. */
-  static async start(name: string, count: number, spawn: Spawn): Promise<PooledBackend> {
-    const backend = new PooledBackend(name, count, spawn);
+  static async start(
+    name: string,
+    sharesMemory: boolean,
+    count: number,
+    spawn: Spawn,
+  ): Promise<PooledBackend> {
+    const backend = new PooledBackend(name, sharesMemory, count, spawn);
     try {
       await Promise.all(
         backend.#slots.map(
@@ -114,7 +120,10 @@ export class PooledBackend implements Backend {
 }
 
 function describeSendFailure(spec: JobSpec, chunk: Chunk, error: unknown): Error {
-  if (!(error instanceof Error) || error.name !== "DataCloneError") return error as Error;
+  // Threads throw a DataCloneError; IPC's serializer a plain Error saying "could not be cloned".
+  const uncloneable =
+    error instanceof Error && (error.name === "DataCloneError" || /could not be cloned/.test(error.message));
+  if (!uncloneable) return error as Error;
   if (chunk.input.kind === "items") {
     const culprit = firstUncloneable(chunk.input.items);
     if (culprit) {

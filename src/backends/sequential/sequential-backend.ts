@@ -8,6 +8,7 @@ export class SequentialBackend implements Backend {
   readonly workers = 1;
   readonly acceptsInline = true;
   readonly copiesValues = false;
+  readonly sharesMemory = true;
   readonly #jobs = new Map<number, Promise<LoadedJob>>();
 
   run(_worker: number, spec: JobSpec, chunk: Chunk): RunningChunk {

@@ -44,5 +44,5 @@ function threadChannel(index: number, limits: ThreadLimits): WorkerChannel {
 
 /** Starts `count` worker threads. */
 export function startThreadsBackend(count: number, limits: ThreadLimits = {}): Promise<PooledBackend> {
-  return PooledBackend.start("threads", count, (index) => threadChannel(index, limits));
+  return PooledBackend.start("threads", true, count, (index) => threadChannel(index, limits));
 }

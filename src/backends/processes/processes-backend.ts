@@ -1,0 +1,76 @@
+// Child-process backend: one process per worker, for isolation (native addons that are not
+// thread-safe, code that calls process.exit, separate heaps). Same protocol as threads, over IPC.
+import { fork, type ChildProcess } from "node:child_process";
+import type { FromWorker, ToWorker } from "../../runtime/protocol.ts";
+import type { WorkerChannel } from "../pooled/channel.ts";
+import { PooledBackend } from "../pooled/pooled-backend.ts";
+
+const runningFromSource = import.meta.url.endsWith(".ts");
+const entry = new URL(runningFromSource ? "./child.ts" : "./child.js", import.meta.url);
+
+let liveProcesses = 0;
+
+/** Processes started by any processes backend and not yet exited; tests check it returns to zero. */
+export function liveProcessCount(): number {
+  return liveProcesses;
+}
+
+export interface ProcessLimits {
+  /** The heap a worker process may use, in MB (`--max-old-space-size`). */
+  readonly maxHeapMb?: number;
+}
+
+function processChannel(limits: ProcessLimits): WorkerChannel {
+  const execArgv = runningFromSource ? ["--import", "tsx"] : [];
+  if (limits.maxHeapMb !== undefined) execArgv.push(`--max-old-space-size=${limits.maxHeapMb}`);
+  // Structured clone over IPC ("advanced"), so the same values travel as between threads.
+  // stderr is passed through, and its tail kept: a process that dies (out of memory, a native
+  // crash) says why there, and the crash error should say it too.
+  const child: ChildProcess = fork(entry, [], {
+    serialization: "advanced",
+    execArgv,
+    stdio: ["ignore", "inherit", "pipe", "ipc"],
+  });
+  let stderrTail = "";
+  child.stderr?.on("data", (data: Buffer) => {
+    process.stderr.write(data);
+    stderrTail = (stderrTail + data.toString()).slice(-2000);
+  });
+  const lastError = () => {
+    const line = stderrTail.split("\n").findLast((l) => /FATAL ERROR|\w*Error: /.test(l));
+    return line ? ` (${line.trim()})` : "";
+  };
+  liveProcesses++;
+  const exited = new Promise<void>((resolve) =>
+    // "close", not "exit": only then are the IPC pipe and process handles released.
+    child.once("close", () => {
+      liveProcesses--;
+      resolve();
+    }),
+  );
+  return {
+    send: (message: ToWorker) => void child.send(message),
+    onMessage: (listener: (message: FromWorker) => void) =>
+      void child.on("message", (message: FromWorker | { type: "ready" }) => {
+        if (message.type !== "ready") listener(message);
+      }),
+    onOnline: (listener) =>
+      void child.on("message", (message: { type: string }) => {
+        if (message.type === "ready") listener();
+      }),
+    onError: (listener) => void child.on("error", listener),
+    onExit: (listener) =>
+      void child.once("exit", (code, signal) =>
+        listener(`${signal ? `was killed by ${signal}` : `exited with code ${code}`}${lastError()}`),
+      ),
+    terminate: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      await exited;
+    },
+  };
+}
+
+/** Starts `count` worker processes. */
+export function startProcessesBackend(count: number, limits: ProcessLimits = {}): Promise<PooledBackend> {
+  return PooledBackend.start("processes", false, count, () => processChannel(limits));
+}
