@@ -36,6 +36,8 @@ interface InFlight {
   readonly handle: RunningChunk;
   timer?: NodeJS.Timeout;
   settled?: boolean;
+  /** Its abort has been sent: no deadline may be armed after that. */
+  stopped?: boolean;
 }
 
 export class Dispatcher {
@@ -162,7 +164,7 @@ export class Dispatcher {
     if (timeoutMs === undefined) return;
     // From when the chunk starts, not when it was sent: loading a task module can take longer than a deadline.
     void entry.handle.started.then(() => {
-      if (entry.settled) return;
+      if (entry.settled || entry.stopped) return;
       entry.timer = setTimeout(() => {
         const { start, input } = entry.chunk;
         const items = `${start}..${start + inputLength(input) - 1}`;
@@ -176,6 +178,8 @@ export class Dispatcher {
 
   /** Abort, then after the grace period, end the worker. */
   #stop(entry: InFlight, reason: Error): void {
+    if (entry.stopped) return;
+    entry.stopped = true;
     clearTimeout(entry.timer);
     entry.handle.abort(reason);
     entry.timer = setTimeout(() => this.backend.restart(entry.worker, reason), this.graceMs);
@@ -238,14 +242,17 @@ export class Dispatcher {
       }
     }
     job.lose(chunk, error);
+    if (job.finished) this.#stopRunning(job, error);
     this.#afterChange(job.spec.id);
   }
 
   #retry(job: Job, chunk: Chunk, delayMs: number): void {
-    job.requeue(chunk);
     const jobId = job.spec.id;
     const items = inputLength(chunk.input);
+    // Requeued only when its wait is over: the job hands out requeued chunks oldest first, and one
+    // requeued early would be sent in place of a chunk whose wait had ended.
     const requeue = () => {
+      job.requeue(chunk);
       this.#scheduler.requeue(jobId, items);
       this.schedulePump();
     };
@@ -292,12 +299,17 @@ export class Dispatcher {
   cancel(job: Job, error: Error): void {
     if (job.finished) return;
     job.fail(error);
+    this.#stopRunning(job, error);
+    this.#afterChange(job.spec.id);
+  }
+
+  /** The job has ended: its running chunks are stopped, its queued ones told to stop at once. */
+  #stopRunning(job: Job, error: Error): void {
     for (const lane of this.#lanes.values()) {
       const head = lane[0];
       if (head?.running.job === job) this.#stop(head, error);
       for (const entry of lane.slice(1)) if (entry.running.job === job) entry.handle.abort(error);
     }
-    this.#afterChange(job.spec.id);
   }
 
   /** Fails every job still running; the backend is closed by the caller. */

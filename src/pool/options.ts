@@ -36,8 +36,17 @@ export interface WeftOptions {
    * @default 1000
    */
   readonly graceMs?: number;
-  /** The heap each worker thread may use, in MB; past it the worker stops and is replaced. @default Node's default */
+  /**
+   * The heap each worker may use, in MB: a memory ceiling. A worker that passes it is stopped and
+   * replaced, and its chunk runs again (a chunk that does it three times is reported as poison).
+   * @default Node's default
+   */
   readonly maxWorkerHeapMb?: number;
+  /**
+   * Replace each worker after it has run this many tasks (items), to contain leaks in user code.
+   * @default never
+   */
+  readonly maxTasksPerWorker?: number;
 }
 
 export interface ResolvedOptions {
@@ -47,6 +56,7 @@ export interface ResolvedOptions {
   readonly readAhead: number;
   readonly graceMs: number;
   readonly maxWorkerHeapMb: number | undefined;
+  readonly maxTasksPerWorker: number | undefined;
 }
 
 const backends: readonly BackendName[] = ["threads", "processes", "sequential"];
@@ -69,7 +79,12 @@ export function resolveOptions(options: WeftOptions = {}): ResolvedOptions {
     options.maxWorkerHeapMb === undefined
       ? undefined
       : positiveInteger("maxWorkerHeapMb", options.maxWorkerHeapMb);
+  const maxTasksPerWorker =
+    options.maxTasksPerWorker === undefined
+      ? undefined
+      : positiveInteger("maxTasksPerWorker", options.maxTasksPerWorker);
   return {
+    maxTasksPerWorker,
     backend,
     workers: backend === "sequential" ? 1 : workers,
     bounds,

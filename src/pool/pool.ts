@@ -63,7 +63,7 @@ export class Pool implements AsyncDisposable {
   /** @internal Use {@link weft}. */
   static async create(options: WeftOptions = {}): Promise<Pool> {
     const resolved = resolveOptions(options);
-    const limits = { maxHeapMb: resolved.maxWorkerHeapMb };
+    const limits = { maxHeapMb: resolved.maxWorkerHeapMb, maxTasksPerWorker: resolved.maxTasksPerWorker };
     const backend =
       resolved.backend === "sequential"
         ? new SequentialBackend()

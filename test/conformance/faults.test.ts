@@ -13,7 +13,7 @@ import {
   throwsOnFirstAttempt,
   waitsForAbort,
 } from "../fixtures/crash-tasks.ts";
-import { add, isPrime, square } from "../fixtures/tasks.ts";
+import { add, isPrime, square, whereAmI } from "../fixtures/tasks.ts";
 import { localBackends } from "../support/backends.ts";
 import { checkLeaks } from "../support/leaks.ts";
 import { markerDirectory } from "../support/markers.ts";
@@ -182,6 +182,14 @@ for (const backend of ["threads", "processes"] as const) {
         return true;
       });
       assert.deepEqual(await pool.range(0, 4).map(square).collect(), [0, 1, 4, 9]);
+    });
+
+    test("workers are replaced after maxTasksPerWorker tasks, without losing or repeating any", async () => {
+      await using pool = await weft({ ...options, maxTasksPerWorker: 100 });
+      const ran = await pool.range(0, 1000).map(whereAmI).collect();
+      assert.equal(ran.length, 1000);
+      assert.ok(new Set(ran).size > 2, `only ${new Set(ran).size} workers ran 1000 tasks`);
+      assert.equal(await pool.range(0, 1000).map(square).reduce(add), 332833500);
     });
 
     test("submitted calls on a crashed worker run again", async () => {

@@ -1,18 +1,27 @@
 // A backend over a fixed number of worker slots, threads or processes: moves chunks and outcomes,
 // replaces a worker that dies, and ends one on request.
-import { CloneError, WorkerError } from "../../errors.ts";
-import type { Chunk, ChunkOutcome, JobSpec } from "../../plan/plan.ts";
+import { CloneError, InterruptedError, WorkerError } from "../../errors.ts";
+import { inputLength, type Chunk, type ChunkOutcome, type JobSpec } from "../../plan/plan.ts";
 import { cloneAdvice, firstUncloneable } from "../../runtime/clone-check.ts";
 import { serializeError } from "../../runtime/errors.ts";
 import type { Backend, RunningChunk } from "../backend.ts";
 import type { Spawn } from "./channel.ts";
 import { PooledWorker } from "./pooled-worker.ts";
 
+export interface PooledSettings {
+  readonly name: string;
+  readonly sharesMemory: boolean;
+  readonly workers: number;
+  /** Replace a worker once it has run this many tasks (items). */
+  readonly maxTasksPerWorker: number | undefined;
+}
+
 export class PooledBackend implements Backend {
   readonly acceptsInline = true;
   readonly copiesValues = true;
   readonly #slots: PooledWorker[] = [];
   readonly #spawn: Spawn;
+  readonly #recycleAfter: number | undefined;
   #nextId = 0;
   #closing = false;
   /** Workers started to replace ones that died or were ended. */
@@ -23,19 +32,17 @@ export class PooledBackend implements Backend {
     readonly sharesMemory: boolean,
     count: number,
     spawn: Spawn,
+    recycleAfter: number | undefined,
   ) {
     this.#spawn = spawn;
+    this.#recycleAfter = recycleAfter;
     for (let i = 0; i < count; i++) this.#slots.push(this.#start(i));
   }
 
   /** Starts `count` workers with `spawn` and waits until each is serving. */
-  static async start(
-    name: string,
-    sharesMemory: boolean,
-    count: number,
-    spawn: Spawn,
-  ): Promise<PooledBackend> {
-    const backend = new PooledBackend(name, sharesMemory, count, spawn);
+  static async start(settings: PooledSettings, spawn: Spawn): Promise<PooledBackend> {
+    const { name, sharesMemory, workers: count, maxTasksPerWorker } = settings;
+    const backend = new PooledBackend(name, sharesMemory, count, spawn, maxTasksPerWorker);
     try {
       await Promise.all(
         backend.#slots.map(
@@ -57,8 +64,9 @@ export class PooledBackend implements Backend {
   /** A worker for slot `index`; when it dies, a new one takes the slot. */
   #start(index: number): PooledWorker {
     return new PooledWorker(index, this.#spawn(index), (dead) => {
-      // One that never came up would fail again the same way: replacing it would only loop.
-      if (this.#closing || !dead.online || this.#slots[index] !== dead) return;
+      // One that died by itself before it came up would fail again the same way: replacing it would
+      // only loop. One ended on purpose is replaced, whether it was up yet or not.
+      if (this.#closing || this.#slots[index] !== dead || !(dead.online || dead.stopReason)) return;
       this.replacements++;
       this.#slots[index] = this.#start(index);
     });
@@ -71,6 +79,10 @@ export class PooledBackend implements Backend {
   run(worker: number, spec: JobSpec, chunk: Chunk, reportStart: boolean): RunningChunk {
     const w = this.#slots[worker]!;
     const id = this.#nextId++;
+    if (w.exited) {
+      const error = new WorkerError(`worker ${worker} died while starting and could not be replaced`);
+      return { outcome: Promise.reject(error), started: new Promise(() => {}), abort: () => {} };
+    }
     const abort = (reason: Error) => {
       if (w.pending.has(id)) w.channel.send({ type: "abort", id, reason: serializeError(reason) });
     };
@@ -84,6 +96,12 @@ export class PooledBackend implements Backend {
       const outcome = new Promise<ChunkOutcome>((resolve, reject) =>
         w.pending.set(id, { resolve, reject, started }),
       );
+      if (this.#recycleAfter !== undefined) {
+        outcome.then(
+          () => this.#countTasks(w, inputLength(chunk.input)),
+          () => {}, // the dispatcher handles the failure
+        );
+      }
       try {
         w.channel.send({ type: "chunk", id, chunk, reportStart });
       } catch (error) {
@@ -97,6 +115,17 @@ export class PooledBackend implements Backend {
         started: new Promise(() => {}),
         abort,
       };
+    }
+  }
+
+  /**
+   * Retires a worker that has run its share of tasks, to contain leaks in user code. Whatever it
+   * has started since is interrupted and runs again elsewhere, at no cost to its retry budget.
+   */
+  #countTasks(w: PooledWorker, tasks: number): void {
+    w.tasksRun += tasks;
+    if (w.tasksRun >= this.#recycleAfter! && this.#slots[w.index] === w) {
+      this.restart(w.index, new InterruptedError(`worker ${w.index} retired after ${w.tasksRun} tasks`));
     }
   }
 

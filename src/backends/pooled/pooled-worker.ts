@@ -16,6 +16,8 @@ export class PooledWorker {
   readonly knownJobs = new Set<number>();
   online = false;
   exited = false;
+  /** Items this worker has run, for recycling. */
+  tasksRun = 0;
   /** Set when the backend ends this worker on purpose: what the running chunk fails with. */
   stopReason: Error | undefined;
   #fault: Error | undefined;

@@ -1,9 +1,11 @@
 // Child-process backend: one process per worker, for isolation (native addons that are not
 // thread-safe, code that calls process.exit, separate heaps). Same protocol as threads, over IPC.
 import { fork, type ChildProcess } from "node:child_process";
+import { serialize } from "node:v8";
 import type { FromWorker, ToWorker } from "../../runtime/protocol.ts";
 import type { WorkerChannel } from "../pooled/channel.ts";
 import { PooledBackend } from "../pooled/pooled-backend.ts";
+import type { WorkerLimits } from "../threads/threads-backend.ts";
 
 const runningFromSource = import.meta.url.endsWith(".ts");
 const entry = new URL(runningFromSource ? "./child.ts" : "./child.js", import.meta.url);
@@ -15,12 +17,7 @@ export function liveProcessCount(): number {
   return liveProcesses;
 }
 
-export interface ProcessLimits {
-  /** The heap a worker process may use, in MB (`--max-old-space-size`). */
-  readonly maxHeapMb?: number;
-}
-
-function processChannel(limits: ProcessLimits): WorkerChannel {
+function processChannel(limits: WorkerLimits): WorkerChannel {
   const execArgv = runningFromSource ? ["--import", "tsx"] : [];
   if (limits.maxHeapMb !== undefined) execArgv.push(`--max-old-space-size=${limits.maxHeapMb}`);
   // Structured clone over IPC ("advanced"), so the same values travel as between threads.
@@ -48,8 +45,20 @@ function processChannel(limits: ProcessLimits): WorkerChannel {
       resolve();
     }),
   );
+  // A process drops IPC messages that arrive before it listens, so hold them until it says it is ready.
+  let ready = false;
+  const early: ToWorker[] = [];
+  child.on("message", (message: { type: string }) => {
+    if (message.type !== "ready") return;
+    ready = true;
+    for (const held of early.splice(0)) child.send(held);
+  });
   return {
-    send: (message: ToWorker) => void child.send(message),
+    send(message: ToWorker) {
+      if (ready) return void child.send(message);
+      serialize(message); // throws now, as a send would, if the message cannot be cloned
+      early.push(message);
+    },
     onMessage: (listener: (message: FromWorker) => void) =>
       void child.on("message", (message: FromWorker | { type: "ready" }) => {
         if (message.type !== "ready") listener(message);
@@ -71,6 +80,12 @@ function processChannel(limits: ProcessLimits): WorkerChannel {
 }
 
 /** Starts `count` worker processes. */
-export function startProcessesBackend(count: number, limits: ProcessLimits = {}): Promise<PooledBackend> {
-  return PooledBackend.start("processes", false, count, () => processChannel(limits));
+export function startProcessesBackend(workers: number, limits: WorkerLimits): Promise<PooledBackend> {
+  const settings = {
+    name: "processes",
+    sharesMemory: false,
+    workers,
+    maxTasksPerWorker: limits.maxTasksPerWorker,
+  };
+  return PooledBackend.start(settings, () => processChannel(limits));
 }

@@ -18,12 +18,14 @@ export function liveThreadCount(): number {
   return liveThreads;
 }
 
-export interface ThreadLimits {
+export interface WorkerLimits {
   /** The heap a worker may use, in MB, before it is stopped as out of memory (and replaced). */
-  readonly maxHeapMb?: number;
+  readonly maxHeapMb: number | undefined;
+  /** Replace a worker once it has run this many tasks (items). */
+  readonly maxTasksPerWorker: number | undefined;
 }
 
-function threadChannel(index: number, limits: ThreadLimits): WorkerChannel {
+function threadChannel(index: number, limits: WorkerLimits): WorkerChannel {
   const name = `weft-worker-${index}`;
   const resourceLimits =
     limits.maxHeapMb === undefined ? undefined : { maxOldGenerationSizeMb: limits.maxHeapMb };
@@ -43,6 +45,12 @@ function threadChannel(index: number, limits: ThreadLimits): WorkerChannel {
 }
 
 /** Starts `count` worker threads. */
-export function startThreadsBackend(count: number, limits: ThreadLimits = {}): Promise<PooledBackend> {
-  return PooledBackend.start("threads", true, count, (index) => threadChannel(index, limits));
+export function startThreadsBackend(workers: number, limits: WorkerLimits): Promise<PooledBackend> {
+  const settings = {
+    name: "threads",
+    sharesMemory: true,
+    workers,
+    maxTasksPerWorker: limits.maxTasksPerWorker,
+  };
+  return PooledBackend.start(settings, (index) => threadChannel(index, limits));
 }
