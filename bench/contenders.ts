@@ -3,7 +3,7 @@ import { weft } from "../src/index.ts";
 import { peers } from "./peers/all.ts";
 import type { Peer } from "./peers/peer.ts";
 import { increment } from "./workloads/tasks.ts";
-import type { Run, Workload } from "./workloads/workload.ts";
+import type { FaultSettings, Run, Workload } from "./workloads/workload.ts";
 
 export interface Started {
   /** One trivial call, so that startup is measured up to a first result. */
@@ -28,17 +28,22 @@ const sequential: Contender = {
     }),
 };
 
-const weftThreads: Contender = {
-  name: "weft",
-  async start(workers) {
-    const pool = await weft({ backend: "threads", workers });
-    return {
-      ping: async () => void (await pool.submit(increment, [0])),
-      run: async (w) => ({ answer: await w.weft(pool), items: w.items }),
-      close: () => pool.close(),
-    };
-  },
-};
+function weftThreads(name: string, faults: FaultSettings | undefined): Contender {
+  return {
+    name,
+    async start(workers) {
+      const pool = await weft({ backend: "threads", workers });
+      return {
+        ping: async () => void (await pool.submit(increment, [0])),
+        run: async (w) => ({ answer: await w.weft(pool, faults), items: w.items }),
+        close: () => pool.close(),
+      };
+    },
+  };
+}
+
+/** Generous enough never to fire: this measures the bookkeeping, not a recovery. */
+const faultTolerance: FaultSettings = { retries: 3, timeout: 60_000 };
 
 function peerContender(peer: Peer): Contender {
   return {
@@ -55,4 +60,9 @@ function peerContender(peer: Peer): Contender {
 }
 
 /** Sequential first: its answers are what every other contender is checked against. */
-export const contenders: readonly Contender[] = [sequential, weftThreads, ...peers.map(peerContender)];
+export const contenders: readonly Contender[] = [
+  sequential,
+  weftThreads("weft", undefined),
+  weftThreads("weft+faults", faultTolerance),
+  ...peers.map(peerContender),
+];

@@ -67,6 +67,18 @@ export function formatReport(title: string, rows: readonly Row[], startup: reado
         `of ${r.items.toLocaleString("en-US")} ${r.unit} (one task per item)`,
     );
   const sizes = [...new Map(rows.map((r) => [r.workload, r.size]))].map(([w, size]) => `${w}: ${size}`);
+  const faultCost = rows
+    .filter((r) => r.contender === "weft+faults")
+    .map((r) => {
+      const plain = rows.find((p) => p.workload === r.workload && p.contender === "weft");
+      return plain ? `${r.workload} ${(100 * (r.medianMs / plain.medianMs - 1)).toFixed(1)}%` : undefined;
+    })
+    .filter((line) => line !== undefined);
+  if (faultCost.length > 0) {
+    notes.push(
+      `weft+faults (retries 3, timeout 60 s, nothing failing) vs weft, median time: ${faultCost.join(", ")}`,
+    );
+  }
   const starts = table(
     ["contender", "pool start ms", "first result ms"],
     startup.map((s) => [s.contender, ms(s.startMs), ms(s.firstResultMs)]),

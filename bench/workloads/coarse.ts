@@ -19,7 +19,12 @@ export function coarse(quick: boolean): Workload<number> {
     unit: "numbers",
     target: { kind: "speedup", min: 1.9 },
     sequential: () => countPrimes(from, to),
-    weft: (pool: Pool) => pool.range(from, to).filter(isPrime).count(),
+    weft: (pool: Pool, faults) =>
+      pool
+        .range(from, to)
+        .filter(isPrime)
+        .options(faults ?? {})
+        .count(),
     async peer(pool: PeerPool) {
       const counts = await Promise.all(
         equalRanges(from, to, peerRanges).map((r) => pool.call("countPrimes", r)),

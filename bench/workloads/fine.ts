@@ -26,7 +26,12 @@ export function fine(quick: boolean): Workload<boolean[]> {
       for (let i = 0; i < count; i++) out[i] = isPrimeKernel(numbers[i]!);
       return out;
     },
-    weft: (pool: Pool) => pool.from(numbers).map(isPrime).collect(),
+    weft: (pool: Pool, faults) =>
+      pool
+        .from(numbers)
+        .map(isPrime)
+        .options(faults ?? {})
+        .collect(),
     async peer(pool: PeerPool) {
       const answer = await Promise.all(prefix.map((n) => pool.call("isPrime", n)));
       return { answer, items: prefix.length };

@@ -18,7 +18,12 @@ export function skewed(quick: boolean): Workload<Uint16Array[]> {
     unit: "rows",
     target: { kind: "speedup", min: 1.9 },
     sequential: () => Array.from({ length: rows }, (_, y) => rowKernel(y, scene)),
-    weft: (pool: Pool) => pool.range(0, rows).map(rowTask).collect(),
+    weft: (pool: Pool, faults) =>
+      pool
+        .range(0, rows)
+        .map(rowTask)
+        .options(faults ?? {})
+        .collect(),
     async peer(pool: PeerPool) {
       const answer = await Promise.all(
         Array.from({ length: rows }, (_, y) => pool.call("mandelbrotRow", { y, scene })),

@@ -19,9 +19,11 @@ export function submit(quick: boolean): Workload<number[]> {
       for (let i = 0; i < calls; i++) out[i] = incrementKernel(i);
       return out;
     },
-    weft(pool: Pool) {
+    weft(pool: Pool, faults) {
+      // A submit call takes retries; its deadline is its signal's (not switched on here).
+      const options = { retries: faults?.retries };
       const futures = new Array<Future<number>>(calls);
-      for (let i = 0; i < calls; i++) futures[i] = pool.submit(increment, [i]);
+      for (let i = 0; i < calls; i++) futures[i] = pool.submit(increment, [i], options);
       return pool.gather(futures);
     },
     async peer(pool: PeerPool) {

@@ -1,5 +1,11 @@
 // What every workload provides: its size, its target, a sequential reference and one runner per kind of contender.
 import type { Pool } from "../../src/index.ts";
+
+/** Retries and a deadline switched on, to measure what fault tolerance costs when nothing fails. */
+export interface FaultSettings {
+  readonly retries: number;
+  readonly timeout: number;
+}
 import type { PeerPool } from "../peers/peer.ts";
 
 export type WorkloadName = "coarse" | "fine" | "skewed" | "submit";
@@ -23,7 +29,8 @@ export interface Workload<A> {
   readonly unit: string;
   readonly target: Target;
   sequential(): A;
-  weft(pool: Pool): Promise<A>;
+  /** `faults`: the fault-tolerance settings of the "weft+faults" contender, or none. */
+  weft(pool: Pool, faults: FaultSettings | undefined): Promise<A>;
   peer(pool: PeerPool): Promise<Run<A>>;
   /** Why `got` differs from the sequential answer on the items it covers, or undefined when it matches. */
   mismatch(expected: A, got: Run<A>): string | undefined;
