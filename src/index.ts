@@ -25,6 +25,7 @@ export {
   InterruptedError,
 } from "./errors.ts";
 export type { RetryPolicy, RetryOption } from "./scheduler/retry.ts";
-export type { JobOptions } from "./plan/collection.ts";
+export type { JobOptions, ErrorPolicy, Settled, Outcome } from "./plan/collection.ts";
+export type { Failure } from "./jobs/collection-job.ts";
 export type { CallOptions } from "./pool/pool.ts";
 export type { TaskOptions } from "./task/task.ts";

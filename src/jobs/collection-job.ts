@@ -1,7 +1,16 @@
 // A collection job: chunk partials flow to an output, in input order or as they arrive.
-import type { Chunk, JobSpec } from "../plan/plan.ts";
+import type { Chunk, ItemFailure, JobSpec } from "../plan/plan.ts";
+import { deserializeError } from "../runtime/errors.ts";
 import type { ChunkBounds } from "../scheduler/chunking.ts";
 import { JobBase, type Job, type JobControls } from "./job.ts";
+
+/** An item that failed for good under the `collect` policy: where it was, what it was, and the error. */
+export interface Failure {
+  readonly index: number;
+  readonly preview: string;
+  readonly task: string;
+  readonly error: Error;
+}
 import type { Source } from "./source.ts";
 
 /** Where a job's partials go: a merge that resolves one value, or a stream a consumer reads. */
@@ -27,9 +36,20 @@ export class CollectionJob extends JobBase implements Job {
     super(spec, source, bounds, total, controls);
   }
 
-  settle(chunk: Chunk, partial: unknown): void {
+  /** Items set aside under the `collect` policy, as they came. */
+  readonly failures: Failure[] = [];
+
+  settle(chunk: Chunk, partial: unknown, failures: readonly ItemFailure[]): void {
     this.inFlight--;
     if (this.finished) return;
+    for (const f of failures) {
+      this.failures.push({
+        index: f.index,
+        preview: f.preview,
+        task: f.task,
+        error: deserializeError(f.error),
+      });
+    }
     try {
       if (!this.ordered) this.output.add(partial);
       else {

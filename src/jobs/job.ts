@@ -1,5 +1,5 @@
 // What the dispatcher runs: a job's spec, its input, and what becomes of each chunk's outcome.
-import type { Chunk, JobSpec } from "../plan/plan.ts";
+import type { Chunk, ItemFailure, JobSpec } from "../plan/plan.ts";
 import type { ChunkBounds } from "../scheduler/chunking.ts";
 import { noRetries, type RetryPolicy } from "../scheduler/retry.ts";
 import type { Source } from "./source.ts";
@@ -19,14 +19,15 @@ export interface Job {
   takeRetry(): Chunk;
   /** Every failure of this chunk so far: its task errors and the worker crashes it caused. */
   history(chunk: Chunk): ChunkHistory;
-  /** How a failure of the task described as `task` is retried in this job. */
-  retryPolicy(task: string): RetryPolicy;
+  /** How a failure of the task described as `task` (or of the chunk as a whole) is retried in this job. */
+  retryPolicy(task?: string): RetryPolicy;
   /** Cancels the job when it fires. */
   readonly signal: AbortSignal | undefined;
   /** The longest one chunk may run, in ms. */
   readonly timeoutMs: number | undefined;
-  /** A chunk came back from a worker with its partial result. */
-  settle(chunk: Chunk, partial: unknown): void;
+  readonly controls: JobControls;
+  /** A chunk came back from a worker with its partial result, and the items it set aside under `collect`. */
+  settle(chunk: Chunk, partial: unknown, failures: readonly ItemFailure[]): void;
   /** A chunk failed for good (its retries, if any, are used up): `error` says why. */
   lose(chunk: Chunk, error: Error): void;
   /** The source made `items` more items ready. */
@@ -54,6 +55,8 @@ export interface JobControls {
   readonly taskRetries: ReadonlyMap<string, RetryPolicy>;
   readonly signal: AbortSignal | undefined;
   readonly timeoutMs: number | undefined;
+  /** Whether items that keep failing fail the job or are set aside. */
+  readonly errors: "fail-fast" | "collect";
 }
 
 export const noControls: JobControls = {
@@ -61,6 +64,7 @@ export const noControls: JobControls = {
   taskRetries: new Map(),
   signal: undefined,
   timeoutMs: undefined,
+  errors: "fail-fast",
 };
 
 /** Chunk numbering, chunks in flight and their retries, shared by every kind of job. */
@@ -107,8 +111,8 @@ export abstract class JobBase implements Partial<Job> {
     return history;
   }
 
-  retryPolicy(task: string): RetryPolicy {
-    return this.controls.taskRetries.get(task) ?? this.controls.retry;
+  retryPolicy(task?: string): RetryPolicy {
+    return (task === undefined ? undefined : this.controls.taskRetries.get(task)) ?? this.controls.retry;
   }
 
   take(size: number): Chunk {

@@ -1,6 +1,6 @@
 // Collections: a lazy chain of per-item steps over an input, run as one job when a terminal is called.
 import type { Job } from "../jobs/job.ts";
-import { CollectionJob, type Output } from "../jobs/collection-job.ts";
+import { CollectionJob, type Failure, type Output } from "../jobs/collection-job.ts";
 import {
   collectMerge,
   countMerge,
@@ -12,6 +12,7 @@ import {
 } from "../jobs/merge.ts";
 import { mergeOutput, StreamOutput } from "../jobs/outputs.ts";
 import type { Source } from "../jobs/source.ts";
+import { OptionError } from "../errors.ts";
 import { positiveInteger, resolveBounds } from "../pool/options.ts";
 import type { ChunkBounds } from "../scheduler/chunking.ts";
 import { resolveTask } from "../task/resolve.ts";
@@ -44,10 +45,37 @@ export interface JobSettings {
   readonly retry: RetryPolicy;
   readonly signal: AbortSignal | undefined;
   readonly timeoutMs: number | undefined;
+  readonly errors: ErrorPolicy;
+}
+
+/**
+ * What a job does when an item keeps failing: `fail-fast` rejects the job with the first error;
+ * `collect` finishes the job without the failed items and returns them beside the result.
+ */
+export type ErrorPolicy = "fail-fast" | "collect";
+
+/** A result under the `collect` policy: the terminal's value over the items that succeeded, and the failures by index. */
+export interface Settled<R> {
+  readonly result: R;
+  readonly failures: readonly Failure[];
+}
+
+/** A terminal's result type: the value itself, or a {@link Settled} under the `collect` policy. */
+export type Outcome<R, E extends ErrorPolicy> = E extends "collect" ? Settled<R> : R;
+
+function errorPolicy(value: unknown): ErrorPolicy {
+  if (value === "fail-fast" || value === "collect") return value;
+  throw new OptionError(`errors must be "fail-fast" or "collect", got ${JSON.stringify(value)}`);
 }
 
 /** Per-job options: see {@link Collection.options}. */
-export interface JobOptions {
+export interface JobOptions<P extends ErrorPolicy = ErrorPolicy> {
+  /**
+   * `collect` finishes the job around items that still fail after their retries; the terminal
+   * then resolves with `{ result, failures }`. Streaming is always fail-fast.
+   * @default "fail-fast"
+   */
+  readonly errors?: P;
   /** Retries for items that throw: a count, or a policy with backoff and a predicate. @default 0 */
   readonly retries?: RetryOption;
   /** Cancels the job when it aborts. */
@@ -73,7 +101,7 @@ const streamHighWater = 4;
  * @example
  * const primes = await pool.range(2, 1_000_000).filter(isPrime).count();
  */
-export class Collection<T> implements AsyncIterable<T> {
+export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements AsyncIterable<T> {
   constructor(
     private readonly runner: JobRunner,
     private readonly makeSource: SourceFactory,
@@ -81,22 +109,22 @@ export class Collection<T> implements AsyncIterable<T> {
     private readonly settings: JobSettings,
   ) {}
 
-  #then<R>(op: Stage["op"], fn: unknown): Collection<R> {
-    return new Collection<R>(this.runner, this.makeSource, [...this.stages, { op, fn }], this.settings);
+  #then<R>(op: Stage["op"], fn: unknown): Collection<R, E> {
+    return new Collection<R, E>(this.runner, this.makeSource, [...this.stages, { op, fn }], this.settings);
   }
 
   /** Applies `fn` to every item. An async `fn` is awaited on the worker. */
-  map<R>(fn: TaskLike<[T], R>): Collection<Awaited<R>> {
+  map<R>(fn: TaskLike<[T], R>): Collection<Awaited<R>, E> {
     return this.#then("map", fn);
   }
 
   /** Keeps the items for which `fn` returns a truthy value. */
-  filter(fn: TaskLike<[T], unknown>): Collection<T> {
+  filter(fn: TaskLike<[T], unknown>): Collection<T, E> {
     return this.#then("filter", fn);
   }
 
   /** Replaces every item by the items of the iterable `fn` returns. */
-  flatMap<R>(fn: TaskLike<[T], Iterable<R>>): Collection<R> {
+  flatMap<R>(fn: TaskLike<[T], Iterable<R>>): Collection<R, E> {
     return this.#then("flatMap", fn);
   }
 
@@ -104,9 +132,9 @@ export class Collection<T> implements AsyncIterable<T> {
    * Sets this job's chunk size bounds, in input items (overriding the pool's).
    * `minChunk` batches cheap items; `maxChunk` keeps expensive ones apart.
    */
-  chunks(bounds: Partial<ChunkBounds>): Collection<T> {
+  chunks(bounds: Partial<ChunkBounds>): Collection<T, E> {
     const settings = { ...this.settings, bounds: resolveBounds(bounds, this.settings.bounds) };
-    return new Collection<T>(this.runner, this.makeSource, this.stages, settings);
+    return new Collection<T, E>(this.runner, this.makeSource, this.stages, settings);
   }
 
   /**
@@ -117,37 +145,42 @@ export class Collection<T> implements AsyncIterable<T> {
    * @example
    * await pool.from(urls).map(fetchPage).options({ retries: 3, signal: AbortSignal.timeout(60_000) }).collect();
    */
-  options(options: JobOptions): Collection<T> {
+  options<P extends ErrorPolicy = E>(options: JobOptions<P>): Collection<T, P> {
     const settings: JobSettings = {
       ...this.settings,
       retry: options.retries === undefined ? this.settings.retry : resolveRetry(options.retries),
       signal: options.signal ?? this.settings.signal,
       timeoutMs:
         options.timeout === undefined ? this.settings.timeoutMs : positiveInteger("timeout", options.timeout),
+      errors: options.errors === undefined ? this.settings.errors : errorPolicy(options.errors),
     };
-    return new Collection<T>(this.runner, this.makeSource, this.stages, settings);
+    return new Collection<T, P>(this.runner, this.makeSource, this.stages, settings);
   }
 
   /** All items, in input order. */
-  collect(): Promise<T[]> {
+  collect(): Promise<Outcome<T[], E>> {
     return this.#run({ op: "collect" }, collectMerge() as Merge<T[]>);
   }
 
   /** The number of items. */
-  count(): Promise<number> {
+  count(): Promise<Outcome<number, E>> {
     return this.#run({ op: "count" }, countMerge());
   }
 
   /** Runs the steps for their effects (and `fn` on every item, if given), discarding the items. */
-  async forEach(fn?: TaskLike<[T], unknown>): Promise<void> {
-    await (fn ? this.map(fn) : this).count();
+  async forEach(fn?: TaskLike<[T], unknown>): Promise<Outcome<undefined, E>> {
+    const counted = (await (fn ? this.map(fn) : this).count()) as number | Settled<number>;
+    return (typeof counted === "number" ? undefined : { ...counted, result: undefined }) as Outcome<
+      undefined,
+      E
+    >;
   }
 
   /**
    * Combines all items with `fn`, which must be associative: each worker reduces its chunk and
    * only the partials travel. Without `initial`, an empty collection rejects with EmptyReduceError.
    */
-  async reduce(fn: TaskLike<[T, T], T>, ...initial: [] | [T]): Promise<T> {
+  async reduce(fn: TaskLike<[T, T], T>, ...initial: [] | [T]): Promise<Outcome<T, E>> {
     const task = await this.#ref(fn);
     const start = initial.length > 0 ? { value: initial[0] } : undefined;
     return this.#run({ op: "reduce", task }, reduceMerge(fn as never, start) as Merge<T>, [fn]);
@@ -158,7 +191,7 @@ export class Collection<T> implements AsyncIterable<T> {
    * items with `add` on the worker; `merge` (on this thread) combines the chunks' accumulators.
    * `zero` must be an identity of `merge` and cloneable.
    */
-  async fold<A>(zero: A, add: TaskLike<[A, T], A>, merge: (a: A, b: A) => A): Promise<A> {
+  async fold<A>(zero: A, add: TaskLike<[A, T], A>, merge: (a: A, b: A) => A): Promise<Outcome<A, E>> {
     const task = await this.#ref(add);
     return this.#run({ op: "fold", zero, task }, foldMerge(zero, merge as never) as Merge<A>, [add]);
   }
@@ -174,7 +207,7 @@ export class Collection<T> implements AsyncIterable<T> {
     key: TaskLike<[T], K>,
     value: TaskLike<[T], V>,
     combine: TaskLike<[V, V], V>,
-  ): Promise<Map<K, V>> {
+  ): Promise<Outcome<Map<K, V>, E>> {
     const [keyRef, valueRef, combineRef] = await Promise.all([
       this.#ref(key),
       this.#ref(value),
@@ -185,7 +218,7 @@ export class Collection<T> implements AsyncIterable<T> {
   }
 
   /** Groups the items by `key`; each group keeps input order. */
-  async groupBy<K>(key: TaskLike<[T], K>): Promise<Map<K, T[]>> {
+  async groupBy<K>(key: TaskLike<[T], K>): Promise<Outcome<Map<K, T[]>, E>> {
     const terminal: Terminal = { op: "groupBy", key: await this.#ref(key) };
     return this.#run(terminal, groupByMerge() as Merge<Map<K, T[]>>, [key]);
   }
@@ -238,13 +271,23 @@ export class Collection<T> implements AsyncIterable<T> {
     }
     const { source, total } = this.makeSource();
     const { bounds, retry, signal, timeoutMs } = this.settings;
-    const controls = { retry, taskRetries, signal, timeoutMs };
+    // A stream hands items over as they come, so it cannot also hold back a list of failures.
+    const errors = output instanceof StreamOutput ? "fail-fast" : this.settings.errors;
+    const controls = { retry, taskRetries, signal, timeoutMs, errors };
     return new CollectionJob({ id, stages, terminal }, source, bounds, total, ordered, output, controls);
   }
 
-  async #run<R>(terminal: Terminal, merge: Merge<R>, terminalFns: readonly unknown[] = []): Promise<R> {
+  async #run<R>(
+    terminal: Terminal,
+    merge: Merge<R>,
+    terminalFns: readonly unknown[] = [],
+  ): Promise<Outcome<R, E>> {
     const { output, result } = mergeOutput(merge);
-    this.runner.start(await this.#job(this.runner.nextJobId(), terminal, terminalFns, true, output));
-    return result;
+    const job = await this.#job(this.runner.nextJobId(), terminal, terminalFns, true, output);
+    this.runner.start(job);
+    const value = await result;
+    if (this.settings.errors === "fail-fast") return value as Outcome<R, E>;
+    const failures = [...job.failures].sort((a, b) => a.index - b.index);
+    return { result: value, failures } as Settled<R> as Outcome<R, E>;
   }
 }

@@ -57,6 +57,8 @@ export interface Chunk {
   readonly seq: number;
   readonly start: number;
   readonly input: ChunkInput;
+  /** Set on the last attempt of a chunk under the `collect` error policy: failing items are noted and skipped. */
+  readonly skipFailures?: boolean;
 }
 
 /** A call made with `submit` that failed, by its index within the chunk. */
@@ -84,6 +86,8 @@ export type ChunkOutcome =
   | {
       readonly ok: true;
       readonly partial: unknown;
+      /** Items skipped because they threw (only when the chunk was sent with `skipFailures`). */
+      readonly failures: readonly ItemFailure[];
       readonly startedAt: number;
       readonly endedAt: number;
     }

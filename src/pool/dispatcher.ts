@@ -206,7 +206,7 @@ export class Dispatcher {
     this.#scheduler.chunkDone(worker, job.spec.id, items, outcome.endedAt - outcome.startedAt);
     running.done += items;
     this.#report(worker, running, chunk, items, outcome.startedAt, outcome.endedAt);
-    job.settle(chunk, outcome.partial);
+    job.settle(chunk, outcome.partial, outcome.failures);
     this.#afterChange(job.spec.id);
   }
 
@@ -222,8 +222,8 @@ export class Dispatcher {
       if (error instanceof TimeoutError) {
         history.errors.push(error);
         const attempt = history.errors.length;
-        if (shouldRetry(job.retryPolicy(""), error, attempt)) {
-          return this.#retry(job, chunk, retryDelayMs(job.retryPolicy(""), attempt, Math.random()));
+        if (shouldRetry(job.retryPolicy(), error, attempt)) {
+          return this.#retry(job, chunk, retryDelayMs(job.retryPolicy(), attempt, Math.random()));
         }
       } else if (error instanceof WorkerCrashedError) {
         history.crashes.push(error);
@@ -238,6 +238,10 @@ export class Dispatcher {
         const attempt = history.errors.length;
         if (shouldRetry(policy, cause, attempt)) {
           return this.#retry(job, chunk, retryDelayMs(policy, attempt, Math.random()));
+        }
+        // Out of retries: under `collect`, one last run notes the failing items and skips them.
+        if (job.controls.errors === "collect" && !chunk.skipFailures) {
+          return this.#retry(job, { ...chunk, skipFailures: true }, 0);
         }
       }
     }

@@ -46,7 +46,13 @@ export class Pool implements AsyncDisposable {
 
   private constructor(backend: Backend, options: ResolvedOptions) {
     this.#options = options;
-    this.#jobSettings = { bounds: options.bounds, retry: noRetries, signal: undefined, timeoutMs: undefined };
+    this.#jobSettings = {
+      bounds: options.bounds,
+      retry: noRetries,
+      signal: undefined,
+      timeoutMs: undefined,
+      errors: "fail-fast",
+    };
     this.events = createEvents();
     this.#dispatcher = new Dispatcher(backend, this.events, options.graceMs);
     const dispatcher = this.#dispatcher;
@@ -73,7 +79,7 @@ export class Pool implements AsyncDisposable {
     return new Pool(backend, resolved);
   }
 
-  /** The backend's name: "threads" or "sequential". */
+  /** The backend's name: "threads", "processes" or "sequential". */
   get backend(): string {
     return this.#dispatcher.backend.name;
   }
@@ -150,7 +156,12 @@ export class Pool implements AsyncDisposable {
     else if (signal?.aborted) settle.reject(new AbortError(signal.reason));
     else {
       // A cancelled call's future rejects at once; if the call was already sent, its result is dropped.
-      signal?.addEventListener("abort", () => settle.reject(new AbortError(signal.reason)), { once: true });
+      if (signal) {
+        const onAbort = () => settle.reject(new AbortError(signal.reason));
+        signal.addEventListener("abort", onAbort, { once: true });
+        const stopListening = () => signal.removeEventListener("abort", onAbort);
+        future.then(stopListening, stopListening);
+      }
       const policy = options.retries === undefined ? taskRetryOf(fn) : resolveRetry(options.retries);
       const list = args as readonly unknown[];
       if (list.some((a) => a instanceof Future)) {

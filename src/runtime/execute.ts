@@ -1,5 +1,5 @@
 // Runs one chunk of a job: the per-item pipeline and the worker-side combine. Shared by every backend.
-import type { CallFailure, Chunk, ChunkInput, ChunkOutcome } from "../plan/plan.ts";
+import type { CallFailure, Chunk, ChunkInput, ChunkOutcome, ItemFailure } from "../plan/plan.ts";
 import { describeTask, type TaskRef } from "../task/task-ref.ts";
 import { makeCombiner } from "./combiners.ts";
 import { preview, serializeError } from "./errors.ts";
@@ -34,10 +34,11 @@ async function run(job: LoadedJob, chunk: Chunk): Promise<ChunkOutcome> {
   // generated loop stays monomorphic.
   const rest = prefix === stages.length ? combiner.add : (v: unknown) => pipeline.advance(v, prefix);
   const state: LoopState = { stage: 0, pending: undefined, value: undefined, offset: 0 };
+  const failures: ItemFailure[] = [];
   let failedInLoop = true;
   let from = 0;
-  try {
-    for (;;) {
+  for (;;) {
+    try {
       failedInLoop = true;
       const paused = job.fastLoop(chunk.input, from, rest, state);
       if (paused < 0) break;
@@ -55,24 +56,25 @@ async function run(job: LoadedJob, chunk: Chunk): Promise<ChunkOutcome> {
         await pending;
       }
       from = paused + 1;
-    }
-  } catch (error) {
-    let task: TaskRef | undefined = pipeline.failingTask;
-    if (failedInLoop && state.stage < prefix) task = stages[state.stage]!.ref;
-    else if (failedInLoop && prefix === stages.length) task = combiner.task;
-    const value = itemAt(chunk.input, state.offset);
-    return {
-      ok: false,
-      failure: {
+    } catch (error) {
+      let task: TaskRef | undefined = pipeline.failingTask;
+      if (failedInLoop && state.stage < prefix) task = stages[state.stage]!.ref;
+      else if (failedInLoop && prefix === stages.length) task = combiner.task;
+      const failure: ItemFailure = {
         task: task ? describeTask(task) : "(combine)",
         index: chunk.start + state.offset,
-        preview: preview(value),
+        preview: preview(itemAt(chunk.input, state.offset)),
         error: serializeError(error),
-      },
-    };
+      };
+      if (!chunk.skipFailures) return { ok: false, failure };
+      // The chunk's last attempt under the `collect` policy: note the item and go on with the next.
+      failures.push(failure);
+      from = state.offset + 1;
+    }
   }
-  return { ok: true, partial: combiner.result(), startedAt, endedAt: wallClock() };
+  return { ok: true, partial: combiner.result(), failures, startedAt, endedAt: wallClock() };
 }
+
 /** `submit` calls: each item is an argument list, and each call settles on its own. */
 async function runCalls(job: LoadedJob, chunk: Chunk, startedAt: number): Promise<ChunkOutcome> {
   const fn = job.terminalFns[0]!;
@@ -87,5 +89,5 @@ async function runCalls(job: LoadedJob, chunk: Chunk, startedAt: number): Promis
       failures.push({ offset, error: serializeError(error) });
     }
   }
-  return { ok: true, partial: { values, failures }, startedAt, endedAt: wallClock() };
+  return { ok: true, partial: { values, failures }, failures: [], startedAt, endedAt: wallClock() };
 }

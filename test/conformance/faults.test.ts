@@ -13,7 +13,7 @@ import {
   throwsOnFirstAttempt,
   waitsForAbort,
 } from "../fixtures/crash-tasks.ts";
-import { add, isPrime, square, whereAmI } from "../fixtures/tasks.ts";
+import { add, failOn, isPrime, square, whereAmI } from "../fixtures/tasks.ts";
 import { localBackends } from "../support/backends.ts";
 import { checkLeaks } from "../support/leaks.ts";
 import { markerDirectory } from "../support/markers.ts";
@@ -149,6 +149,37 @@ for (const { name, options } of localBackends) {
       pool.events.once("job", () => setImmediate(() => controller.abort(new Error("user pressed stop"))));
       await assert.rejects(job, /cancelled: user pressed stop/);
       assert.equal(await pool.range(0, 3).count(), 3);
+    });
+
+    test("the collect policy finishes the job around items that keep failing", async () => {
+      await using pool = await weft({ ...options, maxChunk: 50 });
+      const settled = await pool.range(0, 1000).map(failOn).options({ errors: "collect" }).collect();
+      assert.deepEqual(
+        settled.result,
+        [...Array(1000).keys()].filter((n) => n !== 13),
+      );
+      assert.equal(settled.failures.length, 1);
+      const [failure] = settled.failures;
+      assert.equal(failure!.index, 13);
+      assert.equal(failure!.preview, "13");
+      assert.match(failure!.task, /^failOn /);
+      assert.equal(failure!.error.name, "RangeError");
+      const counted = await pool.range(0, 100).map(failOn).options({ errors: "collect" }).reduce(add);
+      assert.equal(counted.result, 4950 - 13);
+    });
+
+    test("under collect, retries come first: an item that recovers is not a failure", async () => {
+      await using pool = await weft({ ...options, maxChunk: 16 });
+      const settled = await pool
+        .from(withFlakyItems())
+        .map(throwsOnFirstAttempt)
+        .options({ errors: "collect", retries: { retries: 1, initialDelayMs: 1 } })
+        .count();
+      assert.deepEqual(settled, { result: 1000, failures: [] });
+      assert.throws(
+        () => pool.range(0, 1).options({ errors: "sometimes" as "collect" }),
+        /errors must be "fail-fast" or "collect", got "sometimes"/,
+      );
     });
 
     test("cancelling after the job finished changes nothing", async () => {

@@ -162,7 +162,8 @@ class Harness {
       taskRetries: new Map(),
       signal: controller.signal,
       timeoutMs: plan.timeoutMs,
-    };
+      errors: "fail-fast",
+    } as const;
     const spec = { id, stages: [], terminal: { op: plan.op } } as const;
     const job = new CollectionJob(spec, source, plan.bounds, plan.items, true, output, controls);
     const tracked: Tracked = {

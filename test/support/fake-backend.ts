@@ -123,7 +123,7 @@ export class FakeBackend implements Backend {
   succeed(sent: Sent, busyMs = 1): void {
     const partial = partialOf(sent.spec, sent.chunk);
     this.#deliver(sent, { kind: "ok", partial });
-    sent.resolve({ ok: true, partial, startedAt: 0, endedAt: busyMs });
+    sent.resolve({ ok: true, partial, failures: [], startedAt: 0, endedAt: busyMs });
   }
 
   /** A task threw on the chunk's first item: an outcome the dispatcher turns into a TaskError. */

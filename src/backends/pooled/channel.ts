@@ -16,3 +16,11 @@ export interface WorkerChannel {
 
 /** Starts the worker for slot `index`. */
 export type Spawn = (index: number) => WorkerChannel;
+
+/** What a worker may consume before it is replaced. */
+export interface WorkerLimits {
+  /** The heap a worker may use, in MB, before it is stopped as out of memory (and replaced). */
+  readonly maxHeapMb: number | undefined;
+  /** Replace a worker once it has run this many tasks (items). */
+  readonly maxTasksPerWorker: number | undefined;
+}

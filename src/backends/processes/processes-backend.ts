@@ -3,9 +3,8 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { serialize } from "node:v8";
 import type { FromWorker, ToWorker } from "../../runtime/protocol.ts";
-import type { WorkerChannel } from "../pooled/channel.ts";
+import type { WorkerChannel, WorkerLimits } from "../pooled/channel.ts";
 import { PooledBackend } from "../pooled/pooled-backend.ts";
-import type { WorkerLimits } from "../threads/threads-backend.ts";
 
 const runningFromSource = import.meta.url.endsWith(".ts");
 const entry = new URL(runningFromSource ? "./child.ts" : "./child.js", import.meta.url);

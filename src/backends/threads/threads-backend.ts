@@ -1,7 +1,7 @@
 // worker_threads backend: one thread per worker, chunks and outcomes as messages.
 import { Worker } from "node:worker_threads";
 import type { FromWorker, ToWorker } from "../../runtime/protocol.ts";
-import type { WorkerChannel } from "../pooled/channel.ts";
+import type { WorkerChannel, WorkerLimits } from "../pooled/channel.ts";
 import { PooledBackend } from "../pooled/pooled-backend.ts";
 
 // Built, the entry is worker.js. Run from TypeScript sources (tests, tsx), it is worker.ts, and since
@@ -16,13 +16,6 @@ let liveThreads = 0;
 /** Threads started by any threads backend and not yet exited; tests check it returns to zero. */
 export function liveThreadCount(): number {
   return liveThreads;
-}
-
-export interface WorkerLimits {
-  /** The heap a worker may use, in MB, before it is stopped as out of memory (and replaced). */
-  readonly maxHeapMb: number | undefined;
-  /** Replace a worker once it has run this many tasks (items). */
-  readonly maxTasksPerWorker: number | undefined;
 }
 
 function threadChannel(index: number, limits: WorkerLimits): WorkerChannel {
