@@ -48,7 +48,7 @@ const sizes = parallel.chunks.map((c) => c.items).sort((a, b) => a - b);
 console.log(
   `\nHow the work was split: ${sizes.length} chunks of ${sizes[0]} to ${sizes.at(-1)} numbers, sized to the`,
 );
-console.log(`measured cost of a number (probe first, then ~10 ms each, smaller toward the end).`);
+console.log(`measured cost of a number (probe first, then ~40 ms each, smaller toward the end).`);
 for (let w = 0; w < parallel.workers; w++) {
   const mine = parallel.chunks.filter((c) => c.worker === w);
   const busy = mine.reduce((ms, c) => ms + c.endedAt - c.startedAt, 0) / 1000;
