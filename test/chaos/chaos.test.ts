@@ -7,6 +7,7 @@ import { after, describe, test } from "node:test";
 import { weft, type Pool } from "../../src/index.ts";
 import { add, chaosVariable, squareOrDie, tenfoldOrDie, type ChaosPlan } from "../fixtures/chaos-tasks.ts";
 import { checkLeaks } from "../support/leaks.ts";
+import { mulberry32 } from "../support/random.ts";
 
 checkLeaks();
 
@@ -14,18 +15,6 @@ const items = 200_000;
 const killsPerJob = 6;
 /** Change it to replay a different schedule; a failure names the schedule it ran. */
 const seed = 0x5eed_c4a0;
-
-/** A small seeded PRNG, so a failing kill schedule can be replayed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * The items a job's workers die on, with exit codes: one at a random place in each of

@@ -4,6 +4,7 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { targetChunkMs, type ChunkBounds } from "../../src/scheduler/chunking.ts";
 import { Scheduler, type Assignment } from "../../src/scheduler/scheduler.ts";
+import { mulberry32 } from "../support/random.ts";
 
 type Event =
   | { kind: "addWorker" }
@@ -266,18 +267,6 @@ describe("Scheduler as a state machine", () => {
     );
   });
 });
-
-/** A deterministic pseudo-random stream, so a failing cost profile can be replayed from its seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type ProfileKind = "increasing" | "hump" | "random";
 

@@ -19,30 +19,26 @@ export interface PooledSettings {
 export class PooledBackend implements Backend {
   readonly acceptsInline = true;
   readonly copiesValues = true;
+  readonly name: string;
+  readonly sharesMemory: boolean;
   readonly #slots: PooledWorker[] = [];
   readonly #spawn: Spawn;
   readonly #recycleAfter: number | undefined;
   #nextId = 0;
   #closing = false;
-  /** Workers started to replace ones that died or were ended. */
-  replacements = 0;
 
-  private constructor(
-    readonly name: string,
-    readonly sharesMemory: boolean,
-    count: number,
-    spawn: Spawn,
-    recycleAfter: number | undefined,
-  ) {
+  private constructor(settings: PooledSettings, spawn: Spawn) {
+    this.name = settings.name;
+    this.sharesMemory = settings.sharesMemory;
     this.#spawn = spawn;
-    this.#recycleAfter = recycleAfter;
-    for (let i = 0; i < count; i++) this.#slots.push(this.#start(i));
+    this.#recycleAfter = settings.maxTasksPerWorker;
+    for (let i = 0; i < settings.workers; i++) this.#slots.push(this.#start(i));
   }
 
-  /** Starts `count` workers with `spawn` and waits until each is serving. */
+  /** Starts the workers with `spawn` and waits until each is serving. */
   static async start(settings: PooledSettings, spawn: Spawn): Promise<PooledBackend> {
-    const { name, sharesMemory, workers: count, maxTasksPerWorker } = settings;
-    const backend = new PooledBackend(name, sharesMemory, count, spawn, maxTasksPerWorker);
+    const { name } = settings;
+    const backend = new PooledBackend(settings, spawn);
     try {
       await Promise.all(
         backend.#slots.map(
@@ -67,7 +63,6 @@ export class PooledBackend implements Backend {
       // One that died by itself before it came up would fail again the same way: replacing it would
       // only loop. One ended on purpose is replaced, whether it was up yet or not.
       if (this.#closing || this.#slots[index] !== dead || !(dead.online || dead.stopReason)) return;
-      this.replacements++;
       this.#slots[index] = this.#start(index);
     });
   }
