@@ -223,6 +223,21 @@ for (const backend of ["threads", "processes"] as const) {
       assert.equal(await pool.range(0, 1000).map(square).reduce(add), 332833500);
     });
 
+    test("a job cancelled while its crashed worker is being replaced rejects and leaves the pool whole", async () => {
+      await using pool = await weft({ ...options, maxChunk: 1 });
+      const controller = new AbortController();
+      // Item 7 kills its worker every time; by the time item 10 is done it has been sent (chunks go
+      // out in order) and its worker is down or being replaced when the cancel lands.
+      pool.events.on("chunk", (c) => {
+        if (c.seq >= 10) controller.abort(new Error("changed my mind"));
+      });
+      await assert.rejects(
+        pool.range(0, 1000).map(exitsOn).options({ signal: controller.signal }).collect(),
+        AbortError,
+      );
+      assert.equal(await pool.range(0, 100).map(square).reduce(add), 328350);
+    });
+
     test("submitted calls on a crashed worker run again", async () => {
       await using pool = await weft(options);
       const futures = withFlakyItems().map((item) => pool.submit(exitsOnFirstAttempt, [item]));
