@@ -1,5 +1,5 @@
 // The calls made with `submit` for one task: one long-lived job whose chunks settle many futures each.
-import { TaskError } from "../errors.ts";
+import { TaskError, TimeoutError } from "../errors.ts";
 import type { CallFailure, Chunk, JobSpec } from "../plan/plan.ts";
 import { deserializeError, preview } from "../runtime/errors.ts";
 import type { ChunkBounds } from "../scheduler/chunking.ts";
@@ -36,10 +36,11 @@ export class CallJob extends JobBase implements Job {
     task: TaskRef,
     bounds: ChunkBounds,
     readonly schedule: Schedule,
+    timeoutMs?: number,
   ) {
     const queue = new CallQueue();
     const spec: JobSpec = { id, stages: [], terminal: { op: "call", task } };
-    super(spec, queue, bounds, undefined, noControls);
+    super(spec, queue, bounds, undefined, { ...noControls, timeoutMs });
     this.#queue = queue;
     this.#taskName = describeTask(task);
   }
@@ -85,6 +86,8 @@ export class CallJob extends JobBase implements Job {
       this.schedule(retryDelayMs(call.policy, attempt, Math.random()), () => this.#enqueue(call));
       return;
     }
+    // A deadline is the pool's verdict, not the task's error: it surfaces as itself, as it does for a job.
+    if (cause instanceof TimeoutError) return call.settle.reject(cause);
     const error = new TaskError({ task: this.#taskName, index, preview: preview(call.args) }, cause);
     error.attempts = call.errors;
     call.settle.reject(error);
@@ -92,7 +95,11 @@ export class CallJob extends JobBase implements Job {
 
   lose(chunk: Chunk, error: Error): void {
     this.inFlight--;
-    for (const call of this.#takeCalls(chunk)) call.settle.reject(error);
+    const calls = this.#takeCalls(chunk);
+    // A call past its deadline is retried under its own policy, like a call that threw.
+    if (error instanceof TimeoutError) {
+      calls.forEach((call, offset) => this.#retryOrReject(call, chunk.start + offset, error));
+    } else for (const call of calls) call.settle.reject(error);
   }
 
   fail(error: Error): void {

@@ -14,12 +14,18 @@ import type { TypedArray } from "../plan/plan.ts";
 import { resolveTask } from "../task/resolve.ts";
 import { moduleUrlOf, taskRetryOf, type TaskLike } from "../task/task.ts";
 import { Dispatcher } from "./dispatcher.ts";
-import { resolveOptions, type ResolvedOptions, type WeftOptions } from "./options.ts";
+import { positiveInteger, resolveOptions, type ResolvedOptions, type WeftOptions } from "./options.ts";
 
 /** Calls to one task wait here until its module is looked up, then go to its call job. */
 interface CallTarget {
   job?: CallJob;
   waiting?: Array<[readonly unknown[], Settle, RetryPolicy]>;
+}
+
+/** What decides which job a call joins. */
+interface CallGroup {
+  readonly fn: unknown;
+  readonly timeoutMs: number | undefined;
 }
 
 /** Options of one `submit` call. */
@@ -28,6 +34,12 @@ export interface CallOptions {
   readonly retries?: RetryOption;
   /** Cancels the call: its future rejects with an AbortError. */
   readonly signal?: AbortSignal;
+  /**
+   * The longest the call may run once it has started on a worker, in ms. At the deadline the
+   * task's signal fires; a task that ignores it has its worker ended after the pool's grace period.
+   * The call then fails with a TimeoutError, or runs again if `retries` allow.
+   */
+  readonly timeout?: number;
 }
 
 /**
@@ -40,7 +52,8 @@ export class Pool implements AsyncDisposable {
   readonly #options: ResolvedOptions;
   readonly #dispatcher: Dispatcher;
   readonly #runner: JobRunner;
-  readonly #callTargets = new Map<unknown, CallTarget>();
+  /** By deadline, then by task: a deadline covers a whole chunk, so calls with different ones never share a chunk. */
+  readonly #callTargets = new Map<number | undefined, Map<unknown, CallTarget>>();
   readonly #jobSettings: JobSettings;
   #nextJobId = 1;
 
@@ -152,6 +165,8 @@ export class Pool implements AsyncDisposable {
       new Promise((resolve, reject) => (settle = { resolve: resolve, reject })),
     );
     const { signal } = options;
+    const timeoutMs = options.timeout === undefined ? undefined : positiveInteger("timeout", options.timeout);
+    const group = { fn, timeoutMs };
     if (this.#dispatcher.closed) settle.reject(new PoolClosedError());
     else if (signal?.aborted) settle.reject(new AbortError(signal.reason));
     else {
@@ -166,36 +181,40 @@ export class Pool implements AsyncDisposable {
       const list = args as readonly unknown[];
       if (list.some((a) => a instanceof Future)) {
         Promise.all(list).then(
-          (values) => this.#call(fn, values, settle, policy),
+          (values) => this.#call(group, values, settle, policy),
           (error: unknown) =>
             settle.reject(new Error("an argument of this call is a future that failed", { cause: error })),
         );
-      } else this.#call(fn, list, settle, policy);
+      } else this.#call(group, list, settle, policy);
     }
     return future;
   }
 
-  #call(fn: unknown, args: readonly unknown[], settle: Settle, policy = noRetries): void {
+  #call({ fn, timeoutMs }: CallGroup, args: readonly unknown[], settle: Settle, policy = noRetries): void {
     // An inline function is often written at the call site, a new object each time: its source is its identity.
     const key =
       typeof fn === "function" && moduleUrlOf(fn) === undefined ? Function.prototype.toString.call(fn) : fn;
-    let target = this.#callTargets.get(key);
+    let targets = this.#callTargets.get(timeoutMs);
+    if (!targets) this.#callTargets.set(timeoutMs, (targets = new Map<unknown, CallTarget>()));
+    let target = targets.get(key);
     if (target?.job) return target.job.call(args, settle, policy);
     if (target) return void target.waiting!.push([args, settle, policy]);
     target = { waiting: [[args, settle, policy]] };
-    this.#callTargets.set(key, target);
+    targets.set(key, target);
     const found = target;
     resolveTask(fn, this.#runner.acceptsInline).then(
       (ref) => {
         const schedule = (delayMs: number, then: () => void) => this.#dispatcher.schedule(delayMs, then);
-        const job = new CallJob(this.#nextJobId++, ref, this.#options.bounds, schedule);
+        // A deadline covers a whole chunk, so calls with one travel alone: the deadline is the call's own.
+        const bounds = timeoutMs === undefined ? this.#options.bounds : { minChunk: 1, maxChunk: 1 };
+        const job = new CallJob(this.#nextJobId++, ref, bounds, schedule, timeoutMs);
         this.#dispatcher.start(job);
         for (const [a, s, p] of found.waiting!) job.call(a, s, p);
         found.job = job;
         found.waiting = undefined;
       },
       (error: Error) => {
-        this.#callTargets.delete(key);
+        targets.delete(key);
         for (const [, s] of found.waiting!) s.reject(error);
       },
     );

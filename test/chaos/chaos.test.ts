@@ -1,4 +1,4 @@
-// Chaos on the threads backend: workers die at seeded random points of two concurrent 200,000-item jobs, and both results must still be exact.
+// Chaos on the threads and processes backends: workers die at seeded random points of two concurrent 200,000-item jobs, and both results must still be exact.
 import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -41,51 +41,58 @@ function jobs(pool: Pool): Promise<[number, number[]]> {
 const dir = mkdtempSync(join(tmpdir(), "weft-chaos-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-describe("chaos on threads", () => {
-  test(
-    "workers killed at random points of two 200,000-item jobs: every item counted exactly once",
-    { timeout: 120_000 },
-    async () => {
-      const random = mulberry32(seed);
-      const plan: ChaosPlan = { dir, kills: { square: killSchedule(random), tenfold: killSchedule(random) } };
-      const schedule = JSON.stringify(plan.kills);
+for (const backend of ["threads", "processes"] as const) {
+  describe(`chaos on ${backend}`, () => {
+    test(
+      "workers killed at random points of two 200,000-item jobs: every item counted exactly once",
+      { timeout: 120_000 },
+      async () => {
+        const random = mulberry32(seed);
+        const markers = mkdtempSync(join(dir, `${backend}-`));
+        const plan: ChaosPlan = {
+          dir: markers,
+          testPid: process.pid,
+          kills: { square: killSchedule(random), tenfold: killSchedule(random) },
+        };
+        const schedule = JSON.stringify(plan.kills);
 
-      const expected = await (async () => {
-        await using sequential = await weft({ backend: "sequential" });
-        return await jobs(sequential);
-      })();
-      // Every partial sum is below 2^53, so the sum is exact whatever order the chunks merge in.
-      const n = BigInt(items);
-      assert.equal(expected[0], Number(((n - 1n) * n * (2n * n - 1n)) / 6n));
+        const expected = await (async () => {
+          await using sequential = await weft({ backend: "sequential" });
+          return await jobs(sequential);
+        })();
+        // Every partial sum is below 2^53, so the sum is exact whatever order the chunks merge in.
+        const n = BigInt(items);
+        assert.equal(expected[0], Number(((n - 1n) * n * (2n * n - 1n)) / 6n));
 
-      // Workers, replacements included, inherit the environment when they start.
-      process.env[chaosVariable] = JSON.stringify(plan);
-      try {
-        // Small chunks: ~100 per job, so kills land among many chunks in flight on every worker.
-        await using pool = await weft({ backend: "threads", workers: 3, maxChunk: 2000 });
-        let chunks = 0;
-        pool.events.on("chunk", () => chunks++);
-        const [sum, tenfold] = await jobs(pool);
-        assert.equal(sum, expected[0], `sum of squares differs under kill schedule ${schedule}`);
-        assert.equal(
-          tenfold.length,
-          items,
-          `collect lost or duplicated items under kill schedule ${schedule}`,
-        );
-        assert.deepEqual(tenfold, expected[1], `collect differs under kill schedule ${schedule}`);
-        assert.ok(chunks >= 100, `only ${chunks} chunks: too few for the kills to land among them`);
+        // Workers, replacements included, inherit the environment when they start.
+        process.env[chaosVariable] = JSON.stringify(plan);
+        try {
+          // Small chunks: ~100 per job, so kills land among many chunks in flight on every worker.
+          await using pool = await weft({ backend, workers: 3, maxChunk: 2000 });
+          let chunks = 0;
+          pool.events.on("chunk", () => chunks++);
+          const [sum, tenfold] = await jobs(pool);
+          assert.equal(sum, expected[0], `sum of squares differs under kill schedule ${schedule}`);
+          assert.equal(
+            tenfold.length,
+            items,
+            `collect lost or duplicated items under kill schedule ${schedule}`,
+          );
+          assert.deepEqual(tenfold, expected[1], `collect differs under kill schedule ${schedule}`);
+          assert.ok(chunks >= 100, `only ${chunks} chunks: too few for the kills to land among them`);
 
-        // Every planned kill happened, each exactly once.
-        const planned = Object.entries(plan.kills).flatMap(([tag, list]) =>
-          list.map(([item]) => `${tag}-${item}`),
-        );
-        assert.deepEqual(readdirSync(dir).sort(), planned.sort());
+          // Every planned kill happened, each exactly once.
+          const planned = Object.entries(plan.kills).flatMap(([tag, list]) =>
+            list.map(([item]) => `${tag}-${item}`),
+          );
+          assert.deepEqual(readdirSync(markers).sort(), planned.sort());
 
-        // The replaced workers serve the next job as if nothing happened.
-        assert.equal(await pool.range(0, 1000).map(squareOrDie).reduce(add), 332_833_500);
-      } finally {
-        delete process.env[chaosVariable];
-      }
-    },
-  );
-});
+          // The replaced workers serve the next job as if nothing happened.
+          assert.equal(await pool.range(0, 1000).map(squareOrDie).reduce(add), 332_833_500);
+        } finally {
+          delete process.env[chaosVariable];
+        }
+      },
+    );
+  });
+}

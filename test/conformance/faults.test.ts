@@ -9,6 +9,7 @@ import {
   exitsOn,
   exitsOnFirstAttempt,
   spinsForever,
+  spinsOnFirstAttempt,
   spinsOnZero,
   throwsOnFirstAttempt,
   waitsForAbort,
@@ -142,6 +143,23 @@ for (const { name, options } of localBackends) {
       assert.equal(await pool.range(0, 3).count(), 3);
     });
 
+    test("a call's deadline fires the task's signal; other calls to the task are unaffected", async () => {
+      await using pool = await weft(options);
+      const timed = pool.submit(waitsForAbort, [1], { timeout: 50 });
+      const untimed = pool.submit(add, [1, 2]);
+      await assert.rejects(timed, (e: TaskError) => {
+        assert.ok(e instanceof TaskError);
+        assert.equal((e.cause as Error).name, "TimeoutError");
+        assert.match((e.cause as Error).message, /ran past its timeout of 50 ms/);
+        return true;
+      });
+      assert.equal(await untimed, 3);
+      assert.throws(
+        () => pool.submit(add, [1, 2], { timeout: 0 }),
+        /timeout must be a positive integer, got 0/,
+      );
+    });
+
     test("cancelling a job whose task waits on its signal stops it at once", async () => {
       await using pool = await weft(options);
       const controller = new AbortController();
@@ -267,6 +285,24 @@ for (const backend of ["threads", "processes"] as const) {
       assert.ok(error instanceof TimeoutError, String(error));
       assert.match(error.message, /items 0\.\.0 ran past its timeout of 100 ms/);
       assert.deepEqual(await pool.range(1, 4).map(spinsOnZero).collect(), [1, 2, 3]);
+    });
+
+    test("a call that ignores its deadline has its worker ended; it runs again under its retries", async () => {
+      await using pool = await weft(options);
+      const hangsOnce = marker("hangs-once");
+      const retried = pool.submit(spinsOnFirstAttempt, [hangsOnce], {
+        timeout: 100,
+        retries: { retries: 1, initialDelayMs: 1 },
+      });
+      const neighbour = pool.submit(spinsOnZero, [5], { timeout: 100 });
+      assert.equal(await retried, 1);
+      assert.equal(await neighbour, 5);
+      await assert.rejects(pool.submit(spinsOnZero, [0], { timeout: 100 }), (e: TimeoutError) => {
+        assert.ok(e instanceof TimeoutError, String(e));
+        assert.match(e.message, /ran past its timeout of 100 ms/);
+        return true;
+      });
+      assert.equal(await pool.submit(add, [2, 3]), 5);
     });
 
     test("cancelling a job stuck in a loop ends the worker after the grace period", async () => {
