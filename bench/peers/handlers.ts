@@ -1,7 +1,9 @@
 // The functions the peers' workers export: the shared kernels, taking the one argument a peer's run/exec passes.
-import { countPrimes as countKernel, mandelbrotRow as rowKernel, type Scene } from "../workloads/kernels.ts";
+import { mandelbrotRow as rowKernel, type Scene } from "../../src/workloads/kernels/mandelbrot.ts";
+import { countPrimes as countKernel } from "../../src/workloads/kernels/primes.ts";
 
-export { increment, isPrime } from "../workloads/kernels.ts";
+export { increment } from "../workloads/kernels.ts";
+export { isPrime } from "../../src/workloads/kernels/primes.ts";
 
 export function countPrimes({ from, to }: { from: number; to: number }): number {
   return countKernel(from, to);

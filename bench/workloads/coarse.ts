@@ -1,8 +1,7 @@
-// coarse: count the primes below a bound. Cheap items in bulk, each dearer than the last.
+// coarse: the built-in primes workload (count the primes below a bound). Cheap items in bulk, each dearer than the last.
 import type { PeerPool } from "../peers/peer.ts";
 import type { Pool } from "../../src/index.ts";
-import { countPrimes } from "./kernels.ts";
-import { isPrime } from "./tasks.ts";
+import { primes } from "../../src/workloads/primes.ts";
 import type { Workload } from "./workload.ts";
 
 // Peers are not told how to split a job, so they get equal ranges: enough of them that the dearer
@@ -18,13 +17,8 @@ export function coarse(quick: boolean): Workload<number> {
     items: to - from,
     unit: "numbers",
     target: { kind: "speedup", min: 1.9 },
-    sequential: () => countPrimes(from, to),
-    weft: (pool: Pool, faults) =>
-      pool
-        .range(from, to)
-        .filter(isPrime)
-        .options(faults ?? {})
-        .count(),
+    sequential: () => primes.sequential(to),
+    weft: (pool: Pool, faults) => primes.parallel(pool, to, {}, faults),
     async peer(pool: PeerPool) {
       const counts = await Promise.all(
         equalRanges(from, to, peerRanges).map((r) => pool.call("countPrimes", r)),

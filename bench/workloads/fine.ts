@@ -2,8 +2,8 @@
 import type { PeerPool } from "../peers/peer.ts";
 import type { Pool } from "../../src/index.ts";
 import { firstDifference } from "./check.ts";
-import { isPrime as isPrimeKernel } from "./kernels.ts";
-import { isPrime } from "./tasks.ts";
+import { isPrime as isPrimeKernel } from "../../src/workloads/kernels/primes.ts";
+import { isPrime } from "../../src/workloads/tasks.ts";
 import type { Workload } from "./workload.ts";
 
 const first = 1e9;

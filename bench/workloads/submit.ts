@@ -20,7 +20,7 @@ export function submit(quick: boolean): Workload<number[]> {
       return out;
     },
     weft(pool: Pool, faults) {
-      // A submit call takes retries; its deadline is its signal's (not switched on here).
+      // Retries only: a call with a deadline travels in a chunk of its own, which is another workload.
       const options = { retries: faults?.retries };
       const futures = new Array<Future<number>>(calls);
       for (let i = 0; i < calls; i++) futures[i] = pool.submit(increment, [i], options);

@@ -17,7 +17,8 @@ export function liveProcessCount(): number {
 }
 
 function processChannel(limits: WorkerLimits): WorkerChannel {
-  const execArgv = runningFromSource ? ["--import", "tsx"] : [];
+  // Resolved here: a bare "tsx" would be looked up from the working directory, which may have none.
+  const execArgv = runningFromSource ? ["--import", import.meta.resolve("tsx")] : [];
   if (limits.maxHeapMb !== undefined) execArgv.push(`--max-old-space-size=${limits.maxHeapMb}`);
   // Structured clone over IPC ("advanced"), so the same values travel as between threads.
   // stderr is passed through, and its tail kept: a process that dies (out of memory, a native

@@ -1,0 +1,77 @@
+// `weft bench`: sequential vs weft at each worker count, with the scaling analysis, as a table in
+// the terminal and, on request, JSON with every raw measurement and a self-contained HTML report.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { renderHtmlReport } from "../../bench/html-report.ts";
+import type { BenchResults, ScalingKind } from "../../bench/results.ts";
+import { BenchInterruptedError, runBench, type BenchStep } from "../../bench/runner.ts";
+import { renderScalingTable } from "../../bench/table.ts";
+import { workloadNamed, workloads } from "../../workloads/all.ts";
+import type { Knobs } from "../../workloads/workload.ts";
+import { progressDisplay } from "../progress.ts";
+
+export interface BenchOptions {
+  readonly workers: number[];
+  readonly size?: number;
+  readonly quick: boolean;
+  readonly repeat: number;
+  readonly backend: "threads" | "processes";
+  readonly scaling: ScalingKind;
+  readonly json?: string;
+  readonly html?: string;
+  readonly serialFraction?: number;
+  readonly itemMicros?: number;
+}
+
+/** Exit code 130 when interrupted (as a shell reports Ctrl-C), after saving what was measured. */
+export async function bench(names: string[], options: BenchOptions): Promise<number> {
+  const selected = names.length === 0 ? [...workloads.values()] : names.map(workloadNamed);
+  const knobs: Knobs = { serialFraction: options.serialFraction, itemMicros: options.itemMicros };
+  const controller = new AbortController();
+  const interrupt = () => {
+    console.error("\ninterrupted: stopping the workers; the results so far are saved as incomplete");
+    controller.abort();
+  };
+  process.once("SIGINT", interrupt);
+  const progress = progressDisplay();
+  let results: BenchResults;
+  try {
+    results = await runBench(
+      {
+        workloads: selected,
+        workers: options.workers,
+        repeat: options.repeat,
+        backend: options.backend,
+        scaling: options.scaling,
+        size:
+          options.size !== undefined ? () => options.size! : options.quick ? (w) => w.quickSize : undefined,
+        knobs,
+        signal: controller.signal,
+      },
+      (step) => show(step, progress),
+    );
+  } catch (error) {
+    if (!(error instanceof BenchInterruptedError)) throw error;
+    results = error.results;
+  } finally {
+    progress.stop();
+    process.off("SIGINT", interrupt);
+  }
+  console.log(`\n${renderScalingTable(results)}`);
+  if (options.json) save(options.json, `${JSON.stringify(results, null, 2)}\n`, "raw measurements");
+  if (options.html) save(options.html, renderHtmlReport(results), "report");
+  return results.complete ? 0 : 130;
+}
+
+function show(step: BenchStep, progress: ReturnType<typeof progressDisplay>): void {
+  if (step.kind === "run") progress.start(step.label, step.items, step.unit);
+  else if (step.kind === "progress") progress.update(step.progress.done, step.progress.rate);
+  else progress.finish(`${step.label}: ${(step.ms / 1000).toFixed(2)} s`);
+}
+
+function save(path: string, contents: string, what: string): void {
+  const file = resolve(path);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, contents);
+  console.error(`${what} saved to ${file}`);
+}

@@ -1,0 +1,93 @@
+// The `weft` command: parses the command line and hands each command its typed options.
+import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { Command, Option } from "@commander-js/extra-typings";
+import { fraction, positiveInteger, positiveNumber, workerCounts } from "./arguments.ts";
+import { bench } from "./commands/bench.ts";
+import { defaultDemoSize, demo } from "./commands/demo.ts";
+import { runScript } from "./commands/run.ts";
+import { listWorkloads } from "./commands/workloads.ts";
+
+const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+  version: string;
+};
+const cores = availableParallelism();
+/** 1, 2, 4, ... up to twice the cores: the last steps past the hardware, to show where scaling stops. */
+const defaultWorkerCounts = Array.from({ length: Math.floor(Math.log2(2 * cores)) + 1 }, (_, i) => 2 ** i);
+
+const backendOption = () =>
+  new Option("--backend <name>", "where the workers run")
+    .choices(["threads", "processes"] as const)
+    .default("threads");
+
+const program = new Command()
+  .name("weft")
+  .description("Parallel and distributed computing for TypeScript: split, run on workers, combine, measure.")
+  .version(version)
+  .enablePositionalOptions()
+  .showHelpAfterError("(weft --help lists the commands; weft <command> --help their options)");
+
+program
+  .command("demo")
+  .description("the main job: primes below 20 million, sequentially and on all cores, with the speedup")
+  .option("--size <n>", "count the primes below n", positiveInteger, defaultDemoSize)
+  .option("--workers <n>", "workers in the pool (default: one per core)", positiveInteger, cores)
+  .addOption(backendOption())
+  .action(async (options) => {
+    process.exitCode = await demo(options);
+  });
+
+program
+  .command("run")
+  .description("run a TypeScript or JavaScript script that can import weft and load task modules in workers")
+  .argument("<script>", "the script to run")
+  .argument("[args...]", "arguments passed to the script (after --)")
+  .passThroughOptions()
+  .action(async (script, args) => {
+    process.exitCode = await runScript(script, args);
+  });
+
+program
+  .command("bench")
+  .description("sequential vs weft at each worker count: speedup, efficiency, Amdahl fit, reports")
+  .argument("[workload...]", "workloads to run (default: all; see weft workloads)")
+  .option("--workers <list>", "worker counts, comma-separated", workerCounts, defaultWorkerCounts)
+  .option("--size <n>", "problem size for one worker (default: each workload's own)", positiveInteger)
+  .option("--quick", "small sizes, for a smoke run", false)
+  .option(
+    "--repeat <n>",
+    "timed runs per measurement, after a warm-up; medians are reported",
+    positiveInteger,
+    3,
+  )
+  .addOption(backendOption())
+  .addOption(
+    new Option("--scaling <kind>", "strong: fixed size; weak: size grows with the workers")
+      .choices(["strong", "weak"] as const)
+      .default("strong"),
+  )
+  .option("--json <file>", "save every raw measurement as JSON")
+  .option("--html <file>", "save a self-contained HTML report with charts")
+  .option(
+    "--serial-fraction <f>",
+    "synthetic workload: share of the work that cannot run in parallel",
+    fraction,
+  )
+  .option("--item-micros <us>", "synthetic workload: cost of one item in microseconds", positiveNumber)
+  .action(async (names, options) => {
+    if (options.size !== undefined && options.quick)
+      program.error("error: --size and --quick cannot be used together");
+    process.exitCode = await bench(names, options);
+  });
+
+program.command("workloads").description("list the built-in workloads").action(listWorkloads);
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  // Errors of the user's making (an unknown workload, a bad size) are told as one line, not a stack.
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(`weft: ${message}`);
+  if (process.env.WEFT_DEBUG && error instanceof Error) console.error(error.stack);
+  process.exitCode = 1;
+}
