@@ -64,7 +64,9 @@ export function makeCombiner(job: LoadedJob): Combiner {
         add(v) {
           const k = key(v);
           const x = value ? value(v) : v;
-          groups.set(k, groups.has(k) ? combine(groups.get(k), x) : x);
+          // One lookup for a key seen before; `has` only when the stored value could be undefined.
+          const previous = groups.get(k);
+          groups.set(k, previous !== undefined || groups.has(k) ? combine(previous, x) : x);
           return undefined;
         },
         result: () => groups,

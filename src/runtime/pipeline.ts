@@ -42,6 +42,8 @@ export class Pipeline {
   }
 
   each(values: unknown, next: number): PromiseLike<unknown> | undefined {
+    // Most flatMap tasks return arrays: indexing them skips an iterator object and a result object per value.
+    if (Array.isArray(values)) return this.eachOf(values, 0, next);
     const iterator = (values as Iterable<unknown>)[Symbol.iterator]();
     const loop = (): PromiseLike<unknown> | undefined => {
       for (let step = iterator.next(); !step.done; step = iterator.next()) {
@@ -51,5 +53,13 @@ export class Pipeline {
       return undefined;
     };
     return loop();
+  }
+
+  eachOf(values: readonly unknown[], from: number, next: number): PromiseLike<unknown> | undefined {
+    for (let i = from; i < values.length; i++) {
+      const pending = this.advance(values[i], next);
+      if (pending) return pending.then(() => this.eachOf(values, i + 1, next));
+    }
+    return undefined;
   }
 }
