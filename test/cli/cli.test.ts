@@ -110,6 +110,41 @@ describe("weft CLI", { timeout: 120_000 }, () => {
     assert.match(readFileSync(html, "utf8"), /<canvas/);
   });
 
+  test("bench --scaling weak grows the size with the workers and fits Gustafson's law", async () => {
+    const json = join(dir, "weak.json");
+    const { code, stdout, stderr } = await weftCommand([
+      "bench",
+      "synthetic",
+      "--quick",
+      "--scaling",
+      "weak",
+      "--workers",
+      "1,2",
+      "--repeat",
+      "1",
+      "--serial-fraction",
+      "0.2",
+      "--json",
+      json,
+    ]);
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /Gustafson model, f = /);
+    const [synthetic] = (JSON.parse(readFileSync(json, "utf8")) as BenchResults).workloads;
+    assert.equal(synthetic!.scaling, "weak");
+    assert.deepEqual(synthetic!.knobs, { itemMicros: 200, serialFraction: 0.2 });
+    assert.deepEqual(
+      synthetic!.sequential.map((s) => s.size),
+      [500, 1000],
+    );
+    assert.deepEqual(
+      synthetic!.parallel.map((p) => [p.workers, p.size]),
+      [
+        [1, 500],
+        [2, 1000],
+      ],
+    );
+  });
+
   test("bad flags, bad values and unknown workloads fail with a message saying what was wrong", async () => {
     const cases: [string[], RegExp][] = [
       [["bench", "--frobnicate"], /unknown option '--frobnicate'/],
