@@ -4,8 +4,10 @@ import { availableParallelism } from "node:os";
 import { Command, Option } from "@commander-js/extra-typings";
 import { fraction, positiveInteger, positiveNumber, workerCounts } from "./arguments.ts";
 import { bench } from "./commands/bench.ts";
+import { clusterStatus } from "./commands/cluster-status.ts";
 import { defaultDemoSize, demo } from "./commands/demo.ts";
 import { runScript } from "./commands/run.ts";
+import { runWorker } from "./commands/worker.ts";
 import { listWorkloads } from "./commands/workloads.ts";
 
 const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
@@ -79,6 +81,36 @@ program
       program.error("error: --size and --quick cannot be used together");
     process.exitCode = await bench(names, options);
   });
+
+program
+  .command("worker")
+  .description("join a cluster: run its chunks on this machine's threads until SIGTERM")
+  .requiredOption(
+    "--redis <url>",
+    "the cluster's Redis, redis://[user:password@]host:port (rediss:// for TLS)",
+  )
+  .requiredOption("--tasks <module...>", "task modules this worker serves; no other task runs here")
+  .option("--concurrency <n>", "chunks at once, one per thread (default: one per core)", positiveInteger)
+  .option("--prefix <prefix>", "the cluster's key prefix in Redis", "weft")
+  .option(
+    "--lease <ms>",
+    "how long a chunk's lease lasts: its redelivery time if this worker dies",
+    positiveInteger,
+    30_000,
+  )
+  .action(async (options) => {
+    await runWorker({ ...options, leaseMs: options.lease });
+  });
+
+program
+  .command("cluster")
+  .description("inspect a cluster")
+  .command("status")
+  .description("workers connected, their threads, chunks in flight, queued, done and failed")
+  .requiredOption("--redis <url>", "the cluster's Redis")
+  .option("--prefix <prefix>", "the cluster's key prefix in Redis", "weft")
+  .option("--json", "print as JSON", false)
+  .action(clusterStatus);
 
 program.command("workloads").description("list the built-in workloads").action(listWorkloads);
 

@@ -1,9 +1,10 @@
 // Pool options: what can be set, the defaults, and the checks that turn a bad value into a clear error.
 import { availableParallelism } from "node:os";
 import { OptionError } from "../errors.ts";
+import type { RedisOptions } from "../backends/redis/connection.ts";
 import type { ChunkBounds } from "../scheduler/chunking.ts";
 
-export type BackendName = "threads" | "processes" | "sequential";
+export type BackendName = "threads" | "processes" | "sequential" | "redis";
 
 export interface WeftOptions {
   /**
@@ -15,8 +16,15 @@ export interface WeftOptions {
    */
   readonly backend?: BackendName;
   /**
+   * The cluster's Redis: a URL (`redis://user:password@host:6379`, `rediss://` for TLS) or options
+   * with a key prefix and TLS settings. Setting it selects the `"redis"` backend: chunks go to the
+   * workers started with `weft worker --redis <the same URL>`, on any machine.
+   */
+  readonly redis?: string | RedisOptions;
+  /**
    * Number of workers, or `"auto"` for one per core (`os.availableParallelism()`).
-   * Ignored by the sequential backend, which has one.
+   * Ignored by the sequential backend, which has one. On a cluster, the chunks in flight at once
+   * (`"auto"`: twice the threads of the cluster's workers when the pool starts).
    * @default "auto"
    */
   readonly workers?: number | "auto";
@@ -51,7 +59,9 @@ export interface WeftOptions {
 
 export interface ResolvedOptions {
   readonly backend: BackendName;
-  readonly workers: number;
+  /** Undefined on a cluster with `"auto"`: the cluster's size decides. */
+  readonly workers: number | undefined;
+  readonly redis: string | RedisOptions | undefined;
   readonly bounds: ChunkBounds;
   readonly readAhead: number;
   readonly graceMs: number;
@@ -59,19 +69,31 @@ export interface ResolvedOptions {
   readonly maxTasksPerWorker: number | undefined;
 }
 
-const backends: readonly BackendName[] = ["threads", "processes", "sequential"];
+const backends: readonly BackendName[] = ["threads", "processes", "sequential", "redis"];
 
 export function resolveOptions(options: WeftOptions = {}): ResolvedOptions {
-  const backend = options.backend ?? "threads";
+  const backend = options.backend ?? (options.redis === undefined ? "threads" : "redis");
+  if (backend === "redis" && options.redis === undefined) {
+    throw new OptionError(
+      `the redis backend needs the cluster's address: weft({ redis: "redis://host:6379" })`,
+    );
+  }
+  if (backend !== "redis" && options.redis !== undefined) {
+    throw new OptionError(
+      `redis is set, so the backend is "redis", but backend is "${backend}": drop one of them`,
+    );
+  }
   if (!backends.includes(backend)) {
     throw new OptionError(
       `unknown backend "${String(backend)}": use one of ${backends.map((b) => `"${b}"`).join(", ")}`,
     );
   }
-  const workers =
-    options.workers === undefined || options.workers === "auto"
-      ? availableParallelism()
-      : positiveInteger("workers", options.workers, `a positive integer or "auto"`);
+  const auto = options.workers === undefined || options.workers === "auto";
+  const workers = auto
+    ? backend === "redis"
+      ? undefined
+      : availableParallelism()
+    : positiveInteger("workers", options.workers, `a positive integer or "auto"`);
   const bounds = resolveBounds(options, { minChunk: 1, maxChunk: Infinity });
   const readAhead = options.readAhead === undefined ? 16384 : positiveInteger("readAhead", options.readAhead);
   const graceMs = options.graceMs === undefined ? 1000 : positiveInteger("graceMs", options.graceMs);
@@ -87,6 +109,7 @@ export function resolveOptions(options: WeftOptions = {}): ResolvedOptions {
     maxTasksPerWorker,
     backend,
     workers: backend === "sequential" ? 1 : workers,
+    redis: options.redis,
     bounds,
     readAhead,
     graceMs,

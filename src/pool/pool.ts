@@ -1,7 +1,9 @@
 // The pool: the public face of a running backend. Makes collections and futures, and closes everything.
+import { availableParallelism } from "node:os";
 import type { Backend } from "../backends/backend.ts";
 import { SequentialBackend } from "../backends/sequential/sequential-backend.ts";
 import { startProcessesBackend } from "../backends/processes/processes-backend.ts";
+import { RedisBackend } from "../backends/redis/redis-backend.ts";
 import { startThreadsBackend } from "../backends/threads/threads-backend.ts";
 import { AbortError, OptionError, PoolClosedError } from "../errors.ts";
 import { createEvents, type PoolEventEmitter } from "../events/events.ts";
@@ -83,16 +85,19 @@ export class Pool implements AsyncDisposable {
   static async create(options: WeftOptions = {}): Promise<Pool> {
     const resolved = resolveOptions(options);
     const limits = { maxHeapMb: resolved.maxWorkerHeapMb, maxTasksPerWorker: resolved.maxTasksPerWorker };
+    const workers = resolved.workers ?? availableParallelism();
     const backend =
       resolved.backend === "sequential"
         ? new SequentialBackend()
         : resolved.backend === "processes"
-          ? await startProcessesBackend(resolved.workers, limits)
-          : await startThreadsBackend(resolved.workers, limits);
+          ? await startProcessesBackend(workers, limits)
+          : resolved.backend === "redis"
+            ? await RedisBackend.start({ redis: resolved.redis!, slots: resolved.workers })
+            : await startThreadsBackend(workers, limits);
     return new Pool(backend, resolved);
   }
 
-  /** The backend's name: "threads", "processes" or "sequential". */
+  /** The backend's name: "threads", "processes", "sequential" or "redis". */
   get backend(): string {
     return this.#dispatcher.backend.name;
   }

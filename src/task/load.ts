@@ -39,7 +39,7 @@ async function importExport(url: string, exportName: string): Promise<Fn> {
  * loader is active yet. Registering a second one would load weft's own modules a second time
  * under other URLs, and tasks would then see a different `taskSignal()` from the runtime's.
  */
-async function importModule(url: string): Promise<Record<string, unknown>> {
+export async function importModule(url: string): Promise<Record<string, unknown>> {
   try {
     return (await import(url)) as Record<string, unknown>;
   } catch (error) {

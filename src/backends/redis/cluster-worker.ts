@@ -1,0 +1,265 @@
+// A cluster worker: takes chunks from the cluster's BullMQ queue and runs them on its own threads.
+// It runs only tasks exported by the modules it was started with; a chunk naming any other task is
+// refused with an error naming it. Nothing that arrives through Redis is run as code.
+import { randomUUID } from "node:crypto";
+import { availableParallelism, hostname } from "node:os";
+import { resolve as resolvePath } from "node:path";
+import { pathToFileURL } from "node:url";
+import { UnrecoverableError, Worker, type Job } from "bullmq";
+import { Redis } from "ioredis";
+import { WorkerError } from "../../errors.ts";
+import type { ChunkOutcome } from "../../plan/plan.ts";
+import { importModule } from "../../task/load.ts";
+import type { ModuleTaskRef } from "../../task/task-ref.ts";
+import type { RunningChunk } from "../backend.ts";
+import type { PooledBackend } from "../pooled/pooled-backend.ts";
+import { startThreadsBackend } from "../threads/threads-backend.ts";
+import { checkRedis, closeRedis, resolveRedis, type RedisOptions, type ResolvedRedis } from "./connection.ts";
+import { chunkQueueName, controlChannel, workerKey, type ControlMessage, type WorkerBeat } from "./keys.ts";
+import { clusterNameOf } from "./task-names.ts";
+import {
+  clusterTaskName,
+  decodeRequest,
+  encode,
+  MalformedMessageError,
+  renameTasks,
+  type ChunkReply,
+} from "./wire.ts";
+
+export interface ClusterWorkerOptions {
+  readonly redis: string | RedisOptions;
+  /** Paths or URLs of the task modules this worker serves. */
+  readonly tasks: readonly string[];
+  /** Chunks run at once, one per thread. @default one per core */
+  readonly concurrency?: number;
+  /**
+   * How long a chunk's lease lasts without renewal, in ms: if this worker dies, its chunks go to
+   * other workers about this long after. @default 30000
+   */
+  readonly leaseMs?: number;
+  /** Where the worker reports what it does. @default console.error */
+  readonly log?: (line: string) => void;
+}
+
+const beatEveryMs = 2000;
+
+export class ClusterWorker {
+  readonly id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  readonly #redis: ResolvedRedis;
+  readonly #registry: ReadonlyMap<string, ModuleTaskRef>;
+  readonly #backend: PooledBackend;
+  readonly #worker: Worker;
+  readonly #control: Redis;
+  readonly #log: (line: string) => void;
+  readonly #freeThreads: number[];
+  readonly #running = new Map<string, { thread: number; chunk: RunningChunk }>();
+  /** Local job ids, by coordinator and its job id: each coordinator numbers its jobs from 0. */
+  readonly #localJobs = new Map<string, number>();
+  readonly #beat: NodeJS.Timeout;
+  readonly #startedAt = new Date().toISOString();
+  #nextLocalJob = 0;
+  #done = 0;
+  #failed = 0;
+
+  private constructor(
+    redis: ResolvedRedis,
+    registry: Map<string, ModuleTaskRef>,
+    backend: PooledBackend,
+    control: Redis,
+    options: ClusterWorkerOptions,
+  ) {
+    this.#redis = redis;
+    this.#registry = registry;
+    this.#backend = backend;
+    this.#control = control;
+    this.#log = options.log ?? ((line) => console.error(line));
+    this.#freeThreads = Array.from({ length: backend.workers }, (_, i) => i);
+    const leaseMs = options.leaseMs ?? 30_000;
+    this.#worker = new Worker(chunkQueueName, (job) => this.#process(job), {
+      connection: { ...redis.connection },
+      prefix: redis.prefix,
+      concurrency: backend.workers,
+      lockDuration: leaseMs,
+      stalledInterval: leaseMs,
+      maxStalledCount: 1,
+      name: this.id,
+    });
+    this.#worker.on("error", (error) => this.#log(`redis: ${error.message}`));
+    this.#beat = setInterval(() => void this.#heartbeat(), beatEveryMs);
+  }
+
+  static async start(options: ClusterWorkerOptions): Promise<ClusterWorker> {
+    const redis = resolveRedis(options.redis);
+    await checkRedis(redis);
+    const registry = await loadRegistry(options.tasks);
+    const backend = await startThreadsBackend(options.concurrency ?? availableParallelism(), {
+      maxHeapMb: undefined,
+      maxTasksPerWorker: undefined,
+    });
+    const control = new Redis({ ...redis.connection });
+    control.on("error", () => {}); // the BullMQ worker reports a lost Redis
+    const worker = new ClusterWorker(redis, registry, backend, control, options);
+    await worker.#listen();
+    await worker.#heartbeat();
+    return worker;
+  }
+
+  /** What the worker serves, for its start-up message. */
+  get tasks(): string[] {
+    return [...this.#registry.keys()];
+  }
+
+  get concurrency(): number {
+    return this.#backend.workers;
+  }
+
+  get where(): string {
+    return this.#redis.where;
+  }
+
+  /** Stops taking chunks, lets the running ones finish, then ends its threads. */
+  async close(): Promise<void> {
+    clearInterval(this.#beat);
+    await this.#worker.close();
+    await this.#control.del(workerKey(this.#redis.prefix, this.id)).catch(() => {});
+    await closeRedis(this.#control);
+    await this.#backend.close();
+  }
+
+  async #listen(): Promise<void> {
+    const subscriber = this.#control.duplicate();
+    subscriber.on("error", () => {});
+    subscriber.on("message", (_channel: string, text: string) => this.#onControl(text));
+    await subscriber.subscribe(controlChannel(this.#redis.prefix));
+    this.#worker.on("closed", () => subscriber.disconnect());
+  }
+
+  #onControl(text: string): void {
+    let message: ControlMessage;
+    try {
+      message = JSON.parse(text) as ControlMessage;
+    } catch {
+      return this.#log(`ignored a control message that is not JSON: ${text.slice(0, 80)}`);
+    }
+    if (message.action === "forget") {
+      const key = `${message.coordinator}:${message.jobId}`;
+      const local = this.#localJobs.get(key);
+      if (local !== undefined) this.#backend.forget(local);
+      this.#localJobs.delete(key);
+      return;
+    }
+    const running = this.#running.get(message.bullId);
+    if (!running) return;
+    const reason = new Error(message.reason);
+    if (message.action === "abort") running.chunk.abort(reason);
+    else this.#backend.restart(running.thread, reason);
+  }
+
+  async #process(job: Job): Promise<{ payload: string }> {
+    let request;
+    try {
+      request = decodeRequest((job.data as { payload?: unknown } | null)?.payload);
+    } catch (error) {
+      if (!(error instanceof MalformedMessageError)) throw error;
+      this.#log(`refused chunk ${job.id ?? "(no id)"}: ${error.message}`);
+      this.#failed++;
+      throw new UnrecoverableError(error.message);
+    }
+    let spec;
+    try {
+      spec = renameTasks(request.spec, (ref) => this.#localTask(ref));
+    } catch (error) {
+      this.#failed++;
+      return { payload: encode({ kind: "error", name: "WorkerError", message: (error as Error).message }) };
+    }
+    const key = `${request.coordinator}:${request.spec.id}`;
+    let localJob = this.#localJobs.get(key);
+    if (localJob === undefined) this.#localJobs.set(key, (localJob = this.#nextLocalJob++));
+    const thread = this.#freeThreads.pop();
+    if (thread === undefined)
+      throw new Error("unreachable: BullMQ ran more chunks than the worker has threads");
+    const running = this.#backend.run(
+      thread,
+      { ...spec, id: localJob },
+      { ...request.chunk, jobId: localJob },
+      false,
+    );
+    this.#running.set(job.id!, { thread, chunk: running });
+    let reply: ChunkReply;
+    try {
+      const outcome: ChunkOutcome = await running.outcome;
+      reply = { kind: "outcome", outcome };
+      this.#done++;
+    } catch (error) {
+      reply = { kind: "error", name: (error as Error).name, message: (error as Error).message };
+      this.#failed++;
+    } finally {
+      this.#running.delete(job.id!);
+      this.#freeThreads.push(thread);
+    }
+    try {
+      return { payload: encode(reply) };
+    } catch (error) {
+      return { payload: encode({ kind: "error", name: "CloneError", message: (error as Error).message }) };
+    }
+  }
+
+  #localTask(ref: ModuleTaskRef): ModuleTaskRef {
+    const name = clusterNameOf(ref) ?? ref.url;
+    const local = this.#registry.get(name);
+    if (local) return local;
+    throw new WorkerError(
+      `task ${name} is not served by cluster worker ${this.id}, which serves ${this.tasks.join(", ")}: ` +
+        `start the workers with --tasks <the module that exports it>`,
+    );
+  }
+
+  async #heartbeat(): Promise<void> {
+    const beat: WorkerBeat = {
+      id: this.id,
+      host: hostname(),
+      pid: process.pid,
+      concurrency: this.#backend.workers,
+      cores: availableParallelism(),
+      tasks: this.tasks,
+      startedAt: this.#startedAt,
+      running: this.#running.size,
+      done: this.#done,
+      failed: this.#failed,
+    };
+    const ttlSeconds = Math.ceil((5 * beatEveryMs) / 1000);
+    await this.#control
+      .set(workerKey(this.#redis.prefix, this.id), JSON.stringify(beat), "EX", ttlSeconds)
+      .catch(() => {});
+  }
+}
+
+/** Every exported function of the task modules, by its cluster name. */
+async function loadRegistry(modules: readonly string[]): Promise<Map<string, ModuleTaskRef>> {
+  if (modules.length === 0)
+    throw new WorkerError("a cluster worker needs at least one task module (--tasks ./tasks.ts)");
+  const registry = new Map<string, ModuleTaskRef>();
+  for (const module of modules) {
+    const url =
+      /^[a-z]+:/i.test(module) && !/^[a-z]:\\/i.test(module)
+        ? module
+        : pathToFileURL(resolvePath(module)).href;
+    let namespace: Record<string, unknown>;
+    try {
+      namespace = await importModule(url);
+    } catch (error) {
+      throw new WorkerError(`could not load task module ${module}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    const exported = Object.entries(namespace).filter(([, value]) => typeof value === "function");
+    if (exported.length === 0) throw new WorkerError(`task module ${module} exports no functions`);
+    for (const [exportName] of exported) {
+      const name = clusterTaskName(url, exportName);
+      if (registry.has(name))
+        throw new WorkerError(`two task modules define ${name}: give the modules different file names`);
+      registry.set(name, { kind: "module", url, exportName });
+    }
+  }
+  return registry;
+}

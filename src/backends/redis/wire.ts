@@ -1,0 +1,145 @@
+// What travels through Redis between a coordinator and the cluster's workers: chunks and their
+// outcomes as V8-serialized data (Maps, BigInts and typed arrays survive, as between threads),
+// size-limited and checked on arrival. Data only: tasks are named, never sent as code.
+import { deserialize, serialize } from "node:v8";
+import type { Chunk, ChunkOutcome, JobSpec, Stage, Terminal } from "../../plan/plan.ts";
+import type { ModuleTaskRef, TaskRef } from "../../task/task-ref.ts";
+
+/** Messages larger than this are refused on both sides; a chunk that big should be split. */
+export const maxMessageBytes = 64 * 1024 * 1024;
+
+/** A task as the cluster names it: the module's file name without extension, and the export. */
+export function clusterTaskName(url: string, exportName: string): string {
+  const file = new URL(url).pathname.split("/").at(-1) ?? "";
+  return `${file.replace(/\.[cm]?[jt]s$/, "")}.${exportName}`;
+}
+
+/** A chunk as a coordinator sends it: the job's plan with tasks named, and the chunk itself. */
+export interface ChunkRequest {
+  readonly version: 1;
+  /** The coordinator's id, so a worker keeps jobs of different coordinators apart. */
+  readonly coordinator: string;
+  readonly spec: JobSpec;
+  readonly chunk: Chunk;
+}
+
+/** How a chunk ended on a cluster worker: its outcome, or why it could not run there. */
+export type ChunkReply =
+  | { readonly kind: "outcome"; readonly outcome: ChunkOutcome }
+  | { readonly kind: "error"; readonly name: string; readonly message: string };
+
+/** A message from Redis that is not what weft writes there: refused with the reason, never run. */
+export class MalformedMessageError extends Error {
+  override name = "MalformedMessageError";
+}
+
+export function encode(value: ChunkRequest | ChunkReply): string {
+  const bytes = serialize(value);
+  if (bytes.length > maxMessageBytes) {
+    throw new RangeError(
+      `a message of ${bytes.length} bytes is over the cluster's limit of ${maxMessageBytes}: use smaller chunks (maxChunk) or smaller items`,
+    );
+  }
+  return bytes.toString("base64");
+}
+
+function decodeBytes(payload: unknown): unknown {
+  if (typeof payload !== "string")
+    throw new MalformedMessageError(`payload is ${typeof payload}, not a string`);
+  // base64 grows data by 4/3: checked before decoding, so an oversized message costs no memory.
+  if (payload.length > (maxMessageBytes * 4) / 3 + 4) {
+    throw new MalformedMessageError(`payload of ${payload.length} characters is over the limit`);
+  }
+  try {
+    return deserialize(Buffer.from(payload, "base64"));
+  } catch (error) {
+    throw new MalformedMessageError(`payload is not V8-serialized data (${(error as Error).message})`);
+  }
+}
+
+export function decodeRequest(payload: unknown): ChunkRequest {
+  const value = decodeBytes(payload);
+  const why = requestProblem(value);
+  if (why) throw new MalformedMessageError(`not a chunk request: ${why}`);
+  return value as ChunkRequest;
+}
+
+export function decodeReply(payload: unknown): ChunkReply {
+  const value = decodeBytes(payload) as Partial<ChunkReply> | null;
+  if (value?.kind === "outcome" && typeof value.outcome === "object" && value.outcome !== null)
+    return value as ChunkReply;
+  if (value?.kind === "error" && typeof value.name === "string" && typeof value.message === "string")
+    return value as ChunkReply;
+  throw new MalformedMessageError("not a chunk reply");
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
+const isCount = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
+
+function requestProblem(value: unknown): string | undefined {
+  if (!isObject(value)) return "not an object";
+  if (value.version !== 1) return `version ${String(value.version)}, expected 1`;
+  if (typeof value.coordinator !== "string" || value.coordinator === "") return "no coordinator id";
+  const { spec, chunk } = value;
+  if (!isObject(spec) || !isCount(spec.id) || !Array.isArray(spec.stages)) return "no job spec";
+  for (const stage of spec.stages as unknown[]) {
+    if (!isObject(stage) || !["map", "filter", "flatMap"].includes(stage.op as string))
+      return "a stage is not map, filter or flatMap";
+    if (!isNamedTask(stage.task)) return "a stage's task is not a module task";
+  }
+  if (!isObject(spec.terminal) || typeof spec.terminal.op !== "string") return "no terminal";
+  for (const key of ["task", "key", "value", "combine"]) {
+    const ref = spec.terminal[key];
+    if (ref !== undefined && !isNamedTask(ref)) return `the terminal's ${key} is not a module task`;
+  }
+  if (!isObject(chunk) || !isCount(chunk.jobId) || !isCount(chunk.seq) || !isCount(chunk.start))
+    return "no chunk";
+  const input = chunk.input;
+  if (!isObject(input)) return "chunk has no input";
+  if (input.kind === "items" && Array.isArray(input.items)) return undefined;
+  if (input.kind === "typed" && ArrayBuffer.isView(input.array)) return undefined;
+  if (
+    input.kind === "range" &&
+    [input.origin, input.step].every(Number.isFinite) &&
+    isCount(input.first) &&
+    isCount(input.count)
+  ) {
+    return undefined;
+  }
+  return "chunk input is not items, a range or a typed array";
+}
+
+function isNamedTask(ref: unknown): boolean {
+  return (
+    isObject(ref) &&
+    ref.kind === "module" &&
+    typeof ref.exportName === "string" &&
+    typeof ref.url === "string"
+  );
+}
+
+/** The plan with every task renamed: `rename` maps a task to the reference used on the other side. */
+export function renameTasks(spec: JobSpec, rename: (ref: ModuleTaskRef) => ModuleTaskRef): JobSpec {
+  const one = (ref: TaskRef): ModuleTaskRef => {
+    if (ref.kind !== "module") throw new TypeError("only module tasks run on a cluster");
+    return rename(ref);
+  };
+  const stages: Stage[] = spec.stages.map((s) => ({ ...s, task: one(s.task) }));
+  const t = spec.terminal;
+  let terminal: Terminal;
+  switch (t.op) {
+    case "collect":
+    case "count":
+      terminal = t;
+      break;
+    case "reduceByKey":
+      terminal = { ...t, key: one(t.key), combine: one(t.combine), ...(t.value && { value: one(t.value) }) };
+      break;
+    case "groupBy":
+      terminal = { ...t, key: one(t.key) };
+      break;
+    default:
+      terminal = { ...t, task: one(t.task) };
+  }
+  return { ...spec, stages, terminal };
+}

@@ -1,0 +1,36 @@
+// `weft worker`: joins a cluster and runs its chunks on this machine's threads until SIGTERM or Ctrl-C.
+import { ClusterWorker } from "../../backends/redis/cluster-worker.ts";
+
+export interface WorkerOptions {
+  readonly redis: string;
+  readonly tasks: string[];
+  readonly concurrency?: number;
+  readonly prefix: string;
+  readonly leaseMs: number;
+}
+
+/** Resolves when the worker has shut down; its running chunks finish first. */
+export async function runWorker(options: WorkerOptions): Promise<void> {
+  const worker = await ClusterWorker.start({
+    redis: { url: options.redis, prefix: options.prefix },
+    tasks: options.tasks,
+    concurrency: options.concurrency,
+    leaseMs: options.leaseMs,
+  });
+  console.log(`weft worker ${worker.id}`);
+  console.log(`  connected to ${worker.where}, prefix "${options.prefix}"`);
+  console.log(`  ${worker.concurrency} threads, lease ${options.leaseMs} ms`);
+  console.log(`  serving ${worker.tasks.join(", ")}`);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      console.log(`${signal}: finishing the running chunks, then stopping`);
+      process.off("SIGTERM", stop);
+      process.off("SIGINT", stop);
+      resolve();
+    };
+    process.on("SIGTERM", stop);
+    process.on("SIGINT", stop);
+  });
+  await worker.close();
+  console.log("stopped");
+}

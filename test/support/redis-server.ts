@@ -1,0 +1,308 @@
+// A private redis-server for tests: its own free loopback port, no persistence, stopped by the test that started it.
+import { spawn, type ChildProcess } from "node:child_process";
+import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
+
+export interface RedisServerOptions {
+  /** A password for the default user (`--requirepass`): commands sent before `AUTH` fail with NOAUTH. */
+  readonly password?: string;
+  /**
+   * An ACL user allowed every key, channel and command. Unless `password` is set too, the default user
+   * is turned off, so only this user can run commands. Neither field may contain whitespace.
+   */
+  readonly user?: { readonly name: string; readonly password: string };
+  /**
+   * The `redis-server` executable.
+   * @default the first `redis-server` on PATH, else /usr/bin/redis-server
+   */
+  readonly bin?: string;
+  /**
+   * How long a start waits for "Ready to accept connections" before it fails with the server's output.
+   * @default 10_000
+   */
+  readonly readyTimeoutMs?: number;
+  /**
+   * How long `stop()` waits after SIGTERM before it sends SIGKILL.
+   * @default 5_000
+   */
+  readonly stopTimeoutMs?: number;
+}
+
+export interface RedisServer extends AsyncDisposable {
+  /** Always 127.0.0.1. */
+  readonly host: string;
+  /** The port, the same across restarts. */
+  readonly port: number;
+  /** `redis://127.0.0.1:PORT`, without credentials. */
+  readonly url: string;
+  /** `url` with the configured credentials (the ACL user's if there is one); `url` itself without auth. */
+  readonly authUrl: string;
+  /** The running server's process id; undefined while it is stopped. */
+  readonly pid: number | undefined;
+  /** The server's output so far (its last 64 KB), for assertion messages. */
+  output(): string;
+  /** SIGTERM, then SIGKILL if it has not exited within `stopTimeoutMs`. Resolves once it has exited. */
+  stop(): Promise<void>;
+  /** SIGKILL, as in a crash. Resolves once it has exited. */
+  kill(): Promise<void>;
+  /** Stops the server if it runs, then starts a new one on the same port, empty (nothing is persisted). */
+  restart(): Promise<void>;
+}
+
+const host = "127.0.0.1";
+const startAttempts = 5;
+const outputLimit = 64 * 1024;
+
+/** Every server this process started and has not seen exit, with its directory: both go if the test process exits first. */
+const live = new Map<ChildProcess, string>();
+process.once("exit", () => {
+  for (const [child, dir] of live) {
+    child.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/**
+ * Starts a redis-server on a free loopback port and resolves once it accepts connections.
+ * @example
+ * await using redis = await startRedis();
+ * const queue = new Queue("jobs", { connection: { url: redis.url } });
+ */
+export async function startRedis(options: RedisServerOptions = {}): Promise<RedisServer> {
+  const bin = options.bin ?? findRedisServer();
+  checkAccess(bin);
+  const server = new LocalRedisServer(bin, options);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await server.launch(await freePort());
+      return server;
+    } catch (error) {
+      // Another process took the port between our probe and the server's bind: probe again.
+      if (!(error instanceof PortTakenError) || attempt === startAttempts) throw error;
+    }
+  }
+}
+
+class PortTakenError extends Error {}
+
+interface Running {
+  readonly child: ChildProcess;
+  /** Resolves once the process has exited and its output pipes have closed. */
+  readonly closed: Promise<void>;
+}
+
+class LocalRedisServer implements RedisServer {
+  readonly host = host;
+  #port = 0;
+  #running: Running | undefined;
+  #log = "";
+  /** Start, stop, kill and restart run one at a time, in call order. */
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly bin: string,
+    private readonly options: RedisServerOptions,
+  ) {}
+
+  get port(): number {
+    return this.#port;
+  }
+
+  get url(): string {
+    return `redis://${host}:${this.#port}`;
+  }
+
+  get authUrl(): string {
+    const { user, password } = this.options;
+    const credentials =
+      user !== undefined
+        ? `${encodeURIComponent(user.name)}:${encodeURIComponent(user.password)}@`
+        : password !== undefined
+          ? `:${encodeURIComponent(password)}@`
+          : "";
+    return `redis://${credentials}${host}:${this.#port}`;
+  }
+
+  get pid(): number | undefined {
+    return this.#running?.child.pid;
+  }
+
+  output(): string {
+    return this.#log;
+  }
+
+  stop(): Promise<void> {
+    return this.#serialized(() => this.#stop("SIGTERM"));
+  }
+
+  kill(): Promise<void> {
+    return this.#serialized(() => this.#stop("SIGKILL"));
+  }
+
+  restart(): Promise<void> {
+    return this.#serialized(async () => {
+      await this.#stop("SIGTERM");
+      await this.#start(this.#port);
+    });
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
+  }
+
+  /** The first start, on a port startRedis chose. */
+  launch(port: number): Promise<void> {
+    return this.#serialized(() => this.#start(port));
+  }
+
+  #serialized(operation: () => Promise<void>): Promise<void> {
+    const result = this.#queue.then(operation);
+    this.#queue = result.catch(() => undefined);
+    return result;
+  }
+
+  #append(text: string): void {
+    this.#log = (this.#log + text).slice(-outputLimit);
+  }
+
+  async #start(port: number): Promise<void> {
+    this.#port = port;
+    const dir = mkdtempSync(join(tmpdir(), "weft-redis-"));
+    const child = spawn(this.bin, serverArgs(port, dir, this.options), {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    live.set(child, dir);
+    const closed = new Promise<void>((resolve) => {
+      const finish = () => {
+        live.delete(child);
+        rmSync(dir, { recursive: true, force: true });
+        resolve();
+      };
+      child.once("close", finish);
+      // A process that never started emits no close.
+      child.once("error", () => {
+        if (child.pid === undefined) finish();
+      });
+    });
+    let startOutput = "";
+    const onOutput = (chunk: Buffer) => {
+      const text = chunk.toString();
+      startOutput += text;
+      this.#append(text);
+    };
+    child.stdout?.on("data", onOutput);
+    child.stderr?.on("data", onOutput);
+    const running = { child, closed };
+
+    const timeoutMs = this.options.readyTimeoutMs ?? 10_000;
+    const failure = await new Promise<Error | undefined>((resolve) => {
+      let settled = false;
+      const done = (error: Error | undefined) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        child.stdout?.off("data", onData);
+        child.off("error", onError);
+        resolve(error);
+      };
+      const timer = setTimeout(() => {
+        done(new Error(`redis-server on port ${port} was not ready after ${timeoutMs} ms`));
+      }, timeoutMs);
+      const onData = () => {
+        if (startOutput.includes("Ready to accept connections")) done(undefined);
+      };
+      const onError = (error: Error) =>
+        done(new Error(`redis-server could not be started: ${error.message}`));
+      child.stdout?.on("data", onData);
+      child.once("error", onError);
+      void closed.then(() => {
+        const message = `redis-server on port ${port} exited before it accepted connections`;
+        done(/Address already in use/.test(startOutput) ? new PortTakenError(message) : new Error(message));
+      });
+    });
+    if (failure === undefined) {
+      this.#running = running;
+      return;
+    }
+    child.kill("SIGKILL");
+    await closed;
+    failure.message += ` (${this.bin} ${serverArgs(port, "DIR", this.options).join(" ")}); its output:\n${startOutput}`;
+    throw failure;
+  }
+
+  async #stop(signal: "SIGTERM" | "SIGKILL"): Promise<void> {
+    const running = this.#running;
+    if (running === undefined) return;
+    this.#running = undefined;
+    running.child.kill(signal);
+    if (signal === "SIGTERM" && !(await settlesWithin(running.closed, this.options.stopTimeoutMs ?? 5_000))) {
+      running.child.kill("SIGKILL");
+    }
+    await running.closed;
+  }
+}
+
+function serverArgs(port: number, dir: string, options: RedisServerOptions): string[] {
+  const args = ["--port", String(port), "--bind", host, "--save", "", "--appendonly", "no", "--dir", dir];
+  args.push("--daemonize", "no", "--logfile", "", "--loglevel", "notice");
+  if (options.password !== undefined) args.push("--requirepass", options.password);
+  if (options.user !== undefined) {
+    const { name, password } = options.user;
+    if (/\s/.test(name) || /\s/.test(password))
+      throw new Error("startRedis: a user's name and password may not contain whitespace");
+    args.push("--user", name, "on", `>${password}`, "~*", "&*", "+@all");
+    if (options.password === undefined) args.push("--user", "default", "off");
+  }
+  return args;
+}
+
+function settlesWithin(promise: Promise<void>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    void promise.then(() => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+/** A port nothing listens on now; the server may still lose a race for it, which startRedis retries. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, host, () => {
+      const address = probe.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      probe.close(() =>
+        port > 0 ? resolve(port) : reject(new Error("no free port was found on 127.0.0.1")),
+      );
+    });
+  });
+}
+
+const notFound =
+  "tests that need Redis start their own redis-server. Install it with `apt-get install redis-server` (CI installs it).";
+
+function findRedisServer(): string {
+  const dirs = (process.env.PATH ?? "").split(delimiter).filter((dir) => dir !== "");
+  for (const candidate of [...dirs.map((dir) => join(dir, "redis-server")), "/usr/bin/redis-server"]) {
+    if (isExecutable(candidate)) return candidate;
+  }
+  throw new Error(`redis-server was not found on PATH nor at /usr/bin/redis-server: ${notFound}`);
+}
+
+function checkAccess(bin: string): void {
+  if (!isExecutable(bin)) throw new Error(`redis-server was not found at ${bin}: ${notFound}`);
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
