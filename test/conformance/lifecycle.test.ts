@@ -4,12 +4,12 @@ import { describe, test } from "node:test";
 import { PoolClosedError, weft } from "../../src/index.ts";
 import { liveThreadCount } from "../../src/backends/threads/threads-backend.ts";
 import { add, failOn, isPrime, square } from "../fixtures/tasks.ts";
-import { localBackends } from "../support/backends.ts";
+import { clusterBackend, localBackends } from "../support/backends.ts";
 import { checkLeaks } from "../support/leaks.ts";
 
 checkLeaks();
 
-for (const { name, options } of localBackends) {
+for (const { name, options } of [...localBackends, clusterBackend()]) {
   describe(`lifecycle on ${name}`, () => {
     test("await using closes the pool and every worker", async () => {
       {

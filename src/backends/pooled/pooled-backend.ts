@@ -1,8 +1,8 @@
 // A backend over a fixed number of worker slots, threads or processes: moves chunks and outcomes,
 // replaces a worker that dies, and ends one on request.
-import { CloneError, InterruptedError, WorkerError } from "../../errors.ts";
+import { InterruptedError, WorkerError } from "../../errors.ts";
 import { inputLength, type Chunk, type ChunkOutcome, type JobSpec } from "../../plan/plan.ts";
-import { cloneAdvice, firstUncloneable } from "../../runtime/clone-check.ts";
+import { describeSendFailure } from "../send-failure.ts";
 import { serializeError } from "../../runtime/errors.ts";
 import type { Backend, RunningChunk } from "../backend.ts";
 import type { Spawn } from "./channel.ts";
@@ -141,24 +141,4 @@ export class PooledBackend implements Backend {
     this.#closing = true;
     await Promise.all(this.#slots.filter((w) => !w.exited).map((w) => w.channel.terminate()));
   }
-}
-
-function describeSendFailure(spec: JobSpec, chunk: Chunk, error: unknown): Error {
-  // Threads throw a DataCloneError; IPC's serializer a plain Error saying "could not be cloned".
-  const uncloneable =
-    error instanceof Error && (error.name === "DataCloneError" || /could not be cloned/.test(error.message));
-  if (!uncloneable) return error as Error;
-  if (chunk.input.kind === "items") {
-    const culprit = firstUncloneable(chunk.input.items);
-    if (culprit) {
-      return new CloneError(
-        `input item ${chunk.start + culprit.index} cannot be sent to a worker: ${culprit.description}; ${cloneAdvice}`,
-        { cause: error },
-      );
-    }
-  }
-  const zero = spec.terminal.op === "fold" ? " (check fold's initial value)" : "";
-  return new CloneError(`a job's input cannot be sent to a worker${zero}: ${error.message}; ${cloneAdvice}`, {
-    cause: error,
-  });
 }

@@ -150,7 +150,10 @@ export class ClusterWorker {
     }
     const running = this.#running.get(message.bullId);
     if (!running) return;
-    const reason = new Error(message.reason);
+    // Rebuilt with its name, so a task that rethrows its signal's reason fails as a TimeoutError or AbortError.
+    const reason = Object.assign(new Error(String(message.reason?.message)), {
+      name: String(message.reason?.name),
+    });
     if (message.action === "abort") running.chunk.abort(reason);
     else this.#backend.restart(running.thread, reason);
   }
@@ -182,8 +185,10 @@ export class ClusterWorker {
       thread,
       { ...spec, id: localJob },
       { ...request.chunk, jobId: localJob },
-      false,
+      true,
     );
+    // The coordinator's deadline counts from here, when the tasks are loaded and the chunk runs.
+    void running.started.then(() => job.updateProgress(1).catch(() => {}));
     this.#running.set(job.id!, { thread, chunk: running });
     let reply: ChunkReply;
     try {

@@ -11,7 +11,12 @@ export const workerKey = (prefix: string, id: string) => `${prefix}:workers:${id
 export const workerKeyPattern = (prefix: string) => `${prefix}:workers:*`;
 
 export type ControlMessage =
-  | { readonly action: "abort" | "stop"; readonly bullId: string; readonly reason: string }
+  /** `reason` is the error's name and message, as the task sees them on its signal. */
+  | {
+      readonly action: "abort" | "stop";
+      readonly bullId: string;
+      readonly reason: { name: string; message: string };
+    }
   | { readonly action: "forget"; readonly coordinator: string; readonly jobId: number };
 
 /** What a cluster worker says about itself every few seconds. */

@@ -7,6 +7,7 @@ import { Redis } from "ioredis";
 import { CloneError, InterruptedError, TimeoutError, WorkerCrashedError, WorkerError } from "../../errors.ts";
 import type { Chunk, ChunkOutcome, JobSpec } from "../../plan/plan.ts";
 import type { Backend, RunningChunk } from "../backend.ts";
+import { describeSendFailure } from "../send-failure.ts";
 import {
   checkRedis,
   describeConnectionError,
@@ -87,7 +88,8 @@ export class RedisBackend implements Backend {
     this.#events = events;
     this.#control = control;
     this.#slots = Array.from({ length: slots }, () => ({ running: undefined, waiting: [] }));
-    events.on("active", ({ jobId }) => this.#byBullId.get(jobId)?.started());
+    // A worker reports progress once the chunk's tasks are loaded and it runs: its deadline starts then.
+    events.on("progress", ({ jobId }) => this.#byBullId.get(jobId)?.started());
     events.on("completed", ({ jobId, returnvalue }) => this.#settle(jobId, returnvalue));
     events.on("failed", ({ jobId, failedReason }) => this.#fail(jobId, failedReason));
     // Chunks whose BullMQ job vanished (Redis restarted without persistence, or a missed event) are
@@ -130,7 +132,7 @@ export class RedisBackend implements Backend {
     const abort = (reason: Error) => {
       const sent = this.#slots[slot]?.running;
       if (sent?.chunk === chunk)
-        this.#publish({ action: "abort", bullId: sent.bullId, reason: reason.message });
+        this.#publish({ action: "abort", bullId: sent.bullId, reason: errorFields(reason) });
     };
     return { outcome, started: start, abort };
   }
@@ -140,7 +142,7 @@ export class RedisBackend implements Backend {
     const lane = this.#slots[slot];
     const sent = lane?.running;
     if (!sent) return;
-    this.#publish({ action: "stop", bullId: sent.bullId, reason: reason.message });
+    this.#publish({ action: "stop", bullId: sent.bullId, reason: errorFields(reason) });
     this.#finish(sent);
     sent.reject(reason);
   }
@@ -179,9 +181,7 @@ export class RedisBackend implements Backend {
       payload = encode({ version: 1, coordinator: this.#id, spec: named, chunk });
     } catch (error) {
       this.#finish(entry);
-      return entry.reject(
-        new CloneError(`chunk ${chunk.seq} of job ${spec.id} cannot be sent: ${(error as Error).message}`),
-      );
+      return entry.reject(describeSendFailure(spec, chunk, error));
     }
     this.#queue
       .add("chunk", { payload }, { jobId: bullId, removeOnComplete: true, removeOnFail: true })
@@ -273,4 +273,8 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
     timer = setTimeout(() => reject(new Error(`no answer within ${Math.round(ms)} ms`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function errorFields(error: Error): { name: string; message: string } {
+  return { name: error.name, message: error.message };
 }
