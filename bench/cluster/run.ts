@@ -1,0 +1,260 @@
+// `npm run bench:cluster`: weft on a cluster of `weft worker` processes (one thread each) against
+// one worker, against the threads backend, and against plain BullMQ with one job per item; plus
+// the cost of a chunk's trip through Redis and the time to recover a chunk whose worker was killed.
+import { watch } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { spawn } from "node:child_process";
+import { Queue, QueueEvents } from "bullmq";
+import { weft, type Pool, type WeftOptions } from "../../src/index.ts";
+import { isPrime as isPrimeKernel } from "../../src/workloads/kernels/primes.ts";
+import { spin } from "../../src/workloads/kernels/spin.ts";
+import { primes } from "../../src/workloads/primes.ts";
+import { isPrime } from "../../src/workloads/tasks.ts";
+import { startClusterWorker, type ClusterWorkerProcess } from "../../test/support/cluster.ts";
+import { startRedis } from "../../test/support/redis-server.ts";
+import { announceAndSpin, noop } from "./cluster-bench-tasks.ts";
+
+const { values: args } = parseArgs({
+  options: { repeat: { type: "string", default: "3" }, quick: { type: "boolean", default: false } },
+});
+const repeat = Number(args.repeat);
+if (!Number.isInteger(repeat) || repeat < 1) throw new Error("--repeat must be a positive integer");
+const quick = args.quick;
+const leaseMs = 1000;
+const coarseSize = quick ? 2_000_000 : 20_000_000;
+const fineItems = quick ? 100_000 : 1_000_000;
+const bullmqItems = quick ? 2_000 : 20_000;
+const chunkTrips = quick ? 200 : 1000;
+const resultsPath = fileURLToPath(new URL("../results/cluster.json", import.meta.url));
+const modules = [
+  fileURLToPath(new URL("../../src/workloads/tasks.ts", import.meta.url)),
+  fileURLToPath(new URL("./cluster-bench-tasks.ts", import.meta.url)),
+];
+const log = (line: string) => console.error(line);
+
+/** Median of `repeat` timed runs after one warm-up. */
+async function timed<T>(run: () => Promise<T>, check: (answer: T) => void): Promise<number[]> {
+  check(await run());
+  const samples: number[] = [];
+  for (let i = 0; i < repeat; i++) {
+    const t0 = performance.now();
+    const answer = await run();
+    samples.push(performance.now() - t0);
+    check(answer);
+  }
+  return samples;
+}
+
+function median(samples: readonly number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function equals<T>(expected: T, what: string): (got: T) => void {
+  return (got) => {
+    if (JSON.stringify(got) !== JSON.stringify(expected)) throw new Error(`${what}: wrong answer`);
+  };
+}
+
+async function withPool<T>(options: WeftOptions, use: (pool: Pool) => Promise<T>): Promise<T> {
+  await using pool = await weft(options);
+  return await use(pool);
+}
+
+const redis = await startRedis();
+const workers: ClusterWorkerProcess[] = [];
+const scratch = mkdtempSync(join(tmpdir(), "weft-cluster-bench-"));
+const addWorker = async () => {
+  const w = await startClusterWorker(redis.url, { threads: 1, leaseMs, modules });
+  workers.push(w);
+  return w;
+};
+const cluster: WeftOptions = { redis: redis.url };
+
+try {
+  log(`weft cluster bench: worker processes of one thread, lease ${leaseMs} ms, ${repeat} timed runs each`);
+
+  // Coarse: the primes workload on one worker process, then on two.
+  const expectedPrimes = primes.sequential(coarseSize);
+  await addWorker();
+  const coarseOne = await withPool(cluster, (pool) =>
+    timed(() => primes.parallel(pool, coarseSize), equals(expectedPrimes, "coarse on 1 worker")),
+  );
+  log(`coarse on 1 worker process: ${median(coarseOne).toFixed(0)} ms`);
+  await addWorker();
+  const coarseTwo = await withPool(cluster, (pool) =>
+    timed(() => primes.parallel(pool, coarseSize), equals(expectedPrimes, "coarse on 2 workers")),
+  );
+  log(`coarse on 2 worker processes: ${median(coarseTwo).toFixed(0)} ms`);
+
+  // Fine: one map over a million numbers, on the cluster and on the threads backend (2 threads).
+  const numbers = Array.from({ length: fineItems }, (_, i) => 1e9 + i);
+  const expectedFine = numbers.map(isPrimeKernel);
+  const fineJob = (pool: Pool) => pool.from(numbers).map(isPrime).collect();
+  const fineCluster = await withPool(cluster, (pool) =>
+    timed(() => fineJob(pool), equals(expectedFine, "fine on cluster")),
+  );
+  log(`fine on the cluster: ${median(fineCluster).toFixed(0)} ms`);
+  const fineThreads = await withPool({ backend: "threads", workers: 2 }, (pool) =>
+    timed(() => fineJob(pool), equals(expectedFine, "fine on threads")),
+  );
+  log(`fine on 2 threads: ${median(fineThreads).toFixed(0)} ms`);
+
+  // Plain BullMQ, one job per item, two worker processes of concurrency 1: a prefix of the same numbers.
+  const bullmq = await bullmqRun(numbers.slice(0, bullmqItems));
+  log(`plain BullMQ, one job per item: ${bullmq.itemsPerSecond.toFixed(0)} items/s`);
+
+  // A chunk's trip through Redis: chunks of one no-op item, one in flight, then the default number.
+  const tripJob = (pool: Pool) => pool.range(0, chunkTrips).map(noop).chunks({ maxChunk: 1 }).count();
+  const tripsOne = await withPool({ ...cluster, workers: 1 }, (pool) =>
+    timed(() => tripJob(pool), equals(chunkTrips, "trips")),
+  );
+  const tripsMany = await withPool(cluster, async (pool) => ({
+    slots: pool.workers,
+    samples: await timed(() => tripJob(pool), equals(chunkTrips, "trips")),
+  }));
+  log(`chunk round trip: ${(median(tripsOne) / chunkTrips).toFixed(2)} ms one at a time`);
+
+  const recovery = await recoveryAfterKill();
+  log(`recovery after SIGKILL: ${recovery.recoveryMs.toFixed(0)} ms`);
+
+  const report = {
+    meta: {
+      date: new Date().toISOString(),
+      node: process.version,
+      cpu: cpus()[0]?.model,
+      cores: availableParallelism(),
+      loadAverage: loadavg()[0],
+      repeat,
+      quick,
+      leaseMs,
+    },
+    coarse: {
+      size: coarseSize,
+      oneWorkerMs: coarseOne,
+      twoWorkersMs: coarseTwo,
+      speedup: median(coarseOne) / median(coarseTwo),
+      target: ">= 1.8",
+    },
+    fine: {
+      items: fineItems,
+      clusterMs: fineCluster,
+      threadsMs: fineThreads,
+      clusterOverThreads: median(fineCluster) / median(fineThreads),
+      target: "<= 1.5",
+      weftItemsPerSecond: fineItems / (median(fineCluster) / 1000),
+      bullmqItemsPerSecond: bullmq.itemsPerSecond,
+      bullmqItems,
+      weftOverBullmq: fineItems / (median(fineCluster) / 1000) / bullmq.itemsPerSecond,
+      bullmqTarget: ">= 20",
+    },
+    chunkTrip: {
+      chunks: chunkTrips,
+      oneInFlightMsPerChunk: median(tripsOne) / chunkTrips,
+      slots: tripsMany.slots,
+      manyInFlightMsPerChunk: median(tripsMany.samples) / chunkTrips,
+    },
+    recovery,
+  };
+  writeFileSync(resultsPath, `${JSON.stringify(report, null, 2)}\n`);
+  const x = (n: number) => `${n.toFixed(2)}x`;
+  const ms = (n: number) => `${Math.round(n).toLocaleString("en-US")} ms`;
+  console.log(`
+weft cluster bench ${report.meta.date}: ${report.meta.cores} cores, node ${report.meta.node}, medians of ${repeat} runs
+  coarse, primes below ${coarseSize.toLocaleString("en-US")}: 1 worker ${ms(median(coarseOne))}, 2 workers ${ms(median(coarseTwo))}: speedup ${x(report.coarse.speedup)} (target >= 1.80x)
+  fine, isPrime on ${fineItems.toLocaleString("en-US")} numbers: cluster ${ms(median(fineCluster))}, threads ${ms(median(fineThreads))}: cluster/threads ${x(report.fine.clusterOverThreads)} (target <= 1.50x)
+  fine, items/s: weft ${Math.round(report.fine.weftItemsPerSecond).toLocaleString("en-US")}, plain BullMQ (one job per item, ${bullmqItems.toLocaleString("en-US")} items) ${Math.round(bullmq.itemsPerSecond).toLocaleString("en-US")}: ${x(report.fine.weftOverBullmq)} (target >= 20x)
+  chunk trip through Redis: ${report.chunkTrip.oneInFlightMsPerChunk.toFixed(2)} ms one at a time, ${report.chunkTrip.manyInFlightMsPerChunk.toFixed(2)} ms per chunk with ${tripsMany.slots} in flight
+  recovery after SIGKILL: the chunk finished ${ms(recovery.recoveryMs)} later than it would have (lease ${leaseMs} ms)
+saved ${resultsPath}`);
+} finally {
+  await Promise.all(workers.map((w) => w.kill()));
+  await redis.stop();
+  rmSync(scratch, { recursive: true, force: true });
+}
+
+/** Plain BullMQ as its docs show: jobs added in bulk, two Worker processes, completions counted from QueueEvents. */
+async function bullmqRun(items: readonly number[]): Promise<{ itemsPerSecond: number; ms: number }> {
+  const queueName = "bullmq-peer";
+  const { hostname, port } = new URL(redis.url);
+  const connection = { host: hostname, port: Number(port) };
+  const script = fileURLToPath(new URL("./bullmq-peer-worker.ts", import.meta.url));
+  const peers = await Promise.all(
+    [0, 1].map(
+      () =>
+        new Promise<ReturnType<typeof spawn>>((resolve, reject) => {
+          const child = spawn(process.execPath, ["--import", "tsx", script, redis.url, queueName], {
+            stdio: ["ignore", "pipe", "inherit"],
+          });
+          child.stdout.once("data", () => resolve(child));
+          child.once("exit", (code) => reject(new Error(`BullMQ worker exited with ${code}`)));
+        }),
+    ),
+  );
+  const queue = new Queue(queueName, { connection });
+  const events = new QueueEvents(queueName, { connection });
+  try {
+    await events.waitUntilReady();
+    let completed = 0;
+    const allDone = new Promise<void>((resolve) =>
+      events.on("completed", () => {
+        if (++completed === items.length) resolve();
+      }),
+    );
+    const t0 = performance.now();
+    await queue.addBulk(
+      items.map((n) => ({ name: "isPrime", data: { n }, opts: { removeOnComplete: true } })),
+    );
+    await allDone;
+    const ms = performance.now() - t0;
+    return { ms, itemsPerSecond: items.length / (ms / 1000) };
+  } finally {
+    await events.close();
+    await queue.obliterate({ force: true });
+    await queue.close();
+    for (const peer of peers) peer.kill("SIGTERM");
+  }
+}
+
+/**
+ * One chunk of about a second's work on a cluster of two idle workers: undisturbed first, then with
+ * the worker that took it killed as soon as it starts. The difference is what the kill cost: the
+ * lease running out, the redelivery, and the part of the work done twice.
+ */
+async function recoveryAfterKill(): Promise<{ undisturbedMs: number; killedMs: number; recoveryMs: number }> {
+  const t0 = performance.now();
+  spin(0, 10_000_000);
+  const rounds = Math.round(10_000_000 * (1000 / (performance.now() - t0)));
+  return withPool({ ...cluster, maxChunk: 1 }, async (pool) => {
+    const run = (dir: string) => pool.from([{ dir, rounds }]).map(announceAndSpin).collect();
+    const quiet = mkdtempSync(join(scratch, "quiet-"));
+    await run(quiet); // warm-up: every worker loads the module
+    let start = performance.now();
+    await run(quiet);
+    const undisturbedMs = performance.now() - start;
+
+    const marked = mkdtempSync(join(scratch, "kill-"));
+    const watcher = watch(marked);
+    const killed = new Promise<number>((resolve) =>
+      watcher.on("change", (_event, file) => {
+        const pid = Number(readFileSync(join(marked, String(file)), "utf8"));
+        const victim = workers.find((w) => w.child.pid === pid);
+        if (!victim) return;
+        watcher.close();
+        void victim.kill();
+        resolve(performance.now());
+      }),
+    );
+    start = performance.now();
+    await run(marked);
+    const killedMs = performance.now() - start;
+    await killed;
+    await addWorker(); // back to two for anything after
+    return { undisturbedMs, killedMs, recoveryMs: killedMs - undisturbedMs };
+  });
+}
