@@ -4,7 +4,7 @@ import { isPrime } from "../../src/workloads/kernels/primes.ts";
 
 const [url, queueName] = process.argv.slice(2) as [string, string];
 const { hostname, port } = new URL(url);
-const worker = new Worker(queueName, async (job) => isPrime((job.data as { n: number }).n), {
+const worker = new Worker(queueName, (job) => Promise.resolve(isPrime((job.data as { n: number }).n)), {
   connection: { host: hostname, port: Number(port) },
   concurrency: 1,
 });
