@@ -6,7 +6,14 @@ export { taskSignal } from "./runtime/signal.ts";
 export { Collection } from "./plan/collection.ts";
 export { Future, type FutureArgs, type Completed } from "./futures/future.ts";
 export type { ChunkBounds } from "./scheduler/chunking.ts";
-export type { ChunkRecord, Progress, JobRecord, PoolEvents } from "./events/events.ts";
+export type {
+  ChunkRecord,
+  Progress,
+  JobRecord,
+  RetryRecord,
+  RestartRecord,
+  PoolEvents,
+} from "./events/events.ts";
 export type { TypedArray } from "./plan/plan.ts";
 export {
   WeftError,

@@ -30,10 +30,28 @@ export interface JobRecord {
   readonly error?: Error;
 }
 
+/** A failed chunk goes back in the queue to run again. */
+export interface RetryRecord {
+  readonly jobId: number;
+  readonly seq: number;
+  /** The attempt that failed, counted from 1. */
+  readonly attempt: number;
+  /** Why: the task's error, a crash, a deadline. */
+  readonly error: Error;
+}
+
+/** A worker was ended and replaced: it crashed, or was stopped (deadline, cancellation). */
+export interface RestartRecord {
+  readonly worker: number;
+  readonly reason: Error;
+}
+
 export interface PoolEvents {
   chunk: [ChunkRecord];
   progress: [Progress];
   job: [JobRecord];
+  retry: [RetryRecord];
+  restart: [RestartRecord];
 }
 
 /** A pool's event stream: `pool.events.on("chunk", record => ...)`. */

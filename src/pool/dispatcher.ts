@@ -146,7 +146,7 @@ export class Dispatcher {
         (error: Error) => {
           this.#release(entry);
           this.#scheduler.chunkAbandoned(worker);
-          this.#failed(running, chunk, error);
+          this.#failed(worker, running, chunk, error);
         },
       );
     }
@@ -182,7 +182,10 @@ export class Dispatcher {
     entry.stopped = true;
     clearTimeout(entry.timer);
     entry.handle.abort(reason);
-    entry.timer = setTimeout(() => this.backend.restart(entry.worker, reason), this.graceMs);
+    entry.timer = setTimeout(() => {
+      this.events.emit("restart", { worker: entry.worker, reason });
+      this.backend.restart(entry.worker, reason);
+    }, this.graceMs);
   }
 
   /** The chunk left its worker; the one behind it is now running. */
@@ -200,7 +203,7 @@ export class Dispatcher {
     if (!outcome.ok) {
       this.#scheduler.chunkAbandoned(worker);
       const { failure } = outcome;
-      return this.#failed(running, chunk, new TaskError(failure, deserializeError(failure.error)));
+      return this.#failed(worker, running, chunk, new TaskError(failure, deserializeError(failure.error)));
     }
     const items = inputLength(chunk.input);
     this.#scheduler.chunkDone(worker, job.spec.id, items, outcome.endedAt - outcome.startedAt);
@@ -214,7 +217,7 @@ export class Dispatcher {
    * A chunk failed. A crash is retried on another worker until the chunk proves to be poison; a
    * task error is retried as the job's policy says; anything else ends the job.
    */
-  #failed(running: Running, chunk: Chunk, error: Error): void {
+  #failed(worker: number, running: Running, chunk: Chunk, error: Error): void {
     const { job } = running;
     if (!job.finished) {
       const history = job.history(chunk);
@@ -223,11 +226,21 @@ export class Dispatcher {
         history.errors.push(error);
         const attempt = history.errors.length;
         if (shouldRetry(job.retryPolicy(), error, attempt)) {
+          this.events.emit("retry", { jobId: job.spec.id, seq: chunk.seq, attempt, error });
           return this.#retry(job, chunk, retryDelayMs(job.retryPolicy(), attempt, Math.random()));
         }
       } else if (error instanceof WorkerCrashedError) {
+        this.events.emit("restart", { worker, reason: error });
         history.crashes.push(error);
-        if (history.crashes.length < maxCrashesPerChunk) return this.#retry(job, chunk, 0);
+        if (history.crashes.length < maxCrashesPerChunk) {
+          this.events.emit("retry", {
+            jobId: job.spec.id,
+            seq: chunk.seq,
+            attempt: history.crashes.length,
+            error,
+          });
+          return this.#retry(job, chunk, 0);
+        }
         const last = chunk.start + inputLength(chunk.input) - 1;
         error = new PoisonTaskError(`the chunk of items ${chunk.start}..${last}`, history.crashes);
       } else if (error instanceof TaskError) {
@@ -237,6 +250,7 @@ export class Dispatcher {
         const policy = job.retryPolicy(error.task);
         const attempt = history.errors.length;
         if (shouldRetry(policy, cause, attempt)) {
+          this.events.emit("retry", { jobId: job.spec.id, seq: chunk.seq, attempt, error: cause });
           return this.#retry(job, chunk, retryDelayMs(policy, attempt, Math.random()));
         }
         // Out of retries: under `collect`, one last run notes the failing items and skips them.

@@ -49,6 +49,15 @@ for (const { name, options } of [...localBackends, cluster]) {
       assert.equal(total, 1000);
     });
 
+    test("each retry is reported as an event with its attempt and error", async () => {
+      await using pool = await weft(options);
+      const retries: { attempt: number; message: string }[] = [];
+      pool.events.on("retry", (r) => retries.push({ attempt: r.attempt, message: r.error.message }));
+      const flaky = marker("evented");
+      assert.equal(await pool.from([flaky]).map(throwsOnFirstAttempt).options({ retries: 1 }).count(), 1);
+      assert.deepEqual(retries, [{ attempt: 1, message: `first attempt at ${flaky}` }]);
+    });
+
     test("without retries the first failure rejects the job", async () => {
       await using pool = await weft(options);
       await assert.rejects(pool.from(withFlakyItems()).map(throwsOnFirstAttempt).count(), {
@@ -233,8 +242,11 @@ for (const { name: backend, options: base } of isolated) {
 
     test("a worker that exits mid-chunk is replaced; the chunk runs again and nothing counts twice", async () => {
       await using pool = await weft(options());
+      let restarts = 0;
+      pool.events.on("restart", () => restarts++);
       const total = await pool.from(withFlakyItems()).map(exitsOnFirstAttempt).reduce(add);
       assert.equal(total, 1000);
+      assert.equal(restarts, 3, "one restart event per crashed worker");
       assert.equal(await pool.range(0, 100).map(square).count(), 100);
     });
 
