@@ -8,6 +8,14 @@ export function positiveInteger(value: string): number {
   return n;
 }
 
+export function nonNegativeInteger(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isInteger(n) || n < 0) {
+    throw new InvalidArgumentError(`expected an integer of 0 or more, got "${value}"`);
+  }
+  return n;
+}
+
 /** "1,2,4" → [1, 2, 4], sorted, without repeats. */
 export function workerCounts(value: string): number[] {
   const counts = value.split(",").map((part) => {

@@ -2,11 +2,12 @@
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { Command, Option } from "@commander-js/extra-typings";
-import { fraction, positiveInteger, positiveNumber, workerCounts } from "./arguments.ts";
+import { fraction, nonNegativeInteger, positiveInteger, positiveNumber, workerCounts } from "./arguments.ts";
 import { bench } from "./commands/bench.ts";
 import { clusterStatus } from "./commands/cluster-status.ts";
 import { defaultDemoSize, demo } from "./commands/demo.ts";
 import { runScript } from "./commands/run.ts";
+import { serve } from "./commands/serve.ts";
 import { runWorker } from "./commands/worker.ts";
 import { listWorkloads } from "./commands/workloads.ts";
 
@@ -100,6 +101,20 @@ program
   )
   .action(async (options) => {
     await runWorker({ ...options, leaseMs: options.lease });
+  });
+
+program
+  .command("serve")
+  .description("the HTTP service: submit and watch jobs over HTTP, with a live dashboard")
+  .option("--tasks <module...>", "task modules whose tasks jobs may name", [])
+  .option("--redis <url>", "run jobs on a cluster instead of this machine's threads")
+  .option("--host <host>", "address to listen on; beyond loopback a token is required", "127.0.0.1")
+  .option("--port <port>", "port to listen on (0: any free one)", nonNegativeInteger, 8787)
+  .option("--db <file>", "the job store, SQLite", "weft.db")
+  .option("--token <token>", "required from every client (default: $WEFT_TOKEN)")
+  .option("--workers <n>", "workers of the shared pool (default: one per core)", positiveInteger)
+  .action(async (options) => {
+    await serve({ ...options, token: options.token ?? process.env.WEFT_TOKEN });
   });
 
 program

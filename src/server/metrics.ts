@@ -1,0 +1,70 @@
+// `/metrics` in Prometheus's text format: jobs by state, items and chunks processed, workers, the
+// queue, retries and worker restarts. Counters only grow; rates are Prometheus's to take.
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { JobState } from "./api-types.ts";
+import type { JobService } from "./job-service.ts";
+import type { JobStore } from "./job-store.ts";
+
+const states: readonly JobState[] = ["queued", "running", "completed", "failed", "cancelled", "interrupted"];
+
+export function createMetrics(service: JobService, store: JobStore): Registry {
+  const registry = new Registry();
+  new Gauge({
+    name: "weft_jobs",
+    help: "Jobs in the store, by state",
+    labelNames: ["state"],
+    registers: [registry],
+    collect() {
+      const counts = store.countByState();
+      for (const state of states) this.set({ state }, counts[state] ?? 0);
+    },
+  });
+  new Gauge({
+    name: "weft_queue_depth",
+    help: "Jobs accepted and waiting for a place to run",
+    registers: [registry],
+    collect() {
+      this.set(store.countByState().queued ?? 0);
+    },
+  });
+  new Gauge({
+    name: "weft_workers",
+    help: "Workers of the service's pool, by whether they ran a chunk in the last half second",
+    labelNames: ["busy"],
+    registers: [registry],
+    collect() {
+      const { workers } = service.workers();
+      const busy = workers.filter((w) => w.busy).length;
+      this.set({ busy: "true" }, busy);
+      this.set({ busy: "false" }, workers.length - busy);
+    },
+  });
+  const items = new Counter({
+    name: "weft_items_processed_total",
+    help: "Input items processed, summed over chunks (items/s: rate of this)",
+    registers: [registry],
+  });
+  const chunks = new Histogram({
+    name: "weft_chunk_duration_seconds",
+    help: "How long chunks ran on their workers",
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const retries = new Counter({
+    name: "weft_retries_total",
+    help: "Chunks sent again after a failure",
+    registers: [registry],
+  });
+  const restarts = new Counter({
+    name: "weft_worker_restarts_total",
+    help: "Workers ended and replaced (crashes, deadlines, cancellations)",
+    registers: [registry],
+  });
+  service.on("chunk", (chunk) => {
+    items.inc(chunk.items);
+    chunks.observe((chunk.endedAt - chunk.startedAt) / 1000);
+  });
+  service.on("retry", () => retries.inc());
+  service.on("restart", () => restarts.inc());
+  return registry;
+}
