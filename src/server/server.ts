@@ -130,8 +130,7 @@ async function buildRoutes(
 
   app.addHook("onRequest", async (request, reply) => {
     if (!token || !needsToken(request.url)) return;
-    const given =
-      bearer(request) ?? (request.url.startsWith("/api/events") ? queryToken(request) : undefined);
+    const given = bearer(request) ?? (acceptsQueryToken(request) ? queryToken(request) : undefined);
     if (given === undefined || !sameSecret(given, token)) {
       await reply.code(401).send({
         error: {
@@ -289,6 +288,17 @@ function streamEvents(service: JobService, request: FastifyRequest, reply: Fasti
 
 function needsToken(url: string): boolean {
   return url.startsWith("/api/") || url.startsWith("/metrics") || url.startsWith("/openapi.json");
+}
+
+/**
+ * Where a browser cannot set a header: the event stream (EventSource) and links opened in a new tab
+ * (a result page, a bench report). Everywhere else the token only travels in the header.
+ */
+function acceptsQueryToken(request: FastifyRequest): boolean {
+  const path = request.url.split("?")[0]!;
+  return (
+    request.method === "GET" && (path === "/api/events" || /^\/api\/jobs\/[^/]+\/(result|report)$/.test(path))
+  );
 }
 
 function bearer(request: FastifyRequest): string | undefined {
