@@ -107,6 +107,11 @@ export class Dispatcher {
     if (!paused) this.schedulePump();
   }
 
+  /** For each worker, the job of the chunk it is running (or was last sent), or undefined when idle. */
+  workerJobs(): (number | undefined)[] {
+    return [...this.#lanes.values()].map((lane) => lane[0]?.chunk.jobId);
+  }
+
   /** Runs `fn` after `delayMs` unless the pool closes first. */
   schedule(delayMs: number, fn: () => void): void {
     if (this.#closed) return;

@@ -107,6 +107,11 @@ export class Pool implements AsyncDisposable {
     return this.#dispatcher.backend.workers;
   }
 
+  /** What each worker is doing now: the id of the job whose chunk it runs, or undefined when idle. */
+  activity(): (number | undefined)[] {
+    return this.#dispatcher.workerJobs();
+  }
+
   /**
    * A collection over an array, a typed array (a SharedArrayBuffer is shared with the workers,
    * not copied), an iterable or an async iterable (read ahead only as far as workers need).

@@ -54,8 +54,6 @@ export interface JobServiceEvents {
 
 /** Progress events of one job, at most this often. */
 const progressEveryMs = 250;
-/** A worker with no chunk for this long is shown idle. */
-const idleAfterMs = 500;
 
 export class JobService extends EventEmitter<JobServiceEvents> {
   readonly #store: JobStore;
@@ -68,7 +66,6 @@ export class JobService extends EventEmitter<JobServiceEvents> {
   readonly #context = new AsyncLocalStorage<string>();
   readonly #owner = new Map<number, string>();
   readonly #lastProgress = new Map<string, number>();
-  readonly #lastChunk: { at: number; jobId?: string }[];
   readonly #workersTimer: NodeJS.Timeout;
 
   constructor(store: JobStore, pool: Pool, tasks: TaskCatalog, settings: JobServiceSettings) {
@@ -77,7 +74,6 @@ export class JobService extends EventEmitter<JobServiceEvents> {
     this.#pool = pool;
     this.#tasks = tasks;
     this.#settings = settings;
-    this.#lastChunk = Array.from({ length: pool.workers }, () => ({ at: 0 }));
     this.#watch(pool);
     this.#workersTimer = setInterval(() => this.emit("workers", this.workers()), 1000);
   }
@@ -154,12 +150,11 @@ export class JobService extends EventEmitter<JobServiceEvents> {
   }
 
   workers(): WorkersView {
-    const now = Date.now();
     return {
       backend: this.#pool.backend,
-      workers: this.#lastChunk.map((last, worker) => {
-        const busy = now - last.at < idleAfterMs && last.jobId !== undefined;
-        return { worker, busy, ...(busy && { jobId: last.jobId }) };
+      workers: this.#pool.activity().map((poolJob, worker) => {
+        const jobId = poolJob === undefined ? undefined : this.#owner.get(poolJob);
+        return { worker, busy: poolJob !== undefined, ...(jobId && { jobId }) };
       }),
     };
   }
@@ -348,11 +343,6 @@ export class JobService extends EventEmitter<JobServiceEvents> {
   #chunk(chunk: ChunkRecord): void {
     const id = this.#owner.get(chunk.jobId);
     if (!id) return;
-    const slot = this.#lastChunk[chunk.worker];
-    if (slot) {
-      slot.at = Date.now();
-      slot.jobId = id;
-    }
     this.emit("chunk", {
       jobId: id,
       worker: chunk.worker,

@@ -29,7 +29,7 @@ export function createMetrics(service: JobService, store: JobStore): Registry {
   });
   new Gauge({
     name: "weft_workers",
-    help: "Workers of the service's pool, by whether they ran a chunk in the last half second",
+    help: "Workers of the service's pool, by whether they are running a chunk",
     labelNames: ["busy"],
     registers: [registry],
     collect() {
