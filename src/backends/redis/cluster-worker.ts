@@ -11,6 +11,7 @@ import { WorkerError } from "../../errors.ts";
 import type { ChunkOutcome } from "../../plan/plan.ts";
 import { importModule } from "../../task/load.ts";
 import type { ModuleTaskRef } from "../../task/task-ref.ts";
+import { moduleUrlOf } from "../../task/task.ts";
 import type { RunningChunk } from "../backend.ts";
 import type { PooledBackend } from "../pooled/pooled-backend.ts";
 import { startThreadsBackend } from "../threads/threads-backend.ts";
@@ -257,8 +258,16 @@ async function loadRegistry(modules: readonly string[]): Promise<Map<string, Mod
         cause: error,
       });
     }
-    const exported = Object.entries(namespace).filter(([, value]) => typeof value === "function");
-    if (exported.length === 0) throw new WorkerError(`task module ${module} exports no functions`);
+    // Only functions defined with task(): a module's other exports (helpers, setup code) were never
+    // offered to the cluster, so no message may call them.
+    const exported = Object.entries(namespace).filter(
+      ([, value]) => typeof value === "function" && moduleUrlOf(value) !== undefined,
+    );
+    if (exported.length === 0) {
+      throw new WorkerError(
+        `task module ${module} exports no tasks (functions defined with task(import.meta.url, ...))`,
+      );
+    }
     for (const [exportName] of exported) {
       const name = clusterTaskName(url, exportName);
       if (registry.has(name))
