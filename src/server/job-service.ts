@@ -1,10 +1,15 @@
 // The service's jobs: accepted from the API, recorded in the store, run on the pool a few at a time,
 // their progress and chunks turned into events for the dashboard and the metrics.
 import { AsyncLocalStorage } from "node:async_hooks";
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { EventEmitter } from "node:events";
 import { renderHtmlReport } from "../bench/html-report.ts";
 import type { BenchResults } from "../bench/results.ts";
-import { runBench } from "../bench/runner.ts";
 import { renderScalingTable } from "../bench/table.ts";
 import type { ChunkRecord, Progress, RestartRecord, RetryRecord } from "../events/events.ts";
 import type { Collection } from "../plan/collection.ts";
@@ -51,6 +56,14 @@ export interface JobServiceEvents {
   retry: [RetryRecord];
   restart: [RestartRecord];
 }
+
+const execFileAsync = promisify(execFile);
+const weftCommand = fileURLToPath(new URL("../../bin/weft.js", import.meta.url));
+
+/** Workload sizes the service takes, as a multiple of each workload's default. */
+const maxSizeFactor = 4;
+/** The longest a job's serial part (synthetic's, on the server's thread) may run. */
+const maxSerialMs = 100;
 
 /** Progress events of one job, at most this often. */
 const progressEveryMs = 250;
@@ -170,10 +183,8 @@ export class JobService extends EventEmitter<JobServiceEvents> {
 
   #label(definition: JobDefinition): string {
     switch (definition.type) {
-      case "workload": {
-        const workload = this.#workload(definition.workload);
-        return workload.describe(definition.size ?? workload.defaultSize);
-      }
+      case "workload":
+        return this.#checkWorkload(definition);
       case "task": {
         this.#task(definition.task);
         const { input } = definition;
@@ -184,8 +195,48 @@ export class JobService extends EventEmitter<JobServiceEvents> {
         return `${definition.op ?? "map"} ${definition.task} over ${over}`;
       }
       case "bench":
-        for (const name of definition.workloads) this.#workload(name);
+        for (const workload of definition.workloads) {
+          this.#checkWorkload({
+            type: "workload",
+            workload,
+            ...(definition.size !== undefined && { size: definition.size }),
+          });
+        }
         return `bench ${definition.workloads.join(", ")} on ${definition.workers.join(", ")} workers`;
+    }
+  }
+
+  /**
+   * A workload job's size is bounded: its reference data and any serial part live on the server's own
+   * thread, so one request must not be able to stall or exhaust the service.
+   */
+  #checkWorkload(definition: WorkloadJob): string {
+    const workload = this.#workload(definition.workload);
+    const size = definition.size ?? workload.defaultSize;
+    const largest = maxSizeFactor * workload.defaultSize;
+    if (size > largest) {
+      throw new RequestError(
+        400,
+        "too_large",
+        `${workload.name} takes sizes up to ${largest.toLocaleString("en-US")} here (${maxSizeFactor}× its default); run larger ones with weft bench`,
+      );
+    }
+    const { itemMicros, serialFraction } = { ...workload.knobDefaults, ...definition.knobs };
+    if (itemMicros !== undefined && serialFraction !== undefined) {
+      const serialMs = (size * itemMicros * serialFraction) / (1 - serialFraction) / 1000;
+      if (serialMs > maxSerialMs) {
+        throw new RequestError(
+          400,
+          "too_large",
+          `the serial part of this job would hold the server's own thread for about ${Math.round(serialMs)} ms; ` +
+            `keep size × itemMicros × serialFraction / (1 − serialFraction) under ${maxSerialMs * 1000} µs`,
+        );
+      }
+    }
+    try {
+      return workload.describe(size);
+    } catch (error) {
+      throw new RequestError(400, "bad_size", (error as Error).message);
     }
   }
 
@@ -296,23 +347,28 @@ export class JobService extends EventEmitter<JobServiceEvents> {
     }
   }
 
+  /**
+   * A benchmark runs in a `weft bench` process of its own: its sequential reference runs take seconds
+   * on one thread, which must not be the server's.
+   */
   async #benchJob(definition: BenchJob, signal: AbortSignal) {
-    const results = await runBench({
-      workloads: definition.workloads.map((name) => this.#workload(name)),
-      workers: [...definition.workers],
-      repeat: definition.repeat ?? 3,
-      backend: "threads",
-      scaling: "strong",
-      size:
-        definition.size !== undefined
-          ? () => definition.size!
-          : definition.quick
-            ? (w) => w.quickSize
-            : undefined,
-      knobs: {},
-      signal,
-    });
-    return { summary: { table: renderScalingTable(results) }, entries: [results] };
+    const dir = await mkdtemp(join(tmpdir(), "weft-bench-job-"));
+    try {
+      const json = join(dir, "results.json");
+      const args = [weftCommand, "bench", ...definition.workloads, "--workers", definition.workers.join(",")];
+      args.push("--repeat", String(definition.repeat ?? 3), "--json", json);
+      if (definition.size !== undefined) args.push("--size", String(definition.size));
+      else if (definition.quick) args.push("--quick");
+      await execFileAsync(process.execPath, args, {
+        signal,
+        env: { ...process.env, CI: "1" },
+        maxBuffer: 16 << 20,
+      });
+      const results = JSON.parse(await readFile(json, "utf8")) as BenchResults;
+      return { summary: { table: renderScalingTable(results) }, entries: [results] };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }
 
   /** Turns a pool's events into the service's: each pool job is owned by the service job that started it. */
@@ -369,7 +425,11 @@ function taskLabel(definition: JobDefinition): string {
       : "bench";
 }
 
+/** The error's first line, with the server's file paths cut to file names: clients need what failed, not where it lives. */
 function oneLine(error: unknown): string {
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return message.split("\n")[0]!.slice(0, 2000);
+  return message
+    .split("\n")[0]!
+    .replace(/file:\/\/\S*\/([^/\s)]+)/g, "$1")
+    .slice(0, 2000);
 }

@@ -152,6 +152,8 @@ export const pageQuery = {
   type: "object",
   additionalProperties: false,
   properties: {
+    /** For a result page opened in a new browser tab, which cannot send the header. */
+    token: { type: "string" },
     offset: { type: "integer", minimum: 0, default: 0 },
     limit: { type: "integer", minimum: 1, maximum: 10_000, default: 100 },
   },

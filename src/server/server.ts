@@ -83,7 +83,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const app = Fastify({
     logger: options.log ?? false,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
-    ajv: { customOptions: { discriminator: true, removeAdditional: false, coerceTypes: "array" } },
+    ajv: { customOptions: { discriminator: true, removeAdditional: false, coerceTypes: true } },
   });
   try {
     await buildRoutes(app, service, store, options.token);
@@ -102,8 +102,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     service,
     interrupted: store.interruptedAtOpen,
     async close() {
-      await app.close();
+      // Jobs first, so they stop before the streams that report them; then the HTTP side.
       await service.close();
+      await app.close();
       await pool.close();
       store.close();
     },
@@ -117,7 +118,13 @@ async function buildRoutes(
   token: string | undefined,
 ) {
   await app.register(fastifySwagger, {
+    // Shared schemas keep their names in the description instead of def-0, def-1...
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) =>
+        typeof json.$id === "string" ? json.$id : `def-${i}`,
+    },
     openapi: {
+      openapi: "3.1.0",
       info: { title: "weft", version: packageVersion(), description: "Jobs on weft's workers, over HTTP." },
       components: token ? { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } } : {},
       ...(token && { security: [{ bearer: [] }] }),
@@ -129,7 +136,7 @@ async function buildRoutes(
   await app.register(fastifyStatic, { root: webDir, prefix: "/assets/", index: false });
 
   app.addHook("onRequest", async (request, reply) => {
-    if (!token || !needsToken(request.url)) return;
+    if (!token || isPublic(request)) return;
     const given = bearer(request) ?? (acceptsQueryToken(request) ? queryToken(request) : undefined);
     if (given === undefined || !sameSecret(given, token)) {
       await reply.code(401).send({
@@ -140,6 +147,10 @@ async function buildRoutes(
       });
     }
   });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send(failure("not_found", `no route ${request.method} ${request.url.split("?")[0]}`)),
+  );
 
   app.setErrorHandler(
     (error: Error & { statusCode?: number; code?: string; validation?: unknown }, request, reply) => {
@@ -160,7 +171,9 @@ async function buildRoutes(
   );
 
   const job = { 200: { type: "object", properties: { job: { $ref: "JobView#" } } } };
-  const errors = { 400: { $ref: "Error#" }, 404: { $ref: "Error#" }, 409: { $ref: "Error#" } };
+  const errors = Object.fromEntries(
+    [400, 401, 404, 409, 413, 429].map((status) => [status, { $ref: "Error#" }]),
+  );
   const client = (request: FastifyRequest) => request.ip;
 
   app.get("/api/catalog", { schema: { summary: "Tasks and built-in workloads jobs may name" } }, () =>
@@ -180,7 +193,18 @@ async function buildRoutes(
   app.get<{ Querystring: { limit: number; state?: JobState; before?: string } }>(
     "/api/jobs",
     { schema: { summary: "Jobs, newest first", querystring: listQuery } },
-    (request) => ({ jobs: store.list(request.query) }),
+    (request) => {
+      const { before } = request.query;
+      // date-time admits a leap second (23:59:60) that Date cannot hold.
+      if (before !== undefined && Number.isNaN(Date.parse(before))) {
+        throw new RequestError(
+          400,
+          "bad_request",
+          `before must be a time such as 2026-01-31T12:00:00Z, got "${before}"`,
+        );
+      }
+      return { jobs: store.list(request.query) };
+    },
   );
   app.get<{ Params: { id: string } }>(
     "/api/jobs/:id",
@@ -243,10 +267,16 @@ async function buildRoutes(
   app.get("/api/workers", { schema: { summary: "The workers and what each is doing" } }, () =>
     service.workers(),
   );
+  // An open event stream would keep close() waiting for ever: the server ends them as it closes.
+  const streams = new Set<FastifyReply["raw"]>();
+  app.addHook("preClose", (done) => {
+    for (const out of streams) out.end();
+    done();
+  });
   app.get(
     "/api/events",
     { schema: { summary: "Server-Sent Events: job, chunk and workers" } },
-    (request, reply) => streamEvents(service, request, reply),
+    (request, reply) => streamEvents(service, request, reply, streams),
   );
 
   const metrics = createMetrics(service, store);
@@ -260,8 +290,13 @@ async function buildRoutes(
   );
 }
 
-/** Sends the service's events until the client goes away. */
-function streamEvents(service: JobService, request: FastifyRequest, reply: FastifyReply): void {
+/** Sends the service's events until the client goes away or the server closes (`streams` ends them). */
+function streamEvents(
+  service: JobService,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  streams: Set<FastifyReply["raw"]>,
+): void {
   reply.hijack();
   const out = reply.raw;
   out.writeHead(200, {
@@ -278,7 +313,9 @@ function streamEvents(service: JobService, request: FastifyRequest, reply: Fasti
   listeners.workers(service.workers());
   // A comment line now and then keeps proxies from closing an idle stream.
   const keepAlive = setInterval(() => out.write(": keep-alive\n\n"), 15_000);
+  streams.add(out);
   request.raw.once("close", () => {
+    streams.delete(out);
     clearInterval(keepAlive);
     service.off("job", listeners.job);
     service.off("chunk", listeners.chunk);
@@ -286,8 +323,13 @@ function streamEvents(service: JobService, request: FastifyRequest, reply: Fasti
   });
 }
 
-function needsToken(url: string): boolean {
-  return url.startsWith("/api/") || url.startsWith("/metrics") || url.startsWith("/openapi.json");
+/**
+ * The dashboard's page and its scripts hold no data; everything else needs the token. Decided on the
+ * route the router matched, never on the raw URL, which can spell the same path other ways (%61pi).
+ */
+function isPublic(request: FastifyRequest): boolean {
+  const route = request.routeOptions.url;
+  return route === "/" || route?.startsWith("/assets/") === true;
 }
 
 /**
@@ -295,11 +337,10 @@ function needsToken(url: string): boolean {
  * (a result page, a bench report). Everywhere else the token only travels in the header.
  */
 function acceptsQueryToken(request: FastifyRequest): boolean {
-  const path = request.url.split("?")[0]!;
-  return (
-    request.method === "GET" && (path === "/api/events" || /^\/api\/jobs\/[^/]+\/(result|report)$/.test(path))
-  );
+  return request.method === "GET" && queryTokenRoutes.has(request.routeOptions.url ?? "");
 }
+
+const queryTokenRoutes = new Set(["/api/events", "/api/jobs/:id/result", "/api/jobs/:id/report"]);
 
 function bearer(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;

@@ -1,0 +1,313 @@
+// `npm run bench:server`: the HTTP service under load over loopback. A fixed number of concurrent
+// clients, each sending its next request as soon as the last one answered (a closed loop over
+// keep-alive connections), on the submit route (POST /api/jobs, a one-item task job) and the status
+// route (GET /api/jobs/:id). The server runs in a process of its own, so the load generator does
+// not share its event loop. Prints requests/s and latency percentiles per route, and saves them
+// to bench/results/server.json.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { Agent, request } from "node:http";
+import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { startServer } from "../src/server/server.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    connections: { type: "string", default: "32" },
+    requests: { type: "string", default: "10000" },
+    seconds: { type: "string", default: "15" },
+    warmup: { type: "string", default: "300" },
+    workers: { type: "string", default: "2" },
+    db: { type: "string", default: "file" },
+    // Internal: run as the server process.
+    serve: { type: "string" },
+  },
+});
+
+const taskModule = fileURLToPath(new URL("../src/workloads/tasks.ts", import.meta.url));
+const resultsPath = fileURLToPath(new URL("./results/server.json", import.meta.url));
+const generator =
+  "closed-loop load generator on node:http keep-alive connections (autocannon is not installed)";
+
+function whole(name: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${text}`);
+  return n;
+}
+
+if (args.serve !== undefined) await serveUntilStopped(args.serve, whole("workers", args.workers));
+else await main();
+
+/** The server process: starts, tells its URL on stdout as JSON, and closes on SIGTERM. */
+async function serveUntilStopped(db: string, workers: number): Promise<void> {
+  const server = await startServer({
+    tasks: [taskModule],
+    port: 0,
+    db,
+    workers,
+    // Every client is 127.0.0.1: no per-client limit in the way of the load.
+    maxPerClient: 1_000_000_000,
+  });
+  console.log(JSON.stringify({ url: server.url }));
+  await new Promise<void>((resolve) => process.once("SIGTERM", () => resolve()));
+  await server.close();
+}
+
+interface Latencies {
+  readonly mean: number;
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+interface RouteResult {
+  readonly route: string;
+  readonly requests: number;
+  /** Replies that were not 2xx, or requests that failed. */
+  readonly errors: number;
+  readonly statuses: Record<string, number>;
+  readonly durationMs: number;
+  readonly requestsPerSecond: number;
+  readonly latencyMs: Latencies;
+}
+
+interface Sent {
+  readonly method: string;
+  readonly path: string;
+  readonly body?: string;
+}
+
+interface Load {
+  readonly connections: number;
+  readonly requests: number;
+  readonly deadlineMs: number;
+}
+
+async function main(): Promise<void> {
+  const connections = whole("connections", args.connections);
+  const requests = whole("requests", args.requests);
+  const seconds = whole("seconds", args.seconds);
+  const warmup = whole("warmup", args.warmup);
+  const workers = whole("workers", args.workers);
+  const log = (line: string) => console.error(line);
+
+  const scratch = mkdtempSync(join(tmpdir(), "weft-server-bench-"));
+  const db = args.db === "memory" ? ":memory:" : join(scratch, "weft.db");
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", fileURLToPath(import.meta.url), "--serve", db, "--workers", String(workers)],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const agent = new Agent({ keepAlive: true, maxSockets: connections });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = "";
+      child.stdout.on("data", (bytes: Buffer) => {
+        out += bytes.toString();
+        const line = out.split("\n").find((l) => l.startsWith("{"));
+        if (line) resolve((JSON.parse(line) as { url: string }).url);
+      });
+      child.once("exit", (code) => reject(new Error(`the server process exited with ${code}`)));
+    });
+    log(`weft server bench: ${url}, ${connections} connections, ${generator}`);
+    const send = (sent: Sent) => sendRequest(agent, url, sent);
+    const submitJob: Sent = {
+      method: "POST",
+      path: "/api/jobs",
+      body: JSON.stringify({ type: "task", task: "tasks.one", input: { items: [1] } }),
+    };
+    const load = (n: number): Load => ({ connections, requests: n, deadlineMs: seconds * 1000 });
+
+    // Submit: warm-up, then measured. Every job's id is kept for the status route.
+    const ids: string[] = [];
+    const keepId = (status: number, body: string) => {
+      if (status === 202) ids.push((JSON.parse(body) as { job: { id: string } }).job.id);
+    };
+    const firstSubmit = performance.now();
+    await run("warm-up", load(warmup), () => submitJob, send, keepId);
+    const submit = await run("POST /api/jobs", load(requests), () => submitJob, send, keepId);
+    log(`submit: ${summary(submit)}`);
+
+    // The jobs run a few at a time; let the queue drain so the next route is measured alone.
+    const drain = await drained(send, firstSubmit, ids.length, seconds * 4);
+    log(
+      `drain: ${ids.length} jobs done ${(drain.afterLastSubmitMs / 1000).toFixed(1)} s after the last submit ` +
+        `(${drain.jobsPerSecond.toFixed(0)} jobs/s from the first submit)`,
+    );
+
+    const statusOf = (i: number): Sent => ({ method: "GET", path: `/api/jobs/${ids[i % ids.length]}` });
+    await run("warm-up", load(warmup), statusOf, send);
+    const status = await run("GET /api/jobs/:id", load(requests), statusOf, send);
+    log(`status: ${summary(status)}`);
+
+    const report = {
+      meta: {
+        date: new Date().toISOString(),
+        node: process.version,
+        cpu: cpus()[0]?.model,
+        cores: availableParallelism(),
+        loadAverage: loadavg()[0],
+        generator,
+        connections,
+        requestsPerRoute: requests,
+        secondsCapPerRoute: seconds,
+        warmupRequests: warmup,
+        serverWorkers: workers,
+        db: args.db === "memory" ? ":memory:" : "a file (SQLite, WAL)",
+      },
+      routes: [submit, status],
+      drain,
+    };
+    writeFileSync(resultsPath, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(table(report.routes, report.meta));
+    console.log(`saved ${resultsPath}`);
+  } finally {
+    agent.destroy();
+    child.kill("SIGTERM");
+    await new Promise((resolve) =>
+      child.exitCode !== null ? resolve(undefined) : child.once("exit", resolve),
+    );
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/**
+ * `load.connections` clients at once, each sending `next(i)` as soon as its last request answered,
+ * until `load.requests` are sent or the deadline passes.
+ */
+async function run(
+  route: string,
+  load: Load,
+  next: (i: number) => Sent,
+  send: (sent: Sent) => Promise<{ status: number; body: string }>,
+  onReply?: (status: number, body: string) => void,
+): Promise<RouteResult> {
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  let issued = 0;
+  let errors = 0;
+  const started = performance.now();
+  const deadline = started + load.deadlineMs;
+  const client = async () => {
+    while (issued < load.requests && performance.now() < deadline) {
+      const sent = next(issued++);
+      const t0 = performance.now();
+      try {
+        const { status, body } = await send(sent);
+        latencies.push(performance.now() - t0);
+        statuses[status] = (statuses[status] ?? 0) + 1;
+        if (status < 200 || status >= 300) errors++;
+        onReply?.(status, body);
+      } catch (error) {
+        errors++;
+        statuses[(error as NodeJS.ErrnoException).code ?? "error"] =
+          (statuses[(error as NodeJS.ErrnoException).code ?? "error"] ?? 0) + 1;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: load.connections }, client));
+  const durationMs = performance.now() - started;
+  latencies.sort((a, b) => a - b);
+  return {
+    route,
+    requests: latencies.length,
+    errors,
+    statuses,
+    durationMs,
+    requestsPerSecond: latencies.length / (durationMs / 1000),
+    latencyMs: {
+      mean: latencies.reduce((sum, ms) => sum + ms, 0) / Math.max(1, latencies.length),
+      p50: percentile(latencies, 50),
+      p90: percentile(latencies, 90),
+      p99: percentile(latencies, 99),
+      max: latencies.at(-1) ?? 0,
+    },
+  };
+}
+
+function sendRequest(agent: Agent, url: string, sent: Sent): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${url}${sent.path}`,
+      {
+        method: sent.method,
+        agent,
+        headers: sent.body === undefined ? {} : { "content-type": "application/json" },
+      },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (text: string) => (body += text));
+        res.once("end", () => resolve({ status: res.statusCode ?? 0, body }));
+        res.once("error", reject);
+      },
+    );
+    req.once("error", reject);
+    req.end(sent.body);
+  });
+}
+
+/** Waits (polling every 100 ms) until no job is queued or running; how long it took from the first submit. */
+async function drained(
+  send: (sent: Sent) => Promise<{ status: number; body: string }>,
+  firstSubmit: number,
+  jobs: number,
+  capSeconds: number,
+) {
+  const lastSubmit = performance.now();
+  const count = async (state: string) => {
+    const { body } = await send({ method: "GET", path: `/api/jobs?state=${state}&limit=1` });
+    return (JSON.parse(body) as { jobs: unknown[] }).jobs.length;
+  };
+  while ((await count("queued")) + (await count("running")) > 0) {
+    if (performance.now() - lastSubmit > capSeconds * 1000) {
+      throw new Error(`the jobs did not drain within ${capSeconds} s; try fewer --requests`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const done = performance.now();
+  return {
+    jobs,
+    afterLastSubmitMs: done - lastSubmit,
+    jobsPerSecond: jobs / ((done - firstSubmit) / 1000),
+  };
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+function summary(r: RouteResult): string {
+  return `${r.requests} requests, ${r.errors} errors, ${r.requestsPerSecond.toFixed(0)} requests/s, p99 ${r.latencyMs.p99.toFixed(1)} ms`;
+}
+
+function table(
+  routes: readonly RouteResult[],
+  meta: { connections: number; cores: number; node: string },
+): string {
+  const header = ["route", "requests", "errors", "requests/s", "p50 ms", "p90 ms", "p99 ms", "max ms"];
+  const rows = routes.map((r) => [
+    r.route,
+    String(r.requests),
+    String(r.errors),
+    r.requestsPerSecond.toFixed(0),
+    r.latencyMs.p50.toFixed(2),
+    r.latencyMs.p90.toFixed(2),
+    r.latencyMs.p99.toFixed(2),
+    r.latencyMs.max.toFixed(2),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: readonly string[]) =>
+    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ");
+  return [
+    `weft server bench: ${meta.connections} concurrent connections over loopback, ${meta.cores} cores, node ${meta.node}`,
+    `(${generator})`,
+    line(header),
+    line(widths.map((w) => "-".repeat(w))),
+    ...rows.map(line),
+  ].join("\n");
+}

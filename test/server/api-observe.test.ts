@@ -1,0 +1,329 @@
+// The service over real HTTP, observed: its workers, the event stream, Prometheus metrics, the
+// OpenAPI description and the dashboard's page.
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, test } from "node:test";
+import type { WorkersView } from "../../src/server/api-types.ts";
+import { checkLeaks } from "../support/leaks.ts";
+import {
+  crashTasks,
+  EventStream,
+  fixtureTasks,
+  primes200k,
+  runJobs,
+  serve,
+  settled,
+  statesOf,
+} from "./http.ts";
+
+checkLeaks();
+
+/** Prometheus text as a map from `name{labels}` to value. */
+function parseMetrics(text: string): Map<string, number> {
+  const values = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    const match = /^([a-z_:][a-z0-9_:]*(?:\{[^}]*\})?) (\S+)$/i.exec(line);
+    if (match) values.set(match[1]!, Number(match[2]));
+  }
+  return values;
+}
+
+describe("observing the service over HTTP", { timeout: 60_000 }, () => {
+  test("GET /api/workers shows the pool's backend and each worker", async () => {
+    await using server = await serve();
+    const { status, body } = await server.request<WorkersView>("GET", "/api/workers");
+    assert.equal(status, 200);
+    assert.equal(body.backend, "threads");
+    assert.deepEqual(
+      body.workers.map((w) => w.worker),
+      [0, 1],
+    );
+    assert.ok(body.workers.every((w) => typeof w.busy === "boolean"));
+  });
+
+  test("GET /api/events streams a job's job, chunk and workers events", async (t) => {
+    await using server = await serve();
+    const events = await server.events();
+    assert.equal(events.status, 200);
+    assert.match(events.headers["content-type"]!, /^text\/event-stream/);
+    assert.equal(events.headers["cache-control"], "no-store");
+    // The workers as they are, on connecting.
+    const workers = await events.next<WorkersView>("workers", () => true, t.signal);
+    assert.equal(workers.backend, "threads");
+    assert.equal(workers.workers.length, 2);
+
+    const job = await server.submit(primes200k);
+    const done = await settled(events, job.id, t);
+    assert.equal(done.state, "completed");
+    assert.deepEqual(statesOf(events.events, job.id), ["queued", "running", "completed"]);
+    const chunks = events.events
+      .filter((e) => e.event === "chunk")
+      .map(
+        (e) =>
+          e.data as {
+            jobId: string;
+            worker: number;
+            startedAt: number;
+            endedAt: number;
+            items: number;
+            task: string;
+          },
+      )
+      .filter((chunk) => chunk.jobId === job.id);
+    assert.ok(chunks.length > 0, "chunk events");
+    assert.equal(
+      chunks.reduce((sum, chunk) => sum + chunk.items, 0),
+      199_998,
+      "the chunks cover every item once",
+    );
+    for (const chunk of chunks) {
+      assert.ok(chunk.worker === 0 || chunk.worker === 1, `worker ${chunk.worker}`);
+      assert.ok(chunk.endedAt >= chunk.startedAt);
+      assert.equal(chunk.task, "primes");
+    }
+  });
+
+  test("GET /metrics: Prometheus text whose values move with the jobs", async (t) => {
+    await using server = await serve({ tasks: [fixtureTasks, crashTasks] });
+    const metrics = async () => {
+      const reply = await server.request<string>("GET", "/metrics");
+      assert.equal(reply.status, 200);
+      assert.match(reply.headers.get("content-type")!, /^text\/plain; version=0\.0\.4/);
+      return reply.body;
+    };
+    const text = await metrics();
+    for (const name of [
+      "weft_jobs",
+      "weft_items_processed_total",
+      "weft_chunk_duration_seconds",
+      "weft_workers",
+      "weft_queue_depth",
+      "weft_retries_total",
+      "weft_worker_restarts_total",
+    ]) {
+      assert.match(text, new RegExp(`^# HELP ${name} \\S`, "m"), `${name} has help`);
+      assert.match(text, new RegExp(`^# TYPE ${name} (gauge|counter|histogram)$`, "m"));
+    }
+    const before = parseMetrics(text);
+    assert.equal(before.get('weft_jobs{state="completed"}'), 0);
+    assert.equal(before.get("weft_items_processed_total"), 0);
+
+    const events = await server.events();
+    const [primes, retried, crashed] = await runJobs(server, events, t, [
+      primes200k,
+      // Fails on 13, once more after a retry.
+      { type: "task", task: "tasks.failOn", input: { items: [13] }, options: { retries: 1 } },
+      // Ends its worker, which is replaced.
+      { type: "task", task: "crash-tasks.exitsOn", input: { items: [7] } },
+    ]);
+    assert.equal(primes!.state, "completed");
+    assert.equal(retried!.state, "failed");
+    assert.equal(crashed!.state, "failed");
+
+    const moved = parseMetrics(await metrics());
+    assert.equal(moved.get('weft_jobs{state="completed"}'), 1);
+    assert.equal(moved.get('weft_jobs{state="failed"}'), 2);
+    assert.equal(moved.get('weft_jobs{state="queued"}'), 0);
+    assert.equal(moved.get("weft_queue_depth"), 0);
+    assert.ok(moved.get("weft_items_processed_total")! >= 199_998, "the primes job's items");
+    const chunkCount = moved.get("weft_chunk_duration_seconds_count")!;
+    assert.ok(chunkCount > 0);
+    assert.equal(moved.get('weft_chunk_duration_seconds_bucket{le="+Inf"}'), chunkCount);
+    assert.ok(moved.get("weft_retries_total")! >= 1, "the failOn job was retried");
+    assert.ok(moved.get("weft_worker_restarts_total")! >= 1, "the crashed worker was replaced");
+    assert.equal(moved.get('weft_workers{busy="true"}')! + moved.get('weft_workers{busy="false"}')!, 2);
+  });
+
+  test("GET /openapi.json is an OpenAPI 3 document listing every /api route", async () => {
+    await using server = await serve();
+    const { status, body: doc } = await server.request<OpenApiDocument>("GET", "/openapi.json");
+    assert.equal(status, 200);
+    assert.match(doc.openapi, /^3\.\d+\.\d+$/);
+    assert.equal(doc.info.title, "weft");
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+      version: string;
+    };
+    assert.equal(doc.info.version, pkg.version);
+    const routes = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    assert.deepEqual(routes.sort(), [
+      "GET /api/catalog",
+      "GET /api/events",
+      "GET /api/jobs",
+      "GET /api/jobs/{id}",
+      "GET /api/jobs/{id}/report",
+      "GET /api/jobs/{id}/result",
+      "GET /api/workers",
+      "POST /api/jobs",
+      "POST /api/jobs/{id}/cancel",
+      "POST /api/jobs/{id}/resubmit",
+    ]);
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const [method, operation] of Object.entries(item)) {
+        const where = `${method} ${path}`;
+        assert.equal(typeof operation.summary, "string", `${where}: a summary`);
+        assert.ok(Object.keys(operation.responses ?? {}).length > 0, `${where}: responses`);
+        const pathParameters = (operation.parameters ?? []).filter((p) => p.in === "path");
+        assert.deepEqual(
+          pathParameters.map((p) => [p.name, p.required]),
+          path.includes("{id}") ? [["id", true]] : [],
+          `${where}: its path parameters`,
+        );
+      }
+    }
+    const submit = doc.paths["/api/jobs"]!.post!;
+    assert.ok(submit.requestBody?.content?.["application/json"]?.schema, "POST /api/jobs: its body's schema");
+    assert.ok(submit.responses?.["202"], "POST /api/jobs: 202");
+    // Every reference points at a schema the document holds.
+    for (const ref of refsIn(doc)) {
+      const name = /^#\/components\/schemas\/(.+)$/.exec(ref)?.[1];
+      assert.ok(name && doc.components?.schemas?.[name], `${ref} resolves`);
+    }
+  });
+
+  test("GET / serves the dashboard, and the assets its page names", async () => {
+    await using server = await serve();
+    const page = await server.request<string>("GET", "/");
+    if (!existsSync(fileURLToPath(new URL("../../web/index.html", import.meta.url)))) {
+      assert.equal(page.status, 404, "no web/index.html yet");
+      return;
+    }
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get("content-type")!, /^text\/html/);
+    assert.match(page.body, /<title>weft dashboard<\/title>/);
+    const assets = [...page.body.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1]!);
+    assert.ok(assets.includes("/assets/chart.umd.js"), "the chart bundle");
+    for (const asset of assets) {
+      const reply = await server.request<string>("GET", asset);
+      assert.equal(reply.status, 200, `${asset}: ${reply.status}`);
+      assert.ok(reply.text.length > 0, asset);
+    }
+  });
+
+  test("close() ends open event streams instead of waiting for their clients to leave", async () => {
+    const server = await serve();
+    const stream = await EventStream.open(`${server.url}/api/events`);
+    const closing = server.running.close();
+    let timer: NodeJS.Timeout | undefined;
+    const closedInTime = await Promise.race([
+      closing.then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 2000))),
+    ]);
+    clearTimeout(timer);
+    stream.close(); // lets a close() that waits for the client finish
+    await closing;
+    assert.ok(closedInTime, "close() was still waiting for the event stream's client after 2 s");
+  });
+
+  test("the OpenAPI document's schemas use only keywords its OpenAPI version allows", async () => {
+    await using server = await serve();
+    const { body: doc } = await server.request<OpenApiDocument>("GET", "/openapi.json");
+    assert.deepEqual(openApi30Violations(doc), []);
+  });
+});
+
+interface OpenApiOperation {
+  summary?: string;
+  parameters?: { name: string; in: string; required?: boolean }[];
+  requestBody?: { content?: Record<string, { schema?: unknown }> };
+  responses?: Record<string, unknown>;
+}
+
+interface OpenApiDocument {
+  openapi: string;
+  info: { title: string; version: string };
+  paths: Record<string, Record<string, OpenApiOperation>>;
+  components?: { schemas?: Record<string, unknown> };
+}
+
+function refsIn(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(refsIn);
+  if (typeof value !== "object" || value === null) return [];
+  return Object.entries(value).flatMap(([key, inner]) =>
+    key === "$ref" && typeof inner === "string" ? [inner] : refsIn(inner),
+  );
+}
+
+/** The keywords of an OpenAPI 3.0 Schema Object (besides `x-` extensions). */
+const schemaKeywords30 = new Set([
+  "$ref",
+  "title",
+  "multipleOf",
+  "maximum",
+  "exclusiveMaximum",
+  "minimum",
+  "exclusiveMinimum",
+  "maxLength",
+  "minLength",
+  "pattern",
+  "maxItems",
+  "minItems",
+  "uniqueItems",
+  "maxProperties",
+  "minProperties",
+  "required",
+  "enum",
+  "type",
+  "allOf",
+  "oneOf",
+  "anyOf",
+  "not",
+  "items",
+  "properties",
+  "additionalProperties",
+  "description",
+  "format",
+  "default",
+  "nullable",
+  "discriminator",
+  "readOnly",
+  "writeOnly",
+  "xml",
+  "externalDocs",
+  "example",
+  "deprecated",
+]);
+
+/** Where a 3.0 document's schemas step outside OpenAPI 3.0 (a 3.1 document takes JSON Schema as it is). */
+function openApi30Violations(doc: OpenApiDocument): string[] {
+  if (!doc.openapi.startsWith("3.0.")) return [];
+  const found: string[] = [];
+  const checkSchema = (schema: unknown, at: string): void => {
+    if (typeof schema !== "object" || schema === null) return;
+    for (const [key, value] of Object.entries(schema)) {
+      if (!schemaKeywords30.has(key) && !key.startsWith("x-")) found.push(`${at}: ${key}`);
+      if ((key === "exclusiveMinimum" || key === "exclusiveMaximum") && typeof value !== "boolean") {
+        found.push(`${at}: ${key} is ${JSON.stringify(value)}, a boolean in 3.0`);
+      }
+      if (key === "type" && typeof value !== "string") found.push(`${at}: type ${JSON.stringify(value)}`);
+    }
+    const s = schema as Record<string, unknown>;
+    for (const key of ["allOf", "oneOf", "anyOf"]) {
+      (s[key] as unknown[] | undefined)?.forEach((sub, i) => checkSchema(sub, `${at}/${key}/${i}`));
+    }
+    for (const key of ["not", "items", "additionalProperties"]) checkSchema(s[key], `${at}/${key}`);
+    for (const [name, sub] of Object.entries((s.properties as Record<string, unknown> | undefined) ?? {})) {
+      checkSchema(sub, `${at}/properties/${name}`);
+    }
+  };
+  for (const [name, schema] of Object.entries(doc.components?.schemas ?? {})) {
+    checkSchema(schema, `#/components/schemas/${name}`);
+  }
+  for (const [path, item] of Object.entries(doc.paths)) {
+    for (const [method, operation] of Object.entries(item)) {
+      const at = `${method} ${path}`;
+      for (const p of operation.parameters ?? [])
+        checkSchema((p as { schema?: unknown }).schema, `${at} ${p.name}`);
+      for (const [type, media] of Object.entries(operation.requestBody?.content ?? {})) {
+        checkSchema(media.schema, `${at} body ${type}`);
+      }
+      for (const [code, response] of Object.entries(operation.responses ?? {})) {
+        const content = (response as { content?: Record<string, { schema?: unknown }> }).content ?? {};
+        for (const media of Object.values(content)) checkSchema(media.schema, `${at} ${code}`);
+      }
+    }
+  }
+  return found;
+}
