@@ -6,7 +6,7 @@ import { availableParallelism, hostname } from "node:os";
 import { resolve as resolvePath } from "node:path";
 import { pathToFileURL } from "node:url";
 import { UnrecoverableError, Worker, type Job } from "bullmq";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { WorkerError } from "../../errors.ts";
 import type { ChunkOutcome } from "../../plan/plan.ts";
 import { importModule } from "../../task/load.ts";
@@ -15,7 +15,15 @@ import { moduleUrlOf } from "../../task/task.ts";
 import type { RunningChunk } from "../backend.ts";
 import type { PooledBackend } from "../pooled/pooled-backend.ts";
 import { startThreadsBackend } from "../threads/threads-backend.ts";
-import { checkRedis, closeRedis, resolveRedis, type RedisOptions, type ResolvedRedis } from "./connection.ts";
+import {
+  checkRedis,
+  closeBoundMs,
+  resolveRedis,
+  within,
+  type RedisOptions,
+  type ResolvedRedis,
+} from "./connection.ts";
+import { RedisClients } from "./clients.ts";
 import { chunkQueueName, controlChannel, workerKey, type ControlMessage, type WorkerBeat } from "./keys.ts";
 import { clusterNameOf } from "./task-names.ts";
 import {
@@ -57,6 +65,8 @@ export class ClusterWorker {
   /** Local job ids, by coordinator and its job id: each coordinator numbers its jobs from 0. */
   readonly #localJobs = new Map<string, number>();
   readonly #beat: NodeJS.Timeout;
+  readonly #whenIdle: (() => void)[] = [];
+  readonly #clients: RedisClients;
   readonly #startedAt = new Date().toISOString();
   #nextLocalJob = 0;
   #done = 0;
@@ -66,18 +76,19 @@ export class ClusterWorker {
     redis: ResolvedRedis,
     registry: Map<string, ModuleTaskRef>,
     backend: PooledBackend,
-    control: Redis,
+    clients: RedisClients,
     options: ClusterWorkerOptions,
   ) {
     this.#redis = redis;
     this.#registry = registry;
     this.#backend = backend;
-    this.#control = control;
+    this.#clients = clients;
+    this.#control = clients.open();
     this.#log = options.log ?? ((line) => console.error(line));
     this.#freeThreads = Array.from({ length: backend.workers }, (_, i) => i);
     const leaseMs = options.leaseMs ?? 30_000;
     this.#worker = new Worker(chunkQueueName, (job) => this.#process(job), {
-      connection: { ...redis.connection },
+      connection: clients.open(),
       prefix: redis.prefix,
       concurrency: backend.workers,
       lockDuration: leaseMs,
@@ -97,9 +108,8 @@ export class ClusterWorker {
       maxHeapMb: undefined,
       maxTasksPerWorker: undefined,
     });
-    const control = new Redis({ ...redis.connection });
-    control.on("error", () => {}); // the BullMQ worker reports a lost Redis
-    const worker = new ClusterWorker(redis, registry, backend, control, options);
+    // A lost Redis is reported by the BullMQ worker's error events, logged once.
+    const worker = new ClusterWorker(redis, registry, backend, new RedisClients(redis.connection), options);
     await worker.#listen();
     await worker.#heartbeat();
     return worker;
@@ -121,18 +131,26 @@ export class ClusterWorker {
   /** Stops taking chunks, lets the running ones finish, then ends its threads. */
   async close(): Promise<void> {
     clearInterval(this.#beat);
-    await this.#worker.close();
-    await this.#control.del(workerKey(this.#redis.prefix, this.id)).catch(() => {});
-    await closeRedis(this.#control);
+    const closing = this.#worker.close();
+    // Running chunks finish on their threads whatever Redis does. Once they have, a close still
+    // waiting is waiting on a Redis that is gone (BullMQ's close never returns then): it is cut short.
+    await this.#idle();
+    await within(closing, closeBoundMs).catch(() => void this.#worker.close(true));
+    await within(this.#control.del(workerKey(this.#redis.prefix, this.id)), closeBoundMs).catch(() => {});
+    await this.#clients.close();
     await this.#backend.close();
   }
 
+  /** Resolves when no chunk is running here. */
+  #idle(): Promise<void> {
+    if (this.#running.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#whenIdle.push(resolve));
+  }
+
   async #listen(): Promise<void> {
-    const subscriber = this.#control.duplicate();
-    subscriber.on("error", () => {});
+    const subscriber = this.#clients.open();
     subscriber.on("message", (_channel: string, text: string) => this.#onControl(text));
     await subscriber.subscribe(controlChannel(this.#redis.prefix));
-    this.#worker.on("closed", () => subscriber.disconnect());
   }
 
   #onControl(text: string): void {
@@ -202,6 +220,7 @@ export class ClusterWorker {
     } finally {
       this.#running.delete(job.id!);
       this.#freeThreads.push(thread);
+      if (this.#running.size === 0) for (const resolve of this.#whenIdle.splice(0)) resolve();
     }
     try {
       return { payload: encode(reply) };

@@ -90,12 +90,15 @@ export async function checkRedis(redis: ResolvedRedis): Promise<void> {
     retryStrategy: () => null,
     maxRetriesPerRequest: 0,
   });
-  probe.on("error", () => {}); // reported through the promise below
+  // A refused AUTH arrives as an error event while connect() only says the connection closed:
+  // the event's error is the one that tells the user what to fix.
+  let refusal: Error | undefined;
+  probe.on("error", (error: Error) => (refusal ??= error));
   try {
     await probe.connect();
     await probe.ping();
   } catch (error) {
-    throw describeConnectionError(redis.where, error as Error);
+    throw describeConnectionError(redis.where, refusal ?? (error as Error));
   } finally {
     // quit waits for the socket to close, so a pool that failed to start leaves nothing open.
     await closeRedis(probe);
@@ -116,11 +119,27 @@ export function describeConnectionError(where: string, error: Error): WorkerErro
   );
 }
 
-/** Ends a connection and resolves once its socket is closed (quit alone resolves on the server's reply). */
+/**
+ * Ends a connection and resolves once its socket is closed (quit alone resolves on the server's
+ * reply). A client without a live connection (Redis is down, it is reconnecting) is dropped at
+ * once: ioredis never reports such a client as ended.
+ */
 export async function closeRedis(client: Redis): Promise<void> {
   if (client.status === "end") return;
+  if (client.status !== "ready") return client.disconnect();
   const ended = new Promise<void>((resolve) => client.once("end", () => resolve()));
-  if (client.status === "ready") await client.quit().catch(() => client.disconnect());
-  else client.disconnect();
-  await ended;
+  await client.quit().catch(() => client.disconnect());
+  await within(ended, closeBoundMs).catch(() => client.disconnect());
+}
+
+/** How long a close may wait on Redis before the connection is dropped instead. */
+export const closeBoundMs = 2000;
+
+/** `promise`, or a rejection once `ms` have passed. */
+export function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer!: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${Math.round(ms)} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -3,18 +3,20 @@
 // whose worker died are BullMQ's; weft adds the plan, the slots and the bound on waiting for Redis.
 import { randomUUID } from "node:crypto";
 import { Queue, QueueEvents } from "bullmq";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { CloneError, InterruptedError, TimeoutError, WorkerCrashedError, WorkerError } from "../../errors.ts";
 import type { Chunk, ChunkOutcome, JobSpec } from "../../plan/plan.ts";
 import type { Backend, RunningChunk } from "../backend.ts";
 import { describeSendFailure } from "../send-failure.ts";
+import { RedisClients } from "./clients.ts";
 import {
   checkRedis,
   describeConnectionError,
-  closeRedis,
+  closeBoundMs,
   resolveRedis,
   type RedisOptions,
   type ResolvedRedis,
+  within,
 } from "./connection.ts";
 import {
   chunkQueueName,
@@ -82,6 +84,7 @@ export class RedisBackend implements Backend {
     queue: Queue,
     events: QueueEvents,
     control: Redis,
+    readonly clients: RedisClients,
   ) {
     this.#redis = redis;
     this.#queue = queue;
@@ -107,17 +110,26 @@ export class RedisBackend implements Backend {
   static async start(settings: RedisBackendSettings): Promise<RedisBackend> {
     const redis = resolveRedis(settings.redis);
     await checkRedis(redis);
-    const connection = { ...redis.connection };
-    const queue = new Queue(chunkQueueName, { connection, prefix: redis.prefix });
-    const events = new QueueEvents(chunkQueueName, { connection, prefix: redis.prefix });
-    const control = new Redis(connection);
+    const clients = new RedisClients(redis.connection);
+    const queue = new Queue(chunkQueueName, { connection: clients.open(), prefix: redis.prefix });
+    // A short blocking read: BullMQ's reader checks whether it is closing only between reads.
+    const events = new QueueEvents(chunkQueueName, {
+      connection: clients.open(),
+      prefix: redis.prefix,
+      blockingTimeout: 1000,
+    });
+    const control = clients.open();
     // A lost Redis is reported by the watchdog, with how long it has been gone; these would only repeat it.
     queue.on("error", () => {});
     events.on("error", () => {});
-    control.on("error", () => {});
-    await events.waitUntilReady();
-    const slots = settings.slots ?? Math.max(2, 2 * (await clusterThreads(control, redis.prefix)));
-    return new RedisBackend(redis, slots, queue, events, control);
+    try {
+      await events.waitUntilReady();
+      const slots = settings.slots ?? Math.max(2, 2 * (await clusterThreads(control, redis.prefix)));
+      return new RedisBackend(redis, slots, queue, events, control, clients);
+    } catch (error) {
+      await clients.close();
+      throw describeConnectionError(redis.where, error as Error);
+    }
   }
 
   run(slot: number, spec: JobSpec, chunk: Chunk, _reportStart: boolean): RunningChunk {
@@ -130,7 +142,11 @@ export class RedisBackend implements Backend {
       else this.#send(queued);
     });
     const abort = (reason: Error) => {
-      const sent = this.#slots[slot]?.running;
+      const lane = this.#slots[slot];
+      // Not sent yet: it never will be.
+      const waiting = lane?.waiting.findIndex((q) => q.chunk === chunk) ?? -1;
+      if (waiting >= 0) return lane!.waiting.splice(waiting, 1)[0]!.sent.reject(reason);
+      const sent = lane?.running;
       if (sent?.chunk === chunk)
         this.#publish({ action: "abort", bullId: sent.bullId, reason: errorFields(reason) });
     };
@@ -165,9 +181,15 @@ export class RedisBackend implements Backend {
       sent.reject(new InterruptedError("the pool closed"));
     }
     // A finished coordinator leaves nothing behind: chunks still queued for it are removed.
-    await Promise.allSettled(left.map((s) => this.#queue.remove(s.bullId)));
-    await Promise.allSettled([this.#events.close(), this.#queue.close()]);
-    await closeRedis(this.#control);
+    await within(Promise.allSettled(left.map((s) => this.#queue.remove(s.bullId))), closeBoundMs).catch(
+      () => {},
+    );
+    // BullMQ's close never resolves while Redis is down: bounded; the connections are ours to end.
+    await Promise.allSettled([
+      within(this.#events.close(), closeBoundMs),
+      within(this.#queue.close(), closeBoundMs),
+    ]);
+    await this.clients.close();
   }
 
   #send({ spec, chunk, sent }: Queued): void {
@@ -238,7 +260,7 @@ export class RedisBackend implements Backend {
     if (this.#byBullId.size === 0) return void (this.#unreachableSince = undefined);
     const ids = [...this.#byBullId.keys()];
     try {
-      const states = await withTimeout(
+      const states = await within(
         Promise.all(ids.map((id) => this.#queue.getJobState(id))),
         this.#redis.unreachableTimeoutMs / 3,
       );
@@ -265,14 +287,6 @@ async function clusterThreads(redis: Redis, prefix: string): Promise<number> {
   const keys = await redis.keys(workerKeyPattern(prefix));
   const beats = keys.length === 0 ? [] : await redis.mget(keys);
   return beats.reduce((sum, beat) => sum + (beat ? (JSON.parse(beat) as WorkerBeat).concurrency : 0), 0);
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer!: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${Math.round(ms)} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function errorFields(error: Error): { name: string; message: string } {

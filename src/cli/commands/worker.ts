@@ -33,4 +33,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   });
   await worker.close();
   console.log("stopped");
+  // Everything weft owns is closed; BullMQ's worker may still hold a timer while Redis is down
+  // (its close does not return then), which must not keep the process up.
+  process.exit(0);
 }

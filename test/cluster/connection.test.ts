@@ -1,0 +1,310 @@
+// Reaching a cluster and sharing it: clear, fast errors for an unreachable Redis or refused
+// credentials (pool and `weft worker`), ACL users, `weft cluster status`, two coordinators on one
+// cluster, and what a coordinator leaves in Redis when it is done.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { setTimeout as delay } from "node:timers/promises";
+import type { WorkerBeat } from "../../src/backends/redis/keys.ts";
+import { AbortError, weft } from "../../src/index.ts";
+import { add, failOn, increment, square } from "../fixtures/tasks.ts";
+import { fixtureModules, startCluster, type TestCluster } from "../support/cluster.ts";
+import { checkLeaks } from "../support/leaks.ts";
+import { slowSquare } from "./fixtures/slow-tasks.ts";
+import {
+  adminClient,
+  bullQueue,
+  runWeft,
+  sequentialSumOfSquares,
+  unusedPort,
+  within,
+  workerSettings,
+} from "./helpers.ts";
+
+checkLeaks();
+
+/** BullMQ's keys for the queue itself; any other `weft:chunks:<id>` key belongs to a job. */
+const queueKeys = new Set(
+  "active wait waiting-children paused id delayed prioritized stalled-check completed failed stalled repeat limiter meta events pc marker de".split(
+    " ",
+  ),
+);
+const jobKeysIn = (keys: readonly string[]) =>
+  keys.filter((key) => !queueKeys.has(key.slice("weft:chunks:".length)));
+
+describe("connecting to Redis", () => {
+  test(
+    "an unreachable Redis: weft() rejects within seconds, saying it could not reach Redis",
+    { timeout: 20_000 },
+    async () => {
+      const url = `redis://127.0.0.1:${await unusedPort()}`;
+      await within(
+        assert.rejects(weft({ redis: url }), (error: Error) => {
+          assert.match(error.message, /could not reach Redis at redis:\/\/127\.0\.0\.1:\d+/);
+          assert.match(error.message, /check that redis-server runs there/);
+          return true;
+        }),
+        5000,
+        "weft() rejecting for an unreachable Redis",
+      );
+    },
+  );
+
+  test(
+    "`weft worker` against an unreachable Redis exits 1 with the reason",
+    { timeout: 30_000 },
+    async () => {
+      const url = `redis://127.0.0.1:${await unusedPort()}`;
+      const { code, stderr } = await runWeft(["worker", "--redis", url, "--tasks", fixtureModules[0]!]);
+      assert.equal(code, 1, stderr);
+      assert.match(stderr, /could not reach Redis at redis:\/\/127\.0\.0\.1:\d+/);
+    },
+  );
+
+  const secured = [
+    { kind: "a password (requirepass)", server: { password: "default-pass-1f3a" } },
+    {
+      kind: "an ACL user (the default user off)",
+      server: { user: { name: "weft-user", password: "user-pass-9c2e" } },
+    },
+  ];
+  for (const { kind, server } of secured) {
+    describe(`a Redis with ${kind}`, () => {
+      let cluster: TestCluster;
+      before(async () => {
+        // Its worker logs in with the server's credentials (authUrl).
+        cluster = await startCluster(1, workerSettings, server);
+      });
+      after(() => cluster.stop());
+
+      /** URLs the server must refuse, each with the secret that must not appear in the error. */
+      const refusedUrls = () => {
+        const at = `127.0.0.1:${cluster.redis.port}`;
+        return [
+          { url: `redis://${at}`, secret: undefined },
+          { url: `redis://:not-it-7d1@${at}`, secret: "not-it-7d1" },
+          { url: `redis://weft-user:bad-9e8@${at}`, secret: "bad-9e8" },
+          { url: `redis://nobody:secret-3b5@${at}`, secret: "secret-3b5" },
+        ];
+      };
+
+      test(
+        "refused credentials: weft() rejects at once, and the message never holds the password",
+        { timeout: 20_000 },
+        async () => {
+          for (const { url, secret } of refusedUrls()) {
+            await within(
+              assert.rejects(weft({ redis: url }), (error: Error) => {
+                assert.equal(error.name, "WorkerError");
+                if (secret)
+                  assert.ok(!error.message.includes(secret), `the password leaked: ${error.message}`);
+                return true;
+              }),
+              5000,
+              `weft() rejecting ${url}`,
+            );
+          }
+        },
+      );
+
+      test("refused credentials are reported as such", { timeout: 20_000 }, async () => {
+        for (const { url } of refusedUrls()) {
+          await assert.rejects(weft({ redis: url }), (error: Error) => {
+            assert.match(error.message, /refused the credentials/);
+            assert.match(error.message, /redis:\/\/user:password@host:port/);
+            return true;
+          });
+        }
+      });
+
+      test("the right credentials work, for the pool and its worker", { timeout: 30_000 }, async () => {
+        const expected = await sequentialSumOfSquares(1000);
+        await using pool = await weft({ redis: cluster.redis.authUrl });
+        assert.equal(await pool.range(0, 1000).map(square).reduce(add), expected);
+      });
+
+      test(
+        "`weft worker` with refused credentials exits 1, saying the credentials were refused",
+        { timeout: 30_000 },
+        async () => {
+          const url = `redis://:not-it-7d1@127.0.0.1:${cluster.redis.port}`;
+          const { code, stderr } = await runWeft(["worker", "--redis", url, "--tasks", fixtureModules[0]!]);
+          assert.equal(code, 1, stderr);
+          assert.ok(!stderr.includes("not-it-7d1"), stderr);
+          assert.match(stderr, /refused the credentials/);
+        },
+      );
+    });
+  }
+});
+
+describe("a cluster shared by coordinators", () => {
+  let cluster: TestCluster;
+  before(async () => {
+    cluster = await startCluster(2, workerSettings);
+  });
+  after(() => cluster.stop());
+
+  interface Status {
+    workers: WorkerBeat[];
+    threads: number;
+    inFlight: number;
+    queued: number;
+  }
+  const status = async (): Promise<Status> => {
+    const { code, stdout, stderr } = await runWeft([
+      "cluster",
+      "status",
+      "--redis",
+      cluster.redis.url,
+      "--json",
+    ]);
+    assert.equal(code, 0, stderr);
+    return JSON.parse(stdout) as Status;
+  };
+
+  test(
+    "`weft cluster status` lists the workers, their threads and the queue",
+    { timeout: 60_000 },
+    async () => {
+      const idle = await status();
+      assert.equal(idle.workers.length, 2);
+      assert.equal(idle.threads, 4);
+      assert.deepEqual(idle.workers.map((w) => w.pid).sort(), cluster.workers.map((w) => w.child.pid).sort());
+      for (const w of idle.workers) {
+        assert.equal(w.concurrency, 2);
+        assert.ok(w.tasks.includes("slow-tasks.slowSquare") && w.tasks.includes("tasks.square"));
+      }
+      assert.equal(idle.inFlight, 0);
+      assert.equal(idle.queued, 0);
+
+      // While a job runs, its chunks show as in flight; the job is cancelled once the status is read.
+      await using pool = await weft({ redis: cluster.redis.url, maxChunk: 20 });
+      const stop = new AbortController();
+      const job = pool.range(0, 1e6).map(slowSquare).options({ signal: stop.signal }).reduce(add);
+      await new Promise((resolve) => pool.events.once("chunk", resolve));
+      const busy = await status();
+      stop.abort(new Error("status read"));
+      await assert.rejects(job, AbortError);
+      assert.ok(busy.inFlight >= 1 && busy.inFlight <= 4, `${busy.inFlight} chunks in flight on 4 threads`);
+      assert.ok(busy.queued >= 0);
+
+      const text = await runWeft(["cluster", "status", "--redis", cluster.redis.url]);
+      assert.match(text.stdout, /2 workers, 4 threads/);
+    },
+  );
+
+  test(
+    "two coordinators run jobs at once on one cluster and each gets its own answers",
+    { timeout: 60_000 },
+    async () => {
+      await using sequential = await weft({ backend: "sequential" });
+      const arrayA = Array.from({ length: 2000 }, (_, i) => i * 3);
+      const arrayB = Array.from({ length: 1500 }, (_, i) => 7 - i);
+      const expected = await Promise.all([
+        sequential.range(0, 1500).map(square).reduce(add),
+        sequential.range(1500, 3000).map(square).reduce(add),
+        sequential.from(arrayA).map(square).collect(),
+        sequential.from(arrayB).map(increment).collect(),
+      ]);
+
+      await using a = await weft({ redis: cluster.redis.url, maxChunk: 50 });
+      await using b = await weft({ redis: cluster.redis.url, maxChunk: 50 });
+      // Both pools number their jobs from 0: the workers must tell them apart by coordinator.
+      const results = await Promise.all([
+        a.range(0, 1500).map(slowSquare).reduce(add),
+        b.range(1500, 3000).map(slowSquare).reduce(add),
+        a.from(arrayA).map(square).collect(),
+        b.from(arrayB).map(increment).collect(),
+      ]);
+      assert.deepEqual(results, expected);
+    },
+  );
+
+  test(
+    "a finished job leaves no BullMQ job in Redis once its pool is closed",
+    { timeout: 60_000 },
+    async (t) => {
+      await using admin = await adminClient(cluster.redis.url);
+      {
+        await using pool = await weft({ redis: cluster.redis.url, maxChunk: 100 });
+        assert.equal(await pool.range(0, 5000).map(square).reduce(add), 41654167500);
+        assert.equal((await pool.from([1, 2, 3]).map(square).collect()).length, 3);
+        assert.equal(
+          await pool.gather([pool.submit(add, [1, 2]), pool.submit(square, [5])]).then((v) => v.join()),
+          "3,25",
+        );
+        let streamed = 0;
+        for await (const _ of pool.range(0, 1000).map(increment)) streamed++;
+        assert.equal(streamed, 1000);
+      }
+      const keys = (await admin.keys("weft:chunks:*")).sort();
+      t.diagnostic(`left in Redis: ${keys.join(", ")}`);
+      assert.deepEqual(jobKeysIn(keys), []);
+    },
+  );
+
+  test(
+    "a failed job's chunks still running at close are removed once they finish",
+    { timeout: 60_000 },
+    async (t) => {
+      await using admin = await adminClient(cluster.redis.url);
+      await using bull = await bullQueue(cluster.redis.port);
+      const { events } = bull;
+      const finished = new Set<string>();
+      const waiting = new Map<string, () => void>();
+      const onEnd = ({ jobId }: { jobId: string }) => {
+        finished.add(jobId);
+        waiting.get(jobId)?.();
+      };
+      events.on("completed", onEnd);
+      events.on("failed", onEnd);
+      events.on("removed", onEnd);
+      {
+        await using pool = await weft({ redis: cluster.redis.url, maxChunk: 10 });
+        await assert.rejects(pool.range(0, 2000).map(failOn).reduce(add), /unlucky 13/);
+      }
+      const leftAtClose = jobKeysIn(await admin.keys("weft:chunks:*")).filter(
+        (key) => !key.endsWith(":lock"),
+      );
+      t.diagnostic(`job keys right after close: ${leftAtClose.length ? leftAtClose.join(", ") : "none"}`);
+      const ids = leftAtClose.map((key) => key.slice("weft:chunks:".length));
+      await within(
+        Promise.all(
+          ids.map((id) =>
+            finished.has(id) ? Promise.resolve() : new Promise<void>((resolve) => waiting.set(id, resolve)),
+          ),
+        ),
+        10_000,
+        "the chunks left at close finishing",
+      );
+      assert.deepEqual(jobKeysIn(await admin.keys("weft:chunks:*")), []);
+    },
+  );
+
+  test(
+    "a cancelled job sends no more chunks to the cluster",
+    {
+      timeout: 60_000,
+    },
+    async (t) => {
+      await using bull = await bullQueue(cluster.redis.port);
+      let cancelledAt = Infinity;
+      const sentAfter: string[] = [];
+      // The stream id of an event is Redis's clock when the job was added: the same clock as ours.
+      bull.events.on("added", ({ jobId }, id) => {
+        if (Number(id.split("-")[0]) > cancelledAt + 20) sentAfter.push(jobId);
+      });
+      await using pool = await weft({ redis: cluster.redis.url, minChunk: 50, maxChunk: 50 });
+      const stop = new AbortController();
+      const job = pool.range(0, 1e6).map(slowSquare).options({ signal: stop.signal }).reduce(add);
+      await new Promise((resolve) => pool.events.once("chunk", resolve));
+      cancelledAt = Date.now();
+      stop.abort(new Error("cancelled by the test"));
+      await assert.rejects(job, AbortError);
+      // The point is that nothing is sent for a while: the chunks running at the cancel take 50 ms.
+      await delay(1000);
+      t.diagnostic(`chunks sent after the cancel: ${sentAfter.length}`);
+      assert.deepEqual(sentAfter, [], "chunks were sent to the cluster after the job was cancelled");
+    },
+  );
+});

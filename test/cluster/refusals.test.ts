@@ -1,0 +1,117 @@
+// What cluster workers refuse, and how: chunks written into the queue by hand that are malformed,
+// oversized or smuggle code are refused with the reason and fail in BullMQ; a module named by URL is
+// never imported; a task the workers were not started with is refused with an error naming it. After
+// each refusal the workers serve on.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { serialize } from "node:v8";
+import { decodeReply, maxMessageBytes } from "../../src/backends/redis/wire.ts";
+import { weft } from "../../src/index.ts";
+import { add, square } from "../fixtures/tasks.ts";
+import { startCluster, type TestCluster } from "../support/cluster.ts";
+import { checkLeaks } from "../support/leaks.ts";
+import { cube } from "./fixtures/other-tasks.ts";
+import {
+  bullQueue,
+  finished,
+  sequentialSumOfSquares,
+  waitForAnyOutput,
+  within,
+  workerSettings,
+} from "./helpers.ts";
+
+checkLeaks();
+
+describe("what cluster workers refuse", () => {
+  let cluster: TestCluster;
+  before(async () => {
+    // Nothing dies here, so a longer lease: a worker takes about half a second to fetch and refuse an
+    // oversized chunk, and with a one-second lease that chunk can stall instead of being refused.
+    cluster = await startCluster(2, { ...workerSettings, leaseMs: 5000 });
+  });
+  after(() => cluster.stop());
+
+  /** A chunk request as a coordinator would write it, with `task` as its one map stage. */
+  const request = (task: object) =>
+    serialize({
+      version: 1,
+      coordinator: "written-by-the-test",
+      spec: { id: 0, stages: [{ op: "map", task }], terminal: { op: "collect" } },
+      chunk: { jobId: 0, seq: 0, start: 0, input: { kind: "items", items: [2] } },
+    }).toString("base64");
+
+  test(
+    "malformed and oversized chunks written into the queue: refused with the reason, the job failed, the workers serve on",
+    { timeout: 60_000 },
+    async () => {
+      await using bull = await bullQueue(cluster.redis.port);
+      const cases: { name: string; payload: unknown; reason: RegExp }[] = [
+        { name: "junk", payload: "not base64 v8", reason: /payload is not V8-serialized data/ },
+        {
+          name: "wrong-shape",
+          payload: serialize({ hello: "world" }).toString("base64"),
+          reason: /not a chunk request: version undefined, expected 1/,
+        },
+        {
+          name: "inline-code",
+          payload: request({ kind: "inline", source: "() => process.exit(9)", name: "evil" }),
+          reason: /not a chunk request: a stage's task is not a module task/,
+        },
+        { name: "not-a-string", payload: 42, reason: /payload is number, not a string/ },
+        {
+          // Refused by its length before it is decoded (BullMQ has fetched and parsed all of it by then).
+          name: "oversized",
+          payload: "A".repeat(Math.ceil((maxMessageBytes * 4) / 3) + 8),
+          reason: /payload of \d+ characters is over the limit/,
+        },
+      ];
+      for (const { name, payload, reason } of cases) {
+        const ended = finished(bull.events, `test-${name}`);
+        const logged = waitForAnyOutput(cluster.workers, new RegExp(`refused chunk test-${name}: `));
+        const job = await bull.queue.add("chunk", { payload }, { jobId: `test-${name}` });
+        await assert.rejects(within(ended, 30_000, `chunk ${name} finishing`), reason);
+        assert.equal(await job.getState(), "failed", name);
+        assert.match(await within(logged, 10_000, `the worker logging chunk ${name}`), reason);
+        await job.remove();
+      }
+
+      await using pool = await weft({ redis: cluster.redis.url });
+      assert.equal(await pool.range(0, 1000).map(square).reduce(add), await sequentialSumOfSquares(1000));
+      assert.ok(cluster.workers.every((w) => w.child.exitCode === null && w.child.signalCode === null));
+    },
+  );
+
+  test("a chunk naming a module by URL is refused, not imported", { timeout: 30_000 }, async () => {
+    await using bull = await bullQueue(cluster.redis.port);
+    const url = new URL("fixtures/other-tasks.ts", import.meta.url).href;
+    const payload = request({ kind: "module", url, exportName: "cube" });
+    const ended = finished(bull.events, "test-module-url");
+    await bull.queue.add("chunk", { payload }, { jobId: "test-module-url", removeOnComplete: true });
+    const returned = (await within(ended, 30_000, "the chunk finishing")) as { payload: string };
+    const reply = decodeReply(returned.payload);
+    assert.equal(reply.kind, "error", "the worker ran a module named by a message");
+    assert.match(
+      reply.kind === "error" ? reply.message : "",
+      /task file:\/\/.*other-tasks\.ts is not served/,
+    );
+  });
+
+  test(
+    "a task the workers do not serve is refused with an error naming it; the pool stays usable",
+    { timeout: 30_000 },
+    async () => {
+      await using pool = await weft({ redis: cluster.redis.url });
+      const refused = (error: Error) => {
+        assert.equal(error.name, "WorkerError");
+        assert.match(error.message, /task other-tasks\.cube is not served by cluster worker /);
+        assert.match(error.message, /serves .*tasks\.square/);
+        assert.match(error.message, /start the workers with --tasks <the module that exports it>/);
+        return true;
+      };
+      await assert.rejects(pool.from([1, 2, 3]).map(cube).collect(), refused);
+      await assert.rejects(pool.range(0, 100).map(square).map(cube).reduce(add), refused);
+      await assert.rejects(pool.submit(cube, [2]), refused);
+      assert.deepEqual(await pool.from([1, 2, 3]).map(square).collect(), [1, 4, 9]);
+    },
+  );
+});
