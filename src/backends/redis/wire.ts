@@ -46,7 +46,8 @@ export function encode(value: ChunkRequest | ChunkReply): string {
 function decodeBytes(payload: unknown): unknown {
   if (typeof payload !== "string")
     throw new MalformedMessageError(`payload is ${typeof payload}, not a string`);
-  // base64 grows data by 4/3: checked before decoding, so an oversized message costs no memory.
+  // base64 grows data by 4/3: checked before decoding, so an oversized message is never decoded
+  // (BullMQ has already read it whole by then; Redis itself bounds what it stores).
   if (payload.length > (maxMessageBytes * 4) / 3 + 4) {
     throw new MalformedMessageError(`payload of ${payload.length} characters is over the limit`);
   }
