@@ -129,8 +129,16 @@ export class Pool implements AsyncDisposable {
       const { sharesMemory } = this.#dispatcher.backend;
       makeSource = () => ({ source: new TypedArraySource(array, sharesMemory), total: array.length });
     } else if (input != null && (Symbol.iterator in Object(input) || Symbol.asyncIterator in Object(input))) {
-      const stream = input as Iterable<T> | AsyncIterable<T>;
-      makeSource = () => ({ source: new StreamSource(stream, this.#options.readAhead), total: undefined });
+      let stream = input as Iterable<T> | AsyncIterable<T>;
+      // An async iterable is read once, and some start producing when they are made (a readline
+      // interface emits lines whether anyone listens or not): its iterator is taken now, so what it
+      // produces while the job's tasks are looked up is buffered rather than lost.
+      if (Symbol.asyncIterator in Object(input)) {
+        const iterator = (input as AsyncIterable<T>)[Symbol.asyncIterator]();
+        stream = { [Symbol.asyncIterator]: () => iterator };
+      }
+      const source = stream;
+      makeSource = () => ({ source: new StreamSource(source, this.#options.readAhead), total: undefined });
     } else {
       throw new OptionError(
         `from() takes an array, a typed array, an iterable or an async iterable; got ${input === null ? "null" : typeof input}`,

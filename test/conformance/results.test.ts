@@ -1,5 +1,7 @@
 // Conformance, results: every backend gives the same answers for every source and terminal.
 import assert from "node:assert/strict";
+import { createInterface } from "node:readline";
+import { Readable } from "node:stream";
 import { describe, test } from "node:test";
 import { weft } from "../../src/index.ts";
 import {
@@ -90,6 +92,18 @@ for (const { name, options } of [...localBackends, clusterBackend()]) {
       );
       assert.deepEqual(await pool.from(new Set([3, 1, 2])).collect(), [3, 1, 2]);
     });
+
+    // Without the fix this hung: the interface had ended before anyone listened.
+    test(
+      "a readline interface loses no line, though it emits lines before the job starts",
+      { timeout: 20_000 },
+      async () => {
+        await using pool = await weft(options);
+        const text = Array.from({ length: 5000 }, (_, i) => `line ${i}`).join("\n");
+        const lines = createInterface({ input: Readable.from([text]), crlfDelay: Infinity });
+        assert.equal(await pool.from(lines).map(words).count(), 5000);
+      },
+    );
 
     test("an endless async iterable is read only as far as it is consumed", async () => {
       await using pool = await weft({ ...options, readAhead: 64 });
