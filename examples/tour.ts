@@ -3,6 +3,7 @@ import { weft } from "../src/index.ts";
 import { isPrime } from "./tasks.ts";
 import { countPrimes, splitWords, sum } from "./words.ts";
 
+// #region tour
 await using pool = await weft({ workers: "auto" }); // threads backend, one worker per core
 
 // Collections: lazy steps, fused and run on the workers; ranges are never materialised.
@@ -26,6 +27,7 @@ const total = pool.submit(sum, [low, high]);
 for await (const { index, value } of pool.asCompleted([low, high, total])) {
   console.log(`future ${index} finished: ${value}`);
 }
+// #endregion
 
 console.log(`primes below 1e6: ${primes} (futures agree: ${(await total) === primes})`);
 console.log(`"the" appears ${counts.get("the")} times`);

@@ -1,14 +1,110 @@
-// The examples run as a user runs them, so the README's commands and tour never rot.
+// The examples run as a user runs them (`node --import tsx examples/<file>`), so the README's tour,
+// the guide's snippets (test/docs/code-blocks.test.ts checks they are these files' regions) and the
+// examples themselves never rot. Answers are checked; speedups are printed, never asserted: this
+// machine is shared and noisy.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { startCluster } from "./support/cluster.ts";
 
 const run = promisify(execFile);
-const root = new URL("..", import.meta.url);
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+/** Runs `examples/<file>` from the repository's root and resolves with what it printed; rejects if it fails. */
+async function runExample(file: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const { stdout } = await run(process.execPath, ["--import", "tsx", `examples/${file}`], {
+    cwd: root,
+    env,
+    timeout: 60_000,
+  });
+  return stdout;
+}
 
 test("the README tour runs", async () => {
-  const { stdout } = await run("node", ["--import", "tsx", "examples/tour.ts"], { cwd: root });
+  const stdout = await runExample("tour.ts");
   assert.match(stdout, /primes below 1e6: 78498 \(futures agree: true\)/);
   assert.match(stdout, /"the" appears 3 times/);
 });
+
+test("cpu-heavy-map: the threads backend gives the sequential backend's hashes, and says how fast", async () => {
+  const stdout = await runExample("cpu-heavy-map.ts");
+  assert.match(stdout, /sequential: +\d+\.\d\d s/);
+  assert.match(stdout, /threads, \d+ workers: +\d+\.\d\d s in \d+ chunks/);
+  assert.match(stdout, /speedup \d+\.\d\dx, parallel efficiency \d+%/);
+  assert.match(stdout, /the hashes agree, in input order: true/);
+});
+
+test("file-pipeline: a 200,000-line file streamed through the workers, in bounded memory", async () => {
+  const stdout = await runExample("file-pipeline.ts");
+  assert.match(stdout, /wrote 200,000 log lines/);
+  assert.match(stdout, /GET \/products\/:id +[\d,]+ +[\d.]+ +\d+/);
+  const [, workers] = /199,400 requests in [\d.]+ s on (\d+) workers; 600 other lines skipped/.exec(stdout)!;
+  const [, ahead, read] = /at most ([\d,]+) of the ([\d,]+) lines were read and not yet processed/.exec(
+    stdout,
+  )!;
+  assert.equal(read, "200,000", "every line of the file was read");
+  // The read-ahead buffer (4,096 lines), plus at most two chunks per worker (each at most the
+  // buffer), plus partials waiting to be merged in order: far below the file's 200,000 lines.
+  const mostAhead = Number(ahead!.replaceAll(",", ""));
+  const bound = 4096 * (2 * Number(workers) + 3);
+  assert.ok(mostAhead <= bound, `reading ran ${mostAhead} lines ahead of the workers (bound ${bound})`);
+  assert.match(stdout, /a plain loop over the file agrees: true/);
+});
+
+test("futures-dag: a graph of futures gives the one-call answer; a failure travels along it", async () => {
+  const stdout = await runExample("futures-dag.ts");
+  for (const block of [0, 1, 2, 3]) assert.match(stdout, new RegExp(`block ${block} \\[\\d+, \\d+\\) done`));
+  assert.match(stdout, /low half 41538 \+ high half 36960 = 78498 primes below 1,000,000/);
+  assert.match(stdout, /mean per block: 19624.5/);
+  assert.match(stdout, /the graph agrees with one call: true/);
+  assert.match(stdout, /an argument of this call is a future that failed\n {2}because TaskError: .*by zero/);
+});
+
+test("cancel-job: AbortController, AbortSignal.timeout and a chunk timeout; the pool stays usable", async () => {
+  const stdout = await runExample("cancel-job.ts");
+  assert.match(
+    stdout,
+    /AbortController: AbortError \(cause: Error\) after \d+ ms\n {2}cancelled: the user pressed Stop/,
+  );
+  assert.match(stdout, /AbortSignal.timeout: AbortError \(cause: TimeoutError\) after \d+ ms/);
+  assert.match(
+    stdout,
+    /per-chunk timeout: TimeoutError after \d+ ms\n {2}the chunk of items 3\.\.3 ran past/,
+  );
+  assert.match(stdout, /the pool still works: 9592 primes below 100,000/);
+});
+
+test("retries: flaky pages are retried, a broken one is set aside under errors: collect", async () => {
+  const stdout = await runExample("retries.ts");
+  assert.match(
+    stdout,
+    /fetched 30 pages \(930 words\) with \d+ requests: [1-9]\d* chunks were retried after a 503/,
+  );
+  assert.match(stdout, /item 5 \('http:\/\/127\.0\.0\.1:\d+\/pages\/broken'\) failed: SyntaxError/);
+  assert.match(stdout, /chunks retried: 0 \(retryIf/);
+  assert.match(stdout, /the other 10 pages arrived: Page 0, Page 1, .*, Page 9\n/);
+});
+
+test("cluster-job without WEFT_REDIS_URL says how to start a cluster, and exits 0", async () => {
+  const { WEFT_REDIS_URL: _, ...env } = process.env;
+  const stdout = await runExample("cluster-job.ts", env);
+  assert.match(stdout, /WEFT_REDIS_URL is not set/);
+  assert.match(stdout, /npx weft worker --redis redis:\/\/127\.0\.0\.1:6379 --tasks examples\/tasks\.ts/);
+});
+
+test(
+  "cluster-job runs on a cluster of its own: a redis-server and a weft worker",
+  { timeout: 90_000 },
+  async () => {
+    const tasks = fileURLToPath(new URL("../examples/tasks.ts", import.meta.url));
+    await using cluster = await startCluster(1, { modules: [tasks] });
+    const stdout = await runExample("cluster-job.ts", {
+      ...process.env,
+      WEFT_REDIS_URL: cluster.redis.authUrl,
+    });
+    assert.match(stdout, /148933 primes below 2,000,000 on the redis backend/);
+    assert.match(stdout, /the sequential backend agrees: true/);
+  },
+);
