@@ -1,6 +1,7 @@
 // weft's public API, in one place.
 export { weft, Pool } from "./pool/pool.ts";
 export type { WeftOptions, BackendName } from "./pool/options.ts";
+export type { RedisOptions } from "./backends/redis/connection.ts";
 export { task, type Task, type TaskLike } from "./task/task.ts";
 export { taskSignal } from "./runtime/signal.ts";
 export { Collection } from "./plan/collection.ts";
@@ -13,6 +14,7 @@ export type {
   RetryRecord,
   RestartRecord,
   PoolEvents,
+  PoolEventEmitter,
 } from "./events/events.ts";
 export type { TypedArray } from "./plan/plan.ts";
 export {

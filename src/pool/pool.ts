@@ -16,7 +16,13 @@ import type { TypedArray } from "../plan/plan.ts";
 import { resolveTask } from "../task/resolve.ts";
 import { moduleUrlOf, taskRetryOf, type TaskLike } from "../task/task.ts";
 import { Dispatcher } from "./dispatcher.ts";
-import { positiveInteger, resolveOptions, type ResolvedOptions, type WeftOptions } from "./options.ts";
+import {
+  positiveInteger,
+  resolveOptions,
+  type BackendName,
+  type ResolvedOptions,
+  type WeftOptions,
+} from "./options.ts";
 
 /** Calls to one task wait here until its module is looked up, then go to its call job. */
 interface CallTarget {
@@ -98,8 +104,8 @@ export class Pool implements AsyncDisposable {
   }
 
   /** The backend's name: "threads", "processes", "sequential" or "redis". */
-  get backend(): string {
-    return this.#dispatcher.backend.name;
+  get backend(): BackendName {
+    return this.#dispatcher.backend.name as BackendName;
   }
 
   /** How many workers run chunks at once. */
