@@ -1,0 +1,1 @@
+export * from "weft/dist/index.js";
