@@ -13,8 +13,8 @@ export class RedisClients {
   open(): Redis {
     const client = new Redis({
       ...this.connection,
-      // Back off up to 2 s while open; once closing, stop, so nothing is left retrying.
-      retryStrategy: (times) => (this.#closing ? null : Math.min(times * 200, 2000)),
+      // Back off up to 1 s while open; once closing, stop, so nothing is left retrying.
+      retryStrategy: (times) => (this.#closing ? null : Math.min(times * 100, 1000)),
     });
     client.on("error", () => {});
     this.#clients.push(client);

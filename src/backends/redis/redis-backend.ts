@@ -32,6 +32,8 @@ import { decodeReply, encode, renameTasks } from "./wire.ts";
 interface Sent {
   readonly slot: number;
   readonly chunk: Chunk;
+  /** Date.now() when it was handed to BullMQ. */
+  readonly sentAt: number;
   readonly bullId: string;
   resolve(outcome: ChunkOutcome): void;
   reject(error: Error): void;
@@ -42,7 +44,7 @@ interface Sent {
 interface Queued {
   readonly spec: JobSpec;
   readonly chunk: Chunk;
-  readonly sent: Omit<Sent, "bullId" | "chunk">;
+  readonly sent: Omit<Sent, "bullId" | "chunk" | "sentAt">;
 }
 
 export interface RedisBackendSettings {
@@ -194,7 +196,7 @@ export class RedisBackend implements Backend {
 
   #send({ spec, chunk, sent }: Queued): void {
     const bullId = `${this.#id}-${spec.id}-${chunk.seq}-${this.#sentCount++}`;
-    const entry: Sent = { ...sent, chunk, bullId };
+    const entry: Sent = { ...sent, chunk, bullId, sentAt: Date.now() };
     this.#slots[sent.slot]!.running = entry;
     this.#byBullId.set(bullId, entry);
     let payload: string;
@@ -271,13 +273,21 @@ export class RedisBackend implements Backend {
         if (sent && states[i] === "unknown") this.#lost(sent, new InterruptedError("Redis lost the chunk"));
       });
     } catch (error) {
-      this.#unreachableSince ??= Date.now();
-      if (Date.now() - this.#unreachableSince < this.#redis.unreachableTimeoutMs) return;
+      const now = Date.now();
+      this.#unreachableSince ??= now;
       const gone = describeConnectionError(this.#redis.where, error as Error);
-      const failure = new WorkerError(
-        `Redis has been unreachable for ${Math.round((Date.now() - this.#unreachableSince) / 1000)} s, longer than unreachableTimeoutMs: ${gone.message}`,
-      );
-      for (const sent of [...this.#byBullId.values()]) this.#lost(sent, failure);
+      for (const sent of [...this.#byBullId.values()]) {
+        // Each chunk waits the whole bound: one sent just now, as Redis came back, is not failed
+        // for the outage that came before it.
+        const waitedMs = now - Math.max(this.#unreachableSince, sent.sentAt);
+        if (waitedMs < this.#redis.unreachableTimeoutMs) continue;
+        this.#lost(
+          sent,
+          new WorkerError(
+            `Redis has been unreachable for ${Math.round(waitedMs / 1000)} s, longer than unreachableTimeoutMs: ${gone.message}`,
+          ),
+        );
+      }
     }
   }
 }
