@@ -1,21 +1,19 @@
 // The HTML report opened as a user opens it, from a file in headless Chromium: every chart drawn with its
 // data, no script or console error, nothing fetched from the network, and a screenshot to look at.
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { it } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { chromium } from "playwright-core";
 import { renderHtmlReport } from "../../src/bench/html-report.ts";
 import type { BenchResults } from "../../src/bench/results.ts";
+import { launchChromium } from "../support/browser.ts";
 import { checkLeaks } from "../support/leaks.ts";
 import { sampleResults } from "./sample-results.ts";
 
 checkLeaks();
 
-const chromiumPath = "/usr/bin/chromium";
 const screenshotPath = fileURLToPath(new URL("../../test-artifacts/bench-report.png", import.meta.url));
 
 // Text that would break out of a <script> element or inject markup if any of it were not escaped.
@@ -51,23 +49,8 @@ const probeCharts = `[...document.querySelectorAll("canvas")].map((canvas) => {
 })`;
 
 it("renders every chart with its data, offline, without errors", { timeout: 60_000 }, async () => {
-  assert.ok(
-    existsSync(chromiumPath),
-    `${chromiumPath} is missing: this test opens the report in Chromium; install it with \`apt-get install chromium\``,
-  );
   const dir = await mkdtemp(join(tmpdir(), "weft-bench-report-"));
-  const browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  const browser = await launchChromium();
   try {
     const file = join(dir, "report.html");
     await writeFile(file, renderHtmlReport(results));

@@ -1,16 +1,14 @@
 // The dashboard in a real browser (Debian's Chromium, driven by playwright-core; nothing downloaded):
 // submit a job from the page, watch the task stream fill and the job finish.
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
-import { chromium, type Browser } from "playwright-core";
 import { startServer } from "../../src/server/server.ts";
+import { launchChromium } from "../support/browser.ts";
 import { checkLeaks } from "../support/leaks.ts";
 
 checkLeaks();
-
-const chromiumPath = "/usr/bin/chromium";
 
 /** The part of a Chart.js chart the test reads. */
 interface BrowserChart {
@@ -19,31 +17,12 @@ interface BrowserChart {
 const artifacts = fileURLToPath(new URL("../../test-artifacts/", import.meta.url));
 const tasks = fileURLToPath(new URL("../fixtures/tasks.ts", import.meta.url));
 
-async function launch(): Promise<Browser> {
-  assert.ok(
-    existsSync(chromiumPath),
-    `${chromiumPath} is missing: apt-get install chromium (CI installs it)`,
-  );
-  return chromium.launch({
-    executablePath: chromiumPath,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
-}
-
 test(
   "a job submitted from the dashboard fills the task stream and finishes",
   { timeout: 90_000 },
   async () => {
     const server = await startServer({ tasks: [tasks], port: 0, db: ":memory:", workers: 2 });
-    const browser = await launch();
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
       const problems: string[] = [];
@@ -98,7 +77,7 @@ test("with a token, the dashboard asks for it and then works", { timeout: 60_000
     workers: 1,
     token: "open sesame",
   });
-  const browser = await launch();
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     await page.goto(server.url);
