@@ -3,15 +3,12 @@
 // refused with an error naming it. Nothing that arrives through Redis is run as code.
 import { randomUUID } from "node:crypto";
 import { availableParallelism, hostname } from "node:os";
-import { resolve as resolvePath } from "node:path";
-import { pathToFileURL } from "node:url";
 import { UnrecoverableError, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { WorkerError } from "../../errors.ts";
 import type { ChunkOutcome } from "../../plan/plan.ts";
-import { importModule } from "../../task/load.ts";
+import { loadNamedTasks } from "../../task/named-tasks.ts";
 import type { ModuleTaskRef } from "../../task/task-ref.ts";
-import { moduleUrlOf } from "../../task/task.ts";
 import type { RunningChunk } from "../backend.ts";
 import type { PooledBackend } from "../pooled/pooled-backend.ts";
 import { startThreadsBackend } from "../threads/threads-backend.ts";
@@ -26,14 +23,7 @@ import {
 import { RedisClients } from "./clients.ts";
 import { chunkQueueName, controlChannel, workerKey, type ControlMessage, type WorkerBeat } from "./keys.ts";
 import { clusterNameOf } from "./task-names.ts";
-import {
-  clusterTaskName,
-  decodeRequest,
-  encode,
-  MalformedMessageError,
-  renameTasks,
-  type ChunkReply,
-} from "./wire.ts";
+import { decodeRequest, encode, MalformedMessageError, renameTasks, type ChunkReply } from "./wire.ts";
 
 export interface ClusterWorkerOptions {
   readonly redis: string | RedisOptions;
@@ -103,7 +93,11 @@ export class ClusterWorker {
   static async start(options: ClusterWorkerOptions): Promise<ClusterWorker> {
     const redis = resolveRedis(options.redis);
     await checkRedis(redis);
-    const registry = await loadRegistry(options.tasks);
+    if (options.tasks.length === 0) {
+      throw new WorkerError("a cluster worker needs at least one task module (--tasks ./tasks.ts)");
+    }
+    const named = await loadNamedTasks(options.tasks);
+    const registry = new Map([...named].map(([name, task]) => [name, task.ref]));
     const backend = await startThreadsBackend(options.concurrency ?? availableParallelism(), {
       maxHeapMb: undefined,
       maxTasksPerWorker: undefined,
@@ -257,42 +251,4 @@ export class ClusterWorker {
       .set(workerKey(this.#redis.prefix, this.id), JSON.stringify(beat), "EX", ttlSeconds)
       .catch(() => {});
   }
-}
-
-/** Every exported function of the task modules, by its cluster name. */
-async function loadRegistry(modules: readonly string[]): Promise<Map<string, ModuleTaskRef>> {
-  if (modules.length === 0)
-    throw new WorkerError("a cluster worker needs at least one task module (--tasks ./tasks.ts)");
-  const registry = new Map<string, ModuleTaskRef>();
-  for (const module of modules) {
-    const url =
-      /^[a-z]+:/i.test(module) && !/^[a-z]:\\/i.test(module)
-        ? module
-        : pathToFileURL(resolvePath(module)).href;
-    let namespace: Record<string, unknown>;
-    try {
-      namespace = await importModule(url);
-    } catch (error) {
-      throw new WorkerError(`could not load task module ${module}: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
-    // Only functions defined with task(): a module's other exports (helpers, setup code) were never
-    // offered to the cluster, so no message may call them.
-    const exported = Object.entries(namespace).filter(
-      ([, value]) => typeof value === "function" && moduleUrlOf(value) !== undefined,
-    );
-    if (exported.length === 0) {
-      throw new WorkerError(
-        `task module ${module} exports no tasks (functions defined with task(import.meta.url, ...))`,
-      );
-    }
-    for (const [exportName] of exported) {
-      const name = clusterTaskName(url, exportName);
-      if (registry.has(name))
-        throw new WorkerError(`two task modules define ${name}: give the modules different file names`);
-      registry.set(name, { kind: "module", url, exportName });
-    }
-  }
-  return registry;
 }

@@ -1,7 +1,7 @@
 // How a task is named between machines: by module file name and export, since module URLs differ
 // from one machine to the next. A worker maps the name back to a module it was started with.
 import type { ModuleTaskRef } from "../../task/task-ref.ts";
-import { clusterTaskName } from "./wire.ts";
+import { clusterTaskName } from "../../task/named-tasks.ts";
 
 const scheme = "weft-cluster:";
 

@@ -8,12 +8,6 @@ import type { ModuleTaskRef, TaskRef } from "../../task/task-ref.ts";
 /** Messages larger than this are refused on both sides; a chunk that big should be split. */
 export const maxMessageBytes = 64 * 1024 * 1024;
 
-/** A task as the cluster names it: the module's file name without extension, and the export. */
-export function clusterTaskName(url: string, exportName: string): string {
-  const file = new URL(url).pathname.split("/").at(-1) ?? "";
-  return `${file.replace(/\.[cm]?[jt]s$/, "")}.${exportName}`;
-}
-
 /** A chunk as a coordinator sends it: the job's plan with tasks named, and the chunk itself. */
 export interface ChunkRequest {
   readonly version: 1;
