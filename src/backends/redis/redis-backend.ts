@@ -85,6 +85,7 @@ export class RedisBackend implements Backend {
     slots: number,
     queue: Queue,
     events: QueueEvents,
+    readonly reading: Promise<void>,
     control: Redis,
     readonly clients: RedisClients,
   ) {
@@ -116,10 +117,13 @@ export class RedisBackend implements Backend {
     const queue = new Queue(chunkQueueName, { connection: clients.open(), prefix: redis.prefix });
     // A short blocking read: BullMQ's reader checks whether it is closing only between reads.
     const events = new QueueEvents(chunkQueueName, {
-      connection: clients.open(),
+      connection: clients.open(true),
       prefix: redis.prefix,
       blockingTimeout: 1000,
+      autorun: false,
     });
+    // Started here, and its promise kept: close() waits for the reader to stop, timers and all.
+    const reading = events.run().catch(() => {});
     const control = clients.open();
     // A lost Redis is reported by the watchdog, with how long it has been gone; these would only repeat it.
     queue.on("error", () => {});
@@ -127,7 +131,7 @@ export class RedisBackend implements Backend {
     try {
       await events.waitUntilReady();
       const slots = settings.slots ?? Math.max(2, 2 * (await clusterThreads(control, redis.prefix)));
-      return new RedisBackend(redis, slots, queue, events, control, clients);
+      return new RedisBackend(redis, slots, queue, events, reading, control, clients);
     } catch (error) {
       await clients.close();
       throw describeConnectionError(redis.where, error as Error);
@@ -187,11 +191,10 @@ export class RedisBackend implements Backend {
       () => {},
     );
     // BullMQ's close never resolves while Redis is down: bounded; the connections are ours to end.
-    await Promise.allSettled([
-      within(this.#events.close(), closeBoundMs),
-      within(this.#queue.close(), closeBoundMs),
-    ]);
+    const stopping = this.#events.close().catch(() => {});
+    await within(this.#queue.close(), closeBoundMs).catch(() => {});
     await this.clients.close();
+    await Promise.allSettled([within(this.reading, closeBoundMs), within(stopping, closeBoundMs)]);
   }
 
   #send({ spec, chunk, sent }: Queued): void {
