@@ -7,11 +7,12 @@
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
-import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { startServer } from "../src/server/server.ts";
+import { machineInfo } from "../src/bench/results.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -146,10 +147,7 @@ async function main(): Promise<void> {
     const report = {
       meta: {
         date: new Date().toISOString(),
-        node: process.version,
-        cpu: cpus()[0]?.model,
-        cores: availableParallelism(),
-        loadAverage: loadavg()[0],
+        ...machineInfo(),
         generator,
         connections,
         requestsPerRoute: requests,

@@ -3,12 +3,14 @@
 // the cost of a chunk's trip through Redis and the time to recover a chunk whose worker was killed.
 import { watch } from "node:fs";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { spawn } from "node:child_process";
 import { Queue, QueueEvents } from "bullmq";
+import { median } from "../../src/bench/analysis.ts";
+import { machineInfo } from "../../src/bench/results.ts";
 import { weft, type Pool, type WeftOptions } from "../../src/index.ts";
 import { isPrime as isPrimeKernel } from "../../src/workloads/kernels/primes.ts";
 import { spin } from "../../src/workloads/kernels/spin.ts";
@@ -47,12 +49,6 @@ async function timed<T>(run: () => Promise<T>, check: (answer: T) => void): Prom
     check(answer);
   }
   return samples;
-}
-
-function median(samples: readonly number[]): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 function equals<T>(expected: T, what: string): (got: T) => void {
@@ -126,10 +122,7 @@ try {
   const report = {
     meta: {
       date: new Date().toISOString(),
-      node: process.version,
-      cpu: cpus()[0]?.model,
-      cores: availableParallelism(),
-      loadAverage: loadavg()[0],
+      ...machineInfo(),
       repeat,
       quick,
       leaseMs,
