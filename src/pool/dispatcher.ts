@@ -275,6 +275,8 @@ export class Dispatcher {
     // Requeued only when its wait is over: the job hands out requeued chunks oldest first, and one
     // requeued early would be sent in place of a chunk whose wait had ended.
     const requeue = () => {
+      // Cancelled meanwhile, possibly by a listener of the retry or restart event just emitted.
+      if (job.finished) return;
       job.requeue(chunk);
       this.#scheduler.requeue(jobId, items);
       this.schedulePump();
