@@ -6,6 +6,7 @@ import {
   chunkSize,
   CostEstimator,
   probeChunk,
+  tailSplit,
   targetChunkMs,
   type ChunkBounds,
   type ChunkSizeInput,
@@ -124,12 +125,12 @@ describe("chunkSize", () => {
     );
   });
 
-  it("near the end takes at most half a fair share of what remains", () => {
+  it("near the end takes at most a small share of what remains", () => {
     fc.assert(
       fc.property(measuredArb, (input) => {
         fc.pre(input.remaining !== undefined);
         const remaining = input.remaining;
-        const share = Math.ceil(remaining / (2 * input.workers));
+        const share = Math.ceil(remaining / (tailSplit * input.workers));
         assert.ok(chunkSize(input) <= Math.max(share, input.bounds.minChunk));
       }),
       runs,
