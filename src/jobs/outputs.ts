@@ -1,4 +1,5 @@
 // The two ways a collection job's partials leave it: merged into one promised value, or streamed to a reader.
+import { unpackPart, type CollectedPart } from "../plan/packing.ts";
 import type { Merge } from "./merge.ts";
 import type { Output } from "./collection-job.ts";
 
@@ -41,7 +42,7 @@ export class StreamOutput<T> implements Output {
   ) {}
 
   add(partial: unknown): void {
-    this.#parts.push(partial as T[]);
+    this.#parts.push(unpackPart(partial as CollectedPart) as T[]);
     if (!this.#paused && this.#parts.length >= this.highWater) {
       this.#paused = true;
       this.pause(true);

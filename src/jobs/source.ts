@@ -1,4 +1,5 @@
 // Job inputs, cut into chunk inputs on demand. Ranges are never materialised; streams are read only as fast as workers take them.
+import { itemsInput } from "../plan/packing.ts";
 import type { ChunkInput, TypedArray } from "../plan/plan.ts";
 
 /** Told by an open source as its items become ready. */
@@ -29,7 +30,7 @@ export class ArraySource implements Source {
   take(size: number): ChunkInput {
     const items = this.items.slice(this.#next, this.#next + size);
     this.#next += size;
-    return { kind: "items", items };
+    return itemsInput(items);
   }
 
   stop(): void {}
@@ -146,7 +147,7 @@ export class StreamSource implements Source {
   take(size: number): ChunkInput {
     const items = this.#buffer.take(size);
     void this.#fill();
-    return { kind: "items", items };
+    return itemsInput(items);
   }
 
   stop(): void {

@@ -1,4 +1,5 @@
 // The worker-side half of each terminal: folds a chunk's outputs into one partial.
+import { packOutputs } from "../plan/packing.ts";
 import type { TaskRef } from "../task/task-ref.ts";
 import type { LoadedJob } from "./loaded-job.ts";
 import { isThenable } from "./thenable.ts";
@@ -16,7 +17,7 @@ export function makeCombiner(job: LoadedJob): Combiner {
   switch (terminal.op) {
     case "collect": {
       const values: unknown[] = [];
-      return { task: undefined, add: (v) => void values.push(v), result: () => values };
+      return { task: undefined, add: (v) => void values.push(v), result: () => packOutputs(values) };
     }
     case "count": {
       let n = 0;

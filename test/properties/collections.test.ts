@@ -230,9 +230,9 @@ describe("collections equal plain JS on every backend", () => {
     }
   });
 
-  // Fails today: range(from, to, step) computes item i as (from + start * step) + offset * step,
-  // where `start` is its chunk's first index, so with a fractional step the values depend on how
-  // the input was chunked (0.7 or 0.7000000000000001) and differ between backends and runs.
+  // A regression test: range(from, to, step) once computed item i as (from + start * step) +
+  // offset * step, where `start` is its chunk's first index, so with a fractional step the values
+  // depended on how the input was chunked (0.7 or 0.7000000000000001).
   it("range with a fractional step gives from + i * step, however it is chunked", async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -255,10 +255,9 @@ describe("collections equal plain JS on every backend", () => {
     );
   });
 
-  // Fails today: chunks() takes any bounds, while weft() rejects the same values with OptionError.
-  // A fractional maxChunk cuts a range at fractional offsets and yields wrong items
-  // (range(0, 5).chunks({ maxChunk: 1.5 }) collects [0, 1, 2, 2.5, 3.5, 4]). Not generated here
-  // because the run never ends: maxChunk 0 (or below 1), which sends empty chunks forever.
+  // A regression test: chunks() once took any bounds, while weft() rejected the same values with
+  // OptionError; a fractional maxChunk cut a range at fractional offsets and yielded wrong items
+  // (range(0, 5).chunks({ maxChunk: 1.5 }) collected [0, 1, 2, 2.5, 3.5, 4]).
   it("chunks() either rejects bounds weft() would reject, or still gives the right items", async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -280,6 +279,41 @@ describe("collections equal plain JS on every backend", () => {
           }
         },
       ),
+      params,
+    );
+  });
+
+  // Arrays of numbers go to workers as typed arrays, and outputs that are all booleans or all
+  // numbers come back packed: nothing about a value may change on the way, -0 and NaN included.
+  it("every value comes back exactly as it went, packed for the trip or not", async () => {
+    // Integers up to the edges of int32 (sent as an Int32Array), plus -0, which an Int32Array would turn into 0.
+    const ints = fc.oneof(fc.integer(), fc.constantFrom(-0, 2 ** 31 - 1, -(2 ** 31)));
+    const doubles = fc.oneof(
+      fc.double(),
+      fc.constantFrom(-0, NaN, Infinity, -Infinity, 2 ** 31, 2 ** 53 + 2),
+    );
+    const valueArrays = fc.oneof(
+      fc.array(ints, { maxLength: 60 }),
+      fc.array(doubles, { maxLength: 60 }),
+      fc.array(fc.boolean(), { maxLength: 60 }),
+      fc.array(fc.oneof(doubles, fc.boolean(), fc.string(), fc.constant(null), fc.constant(undefined)), {
+        maxLength: 60,
+      }),
+    );
+    await fc.assert(
+      fc.asyncProperty(valueArrays, boundsArb, workersArb, async (values, bounds, workers) => {
+        for (const pool of [sequential, threads[workers - 1]!]) {
+          const where = `${pool.backend} with ${pool.workers} worker(s)`;
+          // deepEqual compares primitives with Object.is: -0 is not 0, NaN is NaN.
+          assert.deepEqual(await pool.from(values).chunks(bounds).map(identity).collect(), values, where);
+          assert.deepEqual(await drain(pool.from(values).chunks(bounds).map(identity)), values, where);
+          assert.deepEqual(
+            await pool.from(syncItems(values)).chunks(bounds).map(identity).collect(),
+            values,
+            where,
+          );
+        }
+      }),
       params,
     );
   });

@@ -162,10 +162,10 @@ for (const { name, options } of localBackends) {
 }
 
 describe("closing a pool with calls still queued", () => {
-  // Fails today (the error surfaces as an uncaught TypeError attributed to this test): close()
-  // clears the dispatcher's jobs but not the scheduler's, and a pump already scheduled with
-  // setImmediate then assigns chunks of a call job that is gone: `this.#jobs.get(jobId)!` is
-  // undefined in Dispatcher.#pump, "Cannot read properties of undefined (reading 'job')".
+  // A regression test (the error surfaced as an uncaught TypeError attributed to this test): close()
+  // once cleared the dispatcher's jobs but not the scheduler's, and a pump already scheduled with
+  // setImmediate then assigned chunks of a call job that was gone, "Cannot read properties of
+  // undefined (reading 'job')" in Dispatcher.#pump.
   it("rejects every pending call with PoolClosedError and throws nothing afterwards", async () => {
     const pool = await weft({ backend: "sequential" });
     // The first call resolves the task, so the later ones are queued on a running call job.

@@ -242,11 +242,10 @@ describe("Scheduler as a state machine", () => {
     assert.throws(() => new Scheduler({ prefetch: 0 }), RangeError);
   });
 
-  // Fails today: an open job below minChunk is never sent, even with every worker idle, so
-  // `weft({ minChunk: 4 })` then `await pool.submit(add, [1, 2])` never settles (a submit queue
-  // never closes), and `pool.from(generator).chunks({ minChunk })` with `readAhead < minChunk` hangs
-  // (the stream stops reading at readAhead items). The scheduler's own comment promises a partial
-  // chunk "when it would otherwise leave a worker idle".
+  // A regression test: an open job below minChunk was once never sent, even with every worker
+  // idle, so `weft({ minChunk: 4 })` then `await pool.submit(add, [1, 2])` never settled (a submit
+  // queue never closes), and `pool.from(generator).chunks({ minChunk })` with `readAhead < minChunk`
+  // hung (the stream stops reading at readAhead items).
   it("sends an open job's items when every worker is idle, even below minChunk", () => {
     fc.assert(
       fc.property(

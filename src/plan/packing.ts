@@ -1,0 +1,63 @@
+// Arrays of plain numbers or booleans travel packed into typed arrays, both ways.
+//
+// Cloning an array copies it element by element: for a million numbers about 19 ms across the two
+// threads, against 2.5 ms for an Int32Array, and 13 ms for a million booleans. In a job of cheap
+// items (isPrime over a million numbers) that was half the pool thread's work, and with as many
+// workers as cores the pool thread's work comes out of a worker's time. Packing is lossless: -0
+// and NaN stay what they are.
+import type { ChunkInput } from "./plan.ts";
+
+/** A chunk input of these items: a typed array when every one is a number. */
+export function itemsInput(items: readonly unknown[]): ChunkInput {
+  const array = packNumbers(items);
+  return array ? { kind: "typed", array } : { kind: "items", items };
+}
+
+function packNumbers(items: readonly unknown[]): Int32Array | Float64Array | undefined {
+  let ints = true;
+  for (let i = 0; i < items.length; i++) {
+    const x = items[i];
+    if (typeof x !== "number") return undefined;
+    // -0 would come back as 0 from an Int32Array.
+    if (ints && ((x | 0) !== x || (x === 0 && 1 / x < 0))) ints = false;
+  }
+  return ints ? Int32Array.from(items as number[]) : Float64Array.from(items as number[]);
+}
+
+/** A chunk's collected outputs as they travel back: packed when all are booleans or all are numbers. */
+export type CollectedPart =
+  readonly unknown[] | { readonly booleans: Uint8Array } | { readonly numbers: Float64Array };
+
+export function packOutputs(values: readonly unknown[]): CollectedPart {
+  if (values.length === 0) return values;
+  const kind = typeof values[0];
+  if (kind !== "boolean" && kind !== "number") return values;
+  for (let i = 1; i < values.length; i++) if (typeof values[i] !== kind) return values;
+  if (kind === "number") return { numbers: Float64Array.from(values as number[]) };
+  const booleans = new Uint8Array(values.length);
+  for (let i = 0; i < values.length; i++) booleans[i] = values[i] ? 1 : 0;
+  return { booleans };
+}
+
+// Array.isArray does not narrow a readonly array type.
+const isPlain = (part: CollectedPart): part is readonly unknown[] => Array.isArray(part);
+
+export function partLength(part: CollectedPart): number {
+  if (isPlain(part)) return part.length;
+  return "booleans" in part ? part.booleans.length : part.numbers.length;
+}
+
+/** Writes the part's values into `target` from index `at`; returns the index after the last. */
+export function copyPart(part: CollectedPart, target: unknown[], at: number): number {
+  if (isPlain(part)) for (const value of part) target[at++] = value;
+  else if ("booleans" in part) for (const byte of part.booleans) target[at++] = byte === 1;
+  else for (const value of part.numbers) target[at++] = value;
+  return at;
+}
+
+export function unpackPart(part: CollectedPart): unknown[] {
+  if (isPlain(part)) return part as unknown[];
+  const values = new Array<unknown>(partLength(part));
+  copyPart(part, values, 0);
+  return values;
+}
