@@ -28,6 +28,7 @@ export class TaskError extends WeftError {
   /** The error of every attempt, first to last, when the item was retried; `cause` is the last. */
   attempts: readonly Error[];
 
+  /** @internal weft throws these; catch them. */
   constructor(where: ItemLocation, cause: Error) {
     super(`task ${where.task} failed on item ${where.index} (${where.preview}): ${cause.message}`, { cause });
     this.task = where.task;
@@ -48,6 +49,7 @@ export class CapturedVariableError extends WeftError {
   override name = "CapturedVariableError";
   readonly variables: readonly string[];
 
+  /** @internal weft throws these; catch them. */
   constructor(functionName: string, variables: readonly string[]) {
     const list = variables.map((v) => `'${v}'`).join(", ");
     super(
@@ -104,6 +106,7 @@ export class PoisonTaskError extends WeftError {
   override name = "PoisonTaskError";
   readonly crashes: readonly Error[];
 
+  /** @internal weft throws these; catch them. */
   constructor(what: string, crashes: readonly Error[]) {
     super(
       `${what} crashed its worker ${crashes.length} times, so it is not tried again: ` +

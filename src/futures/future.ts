@@ -11,6 +11,7 @@ export class Future<T> implements Promise<T> {
   readonly #promise: Promise<T>;
   #done = false;
 
+  /** @internal Futures come from `pool.submit`. */
   constructor(promise: Promise<T>) {
     this.#promise = promise;
     promise.then(
@@ -50,7 +51,7 @@ export function gather<T extends readonly unknown[]>(
   return Promise.all(futures);
 }
 
-/** One result of {@link asCompleted}: which future finished (its index in the list) and its value. */
+/** One result of {@link Pool.asCompleted}: which future finished (its index in the list) and its value. */
 export interface Completed<T> {
   readonly index: number;
   readonly value: T;

@@ -102,6 +102,7 @@ const streamHighWater = 4;
  * const primes = await pool.range(2, 1_000_000).filter(isPrime).count();
  */
 export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements AsyncIterable<T> {
+  /** @internal Collections come from `pool.from` and `pool.range`. */
   constructor(
     private readonly runner: JobRunner,
     private readonly makeSource: SourceFactory,
