@@ -39,6 +39,8 @@ export interface Backend {
   readonly copiesValues: boolean;
   /** Whether a SharedArrayBuffer reaches the workers as the same memory (not across processes). */
   readonly sharesMemory: boolean;
+  /** About what one chunk's trip to a worker and back costs beyond its work, in ms, measured one call at a time. */
+  readonly chunkTripMs: number;
   run(worker: number, job: JobSpec, chunk: Chunk, reportStart: boolean): RunningChunk;
   /**
    * Ends worker `worker` now and replaces it: the chunk it is running rejects with `reason`, the

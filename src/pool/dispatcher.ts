@@ -57,7 +57,10 @@ export class Dispatcher {
   ) {
     // A worker holds one chunk running and one waiting, so it never idles between messages.
     // In-process there is nothing to overlap, and a waiting chunk would only delay cancellation.
-    this.#scheduler = new Scheduler({ prefetch: backend.copiesValues ? 2 : 1 });
+    this.#scheduler = new Scheduler({
+      prefetch: backend.copiesValues ? 2 : 1,
+      chunkTripMs: backend.chunkTripMs,
+    });
     for (let w = 0; w < backend.workers; w++) {
       this.#scheduler.addWorker(w);
       this.#lanes.set(w, []);

@@ -29,10 +29,13 @@ interface JobState {
 export interface SchedulerOptions {
   /** Chunks a worker may hold at once: one running and the rest queued, so it never waits for a message. */
   readonly prefetch: number;
+  /** What a chunk's trip to a worker and back costs beyond its work, in ms. @default 0 */
+  readonly chunkTripMs?: number;
 }
 
 export class Scheduler {
   readonly #prefetch: number;
+  readonly #chunkTripMs: number;
   readonly #inflight = new Map<number, number>();
   readonly #jobs = new Map<number, JobState>();
 
@@ -40,6 +43,7 @@ export class Scheduler {
     if (!(options.prefetch >= 1))
       throw new RangeError(`prefetch must be at least 1, got ${options.prefetch}`);
     this.#prefetch = options.prefetch;
+    this.#chunkTripMs = options.chunkTripMs ?? 0;
   }
 
   get workers(): number {
@@ -135,6 +139,7 @@ export class Scheduler {
         remaining: job.closed ? job.available : undefined,
         workers,
         bounds: job.bounds,
+        chunkTripMs: this.#chunkTripMs,
       });
       job.available -= size;
       out.push({ worker, jobId, size, retry: false });

@@ -7,6 +7,7 @@ import {
   CostEstimator,
   probeChunk,
   tailSplit,
+  tailTrips,
   targetChunkMs,
   type ChunkBounds,
   type ChunkSizeInput,
@@ -34,6 +35,8 @@ const inputArb: fc.Arbitrary<ChunkSizeInput> = fc
     extra: fc.option(fc.integer({ min: 0, max: 1_000_000 }), { nil: undefined }),
     workers: fc.integer({ min: 1, max: 64 }),
     bounds: boundsArb,
+    // In-process, threads, processes, Redis, and a slow network.
+    chunkTripMs: fc.constantFrom(0, 0.04, 0.1, 1, 20),
   })
   .map(({ extra, ...rest }) => ({
     ...rest,
@@ -96,6 +99,7 @@ describe("chunkSize", () => {
         remaining: undefined,
         workers: 8,
         bounds: { minChunk: 1, maxChunk: Infinity },
+        chunkTripMs: 0,
       }),
       probeChunk,
     );
@@ -125,13 +129,35 @@ describe("chunkSize", () => {
     );
   });
 
-  it("near the end takes at most a small share of what remains", () => {
+  it("near the end takes a small share of what remains, or a few trips' worth, never half a fair share", () => {
     fc.assert(
       fc.property(measuredArb, (input) => {
         fc.pre(input.remaining !== undefined);
-        const remaining = input.remaining;
-        const share = Math.ceil(remaining / (tailSplit * input.workers));
-        assert.ok(chunkSize(input) <= Math.max(share, input.bounds.minChunk));
+        const { remaining, workers, chunkTripMs, bounds } = input;
+        const perItem = Math.max(input.costPerItemMs, 1e-6);
+        const share = Math.ceil(remaining / (tailSplit * workers));
+        const halfFair = Math.ceil(remaining / (2 * workers));
+        const trips = Math.min(Math.floor((tailTrips * chunkTripMs) / perItem), halfFair);
+        assert.ok(chunkSize(input) <= Math.max(share, trips, bounds.minChunk));
+      }),
+      runs,
+    );
+  });
+
+  it("near the end plans no chunk shorter than a few trips, unless something smaller caps it", () => {
+    fc.assert(
+      fc.property(measuredArb, (input) => {
+        fc.pre(input.remaining !== undefined);
+        const { remaining, workers, chunkTripMs, available, bounds } = input;
+        const perItem = Math.max(input.costPerItemMs, 1e-6);
+        const caps = [
+          Math.floor((tailTrips * chunkTripMs) / perItem),
+          Math.ceil(remaining / (2 * workers)),
+          Math.max(Math.floor(targetChunkMs / perItem), 1),
+          available,
+          bounds.maxChunk,
+        ];
+        assert.ok(chunkSize(input) >= Math.min(...caps));
       }),
       runs,
     );

@@ -66,6 +66,7 @@ export class FakeBackend implements Backend {
   readonly name = "fake";
   readonly acceptsInline = true;
   readonly sharesMemory = true;
+  readonly chunkTripMs = 0;
   /** Every chunk sent, in order; settled ones stay, with their delivery. */
   readonly sent: Sent[] = [];
   /** Every delivery, in the order the dispatcher receives them. */

@@ -11,6 +11,8 @@ import { PooledWorker } from "./pooled-worker.ts";
 export interface PooledSettings {
   readonly name: string;
   readonly sharesMemory: boolean;
+  /** See {@link Backend.chunkTripMs}. */
+  readonly chunkTripMs: number;
   readonly workers: number;
   /** Replace a worker once it has run this many tasks (items). */
   readonly maxTasksPerWorker: number | undefined;
@@ -21,6 +23,7 @@ export class PooledBackend implements Backend {
   readonly copiesValues = true;
   readonly name: string;
   readonly sharesMemory: boolean;
+  readonly chunkTripMs: number;
   readonly #slots: PooledWorker[] = [];
   readonly #spawn: Spawn;
   readonly #recycleAfter: number | undefined;
@@ -30,6 +33,7 @@ export class PooledBackend implements Backend {
   private constructor(settings: PooledSettings, spawn: Spawn) {
     this.name = settings.name;
     this.sharesMemory = settings.sharesMemory;
+    this.chunkTripMs = settings.chunkTripMs;
     this.#spawn = spawn;
     this.#recycleAfter = settings.maxTasksPerWorker;
     for (let i = 0; i < settings.workers; i++) this.#slots.push(this.#start(i));

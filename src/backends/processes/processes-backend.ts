@@ -84,6 +84,8 @@ export function startProcessesBackend(workers: number, limits: WorkerLimits): Pr
   const settings = {
     name: "processes",
     sharesMemory: false,
+    // One call at a time through a 1-worker pool (serialized over the IPC pipe both ways).
+    chunkTripMs: 0.1,
     workers,
     maxTasksPerWorker: limits.maxTasksPerWorker,
   };

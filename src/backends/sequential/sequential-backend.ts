@@ -9,6 +9,7 @@ export class SequentialBackend implements Backend {
   readonly acceptsInline = true;
   readonly copiesValues = false;
   readonly sharesMemory = true;
+  readonly chunkTripMs = 0;
   readonly #jobs = new Map<number, Promise<LoadedJob>>();
 
   run(_worker: number, spec: JobSpec, chunk: Chunk): RunningChunk {

@@ -42,6 +42,8 @@ export function startThreadsBackend(workers: number, limits: WorkerLimits): Prom
   const settings = {
     name: "threads",
     sharesMemory: true,
+    // One call at a time through a 1-worker pool (postMessage both ways).
+    chunkTripMs: 0.04,
     workers,
     maxTasksPerWorker: limits.maxTasksPerWorker,
   };
