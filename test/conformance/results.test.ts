@@ -7,6 +7,7 @@ import { weft } from "../../src/index.ts";
 import {
   add,
   double,
+  identity,
   increment,
   isPrime,
   mergeTallies,
@@ -132,6 +133,22 @@ for (const { name, options } of [...localBackends, clusterBackend()]) {
       assert.deepEqual(
         await pool.from(plain).map(square).collect(),
         [...plain].map((n) => n * n),
+      );
+    });
+
+    test("numbers and booleans travel packed in typed arrays and come back exactly, -0 and NaN included", async () => {
+      await using pool = await weft({ ...options, maxChunk: 50 });
+      const ints = Array.from({ length: 200 }, (_, i) => (i === 7 ? -0 : i * 1_000_003 - 2 ** 31));
+      const doubles = [0.1, -0, NaN, Infinity, -Infinity, 2 ** 53 + 2, 1e-300, ...ints];
+      const mixed = [1, "two", true, null, undefined, -0, NaN];
+      for (const values of [ints, doubles, mixed]) {
+        // deepEqual compares primitives with Object.is.
+        assert.deepEqual(await pool.from(values).map(identity).collect(), values);
+      }
+      const numbers = Array.from({ length: 300 }, (_, i) => i);
+      assert.deepEqual(
+        await pool.from(numbers).map(isPrime).collect(),
+        numbers.map((n) => isPrime(n)),
       );
     });
 
