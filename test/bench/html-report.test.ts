@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { it } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import type { Browser } from "playwright-core";
 import { renderHtmlReport } from "../../src/bench/html-report.ts";
 import type { BenchResults } from "../../src/bench/results.ts";
 import { launchChromium } from "../support/browser.ts";
@@ -50,8 +51,10 @@ const probeCharts = `[...document.querySelectorAll("canvas")].map((canvas) => {
 
 it("renders every chart with its data, offline, without errors", { timeout: 60_000 }, async () => {
   const dir = await mkdtemp(join(tmpdir(), "weft-bench-report-"));
-  const browser = await launchChromium();
+  // The launch is inside the try: a browser that fails to start must not leave the directory behind.
+  let browser: Browser | undefined;
   try {
+    browser = await launchChromium();
     const file = join(dir, "report.html");
     await writeFile(file, renderHtmlReport(results));
     const url = pathToFileURL(file).href;
@@ -112,7 +115,7 @@ it("renders every chart with its data, offline, without errors", { timeout: 60_0
     await mkdir(join(screenshotPath, ".."), { recursive: true });
     await page.screenshot({ path: screenshotPath, fullPage: true });
   } finally {
-    await browser.close();
+    await browser?.close();
     await rm(dir, { recursive: true, force: true });
   }
 });

@@ -12,6 +12,9 @@ const bin = fileURLToPath(new URL("../../bin/weft.js", import.meta.url));
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "weft-cli-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
+// A command still running when the tests end (its test timed out) is killed, so the file can exit.
+const commands = new AbortController();
+after(() => commands.abort());
 
 interface Ran {
   readonly code: number | null;
@@ -32,6 +35,8 @@ function weftCommand(
     const child = spawn(process.execPath, [bin, ...args], {
       env: { ...process.env, CI: "1" },
       stdio: ["ignore", "pipe", "pipe"],
+      signal: commands.signal,
+      killSignal: "SIGKILL",
     });
     let stdout = "";
     let stderr = "";

@@ -66,8 +66,12 @@ test("a terminal gets a bar, even when CI is set it gets plain lines", () => {
   withCi(undefined, () => {
     const progress = progressDisplay({ stream: terminal.stream });
     progress.start("counting", 200, "numbers");
-    progress.update(100, 1500);
-    progress.finish("counted");
+    try {
+      progress.update(100, 1500);
+    } finally {
+      // The bar redraws on a timer until it is finished, which would keep the test process alive.
+      progress.finish("counted");
+    }
   });
   assert.match(terminal.text(), /counting .*50% \| 100\/200 numbers \| 1\.5K\/s/);
   assert.match(terminal.text(), /counted\n$/);

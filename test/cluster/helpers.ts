@@ -129,7 +129,13 @@ export async function within<T>(promise: Promise<T>, ms: number, what: string): 
 export async function adminClient(url: string): Promise<Redis & AsyncDisposable> {
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   client.on("error", () => {});
-  await client.connect();
+  try {
+    await client.connect();
+  } catch (error) {
+    // A failed connect leaves ioredis retrying for ever, which would keep the test process alive.
+    await closeRedis(client);
+    throw error;
+  }
   return Object.assign(client, { [Symbol.asyncDispose]: () => closeRedis(client) });
 }
 
@@ -151,15 +157,17 @@ export async function bullQueue(
   const queue = new Queue("chunks", { connection: forQueue, prefix: "weft" });
   const events = new QueueEvents("chunks", { connection: forEvents, prefix: "weft", lastEventId: "0" });
   events.on("error", () => {});
-  await events.waitUntilReady();
-  return {
-    queue,
-    events,
-    async [Symbol.asyncDispose]() {
-      await Promise.all([queue.close(), events.close()]);
-      await Promise.all([closeRedis(forQueue), closeRedis(forEvents)]);
-    },
+  const close = async () => {
+    await Promise.all([queue.close(), events.close()]);
+    await Promise.all([closeRedis(forQueue), closeRedis(forEvents)]);
   };
+  try {
+    await events.waitUntilReady();
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { queue, events, [Symbol.asyncDispose]: close };
 }
 
 /**

@@ -21,8 +21,9 @@ for (const { name, options } of [...localBackends, clusterBackend()]) {
       assert.equal(liveThreadCount(), 0);
     });
 
-    test("close rejects running jobs and futures, and is safe to repeat", async () => {
+    test("close rejects running jobs and futures, and is safe to repeat", async (t) => {
       const pool = await weft(options);
+      t.after(() => pool.close()); // in case the test fails before it closes the pool itself
       const job = assert.rejects(pool.range(2, 5_000_000).filter(isPrime).count(), PoolClosedError);
       const future = assert.rejects(pool.submit(add, [1, 2]), PoolClosedError);
       await pool.close();

@@ -178,15 +178,22 @@ async function check<T>(run: () => Promise<unknown>, expected: T, where: string)
 }
 
 describe("collections equal plain JS on every backend", () => {
+  /** Every pool that started, closed after the tests even when another failed to start. */
+  let started: Pool[] = [];
   before(async () => {
-    [sequential, ...threads] = await Promise.all([
+    const starts = await Promise.allSettled([
       weft({ backend: "sequential" }),
       ...[1, 2, 3, 4].map((workers) => weft({ backend: "threads", workers })),
     ]);
+    started = starts.flatMap((start) => (start.status === "fulfilled" ? [start.value] : []));
+    const failed = starts.find((start): start is PromiseRejectedResult => start.status === "rejected");
+    if (failed) throw failed.reason;
+    sequential = started[0]!;
+    threads = started.slice(1);
   });
 
   after(async () => {
-    await Promise.all([sequential, ...threads].map((pool) => pool.close()));
+    await Promise.all(started.map((pool) => pool.close()));
   });
 
   for (const [source, inputArb] of Object.entries(numberSources)) {

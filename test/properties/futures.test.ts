@@ -166,8 +166,9 @@ describe("closing a pool with calls still queued", () => {
   // once cleared the dispatcher's jobs but not the scheduler's, and a pump already scheduled with
   // setImmediate then assigned chunks of a call job that was gone, "Cannot read properties of
   // undefined (reading 'job')" in Dispatcher.#pump.
-  it("rejects every pending call with PoolClosedError and throws nothing afterwards", async () => {
+  it("rejects every pending call with PoolClosedError and throws nothing afterwards", async (t) => {
     const pool = await weft({ backend: "sequential" });
+    t.after(() => pool.close()); // in case the test fails before it closes the pool itself
     // The first call resolves the task, so the later ones are queued on a running call job.
     assert.equal(await pool.submit(sumAll, [1, 2]), 3);
     const futures = Array.from({ length: 50 }, (_, i) => pool.submit(sumAll, [i, 1]));

@@ -204,7 +204,10 @@ describe("observing the service over HTTP", { timeout: 60_000 }, () => {
 
   test("close() ends open event streams instead of waiting for their clients to leave", async () => {
     const server = await serve();
-    const stream = await EventStream.open(`${server.url}/api/events`);
+    const stream = await EventStream.open(`${server.url}/api/events`).catch(async (error: unknown) => {
+      await server.close(); // the test closes it only once the stream is open
+      throw error;
+    });
     const closing = server.running.close();
     let timer: NodeJS.Timeout | undefined;
     const closedInTime = await Promise.race([

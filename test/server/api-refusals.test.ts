@@ -277,7 +277,10 @@ describe("the token", { timeout: 60_000 }, () => {
   test("beyond loopback the server will not start without a token", async () => {
     for (const host of ["0.0.0.0", "::", "192.0.2.1"]) {
       await assert.rejects(
-        startServer({ tasks: [fixtureTasks], host, port: 0, db: ":memory:", workers: 1 }),
+        // A server that starts after all is closed, so the failed test does not keep it running.
+        startServer({ tasks: [fixtureTasks], host, port: 0, db: ":memory:", workers: 1 }).then((server) =>
+          server.close(),
+        ),
         /listening on .* exposes the service beyond this machine: give a token/,
         host,
       );

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
+import type { Browser } from "playwright-core";
 import { startServer } from "../../src/server/server.ts";
 import { launchChromium } from "../support/browser.ts";
 import { checkLeaks } from "../support/leaks.ts";
@@ -22,8 +23,10 @@ test(
   { timeout: 90_000 },
   async () => {
     const server = await startServer({ tasks: [tasks], port: 0, db: ":memory:", workers: 2 });
-    const browser = await launchChromium();
+    // The launch is inside the try: a browser that fails to start must not leave the server running.
+    let browser: Browser | undefined;
     try {
+      browser = await launchChromium();
       const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
       const problems: string[] = [];
       page.on("pageerror", (error) => problems.push(error.message));
@@ -63,7 +66,7 @@ test(
       await page.screenshot({ path: `${artifacts}dashboard.png` });
       assert.deepEqual(problems, []);
     } finally {
-      await browser.close();
+      await browser?.close();
       await server.close();
     }
   },
@@ -77,8 +80,9 @@ test("with a token, the dashboard asks for it and then works", { timeout: 60_000
     workers: 1,
     token: "open sesame",
   });
-  const browser = await launchChromium();
+  let browser: Browser | undefined;
   try {
+    browser = await launchChromium();
     const page = await browser.newPage();
     await page.goto(server.url);
     await page.locator("#token-dialog").waitFor();
@@ -90,7 +94,7 @@ test("with a token, the dashboard asks for it and then works", { timeout: 60_000
     await page.locator("#connection-state[data-state=live]").waitFor();
     await page.locator("#submit-button:enabled").waitFor();
   } finally {
-    await browser.close();
+    await browser?.close();
     await server.close();
   }
 });

@@ -117,11 +117,13 @@ export async function startCluster(
     },
     [Symbol.asyncDispose]: () => cluster.stop(),
   };
-  try {
-    await Promise.all(Array.from({ length: workers }, () => cluster.addWorker()));
-  } catch (error) {
+  // Every start settles before a failure is thrown: a worker still starting when another failed would
+  // otherwise join the cluster after stop() and keep running.
+  const starts = await Promise.allSettled(Array.from({ length: workers }, () => cluster.addWorker()));
+  const failed = starts.find((start): start is PromiseRejectedResult => start.status === "rejected");
+  if (failed) {
     await cluster.stop();
-    throw error;
+    throw failed.reason;
   }
   return cluster;
 }

@@ -141,8 +141,9 @@ describe("startRedis", { timeout: 60_000 }, () => {
     assert.deepEqual(await redis(server.port, ["PING"]), ["PONG"]);
   });
 
-  test("stop leaves no process and no listener; stopping twice is harmless", async () => {
+  test("stop leaves no process and no listener; stopping twice is harmless", async (t) => {
     const server = await startRedis();
+    t.after(() => server.stop()); // in case the test fails before it stops the server itself
     const pid = server.pid;
     assert.ok(pid !== undefined && isRunning(pid));
     await server.stop();

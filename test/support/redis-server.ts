@@ -170,9 +170,14 @@ class LocalRedisServer implements RedisServer {
   async #start(port: number): Promise<void> {
     this.#port = port;
     const dir = mkdtempSync(join(tmpdir(), "weft-redis-"));
-    const child = spawn(this.bin, serverArgs(port, dir, this.options), {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    let child: ChildProcess;
+    try {
+      child = spawn(this.bin, serverArgs(port, dir, this.options), { stdio: ["ignore", "pipe", "pipe"] });
+    } catch (error) {
+      // serverArgs throws on bad credentials before there is a process whose exit removes the directory.
+      rmSync(dir, { recursive: true, force: true });
+      throw error;
+    }
     live.set(child, dir);
     const closed = new Promise<void>((resolve) => {
       const finish = () => {
