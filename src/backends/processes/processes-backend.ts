@@ -28,14 +28,20 @@ function processChannel(limits: WorkerLimits): WorkerChannel {
     execArgv,
     stdio: ["ignore", "inherit", "pipe", "ipc"],
   });
-  let stderrTail = "";
+  // The last line that names an error, kept as lines arrive: a fixed-size tail would lose it behind
+  // the native stack trace Node prints after "FATAL ERROR".
+  const namesError = (line: string) => /FATAL ERROR|\w*Error: /.test(line);
+  let partialLine = "";
+  let errorLine = "";
   child.stderr?.on("data", (data: Buffer) => {
     process.stderr.write(data);
-    stderrTail = (stderrTail + data.toString()).slice(-2000);
+    const lines = (partialLine + data.toString()).split("\n");
+    partialLine = lines.pop()!.slice(-2000);
+    errorLine = lines.findLast(namesError)?.trim() ?? errorLine;
   });
   const lastError = () => {
-    const line = stderrTail.split("\n").findLast((l) => /FATAL ERROR|\w*Error: /.test(l));
-    return line ? ` (${line.trim()})` : "";
+    const line = namesError(partialLine) ? partialLine.trim() : errorLine;
+    return line ? ` (${line})` : "";
   };
   liveProcesses++;
   const exited = new Promise<void>((resolve) =>
@@ -69,9 +75,19 @@ function processChannel(limits: WorkerLimits): WorkerChannel {
       }),
     onError: (listener) => void child.on("error", listener),
     onExit: (listener) =>
-      void child.once("exit", (code, signal) =>
-        listener(`${signal ? `was killed by ${signal}` : `exited with code ${code}`}${lastError()}`),
-      ),
+      void child.once("exit", (code, signal) => {
+        const report = () =>
+          listener(`${signal ? `was killed by ${signal}` : `exited with code ${code}`}${lastError()}`);
+        // At exit, stderr may still hold the crash's last words ("heap out of memory"): read them
+        // first, but not for long, since a process the task started may keep the pipe open.
+        const stderr = child.stderr;
+        if (!stderr || stderr.readableEnded) return report();
+        const waiting = setTimeout(report, 250);
+        stderr.once("end", () => {
+          clearTimeout(waiting);
+          report();
+        });
+      }),
     terminate: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
       await exited;
