@@ -14,9 +14,10 @@ if ! "$python" -c "import notebook, nbconvert" 2>/dev/null; then
   echo "(or point WEFT_NOTEBOOK_PYTHON at a Python that has the notebook and nbconvert packages)" >&2
   exit 1
 fi
-# The kernel compiles cells to CommonJS, so weft (an ES module) is loaded with require(): Node 20.19+.
-if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'; then
-  echo "The notebook needs Node.js 20.19 or newer; this is $(node --version)" >&2
+# The kernel compiles cells to CommonJS, so weft (an ES module) is loaded with require(), and the service it
+# starts keeps its jobs in node:sqlite: Node 22.13+.
+if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 22 || (a === 22 && b >= 13) ? 0 : 1)'; then
+  echo "The notebook needs Node.js 22.13 or newer; this is $(node --version)" >&2
   exit 1
 fi
 

@@ -4,17 +4,17 @@ import { availableParallelism } from "node:os";
 import { Command, Option } from "@commander-js/extra-typings";
 import { fraction, nonNegativeInteger, positiveInteger, positiveNumber, workerCounts } from "./arguments.ts";
 import { bench } from "./commands/bench.ts";
-import { clusterStatus } from "./commands/cluster-status.ts";
 import { defaultDemoSize, demo } from "./commands/demo.ts";
 import { runScript } from "./commands/run.ts";
-import { serve } from "./commands/serve.ts";
-import { runWorker } from "./commands/worker.ts";
 import { listWorkloads } from "./commands/workloads.ts";
 
 const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
   version: string;
 };
 const cores = availableParallelism();
+if (Number(process.versions.node.split(".")[0]) < 22) {
+  console.error(`weft: Node.js 22 and 24 are supported; this is ${process.version}, past its end of life`);
+}
 /** 1, 2, 4, ... up to twice the cores: the last steps past the hardware, to show where scaling stops. */
 const defaultWorkerCounts = Array.from({ length: Math.floor(Math.log2(2 * cores)) + 1 }, (_, i) => 2 ** i);
 
@@ -100,6 +100,9 @@ program
     30_000,
   )
   .action(async (options) => {
+    // Loaded when chosen: the cluster (BullMQ, ioredis) and the service (Fastify, SQLite) are not
+    // needed by the other commands, and cost time to import.
+    const { runWorker } = await import("./commands/worker.ts");
     await runWorker({ ...options, leaseMs: options.lease });
   });
 
@@ -114,6 +117,7 @@ program
   .option("--token <token>", "required from every client (default: $WEFT_TOKEN)")
   .option("--workers <n>", "workers of the shared pool (default: one per core)", positiveInteger)
   .action(async (options) => {
+    const { serve } = await import("./commands/serve.ts");
     await serve({ ...options, token: options.token ?? process.env.WEFT_TOKEN });
   });
 
@@ -125,7 +129,10 @@ program
   .requiredOption("--redis <url>", "the cluster's Redis")
   .option("--prefix <prefix>", "the cluster's key prefix in Redis", "weft")
   .option("--json", "print as JSON", false)
-  .action(clusterStatus);
+  .action(async (options) => {
+    const { clusterStatus } = await import("./commands/cluster-status.ts");
+    await clusterStatus(options);
+  });
 
 program.command("workloads").description("list the built-in workloads").action(listWorkloads);
 

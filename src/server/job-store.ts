@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import Database from "better-sqlite3";
+import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 import { WeftError } from "../errors.ts";
 import type { JobDefinition, JobState, JobView } from "./api-types.ts";
 
@@ -137,11 +137,26 @@ interface JobRowWithDefinition extends JobRow {
   definition: string;
 }
 
+/** Only the filters a list asks for: node:sqlite refuses a parameter its SQL does not name. */
 interface ListParameters {
-  state: JobState | null;
-  client: string | null;
-  before: number | null;
+  state?: JobState;
+  client?: string;
+  before?: number;
   limit: number;
+}
+
+/**
+ * A prepared statement with the types of its parameters and rows, which node:sqlite leaves loose.
+ * The database reads integers as numbers (`readBigInts` is off), so `Row` and `changes` use number.
+ */
+interface Statement<Bind extends unknown[], Row> {
+  get(...parameters: Bind): Row | undefined;
+  all(...parameters: Bind): Row[];
+  run(...parameters: Bind): { changes: number };
+}
+
+function prepare<Bind extends unknown[], Row = never>(db: DatabaseSync, sql: string): Statement<Bind, Row> {
+  return db.prepare(sql) as unknown as Statement<Bind, Row>;
 }
 
 /**
@@ -157,7 +172,9 @@ export class JobStore {
   /** Jobs a previous process left queued or running, marked interrupted by {@link JobStore.open}. */
   readonly interruptedAtOpen: number;
 
-  readonly #db: Database.Database;
+  readonly #db: DatabaseSync;
+  /** node:sqlite throws when closing a closed database; closing the store twice is harmless. */
+  #closed = false;
   readonly #now: () => number;
   /** Parsed definitions of the jobs still queued or running, so frequent updates skip parsing them. */
   readonly #liveDefinitions = new Map<string, JobDefinition>();
@@ -169,9 +186,9 @@ export class JobStore {
   readonly #selectDefinition;
   readonly #selectState;
   readonly #selectResultEntries;
-  readonly #updates: { readonly [T in Transition]: Database.Statement<[Record<string, unknown>], JobRow> };
+  readonly #updates: { readonly [T in Transition]: Statement<[Record<string, SQLInputValue>], JobRow> };
   readonly #updateProgress;
-  readonly #listStatements = new Map<string, Database.Statement<[ListParameters], JobRowWithDefinition>>();
+  readonly #listStatements = new Map<string, Statement<[ListParameters], JobRowWithDefinition>>();
   readonly #countByState;
   readonly #activeCount;
   readonly #insertResultRow;
@@ -183,18 +200,21 @@ export class JobStore {
    */
   static open(path: string, options: JobStoreOptions = {}): JobStore {
     const inMemory = path === ":memory:";
-    let db: Database.Database | undefined;
+    let db: DatabaseSync | undefined;
     try {
       if (!inMemory) mkdirSync(dirname(path), { recursive: true });
-      db = new Database(path);
+      db = new DatabaseSync(path);
+      // Another connection to the file (a sqlite3 shell, a backup) may hold a lock for a moment:
+      // wait for it rather than fail at once.
+      db.exec("PRAGMA busy_timeout = 5000");
       if (!inMemory) {
         // In WAL, the API reads while a job's results are written. Syncing at checkpoints only
         // (NORMAL) keeps frequent progress updates cheap; a crash of the process still loses no
         // commit, and a power cut at worst the last few.
-        db.pragma("journal_mode = WAL");
-        db.pragma("synchronous = NORMAL");
+        db.exec("PRAGMA journal_mode = WAL");
+        db.exec("PRAGMA synchronous = NORMAL");
       }
-      db.pragma("foreign_keys = ON");
+      db.exec("PRAGMA foreign_keys = ON");
       migrate(db);
       return new JobStore(db, options.now ?? Date.now);
     } catch (error) {
@@ -205,35 +225,42 @@ export class JobStore {
     }
   }
 
-  private constructor(db: Database.Database, now: () => number) {
+  private constructor(db: DatabaseSync, now: () => number) {
     this.#db = db;
     this.#now = now;
 
-    this.interruptedAtOpen = db
-      .prepare<[{ now: number }]>(
-        `UPDATE jobs SET state = 'interrupted', finished_at = :now, error =
-           'the server stopped while this job was running; resubmit it with POST /api/jobs/' || id || '/resubmit'
-         WHERE state IN ('queued', 'running')`,
-      )
-      .run({ now: now() }).changes;
+    this.interruptedAtOpen = prepare<[{ now: number }]>(
+      db,
+      `UPDATE jobs SET state = 'interrupted', finished_at = :now, error =
+         'the server stopped while this job was running; resubmit it with POST /api/jobs/' || id || '/resubmit'
+       WHERE state IN ('queued', 'running')`,
+    ).run({ now: now() }).changes;
     this.#lastCreatedAt =
-      db.prepare<[], number | null>("SELECT MAX(created_at) FROM jobs").pluck().get() ?? -Infinity;
+      prepare<[], { last: number | null }>(db, "SELECT MAX(created_at) AS last FROM jobs").get()!.last ??
+      -Infinity;
 
-    this.#insert = db.prepare<[Record<string, unknown>], JobRow>(
+    this.#insert = prepare<[Record<string, SQLInputValue>], JobRow>(
+      db,
       `INSERT INTO jobs (id, type, label, client, state, created_at, resubmitted_from, definition)
        VALUES (:id, :type, :label, :client, 'queued', :createdAt, :resubmittedFrom, :definition)
        RETURNING ${viewColumns}`,
     );
-    this.#select = db.prepare<[string], JobRowWithDefinition>(
+    this.#select = prepare<[string], JobRowWithDefinition>(
+      db,
       `SELECT ${viewColumns}, definition FROM jobs WHERE id = ?`,
     );
-    this.#selectDefinition = db.prepare<[string], string>("SELECT definition FROM jobs WHERE id = ?").pluck();
-    this.#selectState = db.prepare<[string], JobState>("SELECT state FROM jobs WHERE id = ?").pluck();
-    this.#selectResultEntries = db
-      .prepare<[string], number | null>("SELECT result_entries FROM jobs WHERE id = ?")
-      .pluck();
+    this.#selectDefinition = prepare<[string], { definition: string }>(
+      db,
+      "SELECT definition FROM jobs WHERE id = ?",
+    );
+    this.#selectState = prepare<[string], { state: JobState }>(db, "SELECT state FROM jobs WHERE id = ?");
+    this.#selectResultEntries = prepare<[string], { result_entries: number | null }>(
+      db,
+      "SELECT result_entries FROM jobs WHERE id = ?",
+    );
     const update = (from: readonly JobState[], assignments: string) =>
-      db.prepare<[Record<string, unknown>], JobRow>(
+      prepare<[Record<string, SQLInputValue>], JobRow>(
+        db,
         `UPDATE jobs SET ${assignments}
          WHERE id = :id AND state IN (${from.map((state) => `'${state}'`).join(", ")})
          RETURNING ${viewColumns}`,
@@ -251,22 +278,24 @@ export class JobStore {
       fail: update(transitions.fail.from, "state = 'failed', finished_at = :now, error = :error"),
       cancel: update(transitions.cancel.from, "state = 'cancelled', finished_at = :now"),
     };
-    this.#countByState = db.prepare<[], { state: JobState; count: number }>(
+    this.#countByState = prepare<[], { state: JobState; count: number }>(
+      db,
       "SELECT state, COUNT(*) AS count FROM jobs GROUP BY state",
     );
-    this.#activeCount = db
-      .prepare<[string], number>(
-        "SELECT COUNT(*) FROM jobs WHERE client = ? AND state IN ('queued', 'running')",
-      )
-      .pluck();
-    this.#insertResultRow = db.prepare<[string, number, string]>(
+    this.#activeCount = prepare<[string], { count: number }>(
+      db,
+      "SELECT COUNT(*) AS count FROM jobs WHERE client = ? AND state IN ('queued', 'running')",
+    );
+    this.#insertResultRow = prepare<[string, number, string]>(
+      db,
       "INSERT INTO result_rows (job_id, first_entry, entries) VALUES (?, ?, ?)",
     );
     // From the row holding entry `start` up to the one holding entry `end - 1`.
-    this.#resultRows = db.prepare<
+    this.#resultRows = prepare<
       [{ id: string; start: number; end: number }],
       { first: number; entries: string }
     >(
+      db,
       `SELECT first_entry AS first, entries FROM result_rows
        WHERE job_id = :id AND first_entry < :end AND first_entry >=
          (SELECT MAX(first_entry) FROM result_rows WHERE job_id = :id AND first_entry <= :start)
@@ -317,7 +346,7 @@ export class JobStore {
   complete(id: string, summary: unknown, entries?: readonly unknown[]): JobView {
     const summaryJson = summary === undefined ? null : toJson(summary, `the summary of job ${id}`);
     const rows = entries === undefined ? [] : toResultRows(id, entries);
-    const row = this.#db.transaction(() => {
+    const row = writeTransaction(this.#db, () => {
       const resultEntries = entries?.length ?? null;
       const completed = this.#updates.complete.get({
         id,
@@ -327,7 +356,7 @@ export class JobStore {
       });
       if (completed) for (const { first, json } of rows) this.#insertResultRow.run(id, first, json);
       return completed;
-    })();
+    });
     return row ? this.#finished(row) : this.#refuse(id, "complete");
   }
 
@@ -359,9 +388,9 @@ export class JobStore {
       ...(beforeMs !== null ? ["created_at < :before"] : []),
     ];
     const rows = this.#listStatement(filters).all({
-      state: state ?? null,
-      client: client ?? null,
-      before: beforeMs,
+      ...(state !== undefined && { state }),
+      ...(client !== undefined && { client }),
+      ...(beforeMs !== null && { before: beforeMs }),
       limit,
     });
     return rows.map((row) => this.#view(row, row.definition));
@@ -383,7 +412,7 @@ export class JobStore {
 
   /** Jobs of this client queued or running. */
   activeCount(client: string): number {
-    return this.#activeCount.get(client)!;
+    return this.#activeCount.get(client)!.count;
   }
 
   /** Up to `limit` of a job's result entries from `offset`, reading only the rows that hold them. */
@@ -392,7 +421,7 @@ export class JobStore {
     checkNonNegative(`the results of job ${id}: limit`, limit, { whole: true });
     const stored = this.#selectResultEntries.get(id);
     if (stored === undefined) throw new JobNotFoundError(id);
-    const total = stored ?? 0;
+    const total = stored.result_entries ?? 0;
     const end = Math.min(offset + limit, total);
     if (offset >= end) return { total, entries: [] };
     const rows = this.#resultRows.all({ id, start: offset, end });
@@ -402,6 +431,8 @@ export class JobStore {
   }
 
   close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
     this.#db.close();
   }
 
@@ -412,7 +443,7 @@ export class JobStore {
   #change(
     id: string,
     transition: Exclude<Transition, "complete">,
-    parameters: Record<string, unknown>,
+    parameters: Record<string, SQLInputValue>,
   ): JobView {
     const row = this.#updates[transition].get(parameters);
     if (!row) return this.#refuse(id, transition);
@@ -427,7 +458,7 @@ export class JobStore {
   }
 
   #refuse(id: string, transition: Transition): never {
-    const state = this.#selectState.get(id);
+    const state = this.#selectState.get(id)?.state;
     if (state === undefined) throw new JobNotFoundError(id);
     const { verb, from } = transitions[transition];
     const why = finishedStates.has(state) ? `is already ${state}` : `is ${state}, not ${from.join(" or ")}`;
@@ -438,7 +469,8 @@ export class JobStore {
     const where = filters.length > 0 ? `WHERE ${filters.join(" AND ")}` : "";
     let statement = this.#listStatements.get(where);
     if (!statement) {
-      statement = this.#db.prepare<[ListParameters], JobRowWithDefinition>(
+      statement = prepare<[ListParameters], JobRowWithDefinition>(
+        this.#db,
         `SELECT ${viewColumns}, definition FROM jobs ${where} ORDER BY created_at DESC LIMIT :limit`,
       );
       this.#listStatements.set(where, statement);
@@ -449,7 +481,7 @@ export class JobStore {
   #view(row: JobRow, definitionJson?: string): JobView {
     const definition =
       this.#liveDefinitions.get(row.id) ??
-      (JSON.parse(definitionJson ?? this.#selectDefinition.get(row.id)!) as JobDefinition);
+      (JSON.parse(definitionJson ?? this.#selectDefinition.get(row.id)!.definition) as JobDefinition);
     return {
       id: row.id,
       type: row.type,
@@ -472,19 +504,42 @@ export class JobStore {
   }
 }
 
-function migrate(db: Database.Database): void {
-  const version = db.pragma("user_version", { simple: true }) as number;
-  if (version > migrations.length) {
-    throw new Error(
-      `its schema is version ${version}, newer than this weft knows (${migrations.length}): ` +
-        `upgrade weft, or start the server on another database file`,
-    );
-  }
-  // One transaction, so a failed migration leaves the database as it was.
-  db.transaction(() => {
+function migrate(db: DatabaseSync): void {
+  // One transaction, so a failed migration leaves the database as it was; the version is read
+  // inside it, so a second process opening the same new file waits and then finds it migrated.
+  writeTransaction(db, () => {
+    const version = prepare<[], { user_version: number }>(db, "PRAGMA user_version").get()!.user_version;
+    if (version > migrations.length) {
+      throw new Error(
+        `its schema is version ${version}, newer than this weft knows (${migrations.length}): ` +
+          `upgrade weft, or start the server on another database file`,
+      );
+    }
     for (const sql of migrations.slice(version)) db.exec(sql);
-    db.pragma(`user_version = ${migrations.length}`);
-  })();
+    db.exec(`PRAGMA user_version = ${migrations.length}`);
+  });
+}
+
+/**
+ * Runs `body` in a transaction: committed if it returns, rolled back if it throws. IMMEDIATE takes
+ * the write lock at the start, so a body that reads before it writes cannot fail halfway with
+ * SQLITE_BUSY because another connection wrote in between.
+ */
+function writeTransaction<T>(db: DatabaseSync, body: () => T): T {
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    const result = body();
+    db.exec("COMMIT");
+    return result;
+  } catch (error) {
+    try {
+      db.exec("ROLLBACK");
+    } catch {
+      // SQLite already rolled back (it does on errors such as SQLITE_FULL or SQLITE_IOERR): there
+      // is nothing to undo, and the error that says why is the one to throw.
+    }
+    throw error;
+  }
 }
 
 /** JSON of a value the caller promised is JSON-serializable, or a TypeError saying what is not. */

@@ -4,7 +4,7 @@
 // A failed cell fails the test, and so does the committed notebook changing: it is only read. The
 // notebook's measurements are printed by the notebook, never asserted: this machine is shared and noisy.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, type ExecFileOptions } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,7 +13,13 @@ import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
-const run = promisify(execFile);
+const execute = promisify(execFile);
+// A command still running when the tests end is killed, so the file can exit: a before() hook that
+// times out does not stop the command it was waiting for.
+const commands = new AbortController();
+after(() => commands.abort());
+const run = (file: string, args: readonly string[], options: ExecFileOptions = {}) =>
+  execute(file, args, { ...options, signal: commands.signal });
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const notebooks = join(root, "notebooks");
 const notebook = join(notebooks, "Distributed_Computing.ipynb");
@@ -64,8 +70,8 @@ before(
     }
     const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
     assert.ok(
-      major > 20 || (major === 20 && minor >= 19),
-      `the notebook needs Node.js 20.19 or newer (its kernel loads weft with require(), which loads ES modules from 20.19 on); this is ${process.version}`,
+      major > 22 || (major === 22 && minor >= 13),
+      `the notebook needs Node.js 22.13 or newer (its kernel loads weft with require(), and its service keeps jobs in node:sqlite); this is ${process.version}`,
     );
     await run("npm", ["run", "build"], { cwd: root });
     // The notebook's own dependencies, installed when any is missing (a fresh checkout, or a new one).

@@ -5,9 +5,9 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { fileURLToPath } from "node:url";
 import { after, describe, test } from "node:test";
-import Database from "better-sqlite3";
 import type { JobDefinition, JobView } from "../../src/server/api-types.ts";
 import { JobNotFoundError, JobStateError, JobStore } from "../../src/server/job-store.ts";
 import { checkLeaks } from "../support/leaks.ts";
@@ -423,10 +423,10 @@ describe("a database file", () => {
     store.create(pi, "pi", "c");
     assert.ok(existsSync(`${path}-wal`));
     store.close();
-    const db = new Database(path, { readonly: true });
+    const db = new DatabaseSync(path, { readOnly: true });
     try {
-      assert.equal(db.pragma("journal_mode", { simple: true }), "wal");
-      assert.equal(db.pragma("user_version", { simple: true }), 1);
+      assert.equal(db.prepare("PRAGMA journal_mode").get()?.journal_mode, "wal");
+      assert.equal(db.prepare("PRAGMA user_version").get()?.user_version, 1);
     } finally {
       db.close();
     }
@@ -493,8 +493,8 @@ describe("a database file", () => {
 
   test("written by a newer schema: refused, saying to upgrade weft", () => {
     const path = join(dir, "newer.db");
-    const db = new Database(path);
-    db.pragma("user_version = 99");
+    const db = new DatabaseSync(path);
+    db.exec("PRAGMA user_version = 99");
     db.close();
     assert.throws(
       () => JobStore.open(path),
