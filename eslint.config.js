@@ -28,6 +28,8 @@ export default tseslint.config(
   },
   // Plain JavaScript, and the notebook modules' type declarations, are outside the typechecked project.
   { files: ["**/*.js", "notebooks/**/*.d.ts"], ...tseslint.configs.disableTypeChecked },
+  // Plain JavaScript that runs on Node.js before the TypeScript loader is there.
+  { files: ["scripts/**/*.mjs", "bin/**/*.js"], languageOptions: { globals: globals.node } },
   // The dashboard is plain browser JavaScript; Chart.js arrives as a global from its UMD bundle.
   { files: ["web/**/*.js"], languageOptions: { globals: { ...globals.browser, Chart: "readonly" } } },
 );

@@ -1,0 +1,70 @@
+// Runs test files with node:test on the Node.js that runs this script: each file in a process of its
+// own, with a time limit per file (see file-watchdog.ts), the spec reporter, and at the end the
+// slowest files, so a slow or hanging file is named rather than guessed at.
+// Usage: node --import tsx scripts/test/run-files.ts [file or folder ...]   (default: test/)
+import { readdirSync, statSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { run } from "node:test";
+import { spec } from "node:test/reporters";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+
+/**
+ * Generous: the slowest file takes about a minute on a 2-core machine. A file past it is hanging,
+ * and the run goes on without it.
+ */
+const defaultFileTimeoutMs = 300_000;
+
+/** The files given, and every `*.test.ts` under the folders given, sorted. */
+function testFiles(paths: readonly string[]): string[] {
+  const found = new Set<string>();
+  const visit = (path: string) => {
+    for (const entry of readdirSync(path, { withFileTypes: true })) {
+      const child = join(path, entry.name);
+      if (entry.isDirectory() && entry.name !== "node_modules") visit(child);
+      else if (entry.name.endsWith(".test.ts")) found.add(child);
+    }
+  };
+  for (const path of paths.map((p) => resolve(root, p))) {
+    if (statSync(path).isDirectory()) visit(path);
+    else found.add(path);
+  }
+  return [...found].sort();
+}
+
+const files = testFiles(process.argv.length > 2 ? process.argv.slice(2) : ["test"]);
+if (files.length === 0) {
+  console.error(`no *.test.ts files under ${process.argv.slice(2).join(" ")}`);
+  process.exit(1);
+}
+// Read by file-watchdog.ts in each file's process (not imported here: importing it arms it).
+process.env.WEFT_TEST_FILE_TIMEOUT_MS ??= String(defaultFileTimeoutMs);
+
+const stream = run({
+  files,
+  // The machines have 2 cores and many tests use 2 workers: files in parallel would only contend.
+  concurrency: 1,
+  execArgv: ["--import", "tsx", "--import", new URL("./file-watchdog.ts", import.meta.url).href],
+});
+
+/** When each file's first and last events arrived: with files one at a time, its wall time. */
+const seen = new Map<string, { first: number; last: number }>();
+stream.on("test:fail", () => (process.exitCode = 1));
+for (const type of ["test:dequeue", "test:complete"] as const) {
+  stream.on(type, (data: { file?: string }) => {
+    if (!data.file) return;
+    const now = performance.now();
+    const times = seen.get(data.file);
+    if (times) times.last = now;
+    else seen.set(data.file, { first: now, last: now });
+  });
+}
+await pipeline(stream.compose(spec), process.stdout, { end: false });
+const slowest = [...seen]
+  .map(([file, { first, last }]) => ({ file: relative(root, file), seconds: (last - first) / 1000 }))
+  .sort((a, b) => b.seconds - a.seconds)
+  .slice(0, 8);
+console.log(`\nslowest files (${files.length} files on Node.js ${process.version}):`);
+for (const { file, seconds } of slowest) console.log(`  ${seconds.toFixed(1).padStart(6)} s  ${file}`);
