@@ -2,11 +2,10 @@
 // resolves "weft" to this weft, so task modules load in workers with no build and no install.
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
-import { weftModuleVariable } from "../../task/weft-specifier.ts";
+import { weftEntryUrl, weftModuleVariable } from "../../task/weft-specifier.ts";
 
 const fromSource = import.meta.url.endsWith(".ts");
 const preload = new URL(fromSource ? "../run-preload.ts" : "../run-preload.js", import.meta.url);
-const weftEntry = new URL(fromSource ? "../../index.ts" : "../../index.js", import.meta.url);
 
 /** Resolves with the exit code the script ended with (128 + n for a signal, as a shell reports it). */
 export function runScript(script: string, args: readonly string[]): Promise<number> {
@@ -15,7 +14,7 @@ export function runScript(script: string, args: readonly string[]): Promise<numb
   const child = spawn(
     process.execPath,
     ["--import", import.meta.resolve("tsx"), "--import", preload.href, script, ...scriptArgs],
-    { stdio: "inherit", env: { ...process.env, [weftModuleVariable]: weftEntry.href } },
+    { stdio: "inherit", env: { ...process.env, [weftModuleVariable]: weftEntryUrl } },
   );
   // A terminal's Ctrl-C reaches the child itself; a signal sent to this process alone is passed on.
   const forward = (signal: NodeJS.Signals) => child.kill(signal);
