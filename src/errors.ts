@@ -61,9 +61,27 @@ export class CapturedVariableError extends WeftError {
   }
 }
 
-/** A function cannot be used as a task: not exported from its module, native, or not parseable. */
+/** A function cannot be used as a task: not defined with task(), native, or not parseable. */
 export class TaskDefinitionError extends WeftError {
   override name = "TaskDefinitionError";
+}
+
+/**
+ * `weft()` was called inside a weft worker. Workers import the modules that define tasks, and a
+ * script that defines tasks and then starts a pool is such a module: in a worker, its `await weft()`
+ * stops the script there (the tasks it defined above are what the worker needed). From a task, it
+ * means a pool inside a pool, which weft does not start.
+ */
+export class PoolInWorkerError extends WeftError {
+  override name = "PoolInWorkerError";
+  constructor() {
+    super(
+      "weft() does not start a pool inside a weft worker. A worker loads each module that defines tasks, " +
+        "and runs its top-level code: a script's tasks are taken from the lines above its `await weft()`, " +
+        "and the rest of the script does not run there. Code that must not run in workers at all " +
+        "belongs after `await weft()`, or under `if (import.meta.main)`.",
+    );
+  }
 }
 
 /** A bad option or argument; the message names it and the accepted values. */

@@ -1,4 +1,4 @@
 // Loaded with `--import` into the script `weft run` starts, so the script can import "weft".
-import { resolveWeftSpecifier } from "../task/weft-specifier.ts";
+import { installScriptHooks } from "../task/script-loading.ts";
 
-resolveWeftSpecifier();
+installScriptHooks();

@@ -19,8 +19,8 @@ export interface Job {
   takeRetry(): Chunk;
   /** Every failure of this chunk so far: its task errors and the worker crashes it caused. */
   history(chunk: Chunk): ChunkHistory;
-  /** How a failure of the task described as `task` (or of the chunk as a whole) is retried in this job. */
-  retryPolicy(task?: string): RetryPolicy;
+  /** How a failure of the task with key `taskKey` (or of the chunk as a whole) is retried in this job. */
+  retryPolicy(taskKey?: string): RetryPolicy;
   /** Cancels the job when it fires. */
   readonly signal: AbortSignal | undefined;
   /** The longest one chunk may run, in ms. */
@@ -51,7 +51,7 @@ export interface ChunkHistory {
 export interface JobControls {
   /** For failures of any task, unless the task has its own policy. */
   readonly retry: RetryPolicy;
-  /** Policies the tasks were defined with, by task description. */
+  /** Policies the tasks were defined with, by task key. */
   readonly taskRetries: ReadonlyMap<string, RetryPolicy>;
   readonly signal: AbortSignal | undefined;
   readonly timeoutMs: number | undefined;
@@ -111,8 +111,10 @@ export abstract class JobBase implements Partial<Job> {
     return history;
   }
 
-  retryPolicy(task?: string): RetryPolicy {
-    return (task === undefined ? undefined : this.controls.taskRetries.get(task)) ?? this.controls.retry;
+  retryPolicy(taskKey?: string): RetryPolicy {
+    return (
+      (taskKey === undefined ? undefined : this.controls.taskRetries.get(taskKey)) ?? this.controls.retry
+    );
   }
 
   take(size: number): Chunk {

@@ -18,7 +18,7 @@ import type { ChunkBounds } from "../scheduler/chunking.ts";
 import { resolveTask } from "../task/resolve.ts";
 import { resolveRetry, type RetryOption, type RetryPolicy } from "../scheduler/retry.ts";
 import { taskRetryOf, type TaskLike } from "../task/task.ts";
-import { describeTask, type TaskRef } from "../task/task-ref.ts";
+import { taskKey, type TaskRef } from "../task/task-ref.ts";
 import type { Stage, Terminal } from "./plan.ts";
 
 /** What a collection needs from its pool. */
@@ -268,7 +268,7 @@ export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements Async
     const fns = [...this.stages.map((s) => s.fn), ...terminalFns];
     for (const fn of fns) {
       const policy = taskRetryOf(fn);
-      if (policy) taskRetries.set(describeTask(await this.#ref(fn)), policy);
+      if (policy) taskRetries.set(taskKey(await this.#ref(fn)), policy);
     }
     const { source, total } = this.makeSource();
     const { bounds, retry, signal, timeoutMs } = this.settings;

@@ -76,6 +76,8 @@ export interface SerializedError {
 /** A task that threw on one item, with where it happened. */
 export interface ItemFailure {
   readonly task: string;
+  /** The task's key (`taskKey` of its reference), by which the pool finds the task's own retry policy. */
+  readonly taskKey?: string;
   readonly index: number;
   readonly preview: string;
   readonly error: SerializedError;

@@ -211,7 +211,8 @@ export class Dispatcher {
     if (!outcome.ok) {
       this.#scheduler.chunkAbandoned(worker);
       const { failure } = outcome;
-      return this.#failed(worker, running, chunk, new TaskError(failure, deserializeError(failure.error)));
+      const error = new TaskError(failure, deserializeError(failure.error));
+      return this.#failed(worker, running, chunk, error, failure.taskKey);
     }
     const items = inputLength(chunk.input);
     this.#scheduler.chunkDone(worker, job.spec.id, items, outcome.endedAt - outcome.startedAt);
@@ -225,7 +226,7 @@ export class Dispatcher {
    * A chunk failed. A crash is retried on another worker until the chunk proves to be poison; a
    * task error is retried as the job's policy says; anything else ends the job.
    */
-  #failed(worker: number, running: Running, chunk: Chunk, error: Error): void {
+  #failed(worker: number, running: Running, chunk: Chunk, error: Error, taskKey?: string): void {
     const { job } = running;
     if (!job.finished) {
       const history = job.history(chunk);
@@ -255,7 +256,7 @@ export class Dispatcher {
         const cause = error.cause as Error;
         history.errors.push(cause);
         error.attempts = history.errors;
-        const policy = job.retryPolicy(error.task);
+        const policy = job.retryPolicy(taskKey);
         const attempt = history.errors.length;
         if (shouldRetry(policy, cause, attempt)) {
           this.events.emit("retry", { jobId: job.spec.id, seq: chunk.seq, attempt, error: cause });

@@ -5,7 +5,7 @@ import { SequentialBackend } from "../backends/sequential/sequential-backend.ts"
 import { startProcessesBackend } from "../backends/processes/processes-backend.ts";
 import { RedisBackend } from "../backends/redis/redis-backend.ts";
 import { startThreadsBackend } from "../backends/threads/threads-backend.ts";
-import { AbortError, OptionError, PoolClosedError } from "../errors.ts";
+import { AbortError, OptionError, PoolClosedError, PoolInWorkerError } from "../errors.ts";
 import { createEvents, type PoolEventEmitter } from "../events/events.ts";
 import { asCompleted, Future, gather, type Completed, type FutureArgs } from "../futures/future.ts";
 import { CallJob, type Settle } from "../jobs/call-job.ts";
@@ -14,7 +14,8 @@ import { Collection, type JobRunner, type JobSettings, type SourceFactory } from
 import { noRetries, resolveRetry, type RetryOption, type RetryPolicy } from "../scheduler/retry.ts";
 import type { TypedArray } from "../plan/plan.ts";
 import { resolveTask } from "../task/resolve.ts";
-import { moduleUrlOf, taskRetryOf, type TaskLike } from "../task/task.ts";
+import { placeOf, taskRetryOf, type TaskLike } from "../task/task.ts";
+import { isWorker } from "../task/worker-scope.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import {
   positiveInteger,
@@ -89,6 +90,8 @@ export class Pool implements AsyncDisposable {
 
   /** @internal Use {@link weft}. */
   static async create(options: WeftOptions = {}): Promise<Pool> {
+    // A worker imports the modules that define tasks; a script's own `await weft()` stops it there.
+    if (isWorker()) throw new PoolInWorkerError();
     const resolved = resolveOptions(options);
     const limits = { maxHeapMb: resolved.maxWorkerHeapMb, maxTasksPerWorker: resolved.maxTasksPerWorker };
     const workers = resolved.workers ?? availableParallelism();
@@ -217,7 +220,7 @@ export class Pool implements AsyncDisposable {
   #call({ fn, timeoutMs }: CallGroup, args: readonly unknown[], settle: Settle, policy = noRetries): void {
     // An inline function is often written at the call site, a new object each time: its source is its identity.
     const key =
-      typeof fn === "function" && moduleUrlOf(fn) === undefined ? Function.prototype.toString.call(fn) : fn;
+      typeof fn === "function" && placeOf(fn) === undefined ? Function.prototype.toString.call(fn) : fn;
     let targets = this.#callTargets.get(timeoutMs);
     if (!targets) this.#callTargets.set(timeoutMs, (targets = new Map<unknown, CallTarget>()));
     let target = targets.get(key);

@@ -14,6 +14,8 @@ export interface Combiner {
 export function makeCombiner(job: LoadedJob): Combiner {
   const terminal = job.spec.terminal;
   const [first, second, third] = job.terminalFns;
+  // The references as the worker loaded them, which name the export where the pool could not.
+  const [firstRef] = job.terminalRefs;
   switch (terminal.op) {
     case "collect": {
       const values: unknown[] = [];
@@ -27,7 +29,7 @@ export function makeCombiner(job: LoadedJob): Combiner {
       let has = false;
       let acc: unknown;
       return {
-        task: terminal.task,
+        task: firstRef,
         add(v) {
           if (!has) {
             has = true;
@@ -45,7 +47,7 @@ export function makeCombiner(job: LoadedJob): Combiner {
     case "fold": {
       let acc = structuredClone(terminal.zero);
       return {
-        task: terminal.task,
+        task: firstRef,
         add(v) {
           const out = first!(acc, v);
           if (isThenable(out)) return out.then((r) => void (acc = r));
@@ -61,7 +63,7 @@ export function makeCombiner(job: LoadedJob): Combiner {
       const combine = second!;
       const value = third;
       return {
-        task: terminal.key,
+        task: firstRef,
         add(v) {
           const k = key(v);
           const x = value ? value(v) : v;
@@ -76,7 +78,7 @@ export function makeCombiner(job: LoadedJob): Combiner {
     case "groupBy": {
       const groups = new Map<unknown, unknown[]>();
       return {
-        task: terminal.key,
+        task: firstRef,
         add(v) {
           const k = first!(v);
           const group = groups.get(k);

@@ -1,6 +1,6 @@
 // Runs one chunk of a job: the per-item pipeline and the worker-side combine. Shared by every backend.
 import type { CallFailure, Chunk, ChunkInput, ChunkOutcome, ItemFailure } from "../plan/plan.ts";
-import { describeTask, type TaskRef } from "../task/task-ref.ts";
+import { describeTask, taskKey, type TaskRef } from "../task/task-ref.ts";
 import { makeCombiner } from "./combiners.ts";
 import { preview, serializeError } from "./errors.ts";
 import type { LoopState } from "./fast-loop.ts";
@@ -62,6 +62,7 @@ async function run(job: LoadedJob, chunk: Chunk): Promise<ChunkOutcome> {
       else if (failedInLoop && prefix === stages.length) task = combiner.task;
       const failure: ItemFailure = {
         task: task ? describeTask(task) : "(combine)",
+        ...(task && { taskKey: taskKey(task) }),
         index: chunk.start + state.offset,
         preview: preview(itemAt(chunk.input, state.offset)),
         error: serializeError(error),

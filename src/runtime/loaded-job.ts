@@ -16,17 +16,24 @@ export interface LoadedJob {
   readonly spec: JobSpec;
   readonly stages: readonly LoadedStage[];
   readonly terminalFns: readonly Fn[];
+  /** The terminal's tasks as loaded here, in the order of `terminalFns`. */
+  readonly terminalRefs: readonly TaskRef[];
   /** The generated loop for the leading map/filter stages, and how many stages it covers. */
   readonly fastLoop: FastLoop;
   readonly prefix: number;
 }
 
 export async function loadJob(spec: JobSpec): Promise<LoadedJob> {
-  const stages = await Promise.all(
-    spec.stages.map(async (s) => ({ op: s.op, ref: s.task, fn: await loadTask(s.task) })),
-  );
-  const terminalFns = await Promise.all(terminalTasks(spec.terminal).map((ref) => loadTask(ref)));
-  return { spec, stages, terminalFns, fastLoop: compileFastLoop(stages), prefix: fastPrefix(stages) };
+  const stages = await Promise.all(spec.stages.map(async (s) => ({ op: s.op, ...(await loadTask(s.task)) })));
+  const terminal = await Promise.all(terminalTasks(spec.terminal).map((ref) => loadTask(ref)));
+  return {
+    spec,
+    stages,
+    terminalFns: terminal.map((t) => t.fn),
+    terminalRefs: terminal.map((t) => t.ref),
+    fastLoop: compileFastLoop(stages),
+    prefix: fastPrefix(stages),
+  };
 }
 
 function terminalTasks(terminal: Terminal): TaskRef[] {

@@ -4,6 +4,7 @@ import { cloneAdvice, firstUncloneable } from "./clone-check.ts";
 import { deserializeError, serializeError } from "./errors.ts";
 import { loadJob, runChunk, type LoadedJob } from "./execute.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
+import { markAsWorker } from "../task/worker-scope.ts";
 
 export interface Port {
   postMessage(message: FromWorker): void;
@@ -13,6 +14,12 @@ export interface Port {
 type ChunkMessage = Extract<ToWorker, { type: "chunk" }>;
 
 export function serve(port: Port): void {
+  markAsWorker();
+  // A script that starts its pool without awaiting it (`weft().then(...)`) has that promise refused
+  // here, with no one to see it: expected, not a crash. Anything else still ends the worker.
+  process.on("unhandledRejection", (reason) => {
+    if ((reason as Error | undefined)?.name !== "PoolInWorkerError") throw reason;
+  });
   const jobs = new Map<number, Promise<LoadedJob>>();
   // One chunk at a time, so `taskSignal()` always belongs to the chunk that is running.
   const queue: ChunkMessage[] = [];

@@ -1,4 +1,4 @@
-// The tasks a service runs: the task() exports of the modules it was started with, by the name a
+// The tasks a service runs: the exported tasks of the modules it was started with, by the name a
 // cluster uses for them (`<module file name>.<export>`). Nothing else runs.
 import { loadNamedTasks, type NamedTask } from "../task/named-tasks.ts";
 
@@ -6,7 +6,9 @@ export class TaskCatalog {
   private constructor(readonly byName: ReadonlyMap<string, NamedTask>) {}
 
   static async load(modules: readonly string[]): Promise<TaskCatalog> {
-    return new TaskCatalog(await loadNamedTasks(modules));
+    const tasks = await loadNamedTasks(modules);
+    // Requests name tasks by export: a task no export holds (`tasks#3`) has no name to be asked for.
+    return new TaskCatalog(new Map([...tasks].filter(([, task]) => task.ref.name !== undefined)));
   }
 
   get(name: string): NamedTask["fn"] | undefined {

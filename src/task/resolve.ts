@@ -1,14 +1,14 @@
-// Main-thread side of task lookup: finds the export under which a task's module publishes it.
+// Main-thread side of task lookup: the reference a worker needs to find a function again.
 import { TaskDefinitionError } from "../errors.ts";
 import { inlineTaskRef } from "./inline.ts";
-import { moduleUrlOf } from "./task.ts";
+import { placeOf, type TaskPlace } from "./task.ts";
 import type { TaskRef } from "./task-ref.ts";
 
 const resolved = new WeakMap<object, TaskRef>();
 
 /**
- * The reference a worker needs to find `fn`: its module URL and export name for a {@link task},
- * or its checked source text for an inline function (when the backend accepts those).
+ * The reference a worker needs to find `fn`: its module and place for a {@link task}, or its checked
+ * source text for an inline function (when the backend accepts those).
  */
 export async function resolveTask(fn: unknown, allowInline: boolean): Promise<TaskRef> {
   if (typeof fn !== "function") {
@@ -16,10 +16,11 @@ export async function resolveTask(fn: unknown, allowInline: boolean): Promise<Ta
   }
   const cached = resolved.get(fn);
   if (cached && (allowInline || cached.kind === "module")) return cached;
-  const url = moduleUrlOf(fn);
+  const place = placeOf(fn);
   let ref: TaskRef;
-  if (url !== undefined) {
-    ref = { kind: "module", url, exportName: await exportNameOf(fn, url) };
+  if (place !== undefined) {
+    const name = await exportNameOf(fn, place);
+    ref = { kind: "module", ...place, ...(name !== undefined && { name }) };
   } else if (allowInline) {
     ref = inlineTaskRef(fn as (...args: never[]) => unknown);
   } else {
@@ -32,11 +33,28 @@ export async function resolveTask(fn: unknown, allowInline: boolean): Promise<Ta
   return ref;
 }
 
-async function exportNameOf(fn: object, url: string): Promise<string> {
-  const namespace = (await import(url)) as Record<string, unknown>;
-  for (const [name, value] of Object.entries(namespace)) if (value === fn) return name;
-  const fnName = (fn as { name?: string }).name || "(anonymous)";
-  throw new TaskDefinitionError(
-    `task ${fnName} from ${url} is not exported by that module, so workers cannot find it: add \`export\` to its declaration`,
+/**
+ * How long the export that holds a task is looked for. The import of a module that has finished
+ * loading takes a few milliseconds (its URL goes through the module loaders); one that is still running
+ * its top-level code (the script that is starting this very job) will not settle while the job waits.
+ */
+const exportLookupMs = 100;
+
+/** The export that holds `fn`, for messages and a cluster's task names; tasks without one go by place. */
+async function exportNameOf(fn: object, { url }: TaskPlace): Promise<string | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const notYet = new Promise<undefined>(
+    (resolve) => (timer = setTimeout(() => resolve(undefined), exportLookupMs)),
   );
+  const namespace = await Promise.race([
+    import(url).then(
+      (ns: Record<string, unknown>) => ns,
+      () => undefined,
+    ),
+    notYet,
+  ]);
+  clearTimeout(timer);
+  if (!namespace) return (fn as { name?: string }).name || undefined;
+  for (const [name, value] of Object.entries(namespace)) if (value === fn) return name;
+  return (fn as { name?: string }).name || undefined;
 }

@@ -1,10 +1,12 @@
-// How a task is named in a message: by module URL and export, or (local only) by source text.
+// How a task is named in a message: by its module and place there, or (local only) by source text.
 
-/** A task a worker finds by importing `url` and reading the export `exportName`. */
+/** A task a worker finds by importing `url` and taking the `index`-th task that module defines. */
 export interface ModuleTaskRef {
   readonly kind: "module";
   readonly url: string;
-  readonly exportName: string;
+  readonly index: number;
+  /** The export that holds it, when the pool could tell (for messages, and for a cluster's names). */
+  readonly name?: string;
 }
 
 /** A self-contained function sent as source text; accepted by local backends only. */
@@ -19,10 +21,12 @@ export type TaskRef = ModuleTaskRef | InlineTaskRef;
 
 /** A stable key for caching a loaded task. */
 export function taskKey(ref: TaskRef): string {
-  return ref.kind === "module" ? `${ref.url}#${ref.exportName}` : `inline:${ref.source}`;
+  return ref.kind === "module" ? `${ref.url}#${ref.index}` : `inline:${ref.source}`;
 }
 
-/** How errors name a task: `isPrime (file:///.../tasks.ts)` or `inline isPrime`. */
+/** How errors name a task: `isPrime (file:///.../tasks.ts)`, `task #2 (file:///.../job.ts)` or `inline isPrime`. */
 export function describeTask(ref: TaskRef): string {
-  return ref.kind === "module" ? `${ref.exportName} (${ref.url})` : `inline ${ref.name || "function"}`;
+  return ref.kind === "module"
+    ? `${ref.name ?? `task #${ref.index}`} (${ref.url})`
+    : `inline ${ref.name || "function"}`;
 }

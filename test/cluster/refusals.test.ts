@@ -84,7 +84,7 @@ describe("what cluster workers refuse", () => {
   test("a chunk naming a module by URL is refused, not imported", { timeout: 30_000 }, async () => {
     await using bull = await bullQueue(cluster.redis.port);
     const url = new URL("fixtures/other-tasks.ts", import.meta.url).href;
-    const payload = request({ kind: "module", url, exportName: "cube" });
+    const payload = request({ kind: "module", url, index: 0, name: "cube" });
     const ended = finished(bull.events, "test-module-url");
     await bull.queue.add("chunk", { payload }, { jobId: "test-module-url", removeOnComplete: true });
     const returned = (await within(ended, 30_000, "the chunk finishing")) as { payload: string };

@@ -1,6 +1,6 @@
 // Entry point of a worker process: the same runtime as a thread, over the IPC channel.
 import { serve, type Port } from "../../runtime/serve.ts";
-import { resolveWeftSpecifier } from "../../task/weft-specifier.ts";
+import { installScriptHooks } from "../../task/script-loading.ts";
 
 const send = process.send?.bind(process);
 if (!send)
@@ -10,7 +10,7 @@ const port: Port = {
   postMessage: (message) => void send(message),
   on: (_event, listener) => void process.on("message", listener),
 };
-resolveWeftSpecifier();
+installScriptHooks();
 serve(port);
 // Tells the pool this process is serving: a process that never says so is not replaced when it dies.
 send({ type: "ready" });

@@ -7,7 +7,8 @@ import { UnrecoverableError, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { WorkerError } from "../../errors.ts";
 import type { ChunkOutcome } from "../../plan/plan.ts";
-import { loadNamedTasks } from "../../task/named-tasks.ts";
+import { clusterTaskName, loadNamedTasks } from "../../task/named-tasks.ts";
+import { markAsWorker } from "../../task/worker-scope.ts";
 import type { ModuleTaskRef } from "../../task/task-ref.ts";
 import type { RunningChunk } from "../backend.ts";
 import type { PooledBackend } from "../pooled/pooled-backend.ts";
@@ -46,6 +47,8 @@ export class ClusterWorker {
   readonly id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   readonly #redis: ResolvedRedis;
   readonly #registry: ReadonlyMap<string, ModuleTaskRef>;
+  /** The names of the tasks served, one per task. */
+  readonly tasks: readonly string[];
   readonly #backend: PooledBackend;
   readonly #worker: Worker;
   readonly #control: Redis;
@@ -65,12 +68,14 @@ export class ClusterWorker {
   private constructor(
     redis: ResolvedRedis,
     registry: Map<string, ModuleTaskRef>,
+    served: readonly string[],
     backend: PooledBackend,
     clients: RedisClients,
     options: ClusterWorkerOptions,
   ) {
     this.#redis = redis;
     this.#registry = registry;
+    this.tasks = served;
     this.#backend = backend;
     this.#clients = clients;
     this.#control = clients.open();
@@ -96,22 +101,27 @@ export class ClusterWorker {
     if (options.tasks.length === 0) {
       throw new WorkerError("a cluster worker needs at least one task module (--tasks ./tasks.ts)");
     }
+    // The modules are loaded here and in each thread; a script among them stops at its `await weft()`.
+    markAsWorker();
     const named = await loadNamedTasks(options.tasks);
-    const registry = new Map([...named].map(([name, task]) => [name, task.ref]));
+    // By name, and by place too: a coordinator names a task by its place when no export holds it
+    // (one defined in the script that starts the pool).
+    const registry = new Map<string, ModuleTaskRef>();
+    for (const { name, ref } of named.values()) {
+      registry.set(name, ref);
+      registry.set(clusterTaskName(ref.url, { index: ref.index }), ref);
+    }
+    const served = [...named.keys()];
     const backend = await startThreadsBackend(options.concurrency ?? availableParallelism(), {
       maxHeapMb: undefined,
       maxTasksPerWorker: undefined,
     });
     // A lost Redis is reported by the BullMQ worker's error events, logged once.
-    const worker = new ClusterWorker(redis, registry, backend, new RedisClients(redis.connection), options);
+    const clients = new RedisClients(redis.connection);
+    const worker = new ClusterWorker(redis, registry, served, backend, clients, options);
     await worker.#listen();
     await worker.#heartbeat();
     return worker;
-  }
-
-  /** What the worker serves, for its start-up message. */
-  get tasks(): string[] {
-    return [...this.#registry.keys()];
   }
 
   get concurrency(): number {
@@ -240,7 +250,7 @@ export class ClusterWorker {
       pid: process.pid,
       concurrency: this.#backend.workers,
       cores: availableParallelism(),
-      tasks: this.tasks,
+      tasks: [...this.tasks],
       startedAt: this.#startedAt,
       running: this.#running.size,
       done: this.#done,

@@ -7,11 +7,7 @@ const scheme = "weft-cluster:";
 
 /** The coordinator's task as the cluster names it. */
 export function clusterTaskRef(ref: ModuleTaskRef): ModuleTaskRef {
-  return {
-    kind: "module",
-    url: `${scheme}${clusterTaskName(ref.url, ref.exportName)}`,
-    exportName: ref.exportName,
-  };
+  return { ...ref, url: `${scheme}${clusterTaskName(ref.url, ref)}` };
 }
 
 /** The cluster name a reference arrived with, or undefined if it is not one. */

@@ -108,8 +108,9 @@ function isNamedTask(ref: unknown): boolean {
   return (
     isObject(ref) &&
     ref.kind === "module" &&
-    typeof ref.exportName === "string" &&
-    typeof ref.url === "string"
+    typeof ref.url === "string" &&
+    isCount(ref.index) &&
+    (ref.name === undefined || typeof ref.name === "string")
   );
 }
 

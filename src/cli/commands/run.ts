@@ -2,7 +2,7 @@
 // resolves "weft" to this weft, so task modules load in workers with no build and no install.
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
-import { weftEntryUrl, weftModuleVariable } from "../../task/weft-specifier.ts";
+import { weftEntryUrl, weftModuleVariable } from "../../task/script-loading.ts";
 
 const fromSource = import.meta.url.endsWith(".ts");
 const preload = new URL(fromSource ? "../run-preload.ts" : "../run-preload.js", import.meta.url);

@@ -1,6 +1,6 @@
 // `weft worker`: joins a cluster and runs its chunks on this machine's threads until SIGTERM or Ctrl-C.
 import { ClusterWorker } from "../../backends/redis/cluster-worker.ts";
-import { resolveWeftToSelf } from "../../task/weft-specifier.ts";
+import { installScriptHooksEverywhere } from "../../task/script-loading.ts";
 
 export interface WorkerOptions {
   readonly redis: string;
@@ -13,7 +13,7 @@ export interface WorkerOptions {
 /** Resolves when the worker has shut down; its running chunks finish first. */
 export async function runWorker(options: WorkerOptions): Promise<void> {
   // Task modules import "weft", as with `weft run`, whether or not their folder has it installed.
-  resolveWeftToSelf();
+  installScriptHooksEverywhere();
   const worker = await ClusterWorker.start({
     redis: { url: options.redis, prefix: options.prefix },
     tasks: options.tasks,
