@@ -1,7 +1,9 @@
 // Every code block in README.md and docs/*.md is run by a test or copied from a file that is, so the
 // docs never show code or commands that stopped working:
 //
-// - ```ts blocks carry a marker on the line before the fence (a blank line between is allowed:
+// - ```ts and ```js blocks marked <!-- first-steps: file --> are the README's first steps, which
+//   test/docs/first-steps.test.ts writes into a new project and runs as printed.
+// - Other ```ts blocks carry a marker on the line before the fence (a blank line between is allowed:
 //   prettier puts one there), <!-- snippet: examples/file.ts#name -->, and must equal that region
 //   of the file: the lines between `// #region name` and `// #endregion`, dedented, with the file's
 //   `"../src/index.ts"` imports read as `"weft"`, as a user writes them. The file must be an example
@@ -121,6 +123,7 @@ function examplesRunByTests(): Set<string> {
 }
 
 const snippetMarker = /^<!-- snippet: ([\w./-]+\.ts)#([\w-]+) -->$/;
+const firstStepsMarker = /^<!-- first-steps: [\w.-]+ -->$/;
 
 // ---- commands in sh blocks ----
 
@@ -178,7 +181,18 @@ async function weftProblems(words: readonly string[], where: string): Promise<st
 
 const scripts = (JSON.parse(read("package.json")) as { scripts: Record<string, string> }).scripts;
 /** npm's own commands the docs may use; `npm start`/`npm test` name scripts and are checked as such. */
-const npmCommands = new Set(["ci", "install", "i", "exec", "init", "pack", "publish", "version", "view"]);
+const npmCommands = new Set([
+  "ci",
+  "install",
+  "i",
+  "exec",
+  "init",
+  "pack",
+  "pkg",
+  "publish",
+  "version",
+  "view",
+]);
 const scriptShorthands = new Set(["start", "test", "stop", "restart"]);
 
 /** The commands of a shell snippet, as word lists: lines joined at `\`, comments dropped, split at `&&`, `||`, `;`, `|`. */
@@ -235,7 +249,7 @@ test("README.md and docs/*.md have code blocks to check", () => {
 });
 
 describe("ts blocks are regions of examples the tests run", () => {
-  for (const block of blocks.filter((b) => b.lang === "ts")) {
+  for (const block of blocks.filter((b) => b.lang === "ts" && !firstStepsMarker.test(b.before))) {
     const where = `${block.doc}:${block.line}`;
     test(where, () => {
       const marker = snippetMarker.exec(block.before);
@@ -278,13 +292,33 @@ test("inline npx weft and npm commands name real scripts and weft commands", asy
   assert.deepEqual(problems.flat(), []);
 });
 
-test("every code block is ts, sh, text or mermaid", () => {
-  const others = blocks.filter((b) => !["ts", "sh", "text", "mermaid"].includes(b.lang));
+test("every code block is ts, sh, text or mermaid, or a first step", () => {
+  const others = blocks.filter(
+    (b) =>
+      !["ts", "sh", "text", "mermaid"].includes(b.lang) &&
+      !(b.lang === "js" && firstStepsMarker.test(b.before)),
+  );
   assert.deepEqual(
     others.map((b) => `${b.doc}:${b.line} (${b.lang || "no language"})`),
     [],
-    "give each block a language: ts (a snippet), sh (commands), text (output) or mermaid (a diagram)",
+    "give each block a language: ts (a snippet), sh (commands), text (output), mermaid (a diagram), or js for a first step",
   );
+});
+
+test("first-steps markers stand only in the README, before ts or js blocks", () => {
+  for (const doc of docs) {
+    const lines = read(doc).split("\n");
+    lines.forEach((line, i) => {
+      if (!firstStepsMarker.test(line.trim())) return;
+      assert.equal(doc, "README.md", `${doc}:${i + 1}: first steps belong in the README`);
+      const next = lines.slice(i + 1).find((l) => l.trim() !== "") ?? "";
+      assert.match(
+        next,
+        /^```(ts|js)\s*$/,
+        `${doc}:${i + 1}: a first-steps marker not followed by a ts or js block`,
+      );
+    });
+  }
 });
 
 test("snippet markers stand only before ts blocks", () => {

@@ -1,0 +1,154 @@
+// The README's first steps, as a new user takes them: weft packed with `npm pack` (built in a copy, so
+// the checkout is left as it was), installed into an empty project, and every file the README shows
+// under <!-- first-steps: name --> written there as printed and run the ways the README says. The
+// project's packages come from the lock file this checkout was tested with, offline: no test talks to
+// the registry.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const scratch = mkdtempSync(join(tmpdir(), "weft-first-steps-"));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+const project = join(scratch, "my-job");
+const [nodeMajor = 0, nodeMinor = 0] = process.versions.node.split(".").map(Number);
+/** Node runs TypeScript files itself from 22.18 on (type stripping). */
+const nativeTypeScript = nodeMajor > 22 || (nodeMajor === 22 && nodeMinor >= 18);
+
+/** The README's first-steps files, by name, exactly as printed. */
+function firstStepsFiles(): Map<string, string> {
+  const lines = readFileSync(join(root, "README.md"), "utf8").split("\n");
+  const files = new Map<string, string>();
+  lines.forEach((line, i) => {
+    const name = /^<!-- first-steps: ([\w.-]+) -->$/.exec(line.trim())?.[1];
+    if (!name) return;
+    const open = lines.findIndex((l, j) => j > i && l.startsWith("```"));
+    const close = lines.findIndex((l, j) => j > open && l.startsWith("```"));
+    files.set(name, lines.slice(open + 1, close).join("\n") + "\n");
+  });
+  return files;
+}
+
+/** Packs weft as `npm pack` would from a built copy of the checkout; resolves with the tarball's path. */
+async function packWeft(): Promise<string> {
+  const copy = join(scratch, "weft");
+  mkdirSync(copy);
+  for (const entry of ["package.json", "tsconfig.json", "README.md", "src", "bin", "web"]) {
+    cpSync(join(root, entry), join(copy, entry), { recursive: true });
+  }
+  symlinkSync(join(root, "node_modules"), join(copy, "node_modules"));
+  await run(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"], {
+    cwd: copy,
+  });
+  const { stdout } = await run("npm", ["pack", "--ignore-scripts", "--pack-destination", scratch], {
+    cwd: copy,
+  });
+  return join(scratch, stdout.trim().split("\n").at(-1)!);
+}
+
+/**
+ * An empty project with weft installed from `tarball`. The lock file pins weft's dependencies to the
+ * versions of this checkout's lock, so `npm ci --offline` finds them all in the npm cache.
+ */
+async function installInto(dir: string, tarball: string): Promise<void> {
+  mkdirSync(dir);
+  cpSync(tarball, join(dir, "weft.tgz"));
+  const weftPackage = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as Record<string, unknown>;
+  const weftLock = JSON.parse(readFileSync(join(root, "package-lock.json"), "utf8")) as {
+    packages: Record<string, { dev?: boolean }>;
+  };
+  const integrity = `sha512-${createHash("sha512").update(readFileSync(tarball)).digest("base64")}`;
+  const dependency = { weft: "file:weft.tgz" };
+  const packages: Record<string, unknown> = {
+    "": { name: "my-job", dependencies: dependency },
+    "node_modules/weft": {
+      version: weftPackage.version,
+      resolved: "file:weft.tgz",
+      integrity,
+      license: weftPackage.license,
+      dependencies: weftPackage.dependencies,
+      bin: weftPackage.bin,
+      engines: weftPackage.engines,
+    },
+  };
+  for (const [path, entry] of Object.entries(weftLock.packages)) {
+    if (path.startsWith("node_modules/") && !entry.dev) packages[path] = entry;
+  }
+  const manifest = {
+    name: "my-job",
+    version: "1.0.0",
+    type: "module",
+    private: true,
+    dependencies: dependency,
+  };
+  writeFileSync(join(dir, "package.json"), JSON.stringify(manifest, null, 2));
+  writeFileSync(
+    join(dir, "package-lock.json"),
+    JSON.stringify({ name: "my-job", lockfileVersion: 3, requires: true, packages }, null, 2),
+  );
+  await run("npm", ["ci", "--offline", "--no-audit", "--no-fund"], { cwd: dir });
+}
+
+/** Runs `args` (node, or the installed weft command) in `cwd`; resolves with what it printed. */
+async function runIn(cwd: string, command: "node" | "weft", args: readonly string[]): Promise<string> {
+  const [file, prefix] =
+    command === "node"
+      ? [process.execPath, []]
+      : [process.execPath, [join(project, "node_modules/.bin/weft")]];
+  const { stdout, stderr } = await run(file, [...prefix, ...args], { cwd, timeout: 120_000 });
+  assert.doesNotMatch(stderr, /Warning|Error/, `${command} ${args.join(" ")} warned:\n${stderr}`);
+  return stdout;
+}
+
+const files = firstStepsFiles();
+
+before(async () => {
+  await installInto(project, await packWeft());
+  for (const [name, text] of files) writeFileSync(join(project, name), text);
+});
+
+test("the README shows the first-steps files", () => {
+  assert.deepEqual([...files.keys()].sort(), ["job.mjs", "main.cjs", "main.ts", "tasks.ts"]);
+});
+
+test("one file: a task and the pool that runs it, with node", async () => {
+  assert.match(
+    await runIn(project, "node", ["job.mjs"]),
+    /the longest Collatz sequence below a million takes 524 steps/,
+  );
+});
+
+test(
+  "two files in TypeScript, with node itself",
+  { skip: !nativeTypeScript && "Node runs TypeScript from 22.18" },
+  async () => {
+    assert.match(await runIn(project, "node", ["main.ts"]), /348513 primes below 5 million/);
+  },
+);
+
+test(
+  "from CommonJS, through import()",
+  { skip: !nativeTypeScript && "its tasks are TypeScript" },
+  async () => {
+    assert.match(await runIn(project, "node", ["main.cjs"]), /78498 primes below a million/);
+  },
+);
+
+test("two files in TypeScript, with weft run", async () => {
+  assert.match(await runIn(project, "weft", ["run", "main.ts"]), /348513 primes below 5 million/);
+});
+
+test("with weft run in a folder that has no package.json, and no weft installed", async () => {
+  const bare = join(scratch, "bare");
+  mkdirSync(bare);
+  for (const name of ["main.ts", "tasks.ts", "job.mjs"]) writeFileSync(join(bare, name), files.get(name)!);
+  assert.match(await runIn(bare, "weft", ["run", "main.ts"]), /348513 primes below 5 million/);
+  assert.match(await runIn(bare, "weft", ["run", "job.mjs"]), /takes 524 steps/);
+});
