@@ -1,6 +1,8 @@
 // A collection job: chunk partials flow to an output, in input order or as they arrive.
-import type { Chunk, ItemFailure, JobSpec } from "../plan/plan.ts";
+import { TaskError, WeftError } from "../errors.ts";
+import { inputLength, type Chunk, type ItemFailure, type JobSpec, type Terminal } from "../plan/plan.ts";
 import { deserializeError } from "../runtime/errors.ts";
+import { describeTask } from "../task/task-ref.ts";
 import type { ChunkBounds } from "../scheduler/chunking.ts";
 import { JobBase, type Job, type JobControls } from "./job.ts";
 
@@ -18,10 +20,13 @@ export interface Output {
   add(partial: unknown): void;
   finish(): void;
   fail(error: Error): void;
+  /** How many partials came back ahead of an earlier one and wait for it (in-order outputs only). */
+  held?(partials: number): void;
 }
 
 export class CollectionJob extends JobBase implements Job {
-  readonly #reordered = new Map<number, unknown>();
+  /** Results that came back before an earlier chunk's, by chunk number. */
+  readonly #reordered = new Map<number, { readonly chunk: Chunk; readonly partial: unknown }>();
   #nextSeq = 0;
 
   constructor(
@@ -50,21 +55,28 @@ export class CollectionJob extends JobBase implements Job {
         error: deserializeError(f.error),
       });
     }
-    try {
-      if (!this.ordered) this.output.add(partial);
-      else {
-        this.#reordered.set(chunk.seq, partial);
-        for (let p = this.#reordered.get(this.#nextSeq); this.#reordered.delete(this.#nextSeq);) {
-          this.#nextSeq++;
-          this.output.add(p);
-          p = this.#reordered.get(this.#nextSeq);
-        }
+    if (!this.ordered) {
+      if (!this.#add(chunk, partial)) return;
+    } else {
+      this.#reordered.set(chunk.seq, { chunk, partial });
+      for (let next = this.#reordered.get(this.#nextSeq); next; next = this.#reordered.get(this.#nextSeq)) {
+        this.#reordered.delete(this.#nextSeq++);
+        if (!this.#add(next.chunk, next.partial)) return;
       }
-    } catch (error) {
-      this.fail(error as Error);
-      return;
+      this.output.held?.(this.#reordered.size);
     }
     this.completeIfDone();
+  }
+
+  /** Hands a chunk's result to the output; false if that failed (the job has failed with the reason). */
+  #add(chunk: Chunk, partial: unknown): boolean {
+    try {
+      this.output.add(partial);
+      return true;
+    } catch (error) {
+      this.fail(mergeError(this.spec.terminal, chunk, error));
+      return false;
+    }
   }
 
   lose(_chunk: Chunk, error: Error): void {
@@ -85,4 +97,25 @@ export class CollectionJob extends JobBase implements Job {
     this.finished = true;
     this.output.finish();
   }
+}
+
+/**
+ * A merge that threw on this thread: the terminal's own function combining chunks' results (a
+ * reducer, a combiner) is named as a worker's failure would name it, with the chunk whose result it
+ * was adding; weft's own errors pass through.
+ */
+function mergeError(terminal: Terminal, chunk: Chunk, error: unknown): Error {
+  if (error instanceof WeftError) return error;
+  const cause = error instanceof Error ? error : new Error(`non-error value thrown: ${String(error)}`);
+  const task =
+    terminal.op === "reduce"
+      ? describeTask(terminal.task)
+      : terminal.op === "reduceByKey"
+        ? describeTask(terminal.combine)
+        : `the ${terminal.op} merge on this thread`;
+  const last = chunk.start + inputLength(chunk.input) - 1;
+  return new TaskError(
+    { task, index: chunk.start, preview: `combining the result of items ${chunk.start}..${last}` },
+    cause,
+  );
 }

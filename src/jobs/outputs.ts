@@ -26,11 +26,13 @@ export function mergeOutput<R>(merge: Merge<R>): { output: Output; result: Promi
 }
 
 /**
- * Hands each chunk's items to an async iterator. When the reader falls `highWater` chunks behind,
- * `pause(true)` stops new chunks from being sent until it catches up.
+ * Hands each chunk's items to an async iterator. When `highWater` chunks wait for the reader, counting
+ * those that came back early and wait for an earlier one, `pause(true)` stops new chunks from being
+ * sent until it catches up: one slow chunk must not let the rest of the input pile up behind it.
  */
 export class StreamOutput<T> implements Output {
   readonly #parts: T[][] = [];
+  #held = 0;
   #ended = false;
   #error: Error | undefined;
   #wake: (() => void) | undefined;
@@ -43,11 +45,25 @@ export class StreamOutput<T> implements Output {
 
   add(partial: unknown): void {
     this.#parts.push(unpackPart(partial as CollectedPart) as T[]);
-    if (!this.#paused && this.#parts.length >= this.highWater) {
+    this.#updatePause();
+    this.#signal();
+  }
+
+  held(partials: number): void {
+    this.#held = partials;
+    this.#updatePause();
+  }
+
+  /** Paused at `highWater` chunks waiting, resumed below half of it, so it does not flap. */
+  #updatePause(): void {
+    const waiting = this.#parts.length + this.#held;
+    if (!this.#paused && waiting >= this.highWater) {
       this.#paused = true;
       this.pause(true);
+    } else if (this.#paused && waiting < this.highWater / 2) {
+      this.#paused = false;
+      this.pause(false);
     }
-    this.#signal();
   }
 
   finish(): void {
@@ -71,10 +87,7 @@ export class StreamOutput<T> implements Output {
     for (;;) {
       const part = this.#parts.shift();
       if (part) {
-        if (this.#paused && this.#parts.length < this.highWater / 2) {
-          this.#paused = false;
-          this.pause(false);
-        }
+        this.#updatePause();
         yield* part;
         continue;
       }

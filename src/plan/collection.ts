@@ -179,7 +179,8 @@ export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements Async
 
   /**
    * Combines all items with `fn`, which must be associative: each worker reduces its chunk and
-   * only the partials travel. Without `initial`, an empty collection rejects with EmptyReduceError.
+   * only the partials travel, and `fn` then combines the partials on this thread. Without
+   * `initial`, an empty collection rejects with EmptyReduceError.
    */
   async reduce(fn: TaskLike<[T, T], T>, ...initial: [] | [T]): Promise<Outcome<T, E>> {
     const task = await this.#ref(fn);
@@ -199,7 +200,8 @@ export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements Async
 
   /**
    * Groups items by `key` and combines each group's values with `combine` (associative), on the
-   * workers first, so only one value per key and chunk travels. The functions must be synchronous.
+   * workers first, so only one value per key and chunk travels; `combine` then merges those on this
+   * thread. The functions must be synchronous.
    *
    * @example
    * const counts = await pool.from(words).reduceByKey((w) => w, () => 1, (a, b) => a + b);

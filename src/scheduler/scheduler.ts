@@ -20,7 +20,7 @@ interface JobState {
   available: number;
   /** False while more items may still arrive (an open stream or a submit queue). */
   closed: boolean;
-  /** Paused while a slow consumer has not taken the results already sent back. */
+  /** Paused while a slow consumer has not taken the results already sent back (retries still go out). */
   paused: boolean;
   /** Sizes of chunks that failed and are due for another attempt, oldest first. */
   readonly retries: number[];
@@ -172,7 +172,8 @@ export class Scheduler {
     let partial: [number, JobState] | undefined;
     for (const entry of this.#jobs) {
       const [id, job] = entry;
-      if (job.paused || (job.available <= 0 && job.retries.length === 0)) continue;
+      // A paused job still sends its retries: they may be the chunk everything else waits behind.
+      if (job.retries.length === 0 && (job.paused || job.available <= 0)) continue;
       // An open job waits for `minChunk` items, as more may come; a retry is a whole chunk already.
       if (job.retries.length > 0 || job.closed || job.available >= job.bounds.minChunk) {
         if (!full || id < full[0]) full = entry;

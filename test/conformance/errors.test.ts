@@ -11,7 +11,7 @@ import {
   WorkerError,
   weft,
 } from "../../src/index.ts";
-import { badKey, rejects, throwsString } from "../fixtures/crash-tasks.ts";
+import { addFailsOn13, badKey, rejects, throwsString } from "../fixtures/crash-tasks.ts";
 import { neverRuns } from "../fixtures/broken-module.ts";
 import { add, failOn, one, returnsFunction, square, unexportedTask } from "../fixtures/tasks.ts";
 import { clusterBackend, localBackends } from "../support/backends.ts";
@@ -49,6 +49,48 @@ for (const { name, options } of [...localBackends, clusterBackend()]) {
         index: 2,
         preview: "'boom'",
       });
+    });
+
+    test("a reducer that throws fails the job, naming the reducer and the item it was adding", async () => {
+      await using pool = await weft(options);
+      const failsAt13 = (e: TaskError) => {
+        assert.ok(e instanceof TaskError, String(e));
+        assert.match(e.task, /^addFailsOn13 \(file:.*crash-tasks\.ts\)$/);
+        assert.equal(e.index, 13);
+        assert.match(e.message, /cannot add 13/);
+        return true;
+      };
+      // In one chunk, on a worker.
+      await assert.rejects(pool.range(0, 100).chunks({ minChunk: 100 }).reduce(addFailsOn13), failsAt13);
+      // One item per chunk: the reducer then adds the chunks' results on this thread.
+      await assert.rejects(
+        pool.range(0, 100).chunks({ maxChunk: 1 }).reduce(addFailsOn13),
+        (e: TaskError) => {
+          assert.match(e.preview, /combining the result of items 13\.\.13/);
+          return failsAt13(e);
+        },
+      );
+      assert.equal(await pool.range(0, 10).map(square).reduce(add), 285);
+    });
+
+    test("an input that throws midway fails the job with its error; the pool stays usable", async () => {
+      await using pool = await weft(options);
+      function* breaksAt50() {
+        for (let i = 0; i < 100; i++) {
+          if (i === 50) throw new Error("the input broke at 50");
+          yield i;
+        }
+      }
+      async function* breaksLater() {
+        for (let i = 0; i < 10_000; i++) {
+          if (i === 5000) throw new Error("the stream broke at 5000");
+          yield i;
+          if (i % 100 === 0) await Promise.resolve();
+        }
+      }
+      await assert.rejects(pool.from(breaksAt50()).map(square).reduce(add), /the input broke at 50/);
+      await assert.rejects(pool.from(breaksLater()).map(square).collect(), /the stream broke at 5000/);
+      assert.equal(await pool.range(0, 10).map(square).reduce(add), 285);
     });
 
     test("async rejections and non-Error throws are reported too", async () => {

@@ -10,6 +10,7 @@ import {
   type WeftOptions,
 } from "../../src/index.ts";
 import {
+  addExitsOn13,
   allocatesForever,
   alwaysThrows,
   alwaysThrowsRetried,
@@ -286,6 +287,21 @@ for (const { name: backend, options: base } of isolated) {
         AbortError,
       );
       assert.equal(await pool.range(0, 100).map(square).reduce(add), 328350);
+    });
+
+    test("a reducer that kills its worker on one item is poison, not a crash loop", async () => {
+      await using pool = await weft(options());
+      // One chunk, so the reducer only ever runs on a worker: it also adds the chunks' results on
+      // the pool's own thread, where ending the process would end the caller's.
+      await assert.rejects(
+        pool.range(0, 100).chunks({ minChunk: 100, maxChunk: 100 }).reduce(addExitsOn13),
+        (e: PoisonTaskError) => {
+          assert.ok(e instanceof PoisonTaskError);
+          assert.equal(e.crashes.length, 3);
+          return true;
+        },
+      );
+      assert.equal(await pool.range(0, 10).map(square).reduce(add), 285);
     });
 
     test("submitted calls on a crashed worker run again", async () => {

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { PoolClosedError, weft } from "../../src/index.ts";
 import { liveThreadCount } from "../../src/backends/threads/threads-backend.ts";
-import { add, failOn, isPrime, square } from "../fixtures/tasks.ts";
+import { add, failOn, isPrime, square, squareSlowAtZero } from "../fixtures/tasks.ts";
 import { clusterBackend, localBackends } from "../support/backends.ts";
 import { checkLeaks } from "../support/leaks.ts";
 
@@ -58,14 +58,59 @@ for (const { name, options } of [...localBackends, clusterBackend()]) {
       assert.deepEqual(c, ["x", "y"]);
     });
 
-    test("leaving a stream early cancels its job and keeps the pool usable", async () => {
+    test("leaving a stream early stops its job's chunks and keeps the pool usable", async () => {
       await using pool = await weft({ ...options, maxChunk: 5 });
-      let taken = 0;
+      const chunksOf = new Map<number, number>();
+      pool.events.on("chunk", ({ jobId }) => chunksOf.set(jobId, (chunksOf.get(jobId) ?? 0) + 1));
+      let streamJob: number | undefined;
+      pool.events.once("job", ({ jobId }) => (streamJob = jobId));
+      const taken: number[] = [];
       for await (const n of pool.range(0, 1_000_000).map(square)) {
-        taken += n >= 0 ? 1 : 0;
-        if (taken === 3) break;
+        taken.push(n);
+        if (taken.length === 3) break;
       }
+      assert.deepEqual(taken, [0, 1, 4]);
       assert.equal(await pool.range(0, 3).map(square).reduce(add), 5);
+      // Every chunk of the stream's job has come back or been stopped once no worker runs anything.
+      for (let turn = 0; pool.activity().some((job) => job !== undefined); turn++) {
+        assert.ok(turn < 10_000, "the pool never went idle");
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      // Of 200,000 chunks, only those the stream held before it paused (four per worker) and those in
+      // flight (two per worker) ran.
+      const ran = chunksOf.get(streamJob!) ?? 0;
+      assert.ok(ran <= 6 * pool.workers + 1, `${ran} chunks of the abandoned stream ran`);
+    });
+
+    test("a stream waits for its reader: the job pauses, memory stays bounded, nothing is lost", async () => {
+      await using pool = await weft({ ...options, maxChunk: 5 });
+      let chunks = 0;
+      pool.events.on("chunk", () => chunks++);
+      const stream = pool.range(0, 10_000).map(squareSlowAtZero)[Symbol.asyncIterator]();
+      // The first item is the dear one: while it runs, the chunks after it may not pile up behind it.
+      const first = await stream.next();
+      assert.deepEqual(first, { done: false, value: 0 });
+      const beforeFirst = chunks;
+      // Then the reader stops reading until the pool has nothing left to run: the job is paused.
+      for (let turn = 0; pool.activity().some((job) => job !== undefined); turn++) {
+        assert.ok(turn < 10_000, "the pool never paused for the reader");
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      const whilePaused = chunks;
+      // At most what a stream holds for its reader (four chunks per worker) and what was in flight
+      // (two per worker) when it paused: of 2,000 chunks.
+      for (const ran of [beforeFirst, whilePaused]) {
+        assert.ok(ran <= 6 * pool.workers + 1, `${ran} chunks ran ahead of a reader that took one item`);
+      }
+      let count = 1;
+      let sum = 0;
+      for (let next = await stream.next(); !next.done; next = await stream.next()) {
+        assert.equal(next.value, count * count, `item ${count}`);
+        sum += next.value;
+        count++;
+      }
+      assert.equal(count, 10_000);
+      assert.equal(sum, 333_283_335_000);
     });
   });
 }
