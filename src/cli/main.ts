@@ -92,6 +92,12 @@ program
   )
   .requiredOption("--tasks <module...>", "task modules this worker serves; no other task runs here")
   .option("--concurrency <n>", "chunks at once, one per thread (default: one per core)", positiveInteger)
+  .option("--max-heap-mb <mb>", "the heap each thread may use; a thread past it is replaced", positiveInteger)
+  .option(
+    "--max-tasks-per-worker <n>",
+    "replace each thread after it has run this many tasks, to contain leaks",
+    positiveInteger,
+  )
   .option("--prefix <prefix>", "the cluster's key prefix in Redis", "weft")
   .option(
     "--lease <ms>",

@@ -47,11 +47,13 @@ export interface WeftOptions {
   /**
    * The heap each worker may use, in MB: a memory ceiling. A worker that passes it is stopped and
    * replaced, and its chunk runs again (a chunk that does it three times is reported as poison).
+   * Threads and processes only; on a cluster it is `weft worker --max-heap-mb`.
    * @default Node's default
    */
   readonly maxWorkerHeapMb?: number;
   /**
    * Replace each worker after it has run this many tasks (items), to contain leaks in user code.
+   * Threads and processes only; on a cluster it is `weft worker --max-tasks-per-worker`.
    * @default never
    */
   readonly maxTasksPerWorker?: number;
@@ -100,11 +102,11 @@ export function resolveOptions(options: WeftOptions = {}): ResolvedOptions {
   const maxWorkerHeapMb =
     options.maxWorkerHeapMb === undefined
       ? undefined
-      : positiveInteger("maxWorkerHeapMb", options.maxWorkerHeapMb);
+      : workerLimit(backend, "maxWorkerHeapMb", options.maxWorkerHeapMb, "--max-heap-mb");
   const maxTasksPerWorker =
     options.maxTasksPerWorker === undefined
       ? undefined
-      : positiveInteger("maxTasksPerWorker", options.maxTasksPerWorker);
+      : workerLimit(backend, "maxTasksPerWorker", options.maxTasksPerWorker, "--max-tasks-per-worker");
   return {
     maxTasksPerWorker,
     backend,
@@ -130,6 +132,24 @@ export function resolveBounds(given: Partial<ChunkBounds>, defaults: ChunkBounds
   if (minChunk > maxChunk)
     throw new OptionError(`minChunk (${minChunk}) is larger than maxChunk (${maxChunk})`);
   return { minChunk, maxChunk };
+}
+
+/**
+ * A limit on each worker, which only a pool that owns its workers can enforce: in process there is no
+ * worker to replace, and a cluster's workers are set up by `weft worker` on their own machines.
+ */
+function workerLimit(backend: BackendName, name: string, value: unknown, workerFlag: string): number {
+  if (backend === "sequential") {
+    throw new OptionError(
+      `${name} needs workers of its own to replace, and the sequential backend runs on this thread: use "threads" or "processes"`,
+    );
+  }
+  if (backend === "redis") {
+    throw new OptionError(
+      `${name} is set on each cluster worker, not on the pool: start the workers with weft worker ${workerFlag} <n>`,
+    );
+  }
+  return positiveInteger(name, value);
 }
 
 export function positiveInteger(name: string, value: unknown, expected = "a positive integer"): number {

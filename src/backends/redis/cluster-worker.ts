@@ -32,6 +32,10 @@ export interface ClusterWorkerOptions {
   readonly tasks: readonly string[];
   /** Chunks run at once, one per thread. @default one per core */
   readonly concurrency?: number;
+  /** The heap each thread may use, in MB; a thread that passes it is replaced. @default Node's default */
+  readonly maxHeapMb?: number;
+  /** Replace each thread after it has run this many tasks (items). @default never */
+  readonly maxTasksPerWorker?: number;
   /**
    * How long a chunk's lease lasts without renewal, in ms: if this worker dies, its chunks go to
    * other workers about this long after. @default 30000
@@ -113,8 +117,8 @@ export class ClusterWorker {
     }
     const served = [...named.keys()];
     const backend = await startThreadsBackend(options.concurrency ?? availableParallelism(), {
-      maxHeapMb: undefined,
-      maxTasksPerWorker: undefined,
+      maxHeapMb: options.maxHeapMb,
+      maxTasksPerWorker: options.maxTasksPerWorker,
     });
     // A lost Redis is reported by the BullMQ worker's error events, logged once.
     const clients = new RedisClients(redis.connection);

@@ -6,6 +6,8 @@ export interface WorkerOptions {
   readonly redis: string;
   readonly tasks: string[];
   readonly concurrency?: number;
+  readonly maxHeapMb?: number;
+  readonly maxTasksPerWorker?: number;
   readonly prefix: string;
   readonly leaseMs: number;
 }
@@ -18,6 +20,8 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     redis: { url: options.redis, prefix: options.prefix },
     tasks: options.tasks,
     concurrency: options.concurrency,
+    maxHeapMb: options.maxHeapMb,
+    maxTasksPerWorker: options.maxTasksPerWorker,
     leaseMs: options.leaseMs,
   });
   console.log(`weft worker ${worker.id}`);
