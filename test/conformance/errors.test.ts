@@ -188,6 +188,22 @@ for (const { name, options } of [...localBackends, clusterBackend()]) {
         weft({ ...options, minChunk: 10, maxChunk: 5 }),
         /minChunk \(10\) is larger than maxChunk/,
       );
+      // Limits on each worker apply where the pool owns its workers, and are refused where it does not.
+      for (const limit of [{ maxTasksPerWorker: 100 }, { maxWorkerHeapMb: 64 }]) {
+        const name = Object.keys(limit)[0]!;
+        if (options.backend === "sequential") {
+          await assert.rejects(
+            weft({ ...options, ...limit }),
+            new RegExp(`${name} needs workers of its own`),
+          );
+        } else if (options.redis !== undefined) {
+          const flag = name === "maxTasksPerWorker" ? "--max-tasks-per-worker" : "--max-heap-mb";
+          await assert.rejects(
+            weft({ ...options, ...limit }),
+            new RegExp(`${name} is set on each cluster worker.*weft worker ${flag}`),
+          );
+        } else await (await weft({ ...options, ...limit })).close();
+      }
       await using pool = await weft(options);
       assert.throws(() => pool.range(0, 10, 0), /step must be positive/);
       assert.throws(() => pool.range(0, Infinity), /to must be a finite number/);
