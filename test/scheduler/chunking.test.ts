@@ -244,7 +244,6 @@ describe("CostEstimator", () => {
           lo = Math.min(lo, sample);
           hi = Math.max(hi, sample);
           const estimate = estimator.perItemMs!;
-          assert.ok(estimate >= 0);
           assert.ok(
             estimate >= lo * (1 - 1e-12) && estimate <= hi * (1 + 1e-12),
             `${estimate} ∉ [${lo}, ${hi}]`,

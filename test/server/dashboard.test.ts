@@ -20,7 +20,7 @@ const tasks = fileURLToPath(new URL("../fixtures/tasks.ts", import.meta.url));
 
 test(
   "a job submitted from the dashboard fills the task stream and finishes",
-  { timeout: 90_000 },
+  { timeout: 240_000 },
   async () => {
     const server = await startServer({ tasks: [tasks], port: 0, db: ":memory:", workers: 2 });
     // The launch is inside the try: a browser that fails to start must not leave the server running.
@@ -28,6 +28,8 @@ test(
     try {
       browser = await launchChromium();
       const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      // A generous bound on each wait, inside the test's own, so a failure still closes what it started.
+      page.setDefaultTimeout(120_000);
       const problems: string[] = [];
       page.on("pageerror", (error) => problems.push(error.message));
       page.on("console", (message) => {
@@ -47,7 +49,7 @@ test(
 
       const row = page.locator("#jobs-body tr[data-job-id]").first();
       await row.locator("xpath=self::*[@data-state='running' or @data-state='completed']").waitFor();
-      await row.locator("xpath=self::*[@data-state='completed']").waitFor({ timeout: 60_000 });
+      await row.locator("xpath=self::*[@data-state='completed']").waitFor();
       assert.match((await row.textContent()) ?? "", /412,849/); // π(6,000,000)
 
       const bars = await page.evaluate(() => {
@@ -72,7 +74,7 @@ test(
   },
 );
 
-test("with a token, the dashboard asks for it and then works", { timeout: 60_000 }, async () => {
+test("with a token, the dashboard asks for it and then works", { timeout: 240_000 }, async () => {
   const server = await startServer({
     tasks: [tasks],
     port: 0,
@@ -84,6 +86,7 @@ test("with a token, the dashboard asks for it and then works", { timeout: 60_000
   try {
     browser = await launchChromium();
     const page = await browser.newPage();
+    page.setDefaultTimeout(120_000);
     await page.goto(server.url);
     await page.locator("#token-dialog").waitFor();
     await page.fill("#token-input", "wrong");
@@ -93,6 +96,13 @@ test("with a token, the dashboard asks for it and then works", { timeout: 60_000
     await page.click("#token-submit");
     await page.locator("#connection-state[data-state=live]").waitFor();
     await page.locator("#submit-button:enabled").waitFor();
+    // And works: a job submitted with the token runs to its answer.
+    await page.selectOption("#workload-select", "primes");
+    await page.fill("#size-input", "100000");
+    await page.click("#submit-button");
+    const row = page.locator("#jobs-body tr[data-job-id]").first();
+    await row.locator("xpath=self::*[@data-state='completed']").waitFor();
+    assert.match((await row.textContent()) ?? "", /9,592/); // π(100,000)
   } finally {
     await browser?.close();
     await server.close();

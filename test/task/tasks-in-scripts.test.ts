@@ -62,15 +62,14 @@ describe("a task defined in the script that starts the pool", () => {
   });
 
   test("top-level code that throws in a worker fails the job at once, naming the module and the fix", async () => {
-    const started = performance.now();
     const { code, stdout, stderr } = await runScript("stops-after-tasks.ts");
     assert.equal(code, 0, stderr);
     assert.match(
       stdout,
       /the job failed: a worker could not load task module .*stops-after-tasks\.ts: listen EADDRINUSE.*import\.meta\.main/,
     );
-    // Not the bounded wait for a module that never finishes: the failure is reported as it happens.
-    assert.ok(performance.now() - started < moduleLoadLimitMs, "the failure waited for the load limit");
+    // The module's own error, as it happened: not the bounded wait for a module that never finishes.
+    assert.doesNotMatch(stdout, /had not finished loading/);
   });
 });
 
