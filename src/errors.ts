@@ -67,19 +67,16 @@ export class TaskDefinitionError extends WeftError {
 }
 
 /**
- * `weft()` was called inside a weft worker. Workers import the modules that define tasks, and a
- * script that defines tasks and then starts a pool is such a module: in a worker, its `await weft()`
- * stops the script there (the tasks it defined above are what the worker needed). From a task, it
- * means a pool inside a pool, which weft does not start.
+ * `weft()` was called from a task, on a worker: weft starts no pool inside a pool. (A script that
+ * defines tasks and starts its pool is loaded by every worker for its tasks; there, its `weft()` call
+ * simply stops the script, with no error.)
  */
 export class PoolInWorkerError extends WeftError {
   override name = "PoolInWorkerError";
   constructor() {
     super(
-      "weft() does not start a pool inside a weft worker. A worker loads each module that defines tasks, " +
-        "and runs its top-level code: a script's tasks are taken from the lines above its `await weft()`, " +
-        "and the rest of the script does not run there. Code that must not run in workers at all " +
-        "belongs after `await weft()`, or under `if (import.meta.main)`.",
+      "weft() does not start a pool inside a weft worker: a task that needs more parallelism should be " +
+        "split into more items of the job that runs it, or submit() from the pool's own thread",
     );
   }
 }

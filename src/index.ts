@@ -25,6 +25,7 @@ export {
   TaskDefinitionError,
   OptionError,
   PoolClosedError,
+  PoolInWorkerError,
   EmptyReduceError,
   WorkerError,
   WorkerCrashedError,

@@ -15,7 +15,7 @@ import { noRetries, resolveRetry, type RetryOption, type RetryPolicy } from "../
 import type { TypedArray } from "../plan/plan.ts";
 import { resolveTask } from "../task/resolve.ts";
 import { placeOf, taskRetryOf, type TaskLike } from "../task/task.ts";
-import { isWorker } from "../task/worker-scope.ts";
+import { isWorker, stopLoadingModule } from "../task/worker-scope.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import {
   positiveInteger,
@@ -90,8 +90,12 @@ export class Pool implements AsyncDisposable {
 
   /** @internal Use {@link weft}. */
   static async create(options: WeftOptions = {}): Promise<Pool> {
-    // A worker imports the modules that define tasks; a script's own `await weft()` stops it there.
-    if (isWorker()) throw new PoolInWorkerError();
+    if (isWorker()) {
+      // A worker loading the script that defines tasks and starts this pool: the script stops here,
+      // in this worker only, and never goes on (nor into its error handlers).
+      if (stopLoadingModule(new Error().stack ?? "")) return new Promise<never>(() => {});
+      throw new PoolInWorkerError();
+    }
     const resolved = resolveOptions(options);
     const limits = { maxHeapMb: resolved.maxWorkerHeapMb, maxTasksPerWorker: resolved.maxTasksPerWorker };
     const workers = resolved.workers ?? availableParallelism();

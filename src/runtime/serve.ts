@@ -15,11 +15,6 @@ type ChunkMessage = Extract<ToWorker, { type: "chunk" }>;
 
 export function serve(port: Port): void {
   markAsWorker();
-  // A script that starts its pool without awaiting it (`weft().then(...)`) has that promise refused
-  // here, with no one to see it: expected, not a crash. Anything else still ends the worker.
-  process.on("unhandledRejection", (reason) => {
-    if ((reason as Error | undefined)?.name !== "PoolInWorkerError") throw reason;
-  });
   const jobs = new Map<number, Promise<LoadedJob>>();
   // One chunk at a time, so `taskSignal()` always belongs to the chunk that is running.
   const queue: ChunkMessage[] = [];

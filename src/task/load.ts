@@ -1,8 +1,9 @@
 // Worker side of task lookup: imports task modules (registering a TypeScript loader for .ts) and
 // takes each task by its place among the tasks its module defines.
-import { PoolInWorkerError, WorkerError } from "../errors.ts";
+import { WorkerError } from "../errors.ts";
 import { compileInline } from "./inline.ts";
 import { tasksDefinedBy } from "./task.ts";
+import { loadingModule } from "./worker-scope.ts";
 import { taskKey, type ModuleTaskRef, type TaskRef } from "./task-ref.ts";
 
 type Fn = (...args: unknown[]) => unknown;
@@ -55,8 +56,8 @@ async function loadModuleTask(ref: ModuleTaskRef): Promise<LoadedTask> {
 
 /**
  * Imports a task module for its tasks, once per thread. Resolves with its namespace, or with undefined
- * when the module stopped at `await weft()` (a script that defines tasks and then starts a pool): the
- * tasks it defined before that are registered all the same.
+ * when the module stopped at `weft()` (a script that defines tasks and then starts a pool): the tasks
+ * it defined before that are registered all the same.
  */
 export function loadTaskModule(url: string): Promise<Record<string, unknown> | undefined> {
   let load = modules.get(url);
@@ -66,6 +67,10 @@ export function loadTaskModule(url: string): Promise<Record<string, unknown> | u
 
 async function loadModule(url: string): Promise<Record<string, unknown> | undefined> {
   let timer: NodeJS.Timeout | undefined;
+  let forget = () => {};
+  const stopped = new Promise<undefined>(
+    (resolve) => (forget = loadingModule(url, () => resolve(undefined))),
+  );
   const tooLong = new Promise<never>((_, reject) => {
     timer = setTimeout(
       () =>
@@ -81,12 +86,10 @@ async function loadModule(url: string): Promise<Record<string, unknown> | undefi
     );
   });
   try {
-    return await Promise.race([importModule(url), tooLong]);
+    return await Promise.race([importModule(url), stopped, tooLong]);
   } catch (error) {
-    // By name as well: the module may have imported another copy of weft, with its own error classes.
-    if (error instanceof PoolInWorkerError || (error as Error | undefined)?.name === "PoolInWorkerError") {
-      return undefined;
-    }
+    // A later job tries again: a file that was missing may be there now.
+    modules.delete(url);
     if (error instanceof WorkerError) throw error;
     throw new WorkerError(
       `a worker could not load task module ${url}: ${(error as Error).message}. Every worker runs a task ` +
@@ -95,6 +98,7 @@ async function loadModule(url: string): Promise<Record<string, unknown> | undefi
       { cause: error },
     );
   } finally {
+    forget();
     clearTimeout(timer);
   }
 }

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { WorkerError, weft } from "../../src/index.ts";
+import { TaskError, WorkerError, weft } from "../../src/index.ts";
 import { moduleLoadLimitMs } from "../../src/task/load.ts";
 import { waitsForever } from "../fixtures/awaits-forever.ts";
 import { add, square } from "../fixtures/tasks.ts";
@@ -55,6 +55,13 @@ describe("a task defined in the script that starts the pool", () => {
     assert.match(stdout, /doubled on redis: 0,2,4,6,8,10,12,14,16,18/);
   });
 
+  test("a script whose main() exits on errors is stopped in the workers, not sent to its handler", async () => {
+    const { code, stdout, stderr } = await runScript("main-with-catch.ts");
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /negated: -1,-2,-3/);
+    assert.equal(stderr, "");
+  });
+
   test("a second of work at the top level is repeated by every worker, and the answer is right", async () => {
     const { code, stdout, stderr } = await runScript("heavy-top-level.ts");
     assert.equal(code, 0, stderr);
@@ -93,8 +100,13 @@ test(
 
 test("weft() inside a task is refused with an error that says why", async () => {
   await using pool = await weft({ workers: 1 });
-  await assert.rejects(
-    pool.from([1]).map(startsAPool).collect(),
-    /does not start a pool inside a weft worker/,
-  );
+  await assert.rejects(pool.from([1]).map(startsAPool).collect(), (error: TaskError) => {
+    assert.ok(error instanceof TaskError);
+    assert.equal((error.cause as Error).name, "PoolInWorkerError");
+    assert.match(
+      error.message,
+      /does not start a pool inside a weft worker: a task that needs more parallelism/,
+    );
+    return true;
+  });
 });
