@@ -82,6 +82,8 @@ export class Dispatcher {
     const stopListening = () => signal?.removeEventListener("abort", onAbort);
     this.#jobs.set(id, { job, startedAt: performance.now(), done: 0, stopListening });
     this.events.emit("job", { jobId: id, state: "started" });
+    // A listener of that event may have cancelled the job already: it is over, and was dropped.
+    if (job.finished) return;
     const { available, closed } = job.source.open({
       offer: (items) => {
         job.offered(items);

@@ -1,21 +1,75 @@
-// Every collection operation, over every kind of source and any chunk bounds, equals plain JS on both backends.
+// Every collection operation, over every kind of source and any chunk bounds, equals plain JS on every
+// backend: sequential, threads, processes, and redis (a cluster of two `weft worker` processes that this
+// file starts, serving test/fixtures/*: every task here is a module task, as a cluster requires).
+//
+// Runs per property, proportional to what a run costs: sequential and threads 20, processes 10,
+// redis 5. Seeds are fixed, so a failure replays. For a nightly-size run, set WEFT_PROPERTY_RUNS to a
+// multiplier of those counts (WEFT_PROPERTY_RUNS=10: 200, 200, 100 and 50); test/properties/faults.test.ts
+// reads the same variable.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import fc from "fast-check";
+import { liveProcessCount } from "../../src/backends/processes/processes-backend.ts";
 import { liveThreadCount } from "../../src/backends/threads/threads-backend.ts";
 import {
   EmptyReduceError,
   OptionError,
   weft,
+  type BackendName,
   type ChunkBounds,
   type Collection,
   type Pool,
+  type WeftOptions,
 } from "../../src/index.ts";
 import { append, concat, copies, mod3, singleton } from "../fixtures/property-tasks.ts";
 import { add, identity, isPrime, one, square } from "../fixtures/tasks.ts";
+import { clusterBackend } from "../support/backends.ts";
 
-const numRuns = 20;
-const params = { seed: 42, numRuns, includeErrorInReport: true };
+/** WEFT_PROPERTY_RUNS: how many times the default runs each property makes (1 when unset). */
+function runsScale(): number {
+  const text = process.env.WEFT_PROPERTY_RUNS;
+  if (text === undefined || text === "") return 1;
+  const scale = Number(text);
+  if (!(scale > 0) || !Number.isFinite(scale)) {
+    throw new Error(`WEFT_PROPERTY_RUNS must be a positive number (a multiplier of the runs), got "${text}"`);
+  }
+  return scale;
+}
+const scale = runsScale();
+
+const cluster = clusterBackend();
+
+interface BackendUnderTest {
+  readonly name: BackendName;
+  /** Runs of each property on this backend, before WEFT_PROPERTY_RUNS multiplies them. */
+  readonly runs: number;
+  /** One pool per worker count (on a cluster, chunks in flight at once): starting workers is slow. */
+  readonly workerCounts: readonly number[];
+  /** A function: the cluster's address is known only once it is up. */
+  options(workers: number): WeftOptions;
+}
+
+const backends: readonly BackendUnderTest[] = [
+  { name: "sequential", runs: 20, workerCounts: [1], options: () => ({ backend: "sequential" }) },
+  {
+    name: "threads",
+    runs: 20,
+    workerCounts: [1, 2, 3, 4],
+    options: (workers) => ({ backend: "threads", workers }),
+  },
+  {
+    name: "processes",
+    runs: 10,
+    workerCounts: [1, 2, 3],
+    options: (workers) => ({ backend: "processes", workers }),
+  },
+  {
+    name: "redis",
+    runs: 5,
+    workerCounts: [1, 2, 4],
+    options: (workers) => ({ ...cluster.options, workers }),
+  },
+];
 
 /** One generated input: its items as plain JS sees them, and a fresh collection over them in a pool. */
 interface Input<T> {
@@ -166,168 +220,180 @@ const operations: Record<string, Operation> = {
   },
 };
 
-let sequential: Pool;
-/** One threads pool per worker count, `threads[w - 1]` with w workers: starting threads is slow. */
-let threads: Pool[] = [];
-
-const workersArb = fc.integer({ min: 1, max: 4 });
-
 async function check<T>(run: () => Promise<unknown>, expected: T, where: string): Promise<void> {
   if (expected === emptyReduce) await assert.rejects(run, EmptyReduceError, where);
   else assert.deepEqual(await run(), expected, where);
 }
 
-describe("collections equal plain JS on every backend", () => {
-  /** Every pool that started, closed after the tests even when another failed to start. */
-  let started: Pool[] = [];
-  before(async () => {
-    const starts = await Promise.allSettled([
-      weft({ backend: "sequential" }),
-      ...[1, 2, 3, 4].map((workers) => weft({ backend: "threads", workers })),
-    ]);
-    started = starts.flatMap((start) => (start.status === "fulfilled" ? [start.value] : []));
-    const failed = starts.find((start): start is PromiseRejectedResult => start.status === "rejected");
-    if (failed) throw failed.reason;
-    sequential = started[0]!;
-    threads = started.slice(1);
-  });
+for (const backend of backends) {
+  describe(`collections equal plain JS on ${backend.name}`, () => {
+    const params = { seed: 42, numRuns: Math.ceil(backend.runs * scale), includeErrorInReport: true };
+    /** Far longer than a property takes (a run is a few jobs of at most 60 items): past it, something hangs. */
+    const timeout = 30_000 + params.numRuns * 2_000;
+    /** Which of the backend's pools a run uses. */
+    const poolArb = fc.nat({ max: backend.workerCounts.length - 1 });
+    /** Every pool that started, closed after the tests even when another failed to start. */
+    let pools: Pool[] = [];
+    const where = (pool: Pool, bounds?: ChunkBounds) =>
+      `${pool.backend} with ${pool.workers} worker(s)${bounds ? `, bounds ${JSON.stringify(bounds)}` : ""}`;
 
-  after(async () => {
-    await Promise.all(started.map((pool) => pool.close()));
-  });
+    before(async () => {
+      const starts = await Promise.allSettled(
+        backend.workerCounts.map((workers) => weft(backend.options(workers))),
+      );
+      pools = starts.flatMap((start) => (start.status === "fulfilled" ? [start.value] : []));
+      const failed = starts.find((start): start is PromiseRejectedResult => start.status === "rejected");
+      if (failed) throw failed.reason;
+      // A cluster's options without its address would quietly make a threads pool.
+      for (const pool of pools) assert.equal(pool.backend, backend.name);
+    });
 
-  for (const [source, inputArb] of Object.entries(numberSources)) {
-    describe(`over ${source}`, () => {
-      for (const [name, op] of Object.entries(operations)) {
-        it(name, async () => {
+    after(async () => {
+      await Promise.all(pools.map((pool) => pool.close()));
+    });
+
+    for (const [source, inputArb] of Object.entries(numberSources)) {
+      describe(`over ${source}`, () => {
+        for (const [name, op] of Object.entries(operations)) {
+          it(name, { timeout }, async () => {
+            await fc.assert(
+              fc.asyncProperty(inputArb, boundsArb, poolArb, async (input, bounds, p) => {
+                const pool = pools[p]!;
+                const run = () => op.run(() => input.open(pool).chunks(bounds));
+                await check(run, op.expected(input.items), where(pool, bounds));
+              }),
+              params,
+            );
+          });
+        }
+      });
+    }
+
+    describe("word count with reduceByKey", () => {
+      const wordsArb = fc.array(fc.constantFrom("a", "b", "c", "ab", "ba", "abc"), { maxLength: 80 });
+      for (const kind of ["array", "generator", "async generator"] as const) {
+        it(`over ${kind}`, { timeout }, async () => {
           await fc.assert(
-            fc.asyncProperty(inputArb, boundsArb, workersArb, async (input, bounds, workers) => {
-              const expected = op.expected(input.items);
-              for (const pool of [sequential, threads[workers - 1]!]) {
-                const where = `${pool.backend} with ${pool.workers} worker(s), bounds ${JSON.stringify(bounds)}`;
-                await check(() => op.run(() => input.open(pool).chunks(bounds)), expected, where);
-              }
+            fc.asyncProperty(wordsArb, boundsArb, poolArb, async (words, bounds, p) => {
+              const expected = new Map<string, number>();
+              for (const w of words) expected.set(w, (expected.get(w) ?? 0) + 1);
+              const pool = pools[p]!;
+              const counts = await listInput(words, kind)
+                .open(pool)
+                .chunks(bounds)
+                .reduceByKey(identity, one, add);
+              assert.deepEqual(counts, expected, where(pool, bounds));
             }),
             params,
           );
         });
       }
     });
-  }
 
-  describe("word count with reduceByKey", () => {
-    const wordsArb = fc.array(fc.constantFrom("a", "b", "c", "ab", "ba", "abc"), { maxLength: 80 });
-    for (const kind of ["array", "generator", "async generator"] as const) {
-      it(`over ${kind}`, async () => {
+    // A regression test: range(from, to, step) once computed item i as (from + start * step) +
+    // offset * step, where `start` is its chunk's first index, so with a fractional step the values
+    // depended on how the input was chunked (0.7 or 0.7000000000000001).
+    it("range with a fractional step gives from + i * step, however it is chunked", { timeout }, async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: -50, max: 50 }),
+          fc.integer({ min: 1, max: 60 }),
+          fc.constantFrom(0.1, 0.2, 0.3, 0.7, 1.1, 0.25),
+          boundsArb,
+          poolArb,
+          async (from10, count, step, bounds, p) => {
+            const from = from10 / 10;
+            const to = from + count * step;
+            const expected = Array.from({ length: Math.ceil((to - from) / step) }, (_, i) => from + i * step);
+            const pool = pools[p]!;
+            const got = await pool.range(from, to, step).chunks(bounds).collect();
+            assert.deepEqual(got, expected, where(pool, bounds));
+          },
+        ),
+        params,
+      );
+    });
+
+    // A regression test: chunks() once took any bounds, while weft() rejected the same values with
+    // OptionError; a fractional maxChunk cut a range at fractional offsets and yielded wrong items
+    // (range(0, 5).chunks({ maxChunk: 1.5 }) collected [0, 1, 2, 2.5, 3.5, 4]).
+    it(
+      "chunks() either rejects bounds weft() would reject, or still gives the right items",
+      { timeout },
+      async () => {
         await fc.assert(
-          fc.asyncProperty(wordsArb, boundsArb, workersArb, async (words, bounds, workers) => {
-            const expected = new Map<string, number>();
-            for (const w of words) expected.set(w, (expected.get(w) ?? 0) + 1);
-            for (const pool of [sequential, threads[workers - 1]!]) {
-              const counts = await listInput(words, kind)
-                .open(pool)
-                .chunks(bounds)
-                .reduceByKey(identity, one, add);
-              assert.deepEqual(counts, expected, `${pool.backend} with ${pool.workers} worker(s)`);
-            }
-          }),
+          fc.asyncProperty(
+            fc.integer({ min: 0, max: 40 }),
+            fc.double({ min: 1, max: 10, noNaN: true }),
+            fc.double({ min: 1, max: 10, noNaN: true }),
+            poolArb,
+            async (count, minChunk, maxChunk, p) => {
+              const pool = pools[p]!;
+              const expected = rangeItems(0, count, 1);
+              const run = async () => pool.range(0, count).chunks({ minChunk, maxChunk }).collect();
+              const valid = Number.isInteger(minChunk) && Number.isInteger(maxChunk) && minChunk <= maxChunk;
+              if (valid) assert.deepEqual(await run(), expected, where(pool));
+              else {
+                const outcome = await run().then(
+                  (items) => ({ items }),
+                  (error: unknown) => ({ error }),
+                );
+                if ("error" in outcome)
+                  assert.ok(outcome.error instanceof OptionError, String(outcome.error));
+                else
+                  assert.deepEqual(
+                    outcome.items,
+                    expected,
+                    `${where(pool)}, bounds ${minChunk}..${maxChunk}`,
+                  );
+              }
+            },
+          ),
           params,
         );
-      });
-    }
-  });
+      },
+    );
 
-  // A regression test: range(from, to, step) once computed item i as (from + start * step) +
-  // offset * step, where `start` is its chunk's first index, so with a fractional step the values
-  // depended on how the input was chunked (0.7 or 0.7000000000000001).
-  it("range with a fractional step gives from + i * step, however it is chunked", async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.integer({ min: -50, max: 50 }),
-        fc.integer({ min: 1, max: 60 }),
-        fc.constantFrom(0.1, 0.2, 0.3, 0.7, 1.1, 0.25),
-        boundsArb,
-        workersArb,
-        async (from10, count, step, bounds, workers) => {
-          const from = from10 / 10;
-          const to = from + count * step;
-          const expected = Array.from({ length: Math.ceil((to - from) / step) }, (_, i) => from + i * step);
-          for (const pool of [sequential, threads[workers - 1]!]) {
-            const got = await pool.range(from, to, step).chunks(bounds).collect();
-            assert.deepEqual(got, expected, `${pool.backend} with ${pool.workers} worker(s)`);
-          }
-        },
-      ),
-      params,
-    );
-  });
-
-  // A regression test: chunks() once took any bounds, while weft() rejected the same values with
-  // OptionError; a fractional maxChunk cut a range at fractional offsets and yielded wrong items
-  // (range(0, 5).chunks({ maxChunk: 1.5 }) collected [0, 1, 2, 2.5, 3.5, 4]).
-  it("chunks() either rejects bounds weft() would reject, or still gives the right items", async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.integer({ min: 0, max: 40 }),
-        fc.double({ min: 1, max: 10, noNaN: true }),
-        fc.double({ min: 1, max: 10, noNaN: true }),
-        async (count, minChunk, maxChunk) => {
-          const expected = rangeItems(0, count, 1);
-          const run = async () => sequential.range(0, count).chunks({ minChunk, maxChunk }).collect();
-          const valid = Number.isInteger(minChunk) && Number.isInteger(maxChunk) && minChunk <= maxChunk;
-          if (valid) assert.deepEqual(await run(), expected);
-          else {
-            const outcome = await run().then(
-              (items) => ({ items }),
-              (error: unknown) => ({ error }),
-            );
-            if ("error" in outcome) assert.ok(outcome.error instanceof OptionError, String(outcome.error));
-            else assert.deepEqual(outcome.items, expected, `bounds ${minChunk}..${maxChunk}`);
-          }
-        },
-      ),
-      params,
-    );
-  });
-
-  // Arrays of numbers go to workers as typed arrays, and outputs that are all booleans or all
-  // numbers come back packed: nothing about a value may change on the way, -0 and NaN included.
-  it("every value comes back exactly as it went, packed for the trip or not", async () => {
-    // Integers up to the edges of int32 (sent as an Int32Array), plus -0, which an Int32Array would turn into 0.
-    const ints = fc.oneof(fc.integer(), fc.constantFrom(-0, 2 ** 31 - 1, -(2 ** 31)));
-    const doubles = fc.oneof(
-      fc.double(),
-      fc.constantFrom(-0, NaN, Infinity, -Infinity, 2 ** 31, 2 ** 53 + 2),
-    );
-    const valueArrays = fc.oneof(
-      fc.array(ints, { maxLength: 60 }),
-      fc.array(doubles, { maxLength: 60 }),
-      fc.array(fc.boolean(), { maxLength: 60 }),
-      fc.array(fc.oneof(doubles, fc.boolean(), fc.string(), fc.constant(null), fc.constant(undefined)), {
-        maxLength: 60,
-      }),
-    );
-    await fc.assert(
-      fc.asyncProperty(valueArrays, boundsArb, workersArb, async (values, bounds, workers) => {
-        for (const pool of [sequential, threads[workers - 1]!]) {
-          const where = `${pool.backend} with ${pool.workers} worker(s)`;
+    // Arrays of numbers go to workers as typed arrays, and outputs that are all booleans or all
+    // numbers come back packed: nothing about a value may change on the way, -0 and NaN included.
+    it("every value comes back exactly as it went, packed for the trip or not", { timeout }, async () => {
+      // Integers up to the edges of int32 (sent as an Int32Array), plus -0, which an Int32Array would turn into 0.
+      const ints = fc.oneof(fc.integer(), fc.constantFrom(-0, 2 ** 31 - 1, -(2 ** 31)));
+      const doubles = fc.oneof(
+        fc.double(),
+        fc.constantFrom(-0, NaN, Infinity, -Infinity, 2 ** 31, 2 ** 53 + 2),
+      );
+      const valueArrays = fc.oneof(
+        fc.array(ints, { maxLength: 60 }),
+        fc.array(doubles, { maxLength: 60 }),
+        fc.array(fc.boolean(), { maxLength: 60 }),
+        fc.array(fc.oneof(doubles, fc.boolean(), fc.string(), fc.constant(null), fc.constant(undefined)), {
+          maxLength: 60,
+        }),
+      );
+      await fc.assert(
+        fc.asyncProperty(valueArrays, boundsArb, poolArb, async (values, bounds, p) => {
+          const pool = pools[p]!;
+          const at = where(pool, bounds);
           // deepEqual compares primitives with Object.is: -0 is not 0, NaN is NaN.
-          assert.deepEqual(await pool.from(values).chunks(bounds).map(identity).collect(), values, where);
-          assert.deepEqual(await drain(pool.from(values).chunks(bounds).map(identity)), values, where);
+          assert.deepEqual(await pool.from(values).chunks(bounds).map(identity).collect(), values, at);
+          assert.deepEqual(await drain(pool.from(values).chunks(bounds).map(identity)), values, at);
           assert.deepEqual(
             await pool.from(syncItems(values)).chunks(bounds).map(identity).collect(),
             values,
-            where,
+            at,
           );
-        }
-      }),
-      params,
-    );
+        }),
+        params,
+      );
+    });
   });
-});
+}
 
 after(async () => {
-  // A worker's exit event lands on a later turn than the close() that caused it.
-  await new Promise((resolve) => setImmediate(resolve));
+  // A worker's exit event lands on a later turn than the close() that caused it; a child process's
+  // handle closes in the close-callbacks phase after that.
+  for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
   assert.equal(liveThreadCount(), 0, "a worker thread was left running");
+  assert.equal(liveProcessCount(), 0, "a worker process was left running");
 });
