@@ -51,7 +51,10 @@ const stream = run({
 
 /** When each file's first and last events arrived: with files one at a time, its wall time. */
 const seen = new Map<string, { first: number; last: number }>();
-stream.on("test:fail", () => (process.exitCode = 1));
+// A failing `todo` test is expected to fail (a known bug, written down): it is reported, not counted.
+stream.on("test:fail", (data: { todo?: string | boolean }) => {
+  if (data.todo === undefined || data.todo === false) process.exitCode = 1;
+});
 for (const type of ["test:dequeue", "test:complete"] as const) {
   stream.on(type, (data: { file?: string }) => {
     if (!data.file) return;
