@@ -18,8 +18,13 @@ On more machines, start step 2 on each (with the same task modules) and point th
 
 // #region cluster
 // redis: the cluster's Redis, a URL such as "redis://10.0.0.5:6379"
-await using pool = await weft({ redis }); // was: await weft()
-const count = await pool.range(2, 2_000_000).filter(isPrime).count();
+const pool = await weft({ redis }); // was: await weft()
+let count: number;
+try {
+  count = await pool.range(2, 2_000_000).filter(isPrime).count();
+} finally {
+  await pool.close();
+}
 // #endregion
 
 console.log(
@@ -27,6 +32,10 @@ console.log(
 );
 
 // The sequential answer, on this machine, to check against.
-await using local = await weft({ backend: "sequential" });
-const expected = await local.range(2, 2_000_000).filter(isPrime).count();
-console.log(`the sequential backend agrees: ${count === expected}`);
+const local = await weft({ backend: "sequential" });
+try {
+  const expected = await local.range(2, 2_000_000).filter(isPrime).count();
+  console.log(`the sequential backend agrees: ${count === expected}`);
+} finally {
+  await local.close();
+}

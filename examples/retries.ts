@@ -26,43 +26,47 @@ await once(server, "listening");
 const site = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
 try {
-  await using pool = await weft();
-  let retried = 0;
-  pool.events.on("retry", () => retried++);
+  const pool = await weft();
+  try {
+    let retried = 0;
+    pool.events.on("retry", () => retried++);
 
-  const urls = Array.from({ length: 30 }, (_, n) => `${site}/pages/${n}`);
-  // #region options
-  const pages = await pool
-    .from(urls)
-    .map(fetchAndParse)
-    .options({
-      retries: { retries: 3, initialDelayMs: 200, retryIf: (e) => e.name !== "SyntaxError" },
-      timeout: 30_000, // the longest one chunk may run
-      signal: AbortSignal.timeout(10 * 60_000), // cancel the whole job
-    })
-    .collect();
-  // #endregion
-  const requests = [...asked.values()].reduce((a, b) => a + b, 0);
-  console.log(
-    `fetched ${pages.length} pages (${pages.reduce((n, p) => n + p.words, 0)} words) with ${requests} requests: ` +
-      `${retried} chunks were retried after a 503, and none counted twice`,
-  );
+    const urls = Array.from({ length: 30 }, (_, n) => `${site}/pages/${n}`);
+    // #region options
+    const pages = await pool
+      .from(urls)
+      .map(fetchAndParse)
+      .options({
+        retries: { retries: 3, initialDelayMs: 200, retryIf: (e) => e.name !== "SyntaxError" },
+        timeout: 30_000, // the longest one chunk may run
+        signal: AbortSignal.timeout(10 * 60_000), // cancel the whole job
+      })
+      .collect();
+    // #endregion
+    const requests = [...asked.values()].reduce((a, b) => a + b, 0);
+    console.log(
+      `fetched ${pages.length} pages (${pages.reduce((n, p) => n + p.words, 0)} words) with ${requests} requests: ` +
+        `${retried} chunks were retried after a 503, and none counted twice`,
+    );
 
-  // A page that will never parse: retrying it is pointless (retryIf says no), and under
-  // `errors: "collect"` it is set aside instead of failing the job.
-  const retriedBefore = retried;
-  // #region collect
-  const { result, failures } = await pool
-    .from([...urls.slice(0, 5), `${site}/pages/broken`, ...urls.slice(5, 10)])
-    .map(fetchAndParse)
-    .options({ errors: "collect", retries: { retries: 3, retryIf: (e) => e.name !== "SyntaxError" } })
-    .collect();
-  for (const { index, preview, error } of failures) {
-    console.log(`item ${index} (${preview}) failed: ${error.name}: ${error.message}`);
+    // A page that will never parse: retrying it is pointless (retryIf says no), and under
+    // `errors: "collect"` it is set aside instead of failing the job.
+    const retriedBefore = retried;
+    // #region collect
+    const { result, failures } = await pool
+      .from([...urls.slice(0, 5), `${site}/pages/broken`, ...urls.slice(5, 10)])
+      .map(fetchAndParse)
+      .options({ errors: "collect", retries: { retries: 3, retryIf: (e) => e.name !== "SyntaxError" } })
+      .collect();
+    for (const { index, preview, error } of failures) {
+      console.log(`item ${index} (${preview}) failed: ${error.name}: ${error.message}`);
+    }
+    // #endregion
+    console.log(`  chunks retried: ${retried - retriedBefore} (retryIf turned the SyntaxError down)`);
+    console.log(`the other ${result.length} pages arrived: ${result.map((p) => p.title).join(", ")}`);
+  } finally {
+    await pool.close();
   }
-  // #endregion
-  console.log(`  chunks retried: ${retried - retriedBefore} (retryIf turned the SyntaxError down)`);
-  console.log(`the other ${result.length} pages arrived: ${result.map((p) => p.title).join(", ")}`);
 } finally {
   server.close();
   server.closeAllConnections();
