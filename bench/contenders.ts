@@ -43,7 +43,7 @@ function weftThreads(name: string, faults: FaultSettings | undefined): Contender
 }
 
 /** Generous enough never to fire: this measures the bookkeeping, not a recovery. */
-const faultTolerance: FaultSettings = { retries: 3, timeout: 60_000 };
+export const faultTolerance: FaultSettings = { retries: 3, timeout: 60_000 };
 
 function peerContender(peer: Peer): Contender {
   return {

@@ -1,8 +1,9 @@
 // The results: one row per workload and contender, printed as a table and saved as JSON.
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
+import type { PublishedMeta } from "../src/bench/publish.ts";
 import type { Measurement } from "./measure.ts";
-import type { Target, Workload, WorkloadName } from "./workloads/workload.ts";
+import type { FaultSettings, Target, Workload, WorkloadName } from "./workloads/workload.ts";
 
 export interface Startup {
   readonly contender: string;
@@ -24,8 +25,22 @@ export interface Row extends Measurement {
   readonly pass: boolean | undefined;
 }
 
+/** The run: where and how (see PublishedMeta), with the settings every contender shared. */
+export interface BenchMeta extends PublishedMeta {
+  /** Workers of every pool. */
+  readonly workers: number;
+  /** Timed runs per workload and contender, after one warm-up. */
+  readonly repeat: number;
+  readonly workloads: readonly WorkloadName[];
+  readonly loadAverageAfter: number;
+  /** What the "weft+faults" contender switched on (and nothing ever failed). */
+  readonly faults: FaultSettings;
+  /** How speedup is defined, for a reader of the file. */
+  readonly speedup: string;
+}
+
 export interface Report {
-  readonly meta: Record<string, unknown>;
+  readonly meta: BenchMeta;
   readonly startup: readonly Startup[];
   readonly results: readonly Row[];
 }

@@ -1,11 +1,12 @@
-// `npm run bench`: runs the workloads on weft, sequential code and the peer pools, prints a table, saves JSON.
-import { execFileSync } from "node:child_process";
-import { availableParallelism, cpus, loadavg } from "node:os";
+// `npm run bench`: runs the workloads on weft, sequential code and the peer pools, prints a table, saves JSON
+// (and with --publish, the copy in docs/results/ that the README's benchmark table is rendered from).
+import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { contenders } from "./contenders.ts";
+import { commandLine, publish, publishedMeta, resultsDirectory } from "../src/bench/publish.ts";
+import { contenders, faultTolerance } from "./contenders.ts";
 import { measureWorkload, WrongAnswerError, type Entry, type Measurement } from "./measure.ts";
-import { formatReport, toRows, writeReport, type Startup } from "./report.ts";
+import { formatReport, toRows, writeReport, type Report, type Startup } from "./report.ts";
 import { workloadNames, workloads } from "./workloads/all.ts";
 import type { WorkloadName } from "./workloads/workload.ts";
 
@@ -13,10 +14,11 @@ import type { WorkloadName } from "./workloads/workload.ts";
 const workers = 2;
 const resultsPath = fileURLToPath(new URL("./results/latest.json", import.meta.url));
 
-const usage = `usage: npm run bench -- [--repeat N] [--only ${workloadNames.join(",")}] [--quick]
+const usage = `usage: npm run bench -- [--repeat N] [--only ${workloadNames.join(",")}] [--quick] [--publish]
   --repeat N   timed runs per workload and contender, after one warm-up; the median is reported (default 3)
   --only LIST  run only these workloads, comma-separated
-  --quick      small sizes, for a smoke run`;
+  --quick      small sizes, for a smoke run
+  --publish    also save the results as docs/results/bench.json, for npm run docs:results`;
 
 function options() {
   let values;
@@ -26,6 +28,7 @@ function options() {
         repeat: { type: "string", default: "3" },
         only: { type: "string" },
         quick: { type: "boolean", default: false },
+        publish: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     }));
@@ -37,7 +40,16 @@ function options() {
   const only = values.only?.split(",").map((s) => s.trim()) ?? workloadNames;
   const unknown = only.filter((name) => !(workloadNames as string[]).includes(name));
   if (unknown.length > 0) throw new UsageError(`unknown workload(s): ${unknown.join(", ")}`);
-  return { repeat, only: only as WorkloadName[], quick: values.quick, help: values.help };
+  if (values.publish && values.only !== undefined) {
+    throw new UsageError("--publish stores the whole table the docs quote: leave out --only");
+  }
+  return {
+    repeat,
+    only: only as WorkloadName[],
+    quick: values.quick,
+    publish: values.publish,
+    help: values.help,
+  };
 }
 
 class UsageError extends Error {}
@@ -45,12 +57,14 @@ class UsageError extends Error {}
 async function main(): Promise<void> {
   const opts = options();
   if (opts.help) return console.log(usage);
+  if (opts.publish) resultsDirectory(); // fails now, not after the run, when there is nowhere to publish
   const selected = opts.only.map((name) => workloads[name](opts.quick));
   const log = (line: string) => console.error(line);
   log(
     `weft bench: ${workers} workers, ${opts.repeat} timed runs each, ${opts.quick ? "quick" : "full"} sizes`,
   );
-  const loadBefore = loadavg()[0]!;
+  const published = publishedMeta(commandLine("npm run bench", process.argv.slice(2)), opts.quick);
+  const loadBefore = published.loadAverage;
   // Other processes on the cores make every parallel number lower and noisier; say so rather than hide it.
   if (loadBefore > 0.5)
     log(`warning: load average is ${loadBefore.toFixed(2)} before starting; timings will be noisy`);
@@ -83,35 +97,22 @@ async function main(): Promise<void> {
 
   const rows = toRows(measurements, selected);
   const meta = {
-    date: new Date().toISOString(),
-    commit: gitCommit(),
-    node: process.version,
-    platform: `${process.platform} ${process.arch}`,
-    cpu: cpus()[0]?.model,
-    cores: availableParallelism(),
+    ...published,
     workers,
     repeat: opts.repeat,
-    quick: opts.quick,
-    args: process.argv.slice(2),
     workloads: opts.only,
-    loadAverageBefore: loadBefore,
-    loadAverageAfter: loadavg()[0],
+    loadAverageAfter: loadavg()[0] ?? 0,
+    faults: faultTolerance,
     speedup: "sequential median / contender median, both measured in this run",
   };
   const title =
     `weft bench ${meta.date}: commit ${meta.commit ?? "?"}, node ${meta.node}, ${meta.cores} cores, ` +
     `${workers} workers, median of ${opts.repeat} runs${opts.quick ? ", quick sizes" : ""}`;
   console.log(formatReport(title, rows, startup));
-  await writeReport(resultsPath, { meta, startup, results: rows });
+  const report: Report = { meta, startup, results: rows };
+  await writeReport(resultsPath, report);
   log(`saved ${resultsPath}`);
-}
-
-function gitCommit(): string | undefined {
-  try {
-    return execFileSync("git", ["describe", "--always", "--dirty"], { encoding: "utf8" }).trim();
-  } catch {
-    return undefined;
-  }
+  if (opts.publish) log(`published ${publish("bench.json", report)}; now run npm run docs:results`);
 }
 
 main().catch((error: unknown) => {

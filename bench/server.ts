@@ -3,7 +3,7 @@
 // keep-alive connections), on the submit route (POST /api/jobs, a one-item task job) and the status
 // route (GET /api/jobs/:id). The server runs in a process of its own, so the load generator does
 // not share its event loop. Prints requests/s and latency percentiles per route, and saves them
-// to bench/results/server.json.
+// to bench/results/server.json (and with --publish to docs/results/server.json, for npm run docs:results).
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
@@ -12,7 +12,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { startServer } from "../src/server/server.ts";
-import { machineInfo } from "../src/bench/results.ts";
+import { commandLine, publish, publishedMeta, resultsDirectory } from "../src/bench/publish.ts";
+import type { RouteResult, ServerReport } from "./server-report.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -22,6 +23,10 @@ const { values: args } = parseArgs({
     warmup: { type: "string", default: "300" },
     workers: { type: "string", default: "2" },
     db: { type: "string", default: "file" },
+    // Fewer requests (1,000 per route, 100 to warm up): a smoke run.
+    quick: { type: "boolean", default: false },
+    // Also save the results as docs/results/server.json, for npm run docs:results.
+    publish: { type: "boolean", default: false },
     // Internal: run as the server process.
     serve: { type: "string" },
   },
@@ -56,25 +61,6 @@ async function serveUntilStopped(db: string, workers: number): Promise<void> {
   await server.close();
 }
 
-interface Latencies {
-  readonly mean: number;
-  readonly p50: number;
-  readonly p90: number;
-  readonly p99: number;
-  readonly max: number;
-}
-
-interface RouteResult {
-  readonly route: string;
-  readonly requests: number;
-  /** Replies that were not 2xx, or requests that failed. */
-  readonly errors: number;
-  readonly statuses: Record<string, number>;
-  readonly durationMs: number;
-  readonly requestsPerSecond: number;
-  readonly latencyMs: Latencies;
-}
-
 interface Sent {
   readonly method: string;
   readonly path: string;
@@ -89,11 +75,13 @@ interface Load {
 
 async function main(): Promise<void> {
   const connections = whole("connections", args.connections);
-  const requests = whole("requests", args.requests);
+  const requests = args.quick ? 1000 : whole("requests", args.requests);
   const seconds = whole("seconds", args.seconds);
-  const warmup = whole("warmup", args.warmup);
+  const warmup = args.quick ? 100 : whole("warmup", args.warmup);
   const workers = whole("workers", args.workers);
   const log = (line: string) => console.error(line);
+  if (args.publish) resultsDirectory(); // fails now, not after the run, when there is nowhere to publish
+  const published = publishedMeta(commandLine("npm run bench:server", process.argv.slice(2)), args.quick);
 
   const scratch = mkdtempSync(join(tmpdir(), "weft-server-bench-"));
   const db = args.db === "memory" ? ":memory:" : join(scratch, "weft.db");
@@ -144,10 +132,9 @@ async function main(): Promise<void> {
     const status = await run("GET /api/jobs/:id", load(requests), statusOf, send);
     log(`status: ${summary(status)}`);
 
-    const report = {
+    const report: ServerReport = {
       meta: {
-        date: new Date().toISOString(),
-        ...machineInfo(),
+        ...published,
         generator,
         connections,
         requestsPerRoute: requests,
@@ -162,6 +149,7 @@ async function main(): Promise<void> {
     writeFileSync(resultsPath, `${JSON.stringify(report, null, 2)}\n`);
     console.log(table(report.routes, report.meta));
     console.log(`saved ${resultsPath}`);
+    if (args.publish) log(`published ${publish("server.json", report)}; now run npm run docs:results`);
   } finally {
     agent.destroy();
     child.kill("SIGTERM");

@@ -1,6 +1,7 @@
 // `npm run bench:cluster`: weft on a cluster of `weft worker` processes (one thread each) against
 // one worker, against the threads backend, and against plain BullMQ with one job per item; plus
 // the cost of a chunk's trip through Redis and the time to recover a chunk whose worker was killed.
+// Saves bench/results/cluster.json, and with --publish docs/results/cluster.json for npm run docs:results.
 import { watch } from "node:fs";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,7 +11,7 @@ import { parseArgs } from "node:util";
 import { spawn } from "node:child_process";
 import { Queue, QueueEvents } from "bullmq";
 import { median } from "../../src/bench/analysis.ts";
-import { machineInfo } from "../../src/bench/results.ts";
+import { commandLine, publish, publishedMeta, resultsDirectory } from "../../src/bench/publish.ts";
 import { weft, type Pool, type WeftOptions } from "../../src/index.ts";
 import { isPrime as isPrimeKernel } from "../../src/workloads/kernels/primes.ts";
 import { spin } from "../../src/workloads/kernels/spin.ts";
@@ -19,13 +20,21 @@ import { isPrime } from "../../src/workloads/tasks.ts";
 import { startClusterWorker, type ClusterWorkerProcess } from "../../test/support/cluster.ts";
 import { startRedis } from "../../test/support/redis-server.ts";
 import { announceAndSpin, noop } from "./cluster-bench-tasks.ts";
+import type { ClusterReport } from "./report.ts";
 
 const { values: args } = parseArgs({
-  options: { repeat: { type: "string", default: "3" }, quick: { type: "boolean", default: false } },
+  options: {
+    repeat: { type: "string", default: "3" },
+    quick: { type: "boolean", default: false },
+    // Also save the results as docs/results/cluster.json, for npm run docs:results.
+    publish: { type: "boolean", default: false },
+  },
 });
 const repeat = Number(args.repeat);
 if (!Number.isInteger(repeat) || repeat < 1) throw new Error("--repeat must be a positive integer");
 const quick = args.quick;
+if (args.publish) resultsDirectory(); // fails now, not after the run, when there is nowhere to publish
+const published = publishedMeta(commandLine("npm run bench:cluster", process.argv.slice(2)), quick);
 const leaseMs = 1000;
 const coarseSize = quick ? 2_000_000 : 20_000_000;
 const fineItems = quick ? 100_000 : 1_000_000;
@@ -119,14 +128,8 @@ try {
   const recovery = await recoveryAfterKill();
   log(`recovery after SIGKILL: ${recovery.recoveryMs.toFixed(0)} ms`);
 
-  const report = {
-    meta: {
-      date: new Date().toISOString(),
-      ...machineInfo(),
-      repeat,
-      quick,
-      leaseMs,
-    },
+  const report: ClusterReport = {
+    meta: { ...published, repeat, leaseMs },
     coarse: {
       size: coarseSize,
       oneWorkerMs: coarseOne,
@@ -165,6 +168,7 @@ weft cluster bench ${report.meta.date}: ${report.meta.cores} cores, node ${repor
   chunk trip through Redis: ${report.chunkTrip.oneInFlightMsPerChunk.toFixed(2)} ms one at a time, ${report.chunkTrip.manyInFlightMsPerChunk.toFixed(2)} ms per chunk with ${tripsMany.slots} in flight
   recovery after SIGKILL: the chunk finished ${ms(recovery.recoveryMs)} later than it would have (lease ${leaseMs} ms)
 saved ${resultsPath}`);
+  if (args.publish) log(`published ${publish("cluster.json", report)}; now run npm run docs:results`);
 } finally {
   await Promise.all(workers.map((w) => w.kill()));
   await redis.stop();

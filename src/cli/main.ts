@@ -36,6 +36,7 @@ program
   .option("--size <n>", "count the primes below n", positiveInteger, defaultDemoSize)
   .option("--workers <n>", "workers in the pool (default: one per core)", positiveInteger, cores)
   .addOption(backendOption())
+  .option("--publish", "also save the transcript as docs/results/demo.json, for npm run docs:results", false)
   .action(async (options) => {
     process.exitCode = await demo(options);
   });
@@ -71,6 +72,7 @@ program
   )
   .option("--json <file>", "save every raw measurement as JSON")
   .option("--html <file>", "save a self-contained HTML report with charts")
+  .option("--publish", "also save the run as docs/results/scaling.json, for npm run docs:results", false)
   .option(
     "--serial-fraction <f>",
     "synthetic workload: share of the work that cannot run in parallel",

@@ -23,26 +23,28 @@ export interface ChunkSizeInput {
 
 /**
  * How long one chunk should run. Each chunk that returns wakes the pool's thread, which takes a
- * core from a worker when there are as many workers as cores: at 10 ms that cost coarse work ~8%
- * (see README.md). Balance at the end comes from the shrinking tail, not from small chunks.
+ * core from a worker when there are as many workers as cores, so shorter chunks cost the workers
+ * time; this is where weft keeps level with hand-cut ranges on cheap items in bulk (README.md
+ * beside this file; the `coarse` benchmark measures it). Balance at the end comes from the
+ * shrinking tail, not from small chunks.
  */
 export const targetChunkMs = 40;
 /**
  * Near the end of a job of known size, a chunk takes at most remaining / (tailSplit × workers)
  * items. The cost estimate comes from items already measured, so where cost rises along the input
- * (Mandelbrot rows entering the set) chunks sized from the cheap ones carry dear ones: at 2, the
- * four chunks after the probes held half of a 2000-row image and ran 0.4 to 0.8 s each, one of
- * them alone at the end (1.64x to 1.77x on 2 cores); at 8, 1.94x. The price is more small chunks
- * at the very end (about 150 instead of 80 for a million cheap items, with the floor below), which
- * measured no slower on threads.
+ * (Mandelbrot rows entering the set) chunks sized from the cheap ones carry dear ones; with the
+ * textbook share of 2, a few of them could hold a large block of dear rows, and the last to run
+ * ran alone at the end. The price of 8 is more small chunks at the very end, which the floor below
+ * keeps worth their messages. README.md beside this file explains it; the `skewed` benchmark
+ * measures it.
  */
 export const tailSplit = 8;
 /**
  * Near the end, a chunk is planned to run for at least this many of its backend's round trips, so
  * the shrinking tail stops shrinking where messages would cost more than balance gains. On threads
- * that is a fraction of a millisecond and hardly matters; through Redis it is 4 ms: the notebook's
- * cluster job (3 million cheap numbers, 2 worker processes) went from 397 chunks and 0.55x the plain
- * loop without it to 153 chunks and 0.92x with it.
+ * that is a fraction of a millisecond and hardly matters; through Redis it keeps a job of cheap
+ * items (the notebook's cluster job) from ending in hundreds of chunks that each cost more to send
+ * than to run.
  */
 export const tailTrips = 4;
 /** Chunk size while nothing has been measured: one item, so an expensive task never starts in a big batch. */

@@ -16,7 +16,7 @@ export interface Matrix {
 
 const name = "matmul";
 const counts = "the matrices' side";
-// About 30 ms of work per block at n = 1,000: many more blocks than workers, each worth sending.
+// Tens of milliseconds of work per block at the default size: many more blocks than workers, each worth sending.
 const rowsPerBlock = 16;
 const seedA = 0xa;
 const seedB = 0xb;

@@ -3,6 +3,13 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { renderHtmlReport } from "../../bench/html-report.ts";
+import {
+  commandLine,
+  publish,
+  publishedMeta,
+  resultsDirectory,
+  type PublishedMeta,
+} from "../../bench/publish.ts";
 import type { BenchResults, ScalingKind } from "../../bench/results.ts";
 import { BenchInterruptedError, runBench, type BenchStep } from "../../bench/runner.ts";
 import { renderScalingTable } from "../../bench/table.ts";
@@ -21,11 +28,21 @@ export interface BenchOptions {
   readonly html?: string;
   readonly serialFraction?: number;
   readonly itemMicros?: number;
+  /** Also save the run as docs/results/scaling.json, which the README's scaling table is rendered from. */
+  readonly publish?: boolean;
+}
+
+/** What `weft bench --publish` saves: the raw results, as `--json` writes them, and where they come from. */
+export interface PublishedScaling {
+  readonly meta: PublishedMeta;
+  readonly results: BenchResults;
 }
 
 /** Exit code 130 when interrupted (as a shell reports Ctrl-C), after saving what was measured. */
 export async function bench(names: string[], options: BenchOptions): Promise<number> {
   const selected = names.length === 0 ? [...workloads.values()] : names.map(workloadNamed);
+  // Checked now, not after the run: where it will go, and the machine as the run starts.
+  const meta = options.publish ? startPublishing(options.quick) : undefined;
   const knobs: Knobs = { serialFraction: options.serialFraction, itemMicros: options.itemMicros };
   const controller = new AbortController();
   const interrupt = () => {
@@ -60,7 +77,20 @@ export async function bench(names: string[], options: BenchOptions): Promise<num
   console.log(`\n${renderScalingTable(results)}`);
   if (options.json) save(options.json, `${JSON.stringify(results, null, 2)}\n`, "raw measurements");
   if (options.html) save(options.html, renderHtmlReport(results), "report");
+  if (meta) {
+    if (!results.complete) console.error("not published: the run was interrupted");
+    else {
+      const published: PublishedScaling = { meta, results };
+      console.error(`published ${publish("scaling.json", published)}; now run npm run docs:results`);
+    }
+  }
   return results.complete ? 0 : 130;
+}
+
+function startPublishing(quick: boolean): PublishedMeta {
+  resultsDirectory(); // throws when there is nowhere to publish
+  const args = process.argv.slice(process.argv.indexOf("bench") + 1);
+  return publishedMeta(commandLine("npx weft bench", args), quick);
 }
 
 function show(step: BenchStep, progress: ReturnType<typeof progressDisplay>): void {

@@ -1,0 +1,46 @@
+// What `npm run bench:cluster` saves (bench/results/cluster.json, and docs/results/cluster.json with --publish).
+import type { PublishedMeta } from "../../src/bench/publish.ts";
+
+export interface ClusterReport {
+  readonly meta: PublishedMeta & {
+    /** Timed runs per measurement, after one warm-up. */
+    readonly repeat: number;
+    /** The lease of every `weft worker`: how long a dead worker's chunk waits before another takes it. */
+    readonly leaseMs: number;
+  };
+  /** The primes workload on one worker process, then on two. */
+  readonly coarse: {
+    readonly size: number;
+    readonly oneWorkerMs: readonly number[];
+    readonly twoWorkersMs: readonly number[];
+    readonly speedup: number;
+    readonly target: string;
+  };
+  /** One map over `items` numbers: on the cluster, on the threads backend, and on plain BullMQ. */
+  readonly fine: {
+    readonly items: number;
+    readonly clusterMs: readonly number[];
+    readonly threadsMs: readonly number[];
+    readonly clusterOverThreads: number;
+    readonly target: string;
+    readonly weftItemsPerSecond: number;
+    readonly bullmqItemsPerSecond: number;
+    /** Plain BullMQ ran a prefix of this many items, one job each. */
+    readonly bullmqItems: number;
+    readonly weftOverBullmq: number;
+    readonly bullmqTarget: string;
+  };
+  /** Chunks of one no-op item: one in flight at a time, then `slots` at once. */
+  readonly chunkTrip: {
+    readonly chunks: number;
+    readonly oneInFlightMsPerChunk: number;
+    readonly slots: number;
+    readonly manyInFlightMsPerChunk: number;
+  };
+  /** One chunk of about a second's work, undisturbed and with its worker SIGKILLed as it starts. */
+  readonly recovery: {
+    readonly undisturbedMs: number;
+    readonly killedMs: number;
+    readonly recoveryMs: number;
+  };
+}

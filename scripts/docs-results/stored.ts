@@ -1,0 +1,76 @@
+// The stored benchmark results in docs/results/: one file per benchmark program, each written by
+// that program's --publish. Every number the README and the guide quote is rendered from these.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { ClusterReport } from "../../bench/cluster/report.ts";
+import type { Report as BenchReport } from "../../bench/report.ts";
+import type { ServerReport } from "../../bench/server-report.ts";
+import type { PublishedMeta } from "../../src/bench/publish.ts";
+import type { PublishedScaling } from "../../src/cli/commands/bench.ts";
+import type { DemoReport } from "../../src/cli/commands/demo.ts";
+
+export const root = fileURLToPath(new URL("../../", import.meta.url));
+/** Relative to the repository root. */
+export const resultsFolder = "docs/results";
+
+/** Each stored file: its name, its type, and the command that writes it (what to run when it is missing). */
+export const storedFiles = {
+  bench: { file: "bench.json", publish: "npm run bench -- --repeat 5 --publish" },
+  cluster: { file: "cluster.json", publish: "npm run bench:cluster -- --repeat 5 --publish" },
+  server: { file: "server.json", publish: "npm run bench:server -- --publish" },
+  scaling: { file: "scaling.json", publish: "npx weft bench --workers 1,2,4 --publish" },
+  demo: { file: "demo.json", publish: "npm start -- --publish" },
+} as const;
+
+export type StoredName = keyof typeof storedFiles;
+
+interface Contents {
+  readonly bench: BenchReport;
+  readonly cluster: ClusterReport;
+  readonly server: ServerReport;
+  readonly scaling: PublishedScaling;
+  readonly demo: DemoReport;
+}
+
+/** The stored files, each read on first use, so a page that quotes only one run needs only that file. */
+export class StoredResults {
+  readonly #cache = new Map<StoredName, unknown>();
+
+  /** `directory`: docs/results/ of this checkout unless told otherwise (to try new files first). */
+  constructor(readonly directory = join(root, resultsFolder)) {}
+
+  get<N extends StoredName>(name: N): Contents[N] {
+    if (!this.#cache.has(name)) this.#cache.set(name, this.#read(name));
+    return this.#cache.get(name) as Contents[N];
+  }
+
+  #read(name: StoredName): unknown {
+    const { file, publish } = storedFiles[name];
+    const path = join(this.directory, file);
+    let data: unknown;
+    try {
+      data = JSON.parse(readFileSync(path, "utf8"));
+    } catch (error) {
+      throw new Error(`cannot read ${path} (${(error as Error).message}): \`${publish}\` writes it`);
+    }
+    const meta = (data as { meta?: Partial<PublishedMeta> }).meta;
+    const missing = metaFields.filter((field) => meta?.[field] === undefined);
+    if (missing.length > 0) {
+      throw new Error(`${path} lacks meta.${missing.join(", meta.")}: publish it again with \`${publish}\``);
+    }
+    return data;
+  }
+}
+
+/** What every stored file must say about its run (commit may be absent only outside a git checkout). */
+export const metaFields = [
+  "command",
+  "date",
+  "node",
+  "platform",
+  "cpu",
+  "cores",
+  "loadAverage",
+  "quick",
+] as const satisfies readonly (keyof PublishedMeta)[];
