@@ -18,7 +18,9 @@ export function describeSendFailure(spec: JobSpec, chunk: Chunk, error: unknown)
     }
   }
   const zero = spec.terminal.op === "fold" ? " (check fold's initial value)" : "";
-  return new CloneError(`a job's input cannot be sent to a worker${zero}: ${error.message}; ${cloneAdvice}`, {
+  // The engine's message may end in a full stop; the advice follows after a semicolon.
+  const reason = error.message.replace(/\.$/, "");
+  return new CloneError(`a job's input cannot be sent to a worker${zero}: ${reason}; ${cloneAdvice}`, {
     cause: error,
   });
 }

@@ -281,8 +281,12 @@ export class Pool implements AsyncDisposable {
  * Starts a pool. By default: the threads backend with one worker per core.
  *
  * @example
- * await using pool = await weft();
- * const total = await pool.range(0, 1e6).map(square).reduce(add);
+ * const pool = await weft();
+ * try {
+ *   const total = await pool.range(0, 1e6).map(square).reduce(add);
+ * } finally {
+ *   await pool.close();
+ * }
  */
 export function weft(options?: WeftOptions): Promise<Pool> {
   return Pool.create(options);

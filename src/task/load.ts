@@ -1,5 +1,6 @@
 // Worker side of task lookup: imports task modules (registering a TypeScript loader for .ts) and
 // takes each task by its place among the tasks its module defines.
+import { fileURLToPath } from "node:url";
 import { WorkerError } from "../errors.ts";
 import { compileInline } from "./inline.ts";
 import { tasksDefinedBy } from "./task.ts";
@@ -91,6 +92,14 @@ async function loadModule(url: string): Promise<Record<string, unknown> | undefi
     // A later job tries again: a file that was missing may be there now.
     modules.delete(url);
     if (error instanceof WorkerError) throw error;
+    const missing = (error as { code?: string }).code === "ERR_MODULE_NOT_FOUND";
+    if (missing && (error as Error).message.includes(url.startsWith("file:") ? fileURLToPath(url) : url)) {
+      throw new WorkerError(
+        `task module ${url} is not there for this worker: a worker loads a task module from the path the ` +
+          `pool found it at, so the file must still be there`,
+        { cause: error },
+      );
+    }
     throw new WorkerError(
       `a worker could not load task module ${url}: ${(error as Error).message}. Every worker runs a task ` +
         `module's top-level code; if that code should run only once, move the tasks into a module of their ` +

@@ -2,6 +2,7 @@
 // outcomes as V8-serialized data (Maps, BigInts and typed arrays survive, as between threads),
 // size-limited and checked on arrival. Data only: tasks are named, never sent as code.
 import { deserialize, serialize } from "node:v8";
+import { CloneError } from "../../errors.ts";
 import type { Chunk, ChunkOutcome, JobSpec, Stage, Terminal } from "../../plan/plan.ts";
 import type { ModuleTaskRef, TaskRef } from "../../task/task-ref.ts";
 
@@ -30,7 +31,7 @@ export class MalformedMessageError extends Error {
 export function encode(value: ChunkRequest | ChunkReply): string {
   const bytes = serialize(value);
   if (bytes.length > maxMessageBytes) {
-    throw new RangeError(
+    throw new CloneError(
       `a message of ${bytes.length} bytes is over the cluster's limit of ${maxMessageBytes}: use smaller chunks (maxChunk) or smaller items`,
     );
   }
