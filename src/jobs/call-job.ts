@@ -3,7 +3,8 @@ import { TaskError, TimeoutError } from "../errors.ts";
 import type { CallFailure, Chunk, JobSpec } from "../plan/plan.ts";
 import { deserializeError, preview } from "../runtime/errors.ts";
 import type { ChunkBounds } from "../scheduler/chunking.ts";
-import { retryDelayMs, shouldRetry, type RetryPolicy } from "../scheduler/retry.ts";
+import { decide } from "../scheduler/failure-policy.ts";
+import type { RetryPolicy } from "../scheduler/retry.ts";
 import { describeTask, type TaskRef } from "../task/task-ref.ts";
 import { JobBase, noControls, type Job } from "./job.ts";
 import { CallQueue } from "./source.ts";
@@ -81,9 +82,18 @@ export class CallJob extends JobBase implements Job {
   /** A failed call goes back in the queue after its policy's wait, or its future rejects with every attempt's error. */
   #retryOrReject(call: Call, index: number, cause: Error): void {
     call.errors.push(cause);
-    const attempt = call.errors.length;
-    if (shouldRetry(call.policy, cause, attempt)) {
-      this.schedule(retryDelayMs(call.policy, attempt, Math.random()), () => this.#enqueue(call));
+    const decision = decide({
+      kind: cause instanceof TimeoutError ? "timeout" : "task",
+      error: cause,
+      attempts: call.errors.length,
+      crashes: 0,
+      policy: call.policy,
+      collect: false,
+      lastRun: false,
+      random: Math.random(),
+    });
+    if (decision.action === "retry") {
+      this.schedule(decision.delayMs, () => this.#enqueue(call));
       return;
     }
     // A deadline is the pool's verdict, not the task's error: it surfaces as itself, as it does for a job.

@@ -15,11 +15,8 @@ import type { Job } from "../jobs/job.ts";
 import type { Chunk, ChunkOutcome } from "../plan/plan.ts";
 import { inputLength } from "../plan/plan.ts";
 import { deserializeError } from "../runtime/errors.ts";
-import { retryDelayMs, shouldRetry } from "../scheduler/retry.ts";
+import { decide, type FailureKind } from "../scheduler/failure-policy.ts";
 import { Scheduler } from "../scheduler/scheduler.ts";
-
-/** A chunk that killed its worker this many times is poison: it fails the job instead of crash-looping. */
-export const maxCrashesPerChunk = 3;
 
 interface Running {
   readonly job: Job;
@@ -224,50 +221,41 @@ export class Dispatcher {
     this.#afterChange(job.spec.id);
   }
 
-  /**
-   * A chunk failed. A crash is retried on another worker until the chunk proves to be poison; a
-   * task error is retried as the job's policy says; anything else ends the job.
-   */
+  /** A chunk failed: the failure policy decides whether it runs again, is set aside, or fails the job. */
   #failed(worker: number, running: Running, chunk: Chunk, error: Error, taskKey?: string): void {
     const { job } = running;
     if (!job.finished) {
       const history = job.history(chunk);
-      if (error instanceof InterruptedError) return this.#retry(job, chunk, 0);
-      if (error instanceof TimeoutError) {
-        history.errors.push(error);
-        const attempt = history.errors.length;
-        if (shouldRetry(job.retryPolicy(), error, attempt)) {
-          this.events.emit("retry", { jobId: job.spec.id, seq: chunk.seq, attempt, error });
-          return this.#retry(job, chunk, retryDelayMs(job.retryPolicy(), attempt, Math.random()));
-        }
-      } else if (error instanceof WorkerCrashedError) {
+      const kind = failureKind(error);
+      if (kind === "crash") {
         this.events.emit("restart", { worker, reason: error });
         history.crashes.push(error);
-        if (history.crashes.length < maxCrashesPerChunk) {
-          this.events.emit("retry", {
-            jobId: job.spec.id,
-            seq: chunk.seq,
-            attempt: history.crashes.length,
-            error,
-          });
-          return this.#retry(job, chunk, 0);
+      }
+      // A task error is judged by the task's own error, and the TaskError carries every attempt's.
+      const judged = error instanceof TaskError ? (error.cause as Error) : error;
+      if (kind === "timeout" || kind === "task") history.errors.push(judged);
+      if (error instanceof TaskError) error.attempts = history.errors;
+      const decision = decide({
+        kind,
+        error: judged,
+        attempts: history.errors.length,
+        crashes: history.crashes.length,
+        policy: job.retryPolicy(kind === "task" ? taskKey : undefined),
+        collect: job.controls.errors === "collect",
+        lastRun: chunk.skipFailures === true,
+        random: Math.random(),
+      });
+      if (decision.action === "retry") {
+        if (decision.reported) {
+          const { attempt } = decision;
+          this.events.emit("retry", { jobId: job.spec.id, seq: chunk.seq, attempt, error: judged });
         }
+        return this.#retry(job, chunk, decision.delayMs);
+      }
+      if (decision.action === "set-aside") return this.#retry(job, { ...chunk, skipFailures: true }, 0);
+      if (decision.poison) {
         const last = chunk.start + inputLength(chunk.input) - 1;
         error = new PoisonTaskError(`the chunk of items ${chunk.start}..${last}`, history.crashes);
-      } else if (error instanceof TaskError) {
-        const cause = error.cause as Error;
-        history.errors.push(cause);
-        error.attempts = history.errors;
-        const policy = job.retryPolicy(taskKey);
-        const attempt = history.errors.length;
-        if (shouldRetry(policy, cause, attempt)) {
-          this.events.emit("retry", { jobId: job.spec.id, seq: chunk.seq, attempt, error: cause });
-          return this.#retry(job, chunk, retryDelayMs(policy, attempt, Math.random()));
-        }
-        // Out of retries: under `collect`, one last run notes the failing items and skips them.
-        if (job.controls.errors === "collect" && !chunk.skipFailures) {
-          return this.#retry(job, { ...chunk, skipFailures: true }, 0);
-        }
       }
     }
     job.lose(chunk, error);
@@ -356,4 +344,13 @@ export class Dispatcher {
     }
     this.#jobs.clear();
   }
+}
+
+/** What kind of failure an error is, for the failure policy. */
+function failureKind(error: Error): FailureKind {
+  if (error instanceof InterruptedError) return "interrupted";
+  if (error instanceof TimeoutError) return "timeout";
+  if (error instanceof WorkerCrashedError) return "crash";
+  if (error instanceof TaskError) return "task";
+  return "other";
 }
