@@ -151,5 +151,7 @@ try {
   const message = error instanceof Error ? error.message : String(error);
   console.error(`weft: ${message}`);
   if (process.env.WEFT_DEBUG && error instanceof Error) console.error(error.stack);
-  process.exitCode = 1;
+  // Exit now: what failed may have left something running (a task module's timer, a worker being
+  // started) that would otherwise keep the process waiting for ever.
+  process.exit(1);
 }
