@@ -3,16 +3,23 @@
 // cluster, and what a coordinator leaves in Redis when it is done.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { setTimeout as delay } from "node:timers/promises";
+import { Queue } from "bullmq";
 import type { WorkerBeat } from "../../src/backends/redis/keys.ts";
 import { AbortError, weft } from "../../src/index.ts";
 import { add, failOn, increment, square } from "../fixtures/tasks.ts";
 import { fixtureModules, startCluster, type TestCluster } from "../support/cluster.ts";
 import { checkLeaks } from "../support/leaks.ts";
+import { afterGate } from "./fixtures/gate-tasks.ts";
 import { slowSquare } from "./fixtures/slow-tasks.ts";
 import {
   adminClient,
+  bullIdParts,
+  bullJobsIn,
   bullQueue,
+  clientIds,
+  closedGate,
+  jobKeysIn,
+  pollUntil,
   runWeft,
   sequentialSumOfSquares,
   unusedPort,
@@ -22,28 +29,20 @@ import {
 
 checkLeaks();
 
-/** BullMQ's keys for the queue itself; any other `weft:chunks:<id>` key belongs to a job. */
-const queueKeys = new Set(
-  "active wait waiting-children paused id delayed prioritized stalled-check completed failed stalled repeat limiter meta events pc marker de".split(
-    " ",
-  ),
-);
-const jobKeysIn = (keys: readonly string[]) =>
-  keys.filter((key) => !queueKeys.has(key.slice("weft:chunks:".length)));
-
 describe("connecting to Redis", () => {
   test(
-    "an unreachable Redis: weft() rejects within seconds, saying it could not reach Redis",
-    { timeout: 20_000 },
+    "an unreachable Redis: weft() rejects, saying it could not reach Redis, instead of retrying",
+    { timeout: 30_000 },
     async () => {
       const url = `redis://127.0.0.1:${await unusedPort()}`;
+      // ioredis retries for ever unless told not to: a retry would outlast this bound many times over.
       await within(
         assert.rejects(weft({ redis: url }), (error: Error) => {
           assert.match(error.message, /could not reach Redis at redis:\/\/127\.0\.0\.1:\d+/);
           assert.match(error.message, /check that redis-server runs there/);
           return true;
         }),
-        5000,
+        20_000,
         "weft() rejecting for an unreachable Redis",
       );
     },
@@ -88,19 +87,25 @@ describe("connecting to Redis", () => {
       };
 
       test(
-        "refused credentials: weft() rejects at once, and the message never holds the password",
+        "refused credentials: weft() rejects after one connection, closes it, and never shows the password",
         { timeout: 20_000 },
         async () => {
+          await using admin = await adminClient(cluster.redis.authUrl);
+          const connections = async () =>
+            Number(/^total_connections_received:(\d+)/m.exec(await admin.info("stats"))?.[1]);
+          const open = await clientIds(admin);
           for (const { url, secret } of refusedUrls()) {
-            await within(
-              assert.rejects(weft({ redis: url }), (error: Error) => {
-                assert.equal(error.name, "WorkerError");
-                if (secret)
-                  assert.ok(!error.message.includes(secret), `the password leaked: ${error.message}`);
-                return true;
-              }),
-              5000,
-              `weft() rejecting ${url}`,
+            const before = await connections();
+            await assert.rejects(weft({ redis: url }), (error: Error) => {
+              assert.equal(error.name, "WorkerError");
+              if (secret) assert.ok(!error.message.includes(secret), `the password leaked: ${error.message}`);
+              return true;
+            });
+            assert.equal(await connections(), before + 1, `${url}: one connection, no retry`);
+            await pollUntil(
+              async () => ((await clientIds(admin)).size === open.size ? true : undefined),
+              10_000,
+              `the refused connection to ${url} closing`,
             );
           }
         },
@@ -177,19 +182,31 @@ describe("a cluster shared by coordinators", () => {
       assert.equal(idle.inFlight, 0);
       assert.equal(idle.queued, 0);
 
-      // While a job runs, its chunks show as in flight; the job is cancelled once the status is read.
-      await using pool = await weft({ redis: cluster.redis.url, maxChunk: 20 });
-      const stop = new AbortController();
-      const job = pool.range(0, 1e6).map(slowSquare).options({ signal: stop.signal }).reduce(add);
-      await new Promise((resolve) => pool.events.once("chunk", resolve));
+      // Six chunks at once that hold until the gate opens: four run on the 4 threads, two wait.
+      using gate = closedGate();
+      await using admin = await adminClient(cluster.redis.url);
+      await using pool = await weft({ redis: cluster.redis.url, workers: 6, maxChunk: 1 });
+      const job = pool
+        .from(Array.from({ length: 30 }, () => gate.path))
+        .map(afterGate)
+        .reduce(add);
+      await pollUntil(
+        async () =>
+          (await bullJobsIn(admin, "active")).length === 4 && (await bullJobsIn(admin, "wait")).length === 2
+            ? true
+            : undefined,
+        20_000,
+        "4 chunks running and 2 waiting",
+      );
       const busy = await status();
-      stop.abort(new Error("status read"));
-      await assert.rejects(job, AbortError);
-      assert.ok(busy.inFlight >= 1 && busy.inFlight <= 4, `${busy.inFlight} chunks in flight on 4 threads`);
-      assert.ok(busy.queued >= 0);
-
+      assert.deepEqual({ inFlight: busy.inFlight, queued: busy.queued }, { inFlight: 4, queued: 2 });
       const text = await runWeft(["cluster", "status", "--redis", cluster.redis.url]);
-      assert.match(text.stdout, /2 workers, 4 threads/);
+      assert.match(text.stdout, /2 workers, 4 threads; chunks: 4 in flight, 2 queued/);
+
+      gate.open();
+      assert.equal(await job, 30);
+      const done = await status();
+      assert.deepEqual({ inFlight: done.inFlight, queued: done.queued }, { inFlight: 0, queued: 0 });
     },
   );
 
@@ -281,30 +298,36 @@ describe("a cluster shared by coordinators", () => {
     },
   );
 
-  test(
-    "a cancelled job sends no more chunks to the cluster",
-    {
-      timeout: 60_000,
-    },
-    async (t) => {
-      await using bull = await bullQueue(cluster.redis.port);
-      let cancelledAt = Infinity;
-      const sentAfter: string[] = [];
-      // The stream id of an event is Redis's clock when the job was added: the same clock as ours.
-      bull.events.on("added", ({ jobId }, id) => {
-        if (Number(id.split("-")[0]) > cancelledAt + 20) sentAfter.push(jobId);
-      });
-      await using pool = await weft({ redis: cluster.redis.url, minChunk: 50, maxChunk: 50 });
-      const stop = new AbortController();
-      const job = pool.range(0, 1e6).map(slowSquare).options({ signal: stop.signal }).reduce(add);
-      await new Promise((resolve) => pool.events.once("chunk", resolve));
-      cancelledAt = Date.now();
-      stop.abort(new Error("cancelled by the test"));
-      await assert.rejects(job, AbortError);
-      // The point is that nothing is sent for a while: the chunks running at the cancel take 50 ms.
-      await delay(1000);
-      t.diagnostic(`chunks sent after the cancel: ${sentAfter.length}`);
-      assert.deepEqual(sentAfter, [], "chunks were sent to the cluster after the job was cancelled");
-    },
-  );
+  test("a cancelled job sends no more chunks to the cluster", { timeout: 60_000 }, async (t) => {
+    await using bull = await bullQueue(cluster.redis.port);
+    // Every chunk a pool of this process sends goes through Queue.add, in order.
+    const sends = t.mock.method(Queue.prototype, "add");
+    const sent = () => sends.mock.calls.map((call) => (call.arguments[2] as { jobId: string }).jobId);
+    await using pool = await weft({ redis: cluster.redis.url, minChunk: 50, maxChunk: 50 });
+    const stop = new AbortController();
+    const job = pool.range(0, 1e6).map(slowSquare).options({ signal: stop.signal }).reduce(add);
+    await new Promise((resolve) => pool.events.once("chunk", resolve));
+    const sentBefore = sends.mock.callCount();
+    stop.abort(new Error("cancelled by the test"));
+    await assert.rejects(job, AbortError);
+
+    // Every chunk sent has ended in BullMQ (run out, or aborted): none of the job is left in flight.
+    await bull.until(
+      (log) => sent().every((id) => log.completed.has(id) || log.failed.has(id)),
+      30_000,
+      "the chunks in flight at the cancel ending",
+    );
+    // A later job's results come through the same event stream after theirs: once it has its answer,
+    // the pool has handled the end of every chunk of the cancelled job, which is when it would send more.
+    assert.equal(await pool.range(0, 10).map(square).reduce(add), 285);
+    const after = sent().slice(sentBefore).map(bullIdParts);
+    t.diagnostic(`chunks sent before the cancel: ${sentBefore}; after it: ${after.length}, of the later job`);
+    const [cancelled] = sent().map(bullIdParts);
+    assert.deepEqual(
+      after.filter((p) => p.job === cancelled!.job),
+      [],
+      "chunks of the cancelled job were sent after the cancel",
+    );
+    assert.notDeepEqual(after, [], "the later job's chunks were sent");
+  });
 });

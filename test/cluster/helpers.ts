@@ -1,7 +1,13 @@
-// What the cluster tests share: workers that also serve the slow fixture, the exact answers they
-// compare against, and ways to wait on events (a worker's output, a process's exit) instead of sleeping.
+// What the cluster tests share: workers that also serve the slow and gate fixtures, the exact answers
+// they compare against, and ways to wait on events (a worker's output, a process's exit, an event in
+// BullMQ's stream, a condition in Redis) instead of sleeping.
 import { spawn, type ChildProcess } from "node:child_process";
+import type { EventEmitter } from "node:events";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { Queue, QueueEvents } from "bullmq";
 import { Redis } from "ioredis";
@@ -10,17 +16,57 @@ import { weft } from "../../src/index.ts";
 import { add, square } from "../fixtures/tasks.ts";
 import { fixtureModules, type ClusterWorkerProcess, type WorkerSettings } from "../support/cluster.ts";
 
-const bin = fileURLToPath(new URL("../../bin/weft.js", import.meta.url));
+/** The `weft` command of this checkout. */
+export const weftBin = fileURLToPath(new URL("../../bin/weft.js", import.meta.url));
 
-/** The slow fixture, served by every worker these tests start. */
+/** The slow and gate fixtures, served by every worker these tests start. */
 export const slowModule = fileURLToPath(new URL("fixtures/slow-tasks.ts", import.meta.url));
+export const gateModule = fileURLToPath(new URL("fixtures/gate-tasks.ts", import.meta.url));
 
-/** Two threads, a one-second lease, the conformance fixtures and the slow one. */
+/** Two threads, a one-second lease, the conformance fixtures, the slow one and the gate. */
 export const workerSettings: WorkerSettings = {
   threads: 2,
   leaseMs: 1000,
-  modules: [...fixtureModules, slowModule],
+  modules: [...fixtureModules, slowModule, gateModule],
 };
+
+/** The BullMQ queue's own keys; any other `weft:chunks:<id>` key is a job's (or its `:lock`). */
+const queueKeys = new Set(
+  "active wait waiting-children paused id delayed prioritized stalled-check completed failed stalled repeat limiter meta events pc marker de".split(
+    " ",
+  ),
+);
+
+/** The keys among `keys` (`weft:chunks:*`) that belong to BullMQ jobs rather than to the queue. */
+export const jobKeysIn = (keys: readonly string[]) =>
+  keys.filter((key) => !queueKeys.has(key.slice("weft:chunks:".length)));
+
+/** What a chunk's BullMQ job id says: `<coordinator id>-<job id>-<chunk seq>-<send number>`. */
+export function bullIdParts(bullId: string): { coordinator: string; job: number; seq: number; send: number } {
+  const match = /^(.+)-(\d+)-(\d+)-(\d+)$/.exec(bullId);
+  if (!match) throw new Error(`not a chunk's BullMQ id: ${bullId}`);
+  return { coordinator: match[1]!, job: Number(match[2]), seq: Number(match[3]), send: Number(match[4]) };
+}
+
+/**
+ * A gate for the gate fixture's `afterGate`: its calls hold until `open()`; `started()` counts the
+ * calls that have begun so far. Removed by `using`.
+ * @example
+ * using gate = closedGate();
+ * const job = pool.from([gate.path, gate.path]).map(afterGate).reduce(add); // holds
+ * gate.open(); // now it ends, with 2
+ */
+export function closedGate(): { readonly path: string; open(): void; started(): number } & Disposable {
+  const dir = mkdtempSync(join(tmpdir(), "weft-gate-"));
+  const path = join(dir, "open");
+  const log = `${path}.started`;
+  return {
+    path,
+    open: () => writeFileSync(path, "open"),
+    started: () => (existsSync(log) ? readFileSync(log, "utf8").split("\n").length - 1 : 0),
+    [Symbol.dispose]: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
 
 /** Σ i² for i in [0, n), computed by the sequential backend: the answer every cluster run must give. */
 export async function sequentialSumOfSquares(n: number): Promise<number> {
@@ -28,8 +74,11 @@ export async function sequentialSumOfSquares(n: number): Promise<number> {
   return await pool.range(0, n).map(square).reduce(add);
 }
 
+/** A process of the test's whose output is kept: a `weft worker`, a coordinator's script. */
+type Printing = Pick<ClusterWorkerProcess, "child" | "output">;
+
 /** Resolves once `worker` has printed a line matching `pattern` (stdout or stderr); with that line. */
-export function waitForOutput(worker: ClusterWorkerProcess, pattern: RegExp): Promise<string> {
+export function waitForOutput(worker: Printing, pattern: RegExp): Promise<string> {
   const found = () =>
     worker
       .output()
@@ -67,6 +116,27 @@ export function waitForAnyOutput(workers: readonly ClusterWorkerProcess[], patte
   return Promise.any(workers.map((w) => waitForOutput(w, pattern)));
 }
 
+/**
+ * A script run by node in a child process of the test (a TypeScript one with `--import tsx`): a
+ * coordinator that a test can kill, a command it watches. `await using` ends it with SIGKILL if it
+ * still runs.
+ */
+export function startScript(file: string, args: readonly string[]): Printing & AsyncDisposable {
+  const loader = file.endsWith(".ts") ? ["--import", "tsx"] : [];
+  const child = spawn(process.execPath, [...loader, file, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (data: Buffer) => (output += data.toString()));
+  child.stderr.on("data", (data: Buffer) => (output += data.toString()));
+  return {
+    child,
+    output: () => output,
+    async [Symbol.asyncDispose]() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      await exited(child);
+    },
+  };
+}
+
 /** Resolves with the exit code and signal once the child has exited (at once if it already has). */
 export function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   if (child.exitCode !== null || child.signalCode !== null)
@@ -79,7 +149,7 @@ export function runWeft(
   args: readonly string[],
   timeoutMs = 20_000,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [weftBin, ...args], { stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (data: Buffer) => (stdout += data.toString()));
@@ -125,6 +195,30 @@ export async function within<T>(promise: Promise<T>, ms: number, what: string): 
   }
 }
 
+/**
+ * Resolves with `check()`'s first value other than undefined, asking again every 20 ms: for a state
+ * with no event to wait on (a count in Redis, a key that expires). Rejects once `ms` have passed.
+ */
+export async function pollUntil<T>(
+  check: () => Promise<T | undefined>,
+  ms: number,
+  what: string,
+): Promise<T> {
+  const giveUp = new AbortController();
+  const poll = async () => {
+    for (;;) {
+      const value = await check();
+      if (value !== undefined) return value;
+      await delay(20, undefined, { signal: giveUp.signal });
+    }
+  };
+  try {
+    return await within(poll(), ms, what);
+  } finally {
+    giveUp.abort();
+  }
+}
+
 /** An admin connection to the test's Redis, closed by `await using`. */
 export async function adminClient(url: string): Promise<Redis & AsyncDisposable> {
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
@@ -139,15 +233,50 @@ export async function adminClient(url: string): Promise<Redis & AsyncDisposable>
   return Object.assign(client, { [Symbol.asyncDispose]: () => closeRedis(client) });
 }
 
+/** The ids of the connections open on the admin's Redis, without those on their way out (QUIT sent). */
+export async function clientIds(admin: Redis): Promise<Set<string>> {
+  return new Set(
+    ((await admin.client("LIST")) as string)
+      .split("\n")
+      .filter((line) => !/ cmd=quit /.test(line))
+      .flatMap((line) => /^id=(\d+) /.exec(line)?.[1] ?? []),
+  );
+}
+
+/** The ids of the BullMQ jobs in the queue's `state` list, sorted. */
+export async function bullJobsIn(admin: Redis, state: "active" | "wait"): Promise<string[]> {
+  return (await admin.lrange(`weft:chunks:${state}`, 0, -1)).sort();
+}
+
+/** What BullMQ's event stream has said so far, in the order it said it. */
+export interface BullLog {
+  /** Job ids, as each was added. */
+  readonly added: string[];
+  /** Return values of completed jobs, by id. */
+  readonly completed: Map<string, unknown>;
+  /** Failure reasons, by id. */
+  readonly failed: Map<string, string>;
+  /** Ids of jobs that BullMQ found stalled (their worker stopped renewing their lease) and redelivered. */
+  readonly stalled: string[];
+}
+
+export interface BullView extends AsyncDisposable {
+  readonly queue: Queue;
+  readonly events: QueueEvents;
+  readonly log: BullLog;
+  /** Resolves once every event in the stream now has been read: whatever happened before it is in `log`. */
+  caughtUp(): Promise<void>;
+  /** Resolves once `condition` holds, checked after each event read; rejects after `ms`. */
+  until(condition: (log: BullLog) => boolean, ms: number, what: string): Promise<void>;
+}
+
 /**
  * BullMQ's own view of the cluster's queue: a Queue to write chunks into it and QueueEvents that read
- * its event stream from the start (so no event is missed between connecting and the first read).
- * Both run on connections of ours, closed by `await using` once their sockets are: BullMQ's own close
- * resolves on QUIT's reply, a moment before the socket closes.
+ * its event stream from the start (so no event is missed between connecting and the first read), with
+ * a log of the events read. Both run on connections of ours, closed by `await using` once their sockets
+ * are: BullMQ's own close resolves on QUIT's reply, a moment before the socket closes.
  */
-export async function bullQueue(
-  port: number,
-): Promise<{ queue: Queue; events: QueueEvents } & AsyncDisposable> {
+export async function bullQueue(port: number): Promise<BullView> {
   const connect = () => {
     const client = new Redis({ host: "127.0.0.1", port, maxRetriesPerRequest: null });
     client.on("error", () => {});
@@ -156,7 +285,51 @@ export async function bullQueue(
   const [forQueue, forEvents] = [connect(), connect()];
   const queue = new Queue("chunks", { connection: forQueue, prefix: "weft" });
   const events = new QueueEvents("chunks", { connection: forEvents, prefix: "weft", lastEventId: "0" });
+  // A Redis that restarts is part of these tests; BullMQ would print every failed reconnect.
+  queue.on("error", () => {});
   events.on("error", () => {});
+  const log: BullLog = { added: [], completed: new Map(), failed: new Map(), stalled: [] };
+  const waiters = new Set<() => void>();
+  const changed = () => {
+    for (const waiter of [...waiters]) waiter();
+  };
+  events.on("added", ({ jobId }) => log.added.push(jobId));
+  events.on("completed", ({ jobId, returnvalue }) => log.completed.set(jobId, returnvalue));
+  events.on("failed", ({ jobId, failedReason }) => log.failed.set(jobId, failedReason));
+  events.on("stalled", ({ jobId }) => log.stalled.push(jobId));
+  for (const name of ["added", "completed", "failed", "stalled"] as const) events.on(name, changed);
+  const until = (condition: (log: BullLog) => boolean, ms: number, what: string) => {
+    let waiter: (() => void) | undefined;
+    const met = new Promise<void>((resolve) => {
+      waiter = () => {
+        if (!condition(log)) return;
+        waiters.delete(waiter!);
+        resolve();
+      };
+      waiters.add(waiter);
+      waiter();
+    });
+    return within(met, ms, what).finally(() => waiters.delete(waiter!));
+  };
+  let markers = 0;
+  const caughtUp = async () => {
+    // A marker of ours at the stream's end: once it has been read, so has everything before it.
+    // Other readers of the stream (a coordinator) see an event they do not know, and pass it by.
+    const marker = `test-marker-${markers++}`;
+    let read = false;
+    const emitter = events as unknown as EventEmitter;
+    const onMarker = ({ jobId }: { jobId: string }) => {
+      read ||= jobId === marker;
+      changed();
+    };
+    emitter.on("caught-up", onMarker);
+    try {
+      await forQueue.xadd("weft:chunks:events", "*", "event", "caught-up", "jobId", marker);
+      await until(() => read, 30_000, "reading BullMQ's event stream up to now");
+    } finally {
+      emitter.off("caught-up", onMarker);
+    }
+  };
   const close = async () => {
     await Promise.all([queue.close(), events.close()]);
     await Promise.all([closeRedis(forQueue), closeRedis(forEvents)]);
@@ -167,7 +340,7 @@ export async function bullQueue(
     await close();
     throw error;
   }
-  return { queue, events, [Symbol.asyncDispose]: close };
+  return { queue, events, log, caughtUp, until, [Symbol.asyncDispose]: close };
 }
 
 /**

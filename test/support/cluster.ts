@@ -95,7 +95,7 @@ export interface TestCluster extends AsyncDisposable {
   stop(): Promise<void>;
 }
 
-/** A redis-server and `workers` worker processes; `stop()` ends them all. */
+/** A redis-server and `workers` worker processes; `stop()` ends them all and removes the server's data. */
 export async function startCluster(
   workers = 2,
   settings: WorkerSettings = {},
@@ -113,7 +113,7 @@ export async function startCluster(
     },
     async stop() {
       await Promise.all(started.map((w) => w.kill()));
-      await redis.stop();
+      await redis[Symbol.asyncDispose]();
     },
     [Symbol.asyncDispose]: () => cluster.stop(),
   };

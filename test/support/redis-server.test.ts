@@ -1,5 +1,7 @@
-// The Redis test harness itself: a private server that starts, restarts on its port, stops without a trace, and can require auth.
+// The Redis test harness itself: a private server that starts, restarts on its port, stops without a trace,
+// can keep its data across restarts, and can require auth.
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { describe, test } from "node:test";
 import { checkLeaks } from "./leaks.ts";
@@ -127,6 +129,43 @@ describe("startRedis", { timeout: 60_000 }, () => {
     assert.equal(server.port, port);
     assert.notEqual(server.pid, pid);
     assert.deepEqual(await redis(port, ["PING"], ["GET", "key"]), ["PONG", null]);
+  });
+
+  test("persist keeps the data across a stop, a crash and a restart; disposing removes it", async () => {
+    const server = await startRedis({ persist: true });
+    let dir: string | undefined;
+    try {
+      const [[, configured]] = (await redis(server.port, ["CONFIG", "GET", "dir"])) as [[string, string]];
+      dir = configured;
+      assert.deepEqual(await redis(server.port, ["CONFIG", "GET", "appendonly"], ["SET", "kept", "1"]), [
+        ["appendonly", "yes"],
+        "OK",
+      ]);
+      await server.restart();
+      assert.deepEqual(await redis(server.port, ["GET", "kept"], ["SET", "written", "2"]), ["1", "OK"]);
+      // Written before the reply: a crash right after loses nothing.
+      await server.kill();
+      await server.restart();
+      assert.deepEqual(await redis(server.port, ["MGET", "kept", "written"]), [["1", "2"]]);
+      await server.stop();
+      assert.equal(existsSync(dir), true, "a stopped persistent server keeps its data");
+      await server.restart();
+      assert.deepEqual(await redis(server.port, ["GET", "kept"]), ["1"]);
+    } finally {
+      await server[Symbol.asyncDispose]();
+    }
+    assert.equal(existsSync(dir), false, "disposing removed the data");
+  });
+
+  test("without persist, each start's directory goes with its process", async () => {
+    const server = await startRedis();
+    const [[, dir]] = (await redis(server.port, ["CONFIG", "GET", "dir"])) as [[string, string]];
+    assert.equal(existsSync(dir), true);
+    await server.restart();
+    assert.equal(existsSync(dir), false, "the first start's directory outlived its process");
+    const [[, second]] = (await redis(server.port, ["CONFIG", "GET", "dir"])) as [[string, string]];
+    await server[Symbol.asyncDispose]();
+    assert.equal(existsSync(second), false);
   });
 
   test("kill ends the server at once, as a crash; restart brings it back on the same port", async () => {

@@ -1,4 +1,5 @@
-// A private redis-server for tests: its own free loopback port, no persistence, stopped by the test that started it.
+// A private redis-server for tests: its own free loopback port, no persistence unless asked for, stopped by
+// the test that started it.
 import { spawn, type ChildProcess } from "node:child_process";
 import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -13,6 +14,13 @@ export interface RedisServerOptions {
    * is turned off, so only this user can run commands. Neither field may contain whitespace.
    */
   readonly user?: { readonly name: string; readonly password: string };
+  /**
+   * Keep the data across `stop()`, `kill()` and `restart()`: an append-only file, written before each
+   * command is answered (`appendfsync always`), in a directory of the server's own that only
+   * `[Symbol.asyncDispose]` (or the test process's exit) removes.
+   * @default false: every start is empty
+   */
+  readonly persist?: boolean;
   /**
    * The `redis-server` executable.
    * @default the first `redis-server` on PATH, else /usr/bin/redis-server
@@ -43,26 +51,42 @@ export interface RedisServer extends AsyncDisposable {
   readonly pid: number | undefined;
   /** The server's output so far (its last 64 KB), for assertion messages. */
   output(): string;
-  /** SIGTERM, then SIGKILL if it has not exited within `stopTimeoutMs`. Resolves once it has exited. */
+  /**
+   * SIGTERM, then SIGKILL if it has not exited within `stopTimeoutMs`. Resolves once it has exited. A
+   * persistent server keeps its data for a later `restart()`.
+   */
   stop(): Promise<void>;
   /** SIGKILL, as in a crash. Resolves once it has exited. */
   kill(): Promise<void>;
-  /** Stops the server if it runs, then starts a new one on the same port, empty (nothing is persisted). */
+  /** Stops the server if it runs, then starts a new one on the same port: empty, unless `persist` is set. */
   restart(): Promise<void>;
+  /** Stops the server and removes its data, persistent or not. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 const host = "127.0.0.1";
 const startAttempts = 5;
 const outputLimit = 64 * 1024;
 
-/** Every server this process started and has not seen exit, with its directory: both go if the test process exits first. */
-const live = new Map<ChildProcess, string>();
+/** Every server this process started and has not seen exit: they go if the test process exits first. */
+const live = new Set<ChildProcess>();
+/** Data directories not yet removed: a server's own while it runs, a persistent server's until disposed. */
+const dirs = new Set<string>();
 process.once("exit", () => {
-  for (const [child, dir] of live) {
-    child.kill("SIGKILL");
-    rmSync(dir, { recursive: true, force: true });
-  }
+  for (const child of live) child.kill("SIGKILL");
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
+
+function makeDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "weft-redis-"));
+  dirs.add(dir);
+  return dir;
+}
+
+function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  dirs.delete(dir);
+}
 
 /**
  * Starts a redis-server on a free loopback port and resolves once it accepts connections.
@@ -80,7 +104,9 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Redi
       return server;
     } catch (error) {
       // Another process took the port between our probe and the server's bind: probe again.
-      if (!(error instanceof PortTakenError) || attempt === startAttempts) throw error;
+      if (error instanceof PortTakenError && attempt < startAttempts) continue;
+      await server[Symbol.asyncDispose]();
+      throw error;
     }
   }
 }
@@ -98,6 +124,8 @@ class LocalRedisServer implements RedisServer {
   #port = 0;
   #running: Running | undefined;
   #log = "";
+  /** A persistent server's data directory, kept from start to dispose; undefined for a server without persistence. */
+  #dataDir: string | undefined;
   /** Start, stop, kill and restart run one at a time, in call order. */
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -149,7 +177,11 @@ class LocalRedisServer implements RedisServer {
   }
 
   [Symbol.asyncDispose](): Promise<void> {
-    return this.stop();
+    return this.#serialized(async () => {
+      await this.#stop("SIGTERM");
+      if (this.#dataDir !== undefined) removeDir(this.#dataDir);
+      this.#dataDir = undefined;
+    });
   }
 
   /** The first start, on a port startRedis chose. */
@@ -169,20 +201,23 @@ class LocalRedisServer implements RedisServer {
 
   async #start(port: number): Promise<void> {
     this.#port = port;
-    const dir = mkdtempSync(join(tmpdir(), "weft-redis-"));
+    // Without persistence, each start has a directory of its own, removed when that process ends.
+    if (this.options.persist) this.#dataDir ??= makeDir();
+    const dir = this.#dataDir ?? makeDir();
+    const ownDir = dir !== this.#dataDir;
     let child: ChildProcess;
     try {
       child = spawn(this.bin, serverArgs(port, dir, this.options), { stdio: ["ignore", "pipe", "pipe"] });
     } catch (error) {
       // serverArgs throws on bad credentials before there is a process whose exit removes the directory.
-      rmSync(dir, { recursive: true, force: true });
+      if (ownDir) removeDir(dir);
       throw error;
     }
-    live.set(child, dir);
+    live.add(child);
     const closed = new Promise<void>((resolve) => {
       const finish = () => {
         live.delete(child);
-        rmSync(dir, { recursive: true, force: true });
+        if (ownDir) removeDir(dir);
         resolve();
       };
       child.once("close", finish);
@@ -250,7 +285,10 @@ class LocalRedisServer implements RedisServer {
 }
 
 function serverArgs(port: number, dir: string, options: RedisServerOptions): string[] {
-  const args = ["--port", String(port), "--bind", host, "--save", "", "--appendonly", "no", "--dir", dir];
+  const persistence = options.persist
+    ? ["--appendonly", "yes", "--appendfsync", "always"]
+    : ["--appendonly", "no"];
+  const args = ["--port", String(port), "--bind", host, "--save", "", ...persistence, "--dir", dir];
   args.push("--daemonize", "no", "--logfile", "", "--loglevel", "notice");
   if (options.password !== undefined) args.push("--requirepass", options.password);
   if (options.user !== undefined) {

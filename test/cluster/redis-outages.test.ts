@@ -1,0 +1,154 @@
+// Redis going away under a cluster. Restarted while the job runs, each case has one outcome: empty,
+// the chunks it lost are sent again; with its data kept, nothing is lost; before the job, nothing was
+// in flight to lose. The answer is exact in all three. Gone for longer than unreachableTimeoutMs, the
+// job fails naming Redis; and a pool closed while Redis is down still closes.
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { describe, test } from "node:test";
+import { weft } from "../../src/index.ts";
+import { add } from "../fixtures/tasks.ts";
+import { startCluster } from "../support/cluster.ts";
+import { checkLeaks } from "../support/leaks.ts";
+import { chunksLost, faultJob, runThroughFault, sendsByChunk, type Fault } from "./fault-run.ts";
+import { slowSquare } from "./fixtures/slow-tasks.ts";
+import { exited, startScript, waitForOutput, within, workerSettings } from "./helpers.ts";
+
+checkLeaks();
+
+const closeWhileDown = fileURLToPath(new URL("fixtures/close-while-down.ts", import.meta.url));
+
+/** Checks every 2 s for chunks whose BullMQ job vanished, and waits 6 s for a Redis that went away. */
+const unreachableTimeoutMs = 6000;
+
+const restarts: Fault[] = [
+  {
+    name: "Redis restarted empty mid-job: the chunks it lost are sent again, and the answer is exact",
+    unreachableTimeoutMs,
+    async during({ t, cluster, bull, job, atFirstChunk }) {
+      const restartedAt = await atFirstChunk(() => cluster.redis.restart().then(() => Date.now()));
+      await job.catch(() => {});
+      t.diagnostic(`the job ended ${Date.now() - restartedAt} ms after Redis came back`);
+      return async () => {
+        await bull.caughtUp();
+        // The chunks in flight at the restart vanished with Redis's data: the pool sent them again.
+        const resent = [...sendsByChunk(bull.log)].filter(([, sends]) => sends.length > 1);
+        t.diagnostic(
+          `chunks sent again: ${resent.map(([seq, sends]) => `${seq} (${sends.length}x)`).join(", ")}`,
+        );
+        assert.notDeepEqual(resent, [], "the chunks in flight at the restart were sent again");
+        assert.deepEqual(
+          resent.filter(([, sends]) => !sends.some((id) => bull.log.completed.has(id))),
+          [],
+          "each chunk sent again completed",
+        );
+      };
+    },
+  },
+  {
+    name: "Redis restarted with its data kept (AOF) mid-job: no chunk is lost, and the answer is exact",
+    unreachableTimeoutMs,
+    redis: { persist: true },
+    async during({ t, cluster, bull, job, atFirstChunk }) {
+      await atFirstChunk(() => cluster.redis.restart());
+      await job.catch(() => {});
+      return async () => {
+        await bull.caughtUp();
+        // A chunk may still be redelivered under the same id: a lease that ran out while Redis was
+        // away, or a worker that never got the reply that gave it a chunk. It is not lost for that.
+        t.diagnostic(`chunks redelivered by BullMQ: ${bull.log.stalled.length}`);
+        assert.deepEqual(chunksLost(bull.log), [], "every chunk's first BullMQ job completed");
+      };
+    },
+  },
+  {
+    name: "Redis restarted empty before the job: the pool and its workers reconnect, nothing is lost",
+    unreachableTimeoutMs,
+    async before({ cluster }) {
+      await cluster.redis.restart();
+    },
+    async during({ bull, job }) {
+      await job.catch(() => {});
+      return async () => {
+        await bull.caughtUp();
+        assert.deepEqual(chunksLost(bull.log), [], "every chunk's first BullMQ job completed");
+      };
+    },
+  },
+];
+
+describe("Redis restarts", () => {
+  for (const fault of restarts) test(fault.name, { timeout: 90_000 }, (t) => runThroughFault(t, fault));
+});
+
+describe("Redis gone", () => {
+  test(
+    "for longer than unreachableTimeoutMs: the job fails naming Redis; the pool works again once Redis is back",
+    { timeout: 90_000 },
+    async (t) => {
+      await using cluster = await startCluster(2, workerSettings);
+      await using pool = await weft({
+        redis: { url: cluster.redis.url, unreachableTimeoutMs: 3000 },
+        maxChunk: faultJob.maxChunk,
+      });
+      let stopped: Promise<number> | undefined;
+      pool.events.once("chunk", () => {
+        stopped = cluster.redis.stop().then(() => Date.now());
+      });
+      const job = pool.range(0, faultJob.items).map(slowSquare).reduce(add);
+      const error = await within(
+        job.then(
+          () => assert.fail("the job completed without Redis"),
+          (e: Error) => e,
+        ),
+        30_000,
+        "the job failing after Redis stopped",
+      );
+      const stoppedAt = await stopped!;
+      t.diagnostic(`the job failed ${Date.now() - stoppedAt} ms after Redis stopped: ${error.message}`);
+      assert.equal(error.name, "WorkerError");
+      assert.match(error.message, /Redis has been unreachable for \d+ s, longer than unreachableTimeoutMs/);
+      assert.match(error.message, /could not reach Redis at redis:\/\/127\.0\.0\.1:\d+/);
+
+      // Redis is back, empty: the same pool, and the same workers, run the next job.
+      await cluster.redis.restart();
+      const again = await within(
+        pool.range(0, 300).map(slowSquare).reduce(add),
+        30_000,
+        "a job once Redis was back",
+      );
+      assert.equal(again, 8955050);
+    },
+  );
+
+  test(
+    "while Redis is down, a coordinator's pool.close() resolves and its process exits; SIGTERM stops a worker",
+    { timeout: 60_000 },
+    async (t) => {
+      await using cluster = await startCluster(1, workerSettings);
+      const worker = cluster.workers[0]!;
+      // The coordinator runs in a child process: if its close hangs, the test can still end it.
+      await using coordinator = startScript(closeWhileDown, [cluster.redis.url]);
+      await within(waitForOutput(coordinator, /^ready$/), 20_000, "the coordinator starting");
+      await cluster.redis.stop();
+      coordinator.child.stdin!.end("close\n");
+      worker.child.kill("SIGTERM");
+      // Each closes within a few bounded waits of 2 s (closeBoundMs); far beyond that, it hangs.
+      const ending = (child: typeof worker.child) =>
+        within(exited(child), 30_000, "exit").catch(() => "still running 30 s later");
+      const [coordinatorExit, workerExit] = await Promise.all([
+        ending(coordinator.child),
+        ending(worker.child),
+      ]);
+      t.diagnostic(
+        `coordinator: ${JSON.stringify(coordinatorExit)}, printed: ${JSON.stringify(coordinator.output())}`,
+      );
+      t.diagnostic(
+        `worker: ${JSON.stringify(workerExit)}, last lines: ${worker.output().split("\n").slice(-3).join(" | ")}`,
+      );
+      assert.deepEqual(
+        { coordinatorExit, closed: /^closed$/m.test(coordinator.output()), workerExit },
+        { coordinatorExit: { code: 0, signal: null }, closed: true, workerExit: { code: 0, signal: null } },
+      );
+    },
+  );
+});
