@@ -2,7 +2,7 @@
 // is hanging (a test that never settles, or a server, browser or timer it left open). It is ended
 // with a message naming the file and what was still open, so the run reports a failure instead of
 // waiting forever, and so do the processes it started, which would otherwise outlive it.
-import { readdirSync, readFileSync } from "node:fs";
+import { descendants } from "./process-tree.ts";
 
 /** Set by the runner (scripts/test/run-files.ts). */
 const limitMs = Number(process.env.WEFT_TEST_FILE_TIMEOUT_MS);
@@ -26,33 +26,4 @@ if (limitMs > 0) {
     }
     process.exit(1);
   }, limitMs).unref();
-}
-
-/** The processes started, directly or not, by `pid` (Linux: read from /proc; elsewhere none). */
-function descendants(pid: number): number[] {
-  let entries: string[];
-  try {
-    entries = readdirSync("/proc").filter((e) => /^\d+$/.test(e));
-  } catch {
-    return [];
-  }
-  const children = new Map<number, number[]>();
-  for (const entry of entries) {
-    try {
-      // The parent is the 4th field of /proc/<pid>/stat, after the command name in parentheses.
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
-    } catch {
-      // the process ended while the list was read
-    }
-  }
-  const found: number[] = [];
-  for (let queue = [pid]; queue.length > 0;) {
-    for (const child of children.get(queue.pop()!) ?? []) {
-      found.push(child);
-      queue.push(child);
-    }
-  }
-  return found;
 }

@@ -1,11 +1,12 @@
 // The `weft` command as a user runs it: spawned as a process, its output and exit code checked.
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, describe, test } from "node:test";
+import { descendants, stillRunning } from "../../scripts/test/process-tree.ts";
 import type { BenchResults } from "../../src/bench/results.ts";
 
 const bin = fileURLToPath(new URL("../../bin/weft.js", import.meta.url));
@@ -194,6 +195,8 @@ describe("weft CLI", { timeout: 120_000 }, () => {
 
   test("Ctrl-C during a bench ends the workers, saves the results as incomplete and exits with 130", async () => {
     const json = join(dir, "interrupted.json");
+    const childEntry = "backends/processes/child";
+    let workers: number[] = [];
     let interrupted = false;
     // Interrupted once the first parallel run is done, while the next one is under way.
     const ran = await weftCommand(
@@ -214,6 +217,8 @@ describe("weft CLI", { timeout: 120_000 }, () => {
       (stderr, child) => {
         if (!interrupted && /primes on 1 process: /.test(stderr)) {
           interrupted = true;
+          // Its worker processes, taken before they may be reparented as the command ends.
+          workers = descendants(child.pid!).filter((pid) => stillRunning(pid, childEntry));
           child.kill("SIGINT");
         }
       },
@@ -228,12 +233,13 @@ describe("weft CLI", { timeout: 120_000 }, () => {
       results.workloads[0]!.parallel.every((series) => series.samplesMs.length === 3),
       "a series cut short is not reported as measured",
     );
-    // The worker processes ended with the command.
-    const childEntry = "backends/processes/child";
-    const left = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" })
-      .split("\n")
-      .filter((line) => line.includes(childEntry));
-    assert.deepEqual(left, [], "worker processes left running");
+    // Its worker processes ended with the command (only its own: other tests run processes too).
+    assert.ok(workers.length > 0, "the command had no worker processes when it was interrupted");
+    assert.deepEqual(
+      workers.filter((pid) => stillRunning(pid, childEntry)),
+      [],
+      "worker processes left running",
+    );
   });
 
   test("the package's bin points at this command", () => {
