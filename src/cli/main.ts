@@ -7,6 +7,7 @@ import { bench } from "./commands/bench.ts";
 import { defaultDemoSize, demo } from "./commands/demo.ts";
 import { runScript } from "./commands/run.ts";
 import { listWorkloads } from "./commands/workloads.ts";
+import { loadFeature } from "../optional-packages.ts";
 
 const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
   version: string;
@@ -110,7 +111,7 @@ program
   .action(async (options) => {
     // Loaded when chosen: the cluster (BullMQ, ioredis) and the service (Fastify, SQLite) are not
     // needed by the other commands, and cost time to import.
-    const { runWorker } = await import("./commands/worker.ts");
+    const { runWorker } = await loadFeature("cluster", "weft worker", () => import("./commands/worker.ts"));
     await runWorker({ ...options, leaseMs: options.lease });
   });
 
@@ -125,7 +126,7 @@ program
   .option("--token <token>", "required from every client (default: $WEFT_TOKEN)")
   .option("--workers <n>", "workers of the shared pool (default: one per core)", positiveInteger)
   .action(async (options) => {
-    const { serve } = await import("./commands/serve.ts");
+    const { serve } = await loadFeature("service", "weft serve", () => import("./commands/serve.ts"));
     await serve({ ...options, token: options.token ?? process.env.WEFT_TOKEN });
   });
 
@@ -138,7 +139,11 @@ program
   .option("--prefix <prefix>", "the cluster's key prefix in Redis", "weft")
   .option("--json", "print as JSON", false)
   .action(async (options) => {
-    const { clusterStatus } = await import("./commands/cluster-status.ts");
+    const { clusterStatus } = await loadFeature(
+      "cluster",
+      "weft cluster status",
+      () => import("./commands/cluster-status.ts"),
+    );
     await clusterStatus(options);
   });
 

@@ -2,10 +2,9 @@
 import { availableParallelism } from "node:os";
 import type { Backend } from "../backends/backend.ts";
 import { SequentialBackend } from "../backends/sequential/sequential-backend.ts";
-import { startProcessesBackend } from "../backends/processes/processes-backend.ts";
-import { RedisBackend } from "../backends/redis/redis-backend.ts";
 import { startThreadsBackend } from "../backends/threads/threads-backend.ts";
 import { AbortError, OptionError, PoolClosedError, PoolInWorkerError } from "../errors.ts";
+import { missingPackageError } from "../optional-packages.ts";
 import { createEvents, type PoolEventEmitter } from "../events/events.ts";
 import { asCompleted, Future, gather, type Completed, type FutureArgs } from "../futures/future.ts";
 import { CallJob, type Settle } from "../jobs/call-job.ts";
@@ -99,14 +98,17 @@ export class Pool implements AsyncDisposable {
     const resolved = resolveOptions(options);
     const limits = { maxHeapMb: resolved.maxWorkerHeapMb, maxTasksPerWorker: resolved.maxTasksPerWorker };
     const workers = resolved.workers ?? availableParallelism();
-    const backend =
-      resolved.backend === "sequential"
-        ? new SequentialBackend()
-        : resolved.backend === "processes"
-          ? await startProcessesBackend(workers, limits)
-          : resolved.backend === "redis"
-            ? await RedisBackend.start({ redis: resolved.redis!, slots: resolved.workers })
-            : await startThreadsBackend(workers, limits);
+    let backend: Backend;
+    if (resolved.backend === "sequential") backend = new SequentialBackend();
+    else if (resolved.backend === "threads") backend = await startThreadsBackend(workers, limits);
+    else if (resolved.backend === "processes") {
+      // Loaded when chosen: a pool of threads loads nothing it does not use.
+      const { startProcessesBackend } = await import("../backends/processes/processes-backend.ts");
+      backend = await startProcessesBackend(workers, limits);
+    } else {
+      const { RedisBackend } = await importClusterBackend();
+      backend = await RedisBackend.start({ redis: resolved.redis!, slots: resolved.workers });
+    }
     return new Pool(backend, resolved);
   }
 
@@ -274,6 +276,16 @@ export class Pool implements AsyncDisposable {
 
   #assertOpen(): void {
     if (this.#dispatcher.closed) throw new PoolClosedError();
+  }
+}
+
+/** The cluster backend, loaded when chosen: BullMQ and ioredis are installed only on request. */
+async function importClusterBackend() {
+  try {
+    return await import("../backends/redis/redis-backend.ts");
+  } catch (error) {
+    const missing = missingPackageError("cluster", "the redis backend", error);
+    throw missing ? new OptionError(missing.message, { cause: error }) : error;
   }
 }
 

@@ -6,7 +6,16 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -74,6 +83,8 @@ async function installInto(dir: string, tarball: string): Promise<void> {
       integrity,
       license: weftPackage.license,
       dependencies: weftPackage.dependencies,
+      peerDependencies: weftPackage.peerDependencies,
+      peerDependenciesMeta: weftPackage.peerDependenciesMeta,
       bin: weftPackage.bin,
       engines: weftPackage.engines,
     },
@@ -143,6 +154,19 @@ test(
 
 test("two files in TypeScript, with weft run", async () => {
   assert.match(await runIn(project, "weft", ["run", "main.ts"]), /348513 primes below 5 million/);
+});
+
+test("the install holds what threads need and no more; a cluster says what to install", async () => {
+  for (const name of ["bullmq", "ioredis", "fastify", "chart.js"]) {
+    assert.ok(!existsSync(join(project, "node_modules", name)), `${name} was installed with weft`);
+  }
+  const script = `import { weft } from "weft";
+weft({ redis: "redis://127.0.0.1:1" }).catch((error) => console.log(error.name, error.message));`;
+  writeFileSync(join(project, "cluster-check.mjs"), script);
+  assert.match(
+    await runIn(project, "node", ["cluster-check.mjs"]),
+    /OptionError the redis backend needs bullmq, ioredis, .*: npm install bullmq ioredis/,
+  );
 });
 
 test("with weft run in a folder that has no package.json, and no weft installed", async () => {

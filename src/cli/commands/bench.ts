@@ -15,6 +15,7 @@ import { BenchInterruptedError, runBench, type BenchStep } from "../../bench/run
 import { renderScalingTable } from "../../bench/table.ts";
 import { workloadNamed, workloads } from "../../workloads/all.ts";
 import type { Knobs } from "../../workloads/workload.ts";
+import { assertInstalled } from "../../optional-packages.ts";
 import { progressDisplay } from "../progress.ts";
 
 export interface BenchOptions {
@@ -41,6 +42,7 @@ export interface PublishedScaling {
 /** Exit code 130 when interrupted (as a shell reports Ctrl-C), after saving what was measured. */
 export async function bench(names: string[], options: BenchOptions): Promise<number> {
   const selected = names.length === 0 ? [...workloads.values()] : names.map(workloadNamed);
+  if (options.html) assertInstalled("report", "weft bench --html");
   // Checked now, not after the run: where it will go, and the machine as the run starts.
   const meta = options.publish ? startPublishing(options.quick) : undefined;
   const knobs: Knobs = { serialFraction: options.serialFraction, itemMicros: options.itemMicros };
