@@ -1,6 +1,7 @@
 // The main-thread half of each terminal: combines the partials that chunks send back, in input order.
 import { EmptyReduceError } from "../errors.ts";
 import { copyPart, partLength, type CollectedPart } from "../plan/packing.ts";
+import { isThenable } from "../runtime/thenable.ts";
 
 /** Receives partials in chunk order and produces the job's result. */
 export interface Merge<R> {
@@ -42,6 +43,12 @@ export function reduceMerge(fn: Fn2, initial: { value: unknown } | undefined): M
       const partial = p as { has: boolean; value?: unknown };
       if (!partial.has) return;
       acc = has ? fn(acc, partial.value) : partial.value;
+      if (isThenable(acc)) {
+        throw new TypeError(
+          "the reducer returned a promise: reduce's function also combines the chunks' results on the " +
+            "pool's thread, so it must return its value; for an async step use fold(zero, step, merge)",
+        );
+      }
       has = true;
     },
     result() {

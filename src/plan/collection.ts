@@ -190,10 +190,14 @@ export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements Async
 
   /**
    * Accumulates items into a value of another type: every chunk starts from `zero` and adds its
-   * items with `add` on the worker; `merge` (on this thread) combines the chunks' accumulators.
-   * `zero` must be an identity of `merge` and cloneable.
+   * items with `add` on the worker (which may be async); `merge` (on this thread) combines the
+   * chunks' accumulators. `zero` must be an identity of `merge` and cloneable.
    */
-  async fold<A>(zero: A, add: TaskLike<[A, T], A>, merge: (a: A, b: A) => A): Promise<Outcome<A, E>> {
+  async fold<A>(
+    zero: A,
+    add: TaskLike<[A, T], A | PromiseLike<A>>,
+    merge: (a: A, b: A) => A,
+  ): Promise<Outcome<A, E>> {
     const task = await this.#ref(add);
     return this.#run({ op: "fold", zero, task }, foldMerge(zero, merge as never) as Merge<A>, [add]);
   }

@@ -1,95 +1,116 @@
 // The worker-side half of each terminal: folds a chunk's outputs into one partial.
 import { packOutputs } from "../plan/packing.ts";
+import type { Terminal } from "../plan/plan.ts";
 import type { TaskRef } from "../task/task-ref.ts";
 import type { LoadedJob } from "./loaded-job.ts";
 import { isThenable } from "./thenable.ts";
 
+/**
+ * A chunk's accumulator. The generated loop (fast-loop.ts) keeps `acc`, `has` and `count` in locals
+ * while it runs and stores them back here when it stops, so the common terminals cost no call per
+ * item; `add` is the same step for the general pipeline.
+ */
 export interface Combiner {
+  readonly op: Terminal["op"];
   readonly task: TaskRef | undefined;
-  /** A plain function (no `this`), so the generated loop can call it directly. */
+  acc: unknown;
+  has: boolean;
+  count: number;
+  readonly values: unknown[];
+  /** A plain function (no `this`), so a call site sees one function per job. */
   readonly add: (value: unknown) => PromiseLike<unknown> | undefined;
+  /** The terminal's own step went async and resolved with `value`: the new accumulator. */
+  accept(value: unknown): void;
   result(): unknown;
+}
+
+type Fn = (...args: unknown[]) => unknown;
+
+class ChunkCombiner implements Combiner {
+  has = false;
+  count = 0;
+  readonly values: unknown[] = [];
+  add: Combiner["add"] = () => undefined;
+  result: () => unknown = () => undefined;
+
+  constructor(
+    readonly op: Terminal["op"],
+    readonly task: TaskRef | undefined,
+    public acc: unknown,
+  ) {}
+
+  accept(value: unknown): void {
+    this.acc = value;
+    this.has = true;
+  }
 }
 
 export function makeCombiner(job: LoadedJob): Combiner {
   const terminal = job.spec.terminal;
-  const [first, second, third] = job.terminalFns;
+  const [first, second, third] = job.terminalFns as Fn[];
   // The references as the worker loaded them, which name the export where the pool could not.
-  const [firstRef] = job.terminalRefs;
+  const [task] = job.terminalRefs;
+  const c = new ChunkCombiner(
+    terminal.op,
+    task,
+    terminal.op === "fold" ? structuredClone(terminal.zero) : undefined,
+  );
   switch (terminal.op) {
-    case "collect": {
-      const values: unknown[] = [];
-      return { task: undefined, add: (v) => void values.push(v), result: () => packOutputs(values) };
-    }
-    case "count": {
-      let n = 0;
-      return { task: undefined, add: () => void n++, result: () => n };
-    }
-    case "reduce": {
-      let has = false;
-      let acc: unknown;
-      return {
-        task: firstRef,
-        add(v) {
-          if (!has) {
-            has = true;
-            acc = v;
-            return undefined;
-          }
-          const out = first!(acc, v);
-          if (isThenable(out)) return out.then((r) => void (acc = r));
-          acc = out;
+    case "collect":
+      c.add = (v) => void c.values.push(v);
+      c.result = () => packOutputs(c.values);
+      return c;
+    case "count":
+      c.add = () => void c.count++;
+      c.result = () => c.count;
+      return c;
+    case "reduce":
+      c.add = (v) => {
+        if (!c.has) {
+          c.accept(v);
           return undefined;
-        },
-        result: () => (has ? { has, value: acc } : { has }),
+        }
+        return step(c, first!(c.acc, v));
       };
-    }
-    case "fold": {
-      let acc = structuredClone(terminal.zero);
-      return {
-        task: firstRef,
-        add(v) {
-          const out = first!(acc, v);
-          if (isThenable(out)) return out.then((r) => void (acc = r));
-          acc = out;
-          return undefined;
-        },
-        result: () => acc,
-      };
-    }
+      c.result = () => (c.has ? { has: true, value: c.acc } : { has: false });
+      return c;
+    case "fold":
+      c.add = (v) => step(c, first!(c.acc, v));
+      c.result = () => c.acc;
+      return c;
     case "reduceByKey": {
       const groups = new Map<unknown, unknown>();
-      const key = first!;
-      const combine = second!;
-      const value = third;
-      return {
-        task: firstRef,
-        add(v) {
-          const k = key(v);
-          const x = value ? value(v) : v;
-          // One lookup for a key seen before; `has` only when the stored value could be undefined.
-          const previous = groups.get(k);
-          groups.set(k, previous !== undefined || groups.has(k) ? combine(previous, x) : x);
-          return undefined;
-        },
-        result: () => groups,
+      c.add = (v) => {
+        const k = first!(v);
+        const x = third ? third(v) : v;
+        // One lookup for a key seen before; `has` only when the stored value could be undefined.
+        const previous = groups.get(k);
+        groups.set(k, previous !== undefined || groups.has(k) ? second!(previous, x) : x);
+        return undefined;
       };
+      c.result = () => groups;
+      return c;
     }
     case "groupBy": {
       const groups = new Map<unknown, unknown[]>();
-      return {
-        task: firstRef,
-        add(v) {
-          const k = first!(v);
-          const group = groups.get(k);
-          if (group) group.push(v);
-          else groups.set(k, [v]);
-          return undefined;
-        },
-        result: () => groups,
+      c.add = (v) => {
+        const k = first!(v);
+        const group = groups.get(k);
+        if (group) group.push(v);
+        else groups.set(k, [v]);
+        return undefined;
       };
+      c.result = () => groups;
+      return c;
     }
     case "call":
       throw new Error("unreachable: calls are run by runCalls");
   }
+}
+
+/** Takes a reducer's output as the accumulator, or the promise of it. */
+function step(c: Combiner, out: unknown): PromiseLike<unknown> | undefined {
+  if (isThenable(out)) return out.then((r) => c.accept(r));
+  c.accept(out);
+  return undefined;
 }

@@ -31,7 +31,7 @@ async function run(job: LoadedJob, chunk: Chunk): Promise<ChunkOutcome> {
   const combiner = makeCombiner(job);
   const pipeline = new Pipeline(stages, combiner);
   // The combiner's own function, not a wrapper shared by every job, so its call site in the
-  // generated loop stays monomorphic.
+  // generated loop stays monomorphic (for the terminals the loop does not run inline).
   const rest = prefix === stages.length ? combiner.add : (v: unknown) => pipeline.advance(v, prefix);
   const state: LoopState = { stage: 0, pending: undefined, value: undefined, offset: 0 };
   const failures: ItemFailure[] = [];
@@ -40,7 +40,7 @@ async function run(job: LoadedJob, chunk: Chunk): Promise<ChunkOutcome> {
   for (;;) {
     try {
       failedInLoop = true;
-      const paused = job.fastLoop(chunk.input, from, rest, state);
+      const paused = job.fastLoop(chunk.input, from, combiner, rest, state);
       if (paused < 0) break;
       // An item went async: finish it through the general pipeline, then go back to the fast loop.
       failedInLoop = false;
@@ -53,7 +53,9 @@ async function run(job: LoadedJob, chunk: Chunk): Promise<ChunkOutcome> {
         if (next) await next;
       } else {
         if (prefix === stages.length) pipeline.failingTask = combiner.task;
-        await pending;
+        const resolved = await pending;
+        // A reducer the loop ran inline went async: what it resolved with is the new accumulator.
+        if (job.inlineTerminal) combiner.accept(resolved);
       }
       from = paused + 1;
     } catch (error) {

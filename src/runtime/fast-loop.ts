@@ -1,16 +1,22 @@
-// A chunk loop generated for each job, so each task call site sees one function and V8 can inline it.
+// The chunk loop, generated for each shape of job (its steps and its terminal, with their tasks), so
+// each task call site sees one function and V8 can inline it, and the common terminals (collect,
+// count, reduce, fold) update their accumulator in locals instead of calling a function per item.
 //
 // A loop shared by every job calls many different tasks from one call site; V8 then stops inlining
-// them and each item pays a generic call (a measurable loss on cheap items such as trial-division
-// primes). Generating the loop per job gives each job its own call sites. Only weft's own template
+// them and each item pays a generic call. Generating the loop per shape gives each its own call
+// sites, and reusing it for later jobs of the same shape keeps it optimised. Only weft's own template
 // is compiled here: the generated text holds stage indices and operators, never user code or data.
-import type { ChunkInput, Stage } from "../plan/plan.ts";
+import type { ChunkInput, Stage, Terminal } from "../plan/plan.ts";
+import type { Combiner } from "./combiners.ts";
 
 type Fn = (...args: unknown[]) => unknown;
 
 /** Where the loop stopped: an item whose step returned a promise, or the item that threw. */
 export interface LoopState {
-  /** Stage index; `prefix length` means the part after the generated stages (the rest of the pipeline). */
+  /**
+   * Stage index; the number of generated stages means the part after them: the terminal's own step
+   * when the loop runs it inline, or `rest` otherwise.
+   */
   stage: number;
   pending: PromiseLike<unknown> | undefined;
   value: unknown;
@@ -19,13 +25,16 @@ export interface LoopState {
 }
 
 /**
- * Runs items `from..count` of `input` through the generated stages, then `rest` (which returns a
- * promise only when something was async). Returns -1 when done, or the offset of the item whose
- * step returned a promise, with where in `state`, so the caller can await it and continue from the next.
+ * Runs items `from..count` of `input` through the generated stages and the terminal (inline, or
+ * `rest`, which returns a promise only when something was async). The accumulator lives in
+ * `combiner`, loaded into locals on entry and stored back on every exit. Returns -1 when done, or the
+ * offset of the item whose step returned a promise, with where in `state`, so the caller can await
+ * it and continue from the next item.
  */
 export type FastLoop = (
   input: ChunkInput,
   from: number,
+  combiner: Combiner,
   rest: (value: unknown) => unknown,
   state: LoopState,
 ) => number;
@@ -36,40 +45,119 @@ export function fastPrefix(stages: readonly { op: Stage["op"] }[]): number {
   return flat === -1 ? stages.length : flat;
 }
 
-export function compileFastLoop(stages: readonly { op: Stage["op"]; fn: Fn }[]): FastLoop {
+/** Terminals whose step the loop runs inline; the others go through `rest` (the combiner's `add`). */
+type InlineTerminal = "collect" | "count" | "reduce" | "fold";
+const inlineTerminals = new Set<Terminal["op"]>(["collect", "count", "reduce", "fold"]);
+
+/** Whether the loop runs the terminal's step itself: it must reach it (no flatMap in between). */
+export function runsTerminalInline(
+  stages: readonly { op: Stage["op"] }[],
+  terminal: Terminal["op"],
+): boolean {
+  return fastPrefix(stages) === stages.length && inlineTerminals.has(terminal);
+}
+
+/**
+ * Loops already generated, by the shape they were generated for. A worker loads each task once, so
+ * a shape names its functions too; a long-lived worker sees few shapes, and the cap keeps a stream
+ * of one-off inline functions from growing it without end.
+ */
+const generated = new Map<string, FastLoop>();
+const generatedCap = 256;
+
+/**
+ * The loop for `stages` and a terminal `terminal` whose step functions are `terminalFns` (for an
+ * inline terminal, its reducer). `shape` identifies the stages' and terminal's tasks.
+ */
+export function fastLoopFor(
+  shape: string,
+  stages: readonly { op: Stage["op"]; fn: Fn }[],
+  terminal: Terminal["op"],
+  terminalFns: readonly Fn[],
+): FastLoop {
+  let loop = generated.get(shape);
+  if (!loop) {
+    loop = compileFastLoop(stages, terminal, terminalFns);
+    if (generated.size >= generatedCap) generated.delete(generated.keys().next().value!);
+    generated.set(shape, loop);
+  }
+  return loop;
+}
+
+export function compileFastLoop(
+  stages: readonly { op: Stage["op"]; fn: Fn }[],
+  terminal: Terminal["op"],
+  terminalFns: readonly Fn[],
+): FastLoop {
   const prefix = fastPrefix(stages);
+  const inline = runsTerminalInline(stages, terminal) ? (terminal as InlineTerminal) : undefined;
+  const store = inline ? storeOf[inline] : "";
+  const thenable = (name: string) =>
+    `${name} !== null && (typeof ${name} === "object" || typeof ${name} === "function") && typeof ${name}.then === "function"`;
   const pause = (stage: number) =>
-    `if (o !== null && (typeof o === "object" || typeof o === "function") && typeof o.then === "function") ` +
-    `{ state.stage = ${stage}; state.pending = o; state.value = v; return k; }`;
+    `if (${thenable("o")}) { state.stage = ${stage}; state.pending = o; state.value = v; ${store} return k; }`;
   let body = "";
   for (let i = 0; i < prefix; i++) {
     body += `at = ${i}; o = s${i}(v); ${pause(i)}\n`;
     body += stages[i]!.op === "map" ? "v = o;\n" : "if (!o) continue;\n";
   }
-  body += `at = ${prefix}; o = rest(v); if (o !== undefined) { state.stage = ${prefix}; state.pending = o; state.value = v; return k; }\n`;
+  body += inline
+    ? stepOf[inline](prefix, pause(prefix))
+    : `at = ${prefix}; o = rest(v); if (o !== undefined) { state.stage = ${prefix}; state.pending = o; state.value = v; return k; }\n`;
   const loop = (read: string, length: string) => `
     let k = from, at = 0, o, v;
+    ${inline ? loadOf[inline] : ""}
     try {
-      for (const n = ${length}; k < n; k++) {
+      for (const end = ${length}; k < end; k++) {
         v = ${read};
         ${body}
       }
     } catch (error) {
       state.offset = k;
       state.stage = at;
+      ${store}
       throw error;
     }
+    ${store}
     return -1;`;
-  const names = Array.from({ length: prefix }, (_, i) => `s${i}`);
+  const names = [...Array.from({ length: prefix }, (_, i) => `s${i}`), "t0"];
   const source = `
-    const items = (input, from, rest, state) => { const a = input.items; ${loop("a[k]", "a.length")} };
-    const range = (input, from, rest, state) => { const f = input.origin, d = input.step, s = input.first; ${loop("f + (s + k) * d", "input.count")} };
-    const typed = (input, from, rest, state) => { const a = input.array; ${loop("a[k]", "a.length")} };
-    return (input, from, rest, state) =>
-      input.kind === "range" ? range(input, from, rest, state)
-      : input.kind === "items" ? items(input, from, rest, state)
-      : typed(input, from, rest, state);`;
+    const items = (input, from, c, rest, state) => { const a = input.items; ${loop("a[k]", "a.length")} };
+    const range = (input, from, c, rest, state) => { const f = input.origin, d = input.step, s = input.first; ${loop("f + (s + k) * d", "input.count")} };
+    const counting = (input, from, c, rest, state) => { const b = input.origin + input.first; ${loop("b + k", "input.count")} };
+    const typed = (input, from, c, rest, state) => { const a = input.array; ${loop("a[k]", "a.length")} };
+    // A range of whole numbers by one, the common case, in integer arithmetic the JIT keeps small.
+    return (input, from, c, rest, state) =>
+      input.kind === "range"
+        ? input.step === 1 && Number.isSafeInteger(input.origin) ? counting(input, from, c, rest, state) : range(input, from, c, rest, state)
+      : input.kind === "items" ? items(input, from, c, rest, state)
+      : typed(input, from, c, rest, state);`;
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const build = new Function(...names, source) as (...fns: Fn[]) => FastLoop;
-  return build(...stages.slice(0, prefix).map((s) => s.fn));
+  const build = new Function(...names, source) as (...fns: (Fn | undefined)[]) => FastLoop;
+  return build(...stages.slice(0, prefix).map((s) => s.fn), terminalFns[0]);
 }
+
+/** Each inline terminal's accumulator, taken into locals from the combiner `c`... */
+const loadOf: Record<InlineTerminal, string> = {
+  collect: "const out = c.values;",
+  count: "let n = c.count;",
+  reduce: "let acc = c.acc, has = c.has;",
+  fold: "let acc = c.acc;",
+};
+
+/** ...stored back whenever the loop stops... */
+const storeOf: Record<InlineTerminal, string> = {
+  collect: "",
+  count: "c.count = n;",
+  reduce: "c.acc = acc; c.has = has;",
+  fold: "c.acc = acc;",
+};
+
+/** ...and its step for one item `v`; a reducer that goes async pauses the loop at stage `at`. */
+const stepOf: Record<InlineTerminal, (at: number, pause: string) => string> = {
+  collect: () => "out.push(v);\n",
+  count: () => "n++;\n",
+  reduce: (at, pause) =>
+    `if (has) { at = ${at}; o = t0(acc, v); ${pause} acc = o; } else { acc = v; has = true; }\n`,
+  fold: (at, pause) => `at = ${at}; o = t0(acc, v); ${pause} acc = o;\n`,
+};

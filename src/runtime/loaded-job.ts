@@ -1,8 +1,8 @@
 // A job as a worker holds it: its task functions loaded and its chunk loop compiled, once per worker.
 import type { JobSpec, Stage, Terminal } from "../plan/plan.ts";
 import { loadTask } from "../task/load.ts";
-import type { TaskRef } from "../task/task-ref.ts";
-import { compileFastLoop, fastPrefix, type FastLoop } from "./fast-loop.ts";
+import { taskKey, type TaskRef } from "../task/task-ref.ts";
+import { fastLoopFor, fastPrefix, runsTerminalInline, type FastLoop } from "./fast-loop.ts";
 
 export type Fn = (...args: unknown[]) => unknown;
 
@@ -21,18 +21,28 @@ export interface LoadedJob {
   /** The generated loop for the leading map/filter stages, and how many stages it covers. */
   readonly fastLoop: FastLoop;
   readonly prefix: number;
+  /** Whether the loop runs the terminal's step itself (see fast-loop.ts). */
+  readonly inlineTerminal: boolean;
 }
 
 export async function loadJob(spec: JobSpec): Promise<LoadedJob> {
   const stages = await Promise.all(spec.stages.map(async (s) => ({ op: s.op, ...(await loadTask(s.task)) })));
-  const terminal = await Promise.all(terminalTasks(spec.terminal).map((ref) => loadTask(ref)));
+  const terminalRefs = terminalTasks(spec.terminal);
+  const terminal = await Promise.all(terminalRefs.map((ref) => loadTask(ref)));
+  const terminalFns = terminal.map((t) => t.fn);
+  // Jobs of the same shape run the same generated loop, already optimised by the ones before.
+  const shape = [
+    ...spec.stages.map((s) => `${s.op} ${taskKey(s.task)}`),
+    `${spec.terminal.op} ${terminalRefs.map(taskKey).join(" ")}`,
+  ].join("\n");
   return {
     spec,
     stages,
-    terminalFns: terminal.map((t) => t.fn),
+    terminalFns,
     terminalRefs: terminal.map((t) => t.ref),
-    fastLoop: compileFastLoop(stages),
+    fastLoop: fastLoopFor(shape, stages, spec.terminal.op, terminalFns),
     prefix: fastPrefix(stages),
+    inlineTerminal: runsTerminalInline(stages, spec.terminal.op),
   };
 }
 

@@ -13,7 +13,7 @@ import {
 } from "../../src/index.ts";
 import { addFailsOn13, badKey, rejects, throwsString } from "../fixtures/crash-tasks.ts";
 import { neverRuns } from "../fixtures/broken-module.ts";
-import { add, failOn, one, returnsFunction, square, unexportedTask } from "../fixtures/tasks.ts";
+import { add, addAsync, failOn, one, returnsFunction, square, unexportedTask } from "../fixtures/tasks.ts";
 import { clusterBackend, localBackends } from "../support/backends.ts";
 import { checkLeaks } from "../support/leaks.ts";
 
@@ -71,6 +71,23 @@ for (const { name, options } of [...localBackends, clusterBackend()]) {
         },
       );
       assert.equal(await pool.range(0, 10).map(square).reduce(add), 285);
+    });
+
+    test("a reducer that returns a promise is refused where it combines chunks, saying to use fold", async () => {
+      await using pool = await weft(options);
+      // One item per chunk, so the chunks' results are combined on this thread.
+      await assert.rejects(
+        pool
+          .range(0, 10)
+          .chunks({ maxChunk: 1 })
+          .reduce(addAsync as unknown as typeof add),
+        (e: TaskError) => {
+          assert.ok(e instanceof TaskError, String(e));
+          assert.match(e.message, /the reducer returned a promise: .*use fold\(zero, step, merge\)/);
+          return true;
+        },
+      );
+      assert.equal(await pool.range(0, 10).fold(0, addAsync, (a, b) => a + b), 45);
     });
 
     test("an input that throws midway fails the job with its error; the pool stays usable", async () => {

@@ -21,7 +21,15 @@ import {
   type Pool,
   type WeftOptions,
 } from "../../src/index.ts";
-import { append, concat, copies, mod3, singleton } from "../fixtures/property-tasks.ts";
+import {
+  addSometimesAsync,
+  append,
+  concat,
+  copies,
+  mod3,
+  singleton,
+  squareSometimesAsync,
+} from "../fixtures/property-tasks.ts";
 import { add, identity, isPrime, one, square } from "../fixtures/tasks.ts";
 import { clusterBackend } from "../support/backends.ts";
 
@@ -192,6 +200,14 @@ const operations: Record<string, Operation> = {
   "fold keeps input order": {
     run: (open) => open().fold<number[]>([], append, (a, b) => a.concat(b)),
     expected: (items) => [...items],
+  },
+  "fold, the step async now and then": {
+    run: (open) => open().fold(0, addSometimesAsync, (a: number, b: number) => a + b),
+    expected: (items) => items.reduce((a, b) => add(a, b), 0),
+  },
+  "map async now and then, filter, count": {
+    run: (open) => open().map(squareSometimesAsync).filter(isPrime).count(),
+    expected: (items) => items.map((n) => square(n)).filter((n) => isPrime(n)).length,
   },
   reduceByKey: {
     run: (open) => open().reduceByKey(mod3, square, add),
