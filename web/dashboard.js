@@ -16,7 +16,14 @@ const jobs = new Map();
 let workers = { backend: "", workers: [] };
 const stream = new TaskStream();
 
+/** How far along a job's life a state is: a view never replaces one that is further along. */
+const stateOrder = { queued: 0, running: 1, completed: 2, failed: 2, cancelled: 2, interrupted: 2 };
+
 function upsertJob(job) {
+  // The answer to a submit can arrive after the events of the job it created (a short job may already
+  // have finished): the older view must not replace the newer one.
+  const known = jobs.get(job.id);
+  if (known && stateOrder[known.state] > stateOrder[job.state]) return;
   jobs.set(job.id, job);
   scheduleRender();
 }
