@@ -1,5 +1,5 @@
 // The "Submit a job" form: a built-in workload at a size, a task from the service's task modules over
-// a range, or a bench run. It builds a JobDefinition (src/server/api-types.ts) and leaves checking it
+// a range, or a bench run. It builds a JobDefinition (src/server/api/types.ts) and leaves checking it
 // to the API, whose errors it shows under the button.
 import { api } from "./api.js";
 import { byId, el } from "./dom.js";

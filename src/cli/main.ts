@@ -89,13 +89,17 @@ program
 program
   .command("worker")
   .description("join a cluster: run its chunks on this machine's threads until SIGTERM")
-  .requiredOption(
+  .option(
     "--redis <url>",
-    "the cluster's Redis, redis://[user:password@]host:port (rediss:// for TLS)",
+    "the cluster's Redis, redis://[user:password@]host:port (rediss:// for TLS); default: $WEFT_REDIS_URL, which keeps a password out of the process list",
   )
   .requiredOption("--tasks <module...>", "task modules this worker serves; no other task runs here")
   .option("--concurrency <n>", "chunks at once, one per thread (default: one per core)", positiveInteger)
-  .option("--max-heap-mb <mb>", "the heap each thread may use; a thread past it is replaced", positiveInteger)
+  .option(
+    "--max-heap-mb <mb>",
+    "the heap each thread may use; a thread past it is replaced (default: half the machine's memory shared among the threads, 256 to 2048)",
+    positiveInteger,
+  )
   .option(
     "--max-tasks-per-worker <n>",
     "replace each thread after it has run this many tasks, to contain leaks",
@@ -104,30 +108,48 @@ program
   .option("--prefix <prefix>", "the cluster's key prefix in Redis", "weft")
   .option(
     "--lease <ms>",
-    "how long a chunk's lease lasts: its redelivery time if this worker dies",
+    "how long a chunk's lease lasts unrenewed: the backstop for a worker alive but stuck (a dead one's chunks move within seconds)",
     positiveInteger,
     30_000,
   )
   .action(async (options) => {
     // Loaded when chosen: the cluster (BullMQ, ioredis) and the service (Fastify, SQLite) are not
     // needed by the other commands, and cost time to import.
+    const redis = redisUrl(options.redis, "weft worker");
     const { runWorker } = await loadFeature("cluster", "weft worker", () => import("./commands/worker.ts"));
-    await runWorker({ ...options, leaseMs: options.lease });
+    await runWorker({ ...options, redis, leaseMs: options.lease });
   });
 
 program
   .command("serve")
   .description("the HTTP service: submit and watch jobs over HTTP, with a live dashboard")
   .option("--tasks <module...>", "task modules whose tasks jobs may name", [])
-  .option("--redis <url>", "run jobs on a cluster instead of this machine's threads")
+  .option(
+    "--redis <url>",
+    "run jobs on a cluster instead of this machine's threads (default: $WEFT_REDIS_URL, if set)",
+  )
   .option("--host <host>", "address to listen on; beyond loopback a token is required", "127.0.0.1")
   .option("--port <port>", "port to listen on (0: any free one)", nonNegativeInteger, 8787)
   .option("--db <file>", "the job store, SQLite", "weft.db")
-  .option("--token <token>", "required from every client (default: $WEFT_TOKEN)")
+  .option("--token <token...>", "required from every client; several: one per client (default: $WEFT_TOKEN)")
   .option("--workers <n>", "workers of the shared pool (default: one per core)", positiveInteger)
+  .option("--job-timeout <seconds>", "the longest a job may run; past it, it fails", positiveNumber, 600)
+  .option(
+    "--retain-jobs <n>",
+    "finished jobs kept, the newest; older ones are deleted",
+    nonNegativeInteger,
+    1000,
+  )
+  .option("--retain-days <days>", "finished jobs older than this are deleted", positiveNumber, 30)
+  .option(
+    "--trust-proxy <addresses>",
+    "trust X-Forwarded-For from these proxies (addresses, CIDRs, comma-separated)",
+  )
+  .option("--allowed-host <name...>", "host names the service answers to besides the loopback names")
   .action(async (options) => {
     const { serve } = await loadFeature("service", "weft serve", () => import("./commands/serve.ts"));
-    await serve({ ...options, token: options.token ?? process.env.WEFT_TOKEN });
+    const redis = options.redis ?? (process.env.WEFT_REDIS_URL || undefined);
+    await serve({ ...options, redis, token: options.token ?? process.env.WEFT_TOKEN });
   });
 
 program
@@ -135,17 +157,27 @@ program
   .description("inspect a cluster")
   .command("status")
   .description("workers connected, their threads, chunks in flight, queued, done and failed")
-  .requiredOption("--redis <url>", "the cluster's Redis")
+  .option("--redis <url>", "the cluster's Redis (default: $WEFT_REDIS_URL)")
   .option("--prefix <prefix>", "the cluster's key prefix in Redis", "weft")
   .option("--json", "print as JSON", false)
   .action(async (options) => {
+    const redis = redisUrl(options.redis, "weft cluster status");
     const { clusterStatus } = await loadFeature(
       "cluster",
       "weft cluster status",
       () => import("./commands/cluster-status.ts"),
     );
-    await clusterStatus(options);
+    await clusterStatus({ ...options, redis });
   });
+
+/** The cluster's Redis URL: `--redis`, else $WEFT_REDIS_URL (out of the process list, where anyone on the machine can read a password). */
+function redisUrl(given: string | undefined, command: string): string {
+  const url = given ?? process.env.WEFT_REDIS_URL;
+  if (url) return url;
+  throw new Error(
+    `${command} needs the cluster's Redis: set WEFT_REDIS_URL=redis://[user:password@]host:port (or give --redis <url>)`,
+  );
+}
 
 program.command("workloads").description("list the built-in workloads").action(listWorkloads);
 

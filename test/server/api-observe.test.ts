@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
-import type { WorkersView } from "../../src/server/api-types.ts";
+import type { WorkersView } from "../../src/server/api/types.ts";
 import { checkLeaks } from "../support/leaks.ts";
 import {
   crashTasks,
@@ -81,6 +81,31 @@ describe("observing the service over HTTP", { timeout: 60_000 }, () => {
       assert.ok(chunk.endedAt >= chunk.startedAt);
       assert.equal(chunk.task, "primes");
     }
+  });
+
+  test("two jobs at once on the shared pool: each job's chunk events cover its own items, once", async (t) => {
+    await using server = await serve({ maxRunning: 2 });
+    const events = await server.events();
+    const count = (to: number) => ({
+      type: "task",
+      task: "tasks.isPrime",
+      op: "filter",
+      reduce: "count",
+      input: { range: { from: 0, to } },
+    });
+    const jobs = await runJobs(server, events, t, [count(300_000), count(200_000), count(100_000)]);
+    const itemsOf = (id: string) =>
+      events.events
+        .filter((e) => e.event === "chunk" && (e.data as { jobId: string }).jobId === id)
+        .reduce((sum, e) => sum + (e.data as { items: number }).items, 0);
+    assert.deepEqual(
+      jobs.map((job) => [job.state, itemsOf(job.id)]),
+      [
+        ["completed", 300_000],
+        ["completed", 200_000],
+        ["completed", 100_000],
+      ],
+    );
   });
 
   test("GET /metrics: Prometheus text whose values move with the jobs", async (t) => {

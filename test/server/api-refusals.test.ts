@@ -2,7 +2,7 @@
 // without stack traces (a 500 included), the token (401), and the per-client limit (429).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { JobView, WorkersView } from "../../src/server/api-types.ts";
+import type { JobView, WorkersView } from "../../src/server/api/types.ts";
 import { startServer } from "../../src/server/server.ts";
 import { checkLeaks } from "../support/leaks.ts";
 import {

@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import type { JobView } from "../../src/server/api-types.ts";
+import type { JobView } from "../../src/server/api/types.ts";
+import { workloads } from "../../src/workloads/all.ts";
 import { checkLeaks } from "../support/leaks.ts";
 import {
   assertError,
@@ -40,8 +41,13 @@ describe("jobs over HTTP", { timeout: 60_000 }, () => {
       assert.ok(body.tasks.includes(name), `${name} in ${body.tasks.join(", ")}`);
     }
     assert.deepEqual(body.tasks, [...body.tasks].sort(), "sorted");
+    // Every built-in workload, in their order.
     assert.deepEqual(
       body.workloads.map((w) => w.name),
+      [...workloads.keys()],
+    );
+    assert.deepEqual(
+      body.workloads.slice(0, 7).map((w) => w.name),
       ["sum-of-squares", "primes", "pi", "matmul", "wordcount", "mandelbrot", "synthetic"],
     );
     const primes = body.workloads.find((w) => w.name === "primes")!;
@@ -299,7 +305,7 @@ describe("jobs over HTTP", { timeout: 60_000 }, () => {
     assert.notEqual(again.id, first!.id);
     assert.equal(again.resubmittedFrom, first!.id);
     assert.equal(again.state, "queued");
-    assert.deepEqual(again.definition, first!.definition);
+    assert.deepEqual(again.definition, (await server.job(first!.id)).definition);
     const done = await settled(events, again.id, t);
     assert.equal(done.state, "completed");
     assert.deepEqual(done.summary, { value: primesBelow200k });

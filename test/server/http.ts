@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { get, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from "node:http";
 import type { TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
-import type { JobDefinition, JobState, JobView } from "../../src/server/api-types.ts";
+import type { JobDefinition, JobState, JobView } from "../../src/server/api/types.ts";
 import { startServer, type RunningServer, type ServeOptions } from "../../src/server/server.ts";
 
 /** The fixtures' task module: the service names its tasks `tasks.square`, `tasks.isPrime`, ... */
@@ -307,4 +307,36 @@ export function statesOf(events: readonly ServerEvent[], id: string): string[] {
     if (event === "job" && job.id === id && states.at(-1) !== job.state) states.push(job.state);
   }
   return states;
+}
+
+/** The fixture task that waits for a file: `gate-tasks.waitsForFile`. */
+export const gateTasks = fileURLToPath(new URL("./fixtures/gate-tasks.ts", import.meta.url));
+
+/** A job that runs until the file at `path` exists; it stores nothing (a count). */
+export function gatedJob(path: string) {
+  return {
+    type: "task",
+    task: "gate-tasks.waitsForFile",
+    reduce: "count",
+    input: { items: [path] },
+  } as const;
+}
+
+/** A GET over node:http, which (unlike fetch) sends the Host header given. */
+export async function rawGet(
+  server: TestServer,
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: unknown }> {
+  const { hostname, port } = new URL(server.url);
+  const request = get({ host: hostname, port, path, headers, agent: false });
+  const response = await new Promise<IncomingMessage>((resolve, reject) => {
+    request.once("response", resolve);
+    request.once("error", reject);
+  });
+  let text = "";
+  response.setEncoding("utf8");
+  for await (const chunk of response) text += chunk as string;
+  const json = (response.headers["content-type"] ?? "").includes("json");
+  return { status: response.statusCode ?? 0, body: json ? (JSON.parse(text) as unknown) : text };
 }

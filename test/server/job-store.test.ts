@@ -8,8 +8,9 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { fileURLToPath } from "node:url";
 import { after, describe, test } from "node:test";
-import type { JobDefinition, JobView } from "../../src/server/api-types.ts";
-import { JobNotFoundError, JobStateError, JobStore } from "../../src/server/job-store.ts";
+import type { JobDefinition, JobView } from "../../src/server/api/types.ts";
+import { JobNotFoundError, JobStateError } from "../../src/server/store/errors.ts";
+import { JobStore } from "../../src/server/store/job-store.ts";
 import { checkLeaks } from "../support/leaks.ts";
 
 checkLeaks();
@@ -58,7 +59,6 @@ describe("a job's life", () => {
       state: "queued",
       createdAt: "2025-03-01T12:00:00.000Z",
       progress: { done: 0, rate: 0 },
-      definition: pi,
     });
     assert.match(queued.id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
 
@@ -82,8 +82,10 @@ describe("a job's life", () => {
       progress: { done: 300_000, rate: 1 },
       summary: { value: 3.14159 },
     });
-    assert.deepEqual(store.get(queued.id), completed);
-    assert.ok(!Object.values(completed).includes(null), "absent fields are omitted, not null");
+    // A job's own view adds its definition, which the views of changes leave out.
+    assert.deepEqual(store.get(queued.id), { ...completed, definition: pi });
+    assert.deepEqual(store.definition(queued.id), pi);
+    assert.ok(!(Object.values(completed) as unknown[]).includes(null), "absent fields are omitted, not null");
   });
 
   test("complete with entries records how many; a summary of undefined is left out", () => {
@@ -119,7 +121,7 @@ describe("a job's life", () => {
   test("resubmittedFrom is kept", () => {
     using store = memoryStore();
     const first = store.create(pi, "pi", "c");
-    const again = store.create(first.definition, first.label, "c", first.id);
+    const again = store.create(store.definition(first.id), first.label, "c", first.id);
     assert.equal(again.resubmittedFrom, first.id);
     assert.equal(store.get(again.id)?.resubmittedFrom, first.id);
   });
@@ -193,7 +195,7 @@ describe("changes a job's state does not allow", () => {
     store.progress(job.id, 5, 10, 2);
     const cancelled = store.cancel(job.id);
     assert.equal(store.progress(job.id, 10, 10, 3), undefined);
-    assert.deepEqual(store.get(job.id), cancelled);
+    assert.deepEqual(store.get(job.id), { ...cancelled, definition: pi });
     assert.deepEqual(cancelled.progress, { done: 5, total: 10, rate: 2 });
   });
 
@@ -379,6 +381,40 @@ describe("results", () => {
   });
 });
 
+describe("retention", () => {
+  test("prune deletes finished jobs older than keepMs, or beyond the newest keepJobs, with their results; never a live one", () => {
+    const clock = manualClock();
+    using store = memoryStore(clock);
+    const day = 24 * 3600_000;
+    const finish = (label: string) => {
+      const job = store.create(squares, label, "c");
+      store.start(job.id);
+      store.complete(job.id, { entries: 2 }, [1, 4]);
+      clock.advance(day);
+      return job.id;
+    };
+    const old = finish("old");
+    const running = store.create(pi, "running", "c");
+    store.start(running.id);
+    const queued = store.create(pi, "queued", "c");
+    const recent = [finish("recent 1"), finish("recent 2"), finish("recent 3")];
+    // Now: "old" finished 4 days ago, the recent ones 3, 2 and 1 day ago.
+    assert.equal(store.prune({ keepJobs: 10, keepMs: 3.5 * day }), 1);
+    assert.equal(store.get(old), undefined);
+    assert.throws(() => store.results(old, 0, 10), JobNotFoundError);
+    assert.equal(store.prune({ keepJobs: 2, keepMs: 10 * day }), 1, "the oldest beyond the newest two");
+    assert.equal(store.get(recent[0]!), undefined);
+    assert.equal(store.prune({ keepJobs: 0, keepMs: 0 }), 2);
+    assert.deepEqual(
+      store.list().map((job) => job.label),
+      ["queued", "running"],
+      "queued and running jobs are never deleted",
+    );
+    assert.deepEqual(store.get(running.id)?.state, "running");
+    assert.deepEqual(store.get(queued.id)?.state, "queued");
+  });
+});
+
 describe("values JSON cannot hold", () => {
   test("a BigInt in the summary or the entries is a TypeError saying so; the job stays running", () => {
     using store = memoryStore();
@@ -415,7 +451,7 @@ describe("values JSON cannot hold", () => {
 
 describe("a database file", () => {
   const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
-  const storeModule = new URL("../../src/server/job-store.ts", import.meta.url).href;
+  const storeModule = new URL("../../src/server/store/job-store.ts", import.meta.url).href;
 
   test("is created with its parent folders, in WAL mode, at the current schema version", () => {
     const path = join(dir, "created", "nested", "jobs.db");
@@ -462,8 +498,8 @@ describe("a database file", () => {
       assertRefused(() => second.complete(job.id, null), /is already interrupted; cannot complete it/);
     }
     assert.deepEqual(second.get(running.id)?.progress, { done: 10, total: 100, rate: 5 });
-    assert.deepEqual(second.get(done.id), completed);
-    assert.deepEqual(second.get(cancelled.id), cancelled);
+    assert.deepEqual(second.get(done.id), { ...completed, definition: squares });
+    assert.deepEqual(second.get(cancelled.id), { ...cancelled, definition: pi });
     assert.deepEqual(second.results(done.id, 990, 20).entries, doneEntries.slice(990, 1010));
     assert.equal(second.activeCount("a"), 0);
 

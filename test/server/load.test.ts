@@ -3,7 +3,7 @@
 // once and give the right answer. Requests/s and p99 latency are printed as diagnostics.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { JobView } from "../../src/server/api-types.ts";
+import type { JobView } from "../../src/server/api/types.ts";
 import { checkLeaks } from "../support/leaks.ts";
 import { serve, type ServerEvent } from "./http.ts";
 

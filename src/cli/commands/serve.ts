@@ -1,8 +1,21 @@
 // `weft serve`: the HTTP service and dashboard, until SIGTERM or Ctrl-C.
 import { startServer, type ServeOptions } from "../../server/server.ts";
 
-export async function serve(options: ServeOptions): Promise<void> {
-  const server = await startServer(options);
+/** `weft serve`'s options as the command line gives them: times in seconds and days. */
+export interface ServeCommandOptions extends ServeOptions {
+  readonly jobTimeout: number;
+  readonly retainDays: number;
+  readonly allowedHost?: readonly string[];
+}
+
+export async function serve(options: ServeCommandOptions): Promise<void> {
+  const { jobTimeout, retainDays, allowedHost, ...rest } = options;
+  const server = await startServer({
+    ...rest,
+    jobTimeoutMs: jobTimeout * 1000,
+    retainMs: retainDays * 24 * 3600_000,
+    ...(allowedHost && { allowedHosts: allowedHost }),
+  });
   console.log(`weft serve: dashboard and API at ${server.url}`);
   console.log(
     `  jobs run on ${server.service.pool.backend} (${server.service.pool.workers} workers), stored in ${options.db ?? "weft.db"}`,

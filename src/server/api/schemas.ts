@@ -1,7 +1,11 @@
 // JSON schemas of the service's API: Fastify validates every request against them before a handler
-// runs, and the OpenAPI description is generated from them.
+// runs, the OpenAPI description is generated from them, and the API's TypeScript types are derived
+// from them (types.ts), so the three cannot disagree.
 
-const jobOptions = {
+/** A job's states, from submitted to finished. */
+export const jobStates = ["queued", "running", "completed", "failed", "cancelled", "interrupted"] as const;
+
+const jobOptionsSchema = {
   type: "object",
   additionalProperties: false,
   properties: {
@@ -11,7 +15,7 @@ const jobOptions = {
   },
 } as const;
 
-const workloadJob = {
+export const workloadJobSchema = {
   type: "object",
   additionalProperties: false,
   required: ["type", "workload"],
@@ -27,11 +31,11 @@ const workloadJob = {
         serialFraction: { type: "number", minimum: 0, exclusiveMaximum: 1 },
       },
     },
-    options: jobOptions,
+    options: jobOptionsSchema,
   },
 } as const;
 
-const taskJob = {
+export const taskJobSchema = {
   type: "object",
   additionalProperties: false,
   required: ["type", "task", "input"],
@@ -67,18 +71,30 @@ const taskJob = {
     },
     op: { enum: ["map", "filter"] },
     reduce: { enum: ["collect", "count", "sum"] },
-    options: jobOptions,
+    options: jobOptionsSchema,
   },
 } as const;
 
-const benchJob = {
+export const benchJobSchema = {
   type: "object",
   additionalProperties: false,
   required: ["type", "workloads", "workers"],
   properties: {
     type: { const: "bench" },
-    workloads: { type: "array", minItems: 1, maxItems: 16, items: { type: "string", maxLength: 64 } },
-    workers: { type: "array", minItems: 1, maxItems: 8, items: { type: "integer", minimum: 1, maximum: 64 } },
+    workloads: {
+      type: "array",
+      minItems: 1,
+      maxItems: 16,
+      uniqueItems: true,
+      items: { type: "string", maxLength: 64 },
+    },
+    workers: {
+      type: "array",
+      minItems: 1,
+      maxItems: 8,
+      uniqueItems: true,
+      items: { type: "integer", minimum: 1, maximum: 64 },
+    },
     size: { type: "integer", minimum: 1, maximum: 1_000_000_000 },
     quick: { type: "boolean" },
     repeat: { type: "integer", minimum: 1, maximum: 20 },
@@ -92,30 +108,70 @@ export const jobDefinitionSchema = {
   required: ["type"],
   // Picks the branch by `type`, so a bad job gets that branch's errors, not every branch's.
   discriminator: { propertyName: "type" },
-  oneOf: [workloadJob, taskJob, benchJob],
+  oneOf: [workloadJobSchema, taskJobSchema, benchJobSchema],
 } as const;
 
 export const jobViewSchema = {
   $id: "JobView",
   type: "object",
-  required: ["id", "type", "label", "state", "createdAt", "progress", "definition"],
+  additionalProperties: false,
+  required: ["id", "type", "label", "state", "createdAt", "progress"],
   properties: {
     id: { type: "string" },
     type: { enum: ["workload", "task", "bench"] },
     label: { type: "string" },
-    state: { enum: ["queued", "running", "completed", "failed", "cancelled", "interrupted"] },
+    state: { enum: jobStates },
     createdAt: { type: "string", format: "date-time" },
     startedAt: { type: "string", format: "date-time" },
     finishedAt: { type: "string", format: "date-time" },
     progress: {
       type: "object",
+      additionalProperties: false,
+      required: ["done", "rate"],
       properties: { done: { type: "number" }, total: { type: "number" }, rate: { type: "number" } },
     },
     summary: {},
     error: { type: "string" },
     resultEntries: { type: "integer" },
     resubmittedFrom: { type: "string" },
+    // Any JSON here: a reply is not checked against the definition's schema again (types.ts gives it
+    // the JobDefinition type).
     definition: {},
+  },
+} as const;
+
+/** A `chunk` event of the event stream: one chunk finished on a worker. Times are ms since the epoch. */
+export const chunkEventSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["jobId", "worker", "startedAt", "endedAt", "items", "task"],
+  properties: {
+    jobId: { type: "string" },
+    worker: { type: "integer" },
+    startedAt: { type: "number" },
+    endedAt: { type: "number" },
+    items: { type: "integer" },
+    /** What ran, for the bar's colour: the workload or task name. */
+    task: { type: "string" },
+  },
+} as const;
+
+/** The workers and the job each is running (`GET /api/workers`, and the `workers` event). */
+export const workersViewSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["backend", "workers"],
+  properties: {
+    backend: { type: "string" },
+    workers: {
+      type: "array",
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["worker", "busy"],
+        properties: { worker: { type: "integer" }, busy: { type: "boolean" }, jobId: { type: "string" } },
+      },
+    },
   },
 } as const;
 
@@ -143,7 +199,7 @@ export const listQuery = {
   additionalProperties: false,
   properties: {
     limit: { type: "integer", minimum: 1, maximum: 500, default: 50 },
-    state: { enum: ["queued", "running", "completed", "failed", "cancelled", "interrupted"] },
+    state: { enum: jobStates },
     before: { type: "string", format: "date-time" },
   },
 } as const;

@@ -1,13 +1,12 @@
 // `/metrics` in Prometheus's text format: jobs by state, items and chunks processed, workers, the
 // queue, retries and worker restarts. Counters only grow; rates are Prometheus's to take.
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { JobState } from "./api-types.ts";
-import type { JobService } from "./job-service.ts";
-import type { JobStore } from "./job-store.ts";
+import type { JobState } from "../api/types.ts";
+import type { JobService } from "../jobs/job-service.ts";
 
 const states: readonly JobState[] = ["queued", "running", "completed", "failed", "cancelled", "interrupted"];
 
-export function createMetrics(service: JobService, store: JobStore): Registry {
+export function createMetrics(service: JobService): Registry {
   const registry = new Registry();
   new Gauge({
     name: "weft_jobs",
@@ -15,7 +14,7 @@ export function createMetrics(service: JobService, store: JobStore): Registry {
     labelNames: ["state"],
     registers: [registry],
     collect() {
-      const counts = store.countByState();
+      const counts = service.countByState();
       for (const state of states) this.set({ state }, counts[state] ?? 0);
     },
   });
@@ -24,7 +23,7 @@ export function createMetrics(service: JobService, store: JobStore): Registry {
     help: "Jobs accepted and waiting for a place to run",
     registers: [registry],
     collect() {
-      this.set(store.countByState().queued ?? 0);
+      this.set(service.countByState().queued ?? 0);
     },
   });
   new Gauge({

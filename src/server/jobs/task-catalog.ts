@@ -1,6 +1,6 @@
 // The tasks a service runs: the exported tasks of the modules it was started with, by the name a
 // cluster uses for them (`<module file name>.<export>`). Nothing else runs.
-import { loadNamedTasks, type NamedTask } from "../task/named-tasks.ts";
+import { loadNamedTasks, type NamedTask } from "../../task/named-tasks.ts";
 
 export class TaskCatalog {
   private constructor(readonly byName: ReadonlyMap<string, NamedTask>) {}

@@ -1,0 +1,75 @@
+// The service's HTTP side: a Fastify app with the OpenAPI description, the shared schemas, the
+// dashboard's files, the checks every request passes, the error shape, and the routes by resource.
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import fastifyStatic from "@fastify/static";
+import fastifySwagger from "@fastify/swagger";
+import Fastify, { type FastifyInstance } from "fastify";
+import { errorSchema, jobDefinitionSchema, jobViewSchema } from "../api/schemas.ts";
+import type { JobService } from "../jobs/job-service.ts";
+import type { ServeOptions, ServerSettings } from "../options.ts";
+import { handleError, handleNotFound } from "./errors.ts";
+import { allowedHosts, installGuard } from "./guard.ts";
+import { loggerOptions } from "./logging.ts";
+import { eventRoutes } from "./routes/events.ts";
+import { jobRoutes } from "./routes/jobs.ts";
+import { poolRoutes } from "./routes/pool.ts";
+import { resultRoutes } from "./routes/results.ts";
+import { siteRoutes } from "./routes/site.ts";
+
+const webDir = fileURLToPath(new URL("../../../web/", import.meta.url));
+
+/** The app with every route, not yet listening. */
+export async function createApp(
+  service: JobService,
+  settings: ServerSettings,
+  options: Pick<ServeOptions, "log" | "trustProxy" | "allowedHosts">,
+): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: loggerOptions(options.log),
+    bodyLimit: settings.bodyLimit,
+    ajv: { customOptions: { discriminator: true, removeAdditional: false, coerceTypes: true } },
+    ...(options.trustProxy !== undefined && {
+      trustProxy: typeof options.trustProxy === "object" ? [...options.trustProxy] : options.trustProxy,
+    }),
+  });
+  const token = settings.tokens.length > 0;
+  await app.register(fastifySwagger, {
+    // Shared schemas keep their names in the description instead of def-0, def-1...
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) =>
+        typeof json.$id === "string" ? json.$id : `def-${i}`,
+    },
+    openapi: {
+      openapi: "3.1.0",
+      info: { title: "weft", version: packageVersion(), description: "Jobs on weft's workers, over HTTP." },
+      components: token ? { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } } : {},
+      ...(token && { security: [{ bearer: [] }] }),
+    },
+  });
+  app.addSchema(jobDefinitionSchema);
+  app.addSchema(jobViewSchema);
+  app.addSchema(errorSchema);
+  await app.register(fastifyStatic, { root: webDir, prefix: "/assets/", index: false });
+
+  const clientOf = installGuard(app, {
+    tokens: settings.tokens,
+    hosts: allowedHosts(settings.host, settings.loopback, options.allowedHosts),
+  });
+  app.setNotFoundHandler(handleNotFound);
+  app.setErrorHandler(handleError);
+
+  jobRoutes(app, service, clientOf);
+  resultRoutes(app, service);
+  poolRoutes(app, service);
+  eventRoutes(app, service, settings.eventBufferBytes);
+  siteRoutes(app, service);
+  return app;
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
+  return pkg.version;
+}

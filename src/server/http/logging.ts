@@ -1,0 +1,27 @@
+// The request log: off, or Fastify's JSON lines, where a URL never holds a token.
+import type { FastifyRequest } from "fastify";
+
+/** Where log lines go: standard output (`true`), or a stream of the caller's. */
+export type LogOption = boolean | { write(line: string): unknown };
+
+/** Fastify's logger options for `log`. */
+export function loggerOptions(log: LogOption | undefined) {
+  if (!log) return false;
+  return {
+    ...(log !== true && { stream: log }),
+    serializers: {
+      req: (request: FastifyRequest) => ({
+        method: request.method,
+        url: redactToken(request.url),
+        host: request.host,
+        remoteAddress: request.ip,
+        remotePort: request.socket.remotePort,
+      }),
+    },
+  };
+}
+
+/** A URL with the value of its `token` query parameter (the event stream's and links') replaced. */
+export function redactToken(url: string): string {
+  return url.replace(/([?&]token=)[^&#]*/gi, "$1[redacted]");
+}

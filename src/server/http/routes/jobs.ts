@@ -1,0 +1,60 @@
+// The jobs resource: submit, list, read one, cancel, resubmit.
+import type { FastifyInstance } from "fastify";
+import type { JobDefinition, ListQuery } from "../../api/types.ts";
+import { jobIdParams, listQuery } from "../../api/schemas.ts";
+import type { JobService } from "../../jobs/job-service.ts";
+import type { ClientOf } from "../guard.ts";
+import { errorReplies, jobReply } from "./replies.ts";
+
+export function jobRoutes(app: FastifyInstance, service: JobService, clientOf: ClientOf): void {
+  app.post<{ Body: JobDefinition }>(
+    "/api/jobs",
+    {
+      schema: {
+        summary: "Submit a job",
+        body: { $ref: "JobDefinition#" },
+        response: { 202: jobReply, ...errorReplies },
+      },
+    },
+    async (request, reply) => reply.code(202).send({ job: service.submit(request.body, clientOf(request)) }),
+  );
+  app.get<{ Querystring: ListQuery }>(
+    "/api/jobs",
+    { schema: { summary: "Jobs, newest first", querystring: listQuery } },
+    (request) => ({ jobs: service.list(request.query) }),
+  );
+  app.get<{ Params: { id: string } }>(
+    "/api/jobs/:id",
+    {
+      schema: {
+        summary: "One job's state and progress",
+        params: jobIdParams,
+        response: { 200: jobReply, ...errorReplies },
+      },
+    },
+    (request) => ({ job: service.get(request.params.id) }),
+  );
+  app.post<{ Params: { id: string } }>(
+    "/api/jobs/:id/cancel",
+    {
+      schema: {
+        summary: "Cancel a queued or running job",
+        params: jobIdParams,
+        response: { 200: jobReply, ...errorReplies },
+      },
+    },
+    (request) => ({ job: service.cancel(request.params.id) }),
+  );
+  app.post<{ Params: { id: string } }>(
+    "/api/jobs/:id/resubmit",
+    {
+      schema: {
+        summary: "Run a job's definition again, as a new job",
+        params: jobIdParams,
+        response: { 202: jobReply, ...errorReplies },
+      },
+    },
+    async (request, reply) =>
+      reply.code(202).send({ job: service.resubmit(request.params.id, clientOf(request)) }),
+  );
+}

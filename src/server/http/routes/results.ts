@@ -1,0 +1,20 @@
+// What a finished job leaves: its result, a page at a time, and a bench job's HTML report.
+import type { FastifyInstance } from "fastify";
+import type { PageQuery } from "../../api/types.ts";
+import { jobIdParams, pageQuery } from "../../api/schemas.ts";
+import type { JobService } from "../../jobs/job-service.ts";
+
+export function resultRoutes(app: FastifyInstance, service: JobService): void {
+  app.get<{ Params: { id: string }; Querystring: PageQuery }>(
+    "/api/jobs/:id/result",
+    {
+      schema: { summary: "A page of a completed job's result", params: jobIdParams, querystring: pageQuery },
+    },
+    (request) => service.results(request.params.id, request.query.offset, request.query.limit),
+  );
+  app.get<{ Params: { id: string } }>(
+    "/api/jobs/:id/report",
+    { schema: { summary: "The HTML report of a completed bench job", params: jobIdParams } },
+    async (request, reply) => reply.type("text/html; charset=utf-8").send(service.report(request.params.id)),
+  );
+}

@@ -1,0 +1,33 @@
+// Where a job's pool work runs: on the service's shared pool, or on a pool of threads of its own
+// when the job asks for a number of workers; either way its pool jobs are tagged with the job.
+import type { Pool } from "../../pool/pool.ts";
+import { weft } from "../../pool/weft.ts";
+import type { EventBridge } from "./event-bridge.ts";
+
+export class JobPools {
+  readonly shared: Pool;
+  readonly #bridge: EventBridge;
+
+  constructor(shared: Pool, bridge: EventBridge) {
+    this.shared = shared;
+    this.#bridge = bridge;
+    bridge.watch(shared);
+  }
+
+  /**
+   * Runs `use` for job `jobId`, which starts one pool job: on the shared pool, or on a pool of
+   * `workers` threads of its own, closed when `use` settles.
+   */
+  async run<T>(jobId: string, workers: number | undefined, use: (pool: Pool) => Promise<T>): Promise<T> {
+    if (workers === undefined || workers === this.shared.workers) {
+      return this.#bridge.tagged(this.shared, jobId, () => use(this.shared));
+    }
+    await using own = await weft({ workers });
+    this.#bridge.watch(own, jobId);
+    try {
+      return await use(own);
+    } finally {
+      this.#bridge.unwatch(own);
+    }
+  }
+}

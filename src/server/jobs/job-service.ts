@@ -1,0 +1,250 @@
+// The service's jobs, as the API sees them: submitted past admission, queued, run by the runner of
+// their kind, read back, cancelled, resubmitted; their progress and chunks told as events for the
+// dashboard and the metrics. Everything the API reads or changes in the job store goes through here.
+import { EventEmitter } from "node:events";
+import { renderHtmlReport } from "../../bench/html-report.ts";
+import type { BenchResults } from "../../bench/results.ts";
+import type { ChunkRecord, Progress, RestartRecord, RetryRecord } from "../../events/events.ts";
+import type { Pool } from "../../pool/pool.ts";
+import { workloads } from "../../workloads/all.ts";
+import type {
+  JobDefinition,
+  JobState,
+  JobView,
+  ListQuery,
+  ServiceEvents,
+  WorkersView,
+} from "../api/types.ts";
+import { isStoreFailure } from "../store/errors.ts";
+import type { JobStore, Retention } from "../store/job-store.ts";
+import { Admission } from "./admission.ts";
+import { RequestError } from "./errors.ts";
+import { EventBridge } from "./event-bridge.ts";
+import { JobPools } from "./job-pools.ts";
+import { Recorder } from "./recorder.ts";
+import { RunQueue } from "./run-queue.ts";
+import { runJob } from "./runners/run-job.ts";
+import type { TaskCatalog } from "./task-catalog.ts";
+
+export interface JobServiceSettings {
+  /** Jobs that run at once on the shared pool; the others wait, queued. */
+  readonly maxRunning: number;
+  /** Jobs one client may have queued or running. */
+  readonly maxPerClient: number;
+  /** The longest a job may run, in ms; past it the job fails. */
+  readonly jobTimeoutMs: number;
+  /** The most bytes (as JSON) a collecting job may store as its result. */
+  readonly maxResultBytes: number;
+  /** The most workers a job's own pool, or a bench run, may have. */
+  readonly maxJobWorkers: number;
+  /** Which finished jobs are kept. */
+  readonly retention: Retention;
+}
+
+/** What the service emits: the API's event stream, plus what metrics count. */
+export interface JobServiceEvents {
+  job: [ServiceEvents["job"]];
+  chunk: [ServiceEvents["chunk"]];
+  workers: [ServiceEvents["workers"]];
+  retry: [RetryRecord];
+  restart: [RestartRecord];
+}
+
+export class JobService extends EventEmitter<JobServiceEvents> {
+  readonly #store: JobStore;
+  readonly #tasks: TaskCatalog;
+  readonly #settings: JobServiceSettings;
+  readonly #admission: Admission;
+  readonly #bridge: EventBridge;
+  readonly #pools: JobPools;
+  readonly #recorder: Recorder;
+  readonly #queue: RunQueue;
+  readonly #workersTimer: NodeJS.Timeout;
+
+  constructor(store: JobStore, pool: Pool, tasks: TaskCatalog, settings: JobServiceSettings) {
+    super();
+    this.#store = store;
+    this.#tasks = tasks;
+    this.#settings = settings;
+    this.#admission = new Admission(tasks, {
+      backend: pool.backend,
+      maxJobWorkers: settings.maxJobWorkers,
+      maxPerClient: settings.maxPerClient,
+    });
+    this.#bridge = new EventBridge({
+      progress: (id, progress) => this.#progress(id, progress),
+      chunk: (id, chunk) => this.#chunk(id, chunk),
+      retry: (retry) => this.emit("retry", retry),
+      restart: (restart) => this.emit("restart", restart),
+    });
+    this.#pools = new JobPools(pool, this.#bridge);
+    this.#recorder = new Recorder(store, (job) => this.emit("job", job));
+    this.#queue = new RunQueue(settings, {
+      recorder: this.#recorder,
+      definitionOf: (id) => store.definition(id),
+      run: (jobId, definition, signal) =>
+        runJob(definition, {
+          jobId,
+          signal,
+          pools: this.#pools,
+          admission: this.#admission,
+          maxResultBytes: settings.maxResultBytes,
+        }),
+      ended: (id) => {
+        this.#bridge.forget(id);
+        this.#prune();
+      },
+    });
+    this.#prune();
+    this.#workersTimer = setInterval(() => this.emit("workers", this.workers()), 1000);
+  }
+
+  get pool(): Pool {
+    return this.#pools.shared;
+  }
+
+  /** The tasks and built-in workloads jobs may name. */
+  catalog() {
+    return {
+      tasks: this.#tasks.names(),
+      workloads: [...workloads.values()].map((w) => ({
+        name: w.name,
+        summary: w.summary,
+        unit: w.unit,
+        defaultSize: w.defaultSize,
+        quickSize: w.quickSize,
+      })),
+    };
+  }
+
+  /** Checks the definition and the client's quota, records the job and queues it; its own view. */
+  submit(definition: JobDefinition, client: string, resubmittedFrom?: string): JobView {
+    const label = this.#admission.label(definition);
+    this.#admission.checkQuota(this.#store.activeCount(client));
+    const job = this.#store.create(definition, label, client, resubmittedFrom);
+    this.emit("job", job);
+    this.#queue.enqueue(job.id);
+    return { ...job, definition };
+  }
+
+  resubmit(id: string, client: string): JobView {
+    const old = this.get(id);
+    return this.submit(old.definition!, client, old.id);
+  }
+
+  /** A job's own view, with its definition. */
+  get(id: string): JobView {
+    const job = this.#store.get(id);
+    if (!job) throw new RequestError(404, "not_found", `no job ${id}`);
+    const unrecorded = this.#recorder.unrecorded(id);
+    return unrecorded ? { ...unrecorded, definition: job.definition } : job;
+  }
+
+  /** Jobs newest first, without their definitions. */
+  list(query: ListQuery): JobView[] {
+    const { before } = query;
+    // date-time admits a leap second (23:59:60) that Date cannot hold.
+    if (before !== undefined && Number.isNaN(Date.parse(before))) {
+      throw new RequestError(
+        400,
+        "bad_request",
+        `before must be a time such as 2026-01-31T12:00:00Z, got "${before}"`,
+      );
+    }
+    return this.#store.list(query);
+  }
+
+  /** A page of a completed job's stored result. */
+  results(id: string, offset: number, limit: number) {
+    const job = this.get(id);
+    if (job.state !== "completed") {
+      throw new RequestError(
+        409,
+        "not_completed",
+        `job ${job.id} is ${job.state}; results exist once it is completed`,
+      );
+    }
+    const page = this.#store.results(job.id, offset, limit);
+    return { total: page.total, offset, entries: page.entries };
+  }
+
+  /** The HTML report of a finished bench job. */
+  report(id: string): string {
+    const job = this.get(id);
+    if (job.type !== "bench" || job.state !== "completed") {
+      throw new RequestError(409, "no_report", `job ${id} is not a completed bench job, so it has no report`);
+    }
+    return renderHtmlReport(this.#store.results(id, 0, 1).entries[0] as BenchResults);
+  }
+
+  cancel(id: string): JobView {
+    const job = this.get(id);
+    if (job.state !== "queued" && job.state !== "running") {
+      throw new RequestError(
+        409,
+        "job_finished",
+        `job ${id} is already ${job.state}; there is nothing to cancel`,
+      );
+    }
+    // Recorded first: a store that cannot record it leaves the job as it was.
+    const cancelled = this.#store.cancel(id);
+    this.#queue.cancel(id);
+    this.emit("job", cancelled);
+    return cancelled;
+  }
+
+  workers(): WorkersView {
+    const pool = this.#pools.shared;
+    return {
+      backend: pool.backend,
+      workers: pool.activity().map((poolJob, worker) => {
+        const jobId = poolJob === undefined ? undefined : this.#bridge.ownerOf(pool, poolJob);
+        return { worker, busy: poolJob !== undefined, ...(jobId && { jobId }) };
+      }),
+    };
+  }
+
+  /** How many jobs the store holds in each state. */
+  countByState(): Record<JobState, number> {
+    return this.#store.countByState();
+  }
+
+  /** Cancels what runs, leaves the queued ones queued (the store shows them interrupted next time). */
+  async close(): Promise<void> {
+    clearInterval(this.#workersTimer);
+    await this.#queue.close();
+  }
+
+  /** A running job's progress, recorded and told. Progress is a hint: one the store cannot take is skipped. */
+  #progress(id: string, progress: Progress): void {
+    let job: JobView | undefined;
+    try {
+      job = this.#store.progress(id, progress.done, progress.total, progress.rate);
+    } catch (error) {
+      if (!isStoreFailure(error)) throw error;
+      return;
+    }
+    if (job) this.emit("job", job);
+  }
+
+  #chunk(id: string, chunk: ChunkRecord): void {
+    this.emit("chunk", {
+      jobId: id,
+      worker: chunk.worker,
+      startedAt: chunk.startedAt,
+      endedAt: chunk.endedAt,
+      items: chunk.items,
+      task: this.#queue.taskOf(id) ?? "job",
+    });
+  }
+
+  /** Deletes finished jobs past the retention; a store that cannot is told in the log, and tried again later. */
+  #prune(): void {
+    try {
+      this.#store.prune(this.#settings.retention);
+    } catch (error) {
+      if (!isStoreFailure(error)) throw error;
+      console.error("weft serve: the job store could not delete old jobs:", error);
+    }
+  }
+}

@@ -1,0 +1,143 @@
+// The jobs waiting for a place and the ones running: a few run at once, in the order they came; each
+// has a deadline, and can be stopped (cancelled, past its deadline, the server stopping). A job's
+// life from start to end is recorded through the recorder.
+import type { JobDefinition } from "../api/types.ts";
+import { publicMessage } from "./errors.ts";
+import type { Recorder } from "./recorder.ts";
+import type { Outcome } from "./runners/runner.ts";
+
+export interface RunQueueSettings {
+  /** Jobs that run at once; the others wait, queued. */
+  readonly maxRunning: number;
+  /** The longest a job may run, in ms; past it the job fails. */
+  readonly jobTimeoutMs: number;
+}
+
+export interface RunQueueParts {
+  readonly recorder: Recorder;
+  /** A queued job's definition, from the store. */
+  definitionOf(id: string): JobDefinition;
+  /** Runs a job to its outcome; it rejects (an AbortError) once `signal` is aborted. */
+  run(id: string, definition: JobDefinition, signal: AbortSignal): Promise<Outcome>;
+  /** A job stopped running, whatever its end. */
+  ended(id: string): void;
+}
+
+/** Why a running job was stopped before its end. */
+type StopReason = "cancelled" | "deadline" | "closing";
+
+interface Running {
+  readonly controller: AbortController;
+  /** What runs, for the task stream's colours: the workload or task name. */
+  readonly task: string;
+  done: Promise<void>;
+  stopped?: StopReason;
+}
+
+export class RunQueue {
+  readonly #settings: RunQueueSettings;
+  readonly #parts: RunQueueParts;
+  readonly #waiting: string[] = [];
+  readonly #running = new Map<string, Running>();
+
+  constructor(settings: RunQueueSettings, parts: RunQueueParts) {
+    this.#settings = settings;
+    this.#parts = parts;
+  }
+
+  /** Queues a job the store holds as queued, and starts it if there is a place. */
+  enqueue(id: string): void {
+    this.#waiting.push(id);
+    this.#startWaiting();
+  }
+
+  /** Takes a cancelled job out of the queue, or stops it if it runs. */
+  cancel(id: string): void {
+    const at = this.#waiting.indexOf(id);
+    if (at >= 0) this.#waiting.splice(at, 1);
+    this.#stop(id, "cancelled", new Error("cancelled through the API"));
+  }
+
+  /** The workload or task a running job runs. */
+  taskOf(id: string): string | undefined {
+    return this.#running.get(id)?.task;
+  }
+
+  /** Stops what runs and forgets what waits (the store shows both interrupted next time). */
+  async close(): Promise<void> {
+    this.#waiting.length = 0;
+    const running = [...this.#running.entries()];
+    for (const [id] of running) this.#stop(id, "closing", new Error("the server is stopping"));
+    await Promise.allSettled(running.map(([, r]) => r.done));
+  }
+
+  #stop(id: string, reason: StopReason, error: Error): void {
+    const running = this.#running.get(id);
+    if (!running || running.stopped) return;
+    running.stopped = reason;
+    running.controller.abort(error);
+  }
+
+  #startWaiting(): void {
+    this.#parts.recorder.flush();
+    while (this.#running.size < this.#settings.maxRunning && this.#waiting.length > 0) {
+      const id = this.#waiting.shift()!;
+      let definition: JobDefinition;
+      try {
+        definition = this.#parts.definitionOf(id);
+      } catch (error) {
+        this.#parts.recorder.fail(id, error);
+        continue;
+      }
+      const running: Running = {
+        controller: new AbortController(),
+        task: taskName(definition),
+        done: Promise.resolve(),
+      };
+      this.#running.set(id, running);
+      running.done = this.#life(id, definition, running);
+    }
+  }
+
+  /** A job from its start to its end, recorded; it never rejects. */
+  async #life(id: string, definition: JobDefinition, running: Running): Promise<void> {
+    const { recorder } = this.#parts;
+    const { signal } = running.controller;
+    const deadline = setTimeout(
+      () => this.#stop(id, "deadline", new Error("the job ran past its deadline")),
+      this.#settings.jobTimeoutMs,
+    );
+    try {
+      if (!recorder.record(id, (store) => store.start(id))) return;
+      try {
+        const { summary, entries } = await this.#parts.run(id, definition, signal);
+        if (!signal.aborted) recorder.record(id, (store) => store.complete(id, summary, entries));
+        else this.#recordStopped(id, running.stopped);
+      } catch (error) {
+        if (!signal.aborted) recorder.record(id, (store) => store.fail(id, publicMessage(error)));
+        else this.#recordStopped(id, running.stopped);
+      }
+    } finally {
+      clearTimeout(deadline);
+      this.#running.delete(id);
+      this.#parts.ended(id);
+      this.#startWaiting();
+    }
+  }
+
+  /** A cancelled job is already recorded as such, and a stopping server leaves its jobs to be found interrupted. */
+  #recordStopped(id: string, reason: StopReason | undefined): void {
+    if (reason !== "deadline") return;
+    const seconds = this.#settings.jobTimeoutMs / 1000;
+    const message = `the job ran past the service's limit of ${seconds} s per job (weft serve --job-timeout)`;
+    this.#parts.recorder.record(id, (store) => store.fail(id, message));
+  }
+}
+
+function taskName(definition: JobDefinition): string {
+  return definition.type === "workload"
+    ? definition.workload
+    : definition.type === "task"
+      ? definition.task
+      : "bench";
+}

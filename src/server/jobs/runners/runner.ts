@@ -1,0 +1,32 @@
+// What a runner is: one kind of job (workload, task, bench) run to its outcome, given the job's id,
+// its signal and where its pool work goes. The service picks the runner by the job's type.
+import type { JobDefinition, JobOptions } from "../../api/types.ts";
+import type { Admission } from "../admission.ts";
+import type { JobPools } from "../job-pools.ts";
+
+/** What a job leaves: its summary and, for jobs that collect, every entry of its result. */
+export interface Outcome {
+  readonly summary: unknown;
+  readonly entries?: unknown[];
+}
+
+export interface RunContext {
+  readonly jobId: string;
+  /** Aborted when the job is cancelled, passes its deadline, or the server stops. */
+  readonly signal: AbortSignal;
+  readonly pools: JobPools;
+  /** The tasks and workloads jobs name. */
+  readonly admission: Admission;
+  /** The most bytes (as JSON) a collecting job may store. */
+  readonly maxResultBytes: number;
+}
+
+export type Runner<D extends JobDefinition> = (definition: D, context: RunContext) => Promise<Outcome>;
+
+/** A job's options as the pool takes them. */
+export function poolOptions(options: JobOptions | undefined) {
+  return {
+    ...(options?.retries !== undefined && { retries: options.retries }),
+    ...(options?.timeoutMs !== undefined && { timeout: options.timeoutMs }),
+  };
+}

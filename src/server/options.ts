@@ -1,0 +1,111 @@
+// `weft serve`'s options, as programs give them to startServer, and the settings they come to once
+// every default is filled in.
+import { availableParallelism } from "node:os";
+import type { RedisOptions } from "../backends/redis/connection.ts";
+import type { LogOption } from "./http/logging.ts";
+import type { JobServiceSettings } from "./jobs/job-service.ts";
+
+export interface ServeOptions {
+  /** Task modules whose weft tasks jobs may name. */
+  readonly tasks: readonly string[];
+  /** @default "127.0.0.1" */
+  readonly host?: string;
+  /** 0 picks a free port. @default 8787 */
+  readonly port?: number;
+  /** The job store's file, or ":memory:". @default "weft.db" */
+  readonly db?: string;
+  /**
+   * The secret every client must send (`Authorization: Bearer <token>`); required unless the server
+   * listens on loopback only. Several tokens: one per client, each with its own quota.
+   */
+  readonly token?: string | readonly string[];
+  /** Run jobs on a cluster instead of this machine's threads. */
+  readonly redis?: string | RedisOptions;
+  /** Workers of the shared pool. @default one per core */
+  readonly workers?: number;
+  /** Jobs that run at once. @default 2 */
+  readonly maxRunning?: number;
+  /** Jobs one client may have queued or running. @default 8 */
+  readonly maxPerClient?: number;
+  /** Largest request body, in bytes. @default 1 MiB */
+  readonly bodyLimit?: number;
+  /**
+   * Log requests (Fastify's logger, JSON lines), to standard output (`true`) or to this stream; a
+   * `?token=` in a logged URL is written as `token=[redacted]`. @default false
+   */
+  readonly log?: LogOption;
+  /**
+   * The longest a job may run, in ms, from its start; past it the job fails and its work stops.
+   * @default 600_000 (10 minutes)
+   */
+  readonly jobTimeoutMs?: number;
+  /** The most a collecting job may store as its result, in bytes of JSON. @default 64 MiB */
+  readonly maxResultBytes?: number;
+  /** Finished jobs kept, the newest; older ones are deleted with their results. @default 1000 */
+  readonly retainJobs?: number;
+  /** How long finished jobs are kept, in ms. @default 30 days */
+  readonly retainMs?: number;
+  /**
+   * Trust `X-Forwarded-For` (and `-Host`, `-Proto`) from these proxies: an address, a CIDR range,
+   * a comma-separated list of them, or `true` for any (Fastify's `trustProxy`). Without it, every
+   * client behind a reverse proxy is the proxy's address, and shares one quota.
+   * @default false
+   */
+  readonly trustProxy?: boolean | string | readonly string[];
+  /**
+   * Host names (the `Host` header, without the port) requests may carry besides the loopback names,
+   * e.g. the name a reverse proxy forwards. On loopback, only `localhost`, `127.0.0.1` and `::1`
+   * are served unless listed here, so a web page cannot reach the service through a name of its
+   * own that resolves to 127.0.0.1 (DNS rebinding). @default none
+   */
+  readonly allowedHosts?: readonly string[];
+  /**
+   * The most bytes the server holds for one event-stream client that reads slower than events
+   * come; past it the client is disconnected (and its browser reconnects). @default 1 MiB
+   */
+  readonly eventBufferBytes?: number;
+}
+
+/** The options with their defaults, as the parts of the server take them. */
+export interface ServerSettings {
+  readonly host: string;
+  readonly port: number;
+  readonly db: string;
+  /** The tokens clients may send; none when no token is asked for. */
+  readonly tokens: readonly string[];
+  /** Whether `host` is a loopback address, so that the service is not reachable from elsewhere. */
+  readonly loopback: boolean;
+  readonly bodyLimit: number;
+  readonly eventBufferBytes: number;
+  readonly service: JobServiceSettings;
+}
+
+const loopback = new Set(["127.0.0.1", "::1", "localhost"]);
+
+/** The options with their defaults; throws if they would expose the service without a token. */
+export function resolveOptions(options: ServeOptions): ServerSettings {
+  const host = options.host ?? "127.0.0.1";
+  const tokens = [options.token ?? []].flat().filter((token) => token !== "");
+  if (!loopback.has(host) && tokens.length === 0) {
+    throw new Error(
+      `listening on ${host} exposes the service beyond this machine: give a token (--token or WEFT_TOKEN) that every client must send`,
+    );
+  }
+  return {
+    host,
+    port: options.port ?? 8787,
+    db: options.db ?? "weft.db",
+    tokens,
+    loopback: loopback.has(host),
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    eventBufferBytes: options.eventBufferBytes ?? 1024 * 1024,
+    service: {
+      maxRunning: options.maxRunning ?? 2,
+      maxPerClient: options.maxPerClient ?? 8,
+      jobTimeoutMs: options.jobTimeoutMs ?? 600_000,
+      maxResultBytes: options.maxResultBytes ?? 64 * 1024 * 1024,
+      maxJobWorkers: 2 * availableParallelism(),
+      retention: { keepJobs: options.retainJobs ?? 1000, keepMs: options.retainMs ?? 30 * 24 * 3600_000 },
+    },
+  };
+}
