@@ -43,4 +43,11 @@ export interface ClusterReport {
     readonly killedMs: number;
     readonly recoveryMs: number;
   };
+  /** The same with every setting at its default: workers with their own lease (30 s), the pool's own watch. */
+  readonly recoveryDefaults: {
+    readonly undisturbedMs: number;
+    readonly killedMs: number;
+    readonly recoveryMs: number;
+    readonly leaseMs: number;
+  };
 }

@@ -125,8 +125,31 @@ try {
   }));
   log(`chunk round trip: ${(median(tripsOne) / chunkTrips).toFixed(2)} ms one at a time`);
 
-  const recovery = await recoveryAfterKill();
-  log(`recovery after SIGKILL: ${recovery.recoveryMs.toFixed(0)} ms`);
+  const recovery = await recoveryAfterKill(cluster, workers, addWorker);
+  log(`recovery after SIGKILL, lease ${leaseMs} ms: ${recovery.recoveryMs.toFixed(0)} ms`);
+  // The same with every setting at its default (a 30 s lease), on two workers of their own: a prefix
+  // of their own keeps the workers above from taking the chunk.
+  const defaultsPrefix = "weft-defaults";
+  const defaultWorkers: ClusterWorkerProcess[] = [];
+  const addDefaultWorker = async () => {
+    const w = await startClusterWorker(redis.url, {
+      threads: 1,
+      leaseMs: "default",
+      modules,
+      prefix: defaultsPrefix,
+    });
+    defaultWorkers.push(w);
+    workers.push(w); // ended with the others
+    return w;
+  };
+  await addDefaultWorker();
+  await addDefaultWorker();
+  const recoveryDefaults = await recoveryAfterKill(
+    { redis: { url: redis.url, prefix: defaultsPrefix } },
+    defaultWorkers,
+    addDefaultWorker,
+  );
+  log(`recovery after SIGKILL, default settings: ${recoveryDefaults.recoveryMs.toFixed(0)} ms`);
 
   const report: ClusterReport = {
     meta: { ...published, repeat, leaseMs },
@@ -156,6 +179,7 @@ try {
       manyInFlightMsPerChunk: median(tripsMany.samples) / chunkTrips,
     },
     recovery,
+    recoveryDefaults: { ...recoveryDefaults, leaseMs: 30_000 },
   };
   writeFileSync(resultsPath, `${JSON.stringify(report, null, 2)}\n`);
   const x = (n: number) => `${n.toFixed(2)}x`;
@@ -167,6 +191,7 @@ weft cluster bench ${report.meta.date}: ${report.meta.cores} cores, node ${repor
   fine, items/s: weft ${Math.round(report.fine.weftItemsPerSecond).toLocaleString("en-US")}, plain BullMQ (one job per item, ${bullmqItems.toLocaleString("en-US")} items) ${Math.round(bullmq.itemsPerSecond).toLocaleString("en-US")}: ${x(report.fine.weftOverBullmq)} (target >= 20x)
   chunk trip through Redis: ${report.chunkTrip.oneInFlightMsPerChunk.toFixed(2)} ms one at a time, ${report.chunkTrip.manyInFlightMsPerChunk.toFixed(2)} ms per chunk with ${tripsMany.slots} in flight
   recovery after SIGKILL: the chunk finished ${ms(recovery.recoveryMs)} later than it would have (lease ${leaseMs} ms)
+  recovery after SIGKILL, default settings: the chunk finished ${ms(recoveryDefaults.recoveryMs)} later than it would have (lease 30,000 ms)
 saved ${resultsPath}`);
   if (args.publish) log(`published ${publish("cluster.json", report)}; now run npm run docs:results`);
 } finally {
@@ -219,15 +244,21 @@ async function bullmqRun(items: readonly number[]): Promise<{ itemsPerSecond: nu
 }
 
 /**
- * One chunk of about a second's work on a cluster of two idle workers: undisturbed first, then with
- * the worker that took it killed as soon as it starts. The difference is what the kill cost: the
- * lease running out, the redelivery, and the part of the work done twice.
+ * One chunk of about a second's work on a cluster (`on`) of two idle workers (`among`): undisturbed first,
+ * then with the worker that took it killed as soon as it starts. The difference is what the kill
+ * cost: seeing the worker gone (its connection closed; with BullMQ alone, its lease running out),
+ * sending the chunk again, and the part of the work done twice. `replace` starts a worker in place of
+ * the killed one.
  */
-async function recoveryAfterKill(): Promise<{ undisturbedMs: number; killedMs: number; recoveryMs: number }> {
+async function recoveryAfterKill(
+  on: WeftOptions,
+  among: ClusterWorkerProcess[],
+  replace: () => Promise<ClusterWorkerProcess>,
+): Promise<{ undisturbedMs: number; killedMs: number; recoveryMs: number }> {
   const t0 = performance.now();
   spin(0, 10_000_000);
   const rounds = Math.round(10_000_000 * (1000 / (performance.now() - t0)));
-  return withPool({ ...cluster, maxChunk: 1 }, async (pool) => {
+  return withPool({ ...on, maxChunk: 1 }, async (pool) => {
     const run = (dir: string) => pool.from([{ dir, rounds }]).map(announceAndSpin).collect();
     const quiet = mkdtempSync(join(scratch, "quiet-"));
     await run(quiet); // warm-up: every worker loads the module
@@ -240,7 +271,7 @@ async function recoveryAfterKill(): Promise<{ undisturbedMs: number; killedMs: n
     const killed = new Promise<number>((resolve) =>
       watcher.on("change", (_event, file) => {
         const pid = Number(readFileSync(join(marked, String(file)), "utf8"));
-        const victim = workers.find((w) => w.child.pid === pid);
+        const victim = among.find((w) => w.child.pid === pid);
         if (!victim) return;
         watcher.close();
         void victim.kill();
@@ -251,7 +282,7 @@ async function recoveryAfterKill(): Promise<{ undisturbedMs: number; killedMs: n
     await run(marked);
     const killedMs = performance.now() - start;
     await killed;
-    await addWorker(); // back to two for anything after
+    await replace(); // back to two for anything after
     return { undisturbedMs, killedMs, recoveryMs: killedMs - undisturbedMs };
   });
 }

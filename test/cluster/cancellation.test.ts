@@ -1,26 +1,37 @@
 // Cancelling a job on a cluster must reach every chunk it had sent, including those still waiting in
-// BullMQ for a free thread: as on one machine, a chunk of a cancelled job never starts.
+// BullMQ for a free thread: as on one machine, a chunk of a cancelled (or failed) job never starts.
+// Its coordinator removes them from the queue; a worker that takes one all the same, in a race with
+// that removal, skips it (the coordinator withdrew it, or an abort for it came before it ran).
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { describe, test } from "node:test";
+import { parseBeat } from "../../src/backends/redis/messages.ts";
+import { decodeReply } from "../../src/backends/redis/wire.ts";
 import { AbortError, weft } from "../../src/index.ts";
 import { add } from "../fixtures/tasks.ts";
 import { startCluster } from "../support/cluster.ts";
 import { checkLeaks } from "../support/leaks.ts";
-import { afterGate } from "./fixtures/gate-tasks.ts";
-import { adminClient, bullJobsIn, closedGate, pollUntil, workerSettings } from "./helpers.ts";
+import { afterGate, failOrAfterGate } from "./fixtures/gate-tasks.ts";
+import {
+  adminClient,
+  bullIdParts,
+  bullJobsIn,
+  bullQueue,
+  closedGate,
+  pollUntil,
+  within,
+  workerSettings,
+} from "./helpers.ts";
 
 checkLeaks();
 
-test(
-  "a cancelled job's chunks still waiting in BullMQ never start",
-  {
-    timeout: 60_000,
-    todo: "src/backends/redis/redis-backend.ts: the abort and stop sent for a chunk waiting in BullMQ reach no worker (cluster-worker.ts #onControl ignores a chunk it is not running), restart() then drops it from #byBullId so close() does not remove it, and a worker runs it in full once a thread is free",
-  },
-  async () => {
-    // One thread, three chunks in flight: one runs, two wait in BullMQ.
-    await using cluster = await startCluster(1, { ...workerSettings, threads: 1 });
+/** One worker of one thread: with three chunks in flight, one runs and two wait in BullMQ. */
+const oneThread = { ...workerSettings, threads: 1 };
+
+describe("cancellation on a cluster", () => {
+  test("a cancelled job's chunks still waiting in BullMQ never start", { timeout: 60_000 }, async () => {
+    await using cluster = await startCluster(1, oneThread);
     await using admin = await adminClient(cluster.redis.url);
+    await using bull = await bullQueue(cluster.redis.port);
     using gate = closedGate();
     await using pool = await weft({ redis: cluster.redis.url, workers: 3, maxChunk: 1 });
     const stop = new AbortController();
@@ -33,10 +44,10 @@ test(
       active: await bullJobsIn(admin, "active"),
       wait: await bullJobsIn(admin, "wait"),
     });
-    await pollUntil(
+    const inFlight = await pollUntil(
       async () => {
         const now = await queue();
-        return now.active.length === 1 && now.wait.length === 2 && gate.started() === 1 ? true : undefined;
+        return now.active.length === 1 && now.wait.length === 2 && gate.started() === 1 ? now : undefined;
       },
       20_000,
       "one chunk running its task and two waiting",
@@ -57,8 +68,94 @@ test(
         "the cancelled job's chunks leaving the cluster",
       );
       assert.equal(outcome, "every chunk left without starting");
+      // The waiting ones were removed from the queue; the running one was aborted and ended.
+      await bull.until(
+        (log) => inFlight.wait.every((id) => log.removed.has(id)) && log.completed.has(inFlight.active[0]!),
+        20_000,
+        "the waiting chunks removed and the running one ended",
+      );
     } finally {
       gate.open();
     }
-  },
-);
+  });
+
+  test(
+    "a failed job's chunks still waiting in BullMQ leave the queue without running to their end",
+    { timeout: 60_000 },
+    async () => {
+      await using cluster = await startCluster(1, oneThread);
+      await using admin = await adminClient(cluster.redis.url);
+      using gate = closedGate();
+      await using pool = await weft({ redis: cluster.redis.url, workers: 3, maxChunk: 1 });
+      // The first chunk fails at once; those behind it wait for a gate that never opens.
+      const items = Array.from({ length: 10 }, (_, i) => ({ gate: gate.path, fail: i === 0 }));
+      await assert.rejects(pool.from(items).map(failOrAfterGate).reduce(add), /failed on purpose/);
+      try {
+        // Before, the two chunks waiting behind it ran, each until the gate opened: they stayed in the queue.
+        await pollUntil(
+          async () =>
+            (await bullJobsIn(admin, "active")).length + (await bullJobsIn(admin, "wait")).length === 0
+              ? true
+              : undefined,
+          20_000,
+          "the failed job's chunks leaving the queue, the gate closed",
+        );
+        assert.ok(gate.started() <= 1, `${gate.started()} chunks started after the failure`);
+      } finally {
+        gate.open();
+      }
+    },
+  );
+
+  test(
+    "a worker skips a chunk its coordinator withdrew, or aborted, before the worker took it",
+    { timeout: 60_000 },
+    async () => {
+      await using cluster = await startCluster(1, oneThread);
+      await using admin = await adminClient(cluster.redis.url);
+      await using bull = await bullQueue(cluster.redis.port);
+      using gate = closedGate();
+      await using pool = await weft({ redis: cluster.redis.url, workers: 3, maxChunk: 1 });
+      const job = pool.from([gate.path, gate.path, gate.path]).map(afterGate).reduce(add);
+      const waiting = await pollUntil(
+        async () => {
+          const wait = await bullJobsIn(admin, "wait");
+          return wait.length === 2 && gate.started() === 1 ? wait : undefined;
+        },
+        20_000,
+        "one chunk running and two waiting",
+      );
+      // What a coordinator does when the removal of a chunk it cancels loses the race with a worker:
+      // one chunk in its withdrawn set, an abort published for the other (the worker does not run it yet).
+      const [withdrawn, aborted] = waiting as [string, string];
+      const { coordinator } = bullIdParts(withdrawn);
+      await admin.sadd(`weft:coordinators:${coordinator}:withdrawn`, withdrawn);
+      const reason = { name: "AbortError", message: "cancelled by the test" };
+      // Delivered to the worker's subscription now, well before the gate opens and it takes the next chunk.
+      assert.equal(
+        await admin.publish("weft:control", JSON.stringify({ action: "abort", bullId: aborted, reason })),
+        1,
+      );
+      gate.open();
+      // This coordinator did not in fact give them up: told they were skipped, it sends them again.
+      assert.equal(await within(job, 30_000, "the job ending"), 3);
+      await bull.caughtUp();
+      const replies = [withdrawn, aborted].map((id) => {
+        const reply = decodeReply((bull.log.completed.get(id) as { payload: string }).payload);
+        return reply.kind === "error" ? `${reply.name}: ${reply.message}` : "ran";
+      });
+      assert.deepEqual(replies, [
+        `InterruptedError: chunk ${withdrawn} was not run: its coordinator withdrew it (cancelled, or sent again)`,
+        `InterruptedError: chunk ${aborted} was not run: its coordinator withdrew it`,
+      ]);
+      // The first chunk, and the two sent again: neither skipped one started its task.
+      assert.equal(gate.started(), 3);
+      const [worker] = await admin.smembers("weft:workers");
+      await pollUntil(
+        async () => (parseBeat(await admin.get(`weft:workers:${worker}`))?.skipped === 2 ? true : undefined),
+        10_000,
+        "the worker's heartbeat counting 2 chunks skipped",
+      );
+    },
+  );
+});

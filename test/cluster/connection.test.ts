@@ -311,9 +311,10 @@ describe("a cluster shared by coordinators", () => {
     stop.abort(new Error("cancelled by the test"));
     await assert.rejects(job, AbortError);
 
-    // Every chunk sent has ended in BullMQ (run out, or aborted): none of the job is left in flight.
+    // Every chunk sent has ended in BullMQ (run out, aborted, or removed before it ran): none of the
+    // job is left in flight.
     await bull.until(
-      (log) => sent().every((id) => log.completed.has(id) || log.failed.has(id)),
+      (log) => sent().every((id) => log.completed.has(id) || log.failed.has(id) || log.removed.has(id)),
       30_000,
       "the chunks in flight at the cancel ending",
     );

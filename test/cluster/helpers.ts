@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import type { EventEmitter } from "node:events";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
@@ -22,12 +22,13 @@ export const weftBin = fileURLToPath(new URL("../../bin/weft.js", import.meta.ur
 /** The slow and gate fixtures, served by every worker these tests start. */
 export const slowModule = fileURLToPath(new URL("fixtures/slow-tasks.ts", import.meta.url));
 export const gateModule = fileURLToPath(new URL("fixtures/gate-tasks.ts", import.meta.url));
+export const probeModule = fileURLToPath(new URL("fixtures/probe-tasks.ts", import.meta.url));
 
-/** Two threads, a one-second lease, the conformance fixtures, the slow one and the gate. */
+/** Two threads, a one-second lease, the conformance fixtures, the slow one, the gate and the probes. */
 export const workerSettings: WorkerSettings = {
   threads: 2,
   leaseMs: 1000,
-  modules: [...fixtureModules, slowModule, gateModule],
+  modules: [...fixtureModules, slowModule, gateModule, probeModule],
 };
 
 /** The BullMQ queue's own keys; any other `weft:chunks:<id>` key is a job's (or its `:lock`). */
@@ -121,9 +122,16 @@ export function waitForAnyOutput(workers: readonly ClusterWorkerProcess[], patte
  * coordinator that a test can kill, a command it watches. `await using` ends it with SIGKILL if it
  * still runs.
  */
-export function startScript(file: string, args: readonly string[]): Printing & AsyncDisposable {
+export function startScript(
+  file: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): Printing & AsyncDisposable {
   const loader = file.endsWith(".ts") ? ["--import", "tsx"] : [];
-  const child = spawn(process.execPath, [...loader, file, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...loader, file, ...args], {
+    stdio: ["pipe", "pipe", "pipe"],
+    env: { ...process.env, ...env },
+  });
   let output = "";
   child.stdout.on("data", (data: Buffer) => (output += data.toString()));
   child.stderr.on("data", (data: Buffer) => (output += data.toString()));
@@ -144,12 +152,16 @@ export function exited(child: ChildProcess): Promise<{ code: number | null; sign
   return new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
 }
 
-/** Runs `weft <args>` to its end; rejects if it runs longer than `timeoutMs`. */
+/** Runs `weft <args>` to its end (with `env` added to the test's environment); rejects if it runs longer than `timeoutMs`. */
 export function runWeft(
   args: readonly string[],
   timeoutMs = 20_000,
+  env: NodeJS.ProcessEnv = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [weftBin, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [weftBin, ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env },
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (data: Buffer) => (stdout += data.toString()));
@@ -248,6 +260,17 @@ export async function bullJobsIn(admin: Redis, state: "active" | "wait"): Promis
   return (await admin.lrange(`weft:chunks:${state}`, 0, -1)).sort();
 }
 
+/** The BullMQ jobs a worker process was running: active, under its name (`<host>-<pid>-...`). */
+export async function heldBy(admin: Redis, worker: ClusterWorkerProcess): Promise<string[]> {
+  const name = workerIdPrefix(worker);
+  const active = await bullJobsIn(admin, "active");
+  const runners = await Promise.all(active.map((id) => admin.hget(`weft:chunks:${id}`, "pb")));
+  return active.filter((_, i) => runners[i]?.startsWith(name));
+}
+
+/** How a worker process's id starts: `<host>-<pid>-`. */
+export const workerIdPrefix = (worker: ClusterWorkerProcess) => `${hostname()}-${worker.child.pid}-`;
+
 /** What BullMQ's event stream has said so far, in the order it said it. */
 export interface BullLog {
   /** Job ids, as each was added. */
@@ -256,6 +279,12 @@ export interface BullLog {
   readonly completed: Map<string, unknown>;
   /** Failure reasons, by id. */
   readonly failed: Map<string, string>;
+  /** Ids of jobs removed before they finished (a cancelled job's chunks still waiting). */
+  readonly removed: Set<string>;
+  /** Ids of jobs a worker took (moved to active), in the order it did, with repeats. */
+  readonly active: string[];
+  /** Progress reported by workers, by job id, in order. */
+  readonly progress: Map<string, unknown[]>;
   /** Ids of jobs that BullMQ found stalled (their worker stopped renewing their lease) and redelivered. */
   readonly stalled: string[];
 }
@@ -288,7 +317,15 @@ export async function bullQueue(port: number): Promise<BullView> {
   // A Redis that restarts is part of these tests; BullMQ would print every failed reconnect.
   queue.on("error", () => {});
   events.on("error", () => {});
-  const log: BullLog = { added: [], completed: new Map(), failed: new Map(), stalled: [] };
+  const log: BullLog = {
+    added: [],
+    completed: new Map(),
+    failed: new Map(),
+    removed: new Set(),
+    active: [],
+    progress: new Map(),
+    stalled: [],
+  };
   const waiters = new Set<() => void>();
   const changed = () => {
     for (const waiter of [...waiters]) waiter();
@@ -297,7 +334,13 @@ export async function bullQueue(port: number): Promise<BullView> {
   events.on("completed", ({ jobId, returnvalue }) => log.completed.set(jobId, returnvalue));
   events.on("failed", ({ jobId, failedReason }) => log.failed.set(jobId, failedReason));
   events.on("stalled", ({ jobId }) => log.stalled.push(jobId));
-  for (const name of ["added", "completed", "failed", "stalled"] as const) events.on(name, changed);
+  events.on("removed", ({ jobId }) => log.removed.add(jobId));
+  events.on("active", ({ jobId }) => log.active.push(jobId));
+  events.on("progress", ({ jobId, data }) =>
+    log.progress.set(jobId, [...(log.progress.get(jobId) ?? []), data]),
+  );
+  for (const name of ["added", "completed", "failed", "stalled", "removed", "active", "progress"] as const)
+    events.on(name, changed);
   const until = (condition: (log: BullLog) => boolean, ms: number, what: string) => {
     let waiter: (() => void) | undefined;
     const met = new Promise<void>((resolve) => {

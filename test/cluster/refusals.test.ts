@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { serialize } from "node:v8";
-import { decodeReply, maxMessageBytes } from "../../src/backends/redis/wire.ts";
+import { decodeReply, maxChunkItems, maxMessageBytes } from "../../src/backends/redis/wire.ts";
 import { weft } from "../../src/index.ts";
 import { add, square } from "../fixtures/tasks.ts";
 import { startCluster, type TestCluster } from "../support/cluster.ts";
@@ -32,16 +32,20 @@ describe("what cluster workers refuse", () => {
   after(() => cluster.stop());
 
   /** A chunk request as a coordinator would write it, with `task` as its one map stage. */
-  const request = (task: object) =>
+  const request = (task: object, input: object = { kind: "items", items: [2] }) =>
     serialize({
       version: 1,
       coordinator: "written-by-the-test",
       spec: { id: 0, stages: [{ op: "map", task }], terminal: { op: "collect" } },
-      chunk: { jobId: 0, seq: 0, start: 0, input: { kind: "items", items: [2] } },
+      chunk: { jobId: 0, seq: 0, start: 0, input },
     }).toString("base64");
+  const squareRef = { kind: "module", url: "weft-cluster:tasks.square", index: 0, name: "square" };
+  // A few hundred bytes that declare 4,294,967,295 items: the array's length, not its contents.
+  const sparse: unknown[] = [];
+  sparse.length = 2 ** 32 - 1;
 
   test(
-    "malformed and oversized chunks written into the queue: refused with the reason, the job failed, the workers serve on",
+    "malformed and oversized chunks written into the queue (in bytes, or in items for a few bytes): refused with the reason, the job failed, the workers serve on",
     { timeout: 60_000 },
     async () => {
       await using bull = await bullQueue(cluster.redis.port);
@@ -58,6 +62,16 @@ describe("what cluster workers refuse", () => {
           reason: /not a chunk request: a stage's task is not a module task/,
         },
         { name: "not-a-string", payload: 42, reason: /payload is number, not a string/ },
+        {
+          name: "sparse-array",
+          payload: request(squareRef, { kind: "items", items: sparse }),
+          reason: new RegExp(`a chunk of 4294967295 items, over the limit of ${maxChunkItems}`),
+        },
+        {
+          name: "huge-range",
+          payload: request(squareRef, { kind: "range", origin: 0, step: 1, first: 0, count: 9e15 }),
+          reason: new RegExp(`a chunk of 9000000000000000 items, over the limit of ${maxChunkItems}`),
+        },
         {
           // Refused by its length before it is decoded (BullMQ has fetched and parsed all of it by then).
           name: "oversized",
@@ -78,6 +92,24 @@ describe("what cluster workers refuse", () => {
       await using pool = await weft({ redis: cluster.redis.url });
       assert.equal(await pool.range(0, 1000).map(square).reduce(add), await sequentialSumOfSquares(1000));
       assert.ok(cluster.workers.every((w) => w.child.exitCode === null && w.child.signalCode === null));
+    },
+  );
+
+  test(
+    "a chunk over the item limit is refused by its coordinator before it is sent, saying what to lower",
+    { timeout: 30_000 },
+    async () => {
+      await using pool = await weft({ redis: cluster.redis.url, minChunk: maxChunkItems + 1 });
+      await assert.rejects(
+        pool
+          .range(0, maxChunkItems + 1)
+          .map(square)
+          .count(),
+        {
+          name: "OptionError",
+          message: `a chunk of ${maxChunkItems + 1} items is over the cluster's limit of ${maxChunkItems} items a chunk: lower minChunk`,
+        },
+      );
     },
   );
 

@@ -11,10 +11,21 @@
 // - each stored file says which command, commit and machine produced it;
 // - comments in src/ quote no measured speedups, percentages or rates: they point here instead.
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import * as prettier from "prettier";
+import type { Measurement } from "../../bench/measure.ts";
+import { overheadJobNames } from "../../bench/overhead/jobs.ts";
+import { overheadRow, type OverheadReport } from "../../bench/overhead/stats.ts";
+import { toRows, type Report } from "../../bench/report.ts";
+import {
+  speedupTarget,
+  workloadNames,
+  type Workload,
+  type WorkloadName,
+} from "../../bench/workloads/workload.ts";
 import { renderPage } from "../../scripts/docs-results/pages.ts";
 import {
   documents,
@@ -22,7 +33,7 @@ import {
   outsideRegions,
   RegionSyntaxError,
 } from "../../scripts/docs-results/regions.ts";
-import { renderers } from "../../scripts/docs-results/renderers.ts";
+import { render, renderers } from "../../scripts/docs-results/renderers.ts";
 import {
   resultsFolder,
   root,
@@ -31,6 +42,12 @@ import {
   type StoredName,
 } from "../../scripts/docs-results/stored.ts";
 import { commandLine, stringify } from "../../src/bench/publish.ts";
+import {
+  coordinatorTtlMs,
+  holderCheckMs,
+  workerPresenceTimes,
+  workerTtlMs,
+} from "../../src/backends/redis/cluster-watch.ts";
 import { targetChunkMs } from "../../src/scheduler/chunking.ts";
 import { moduleLoadLimitMs } from "../../src/task/load.ts";
 
@@ -41,7 +58,10 @@ const stored = new StoredResults();
 /** Benchmark figures: what a page may only quote through a region. */
 const figures: readonly { readonly what: string; readonly pattern: RegExp }[] = [
   { what: "a speedup or ratio", pattern: /\b\d+(?:\.\d+)?x\b/g },
-  { what: "a time", pattern: /\b\d[\d,]*(?:\.\d+)?\s?(?:ms|µs|s|seconds|milliseconds)\b/g },
+  {
+    what: "a time",
+    pattern: /\b\d[\d,]*(?:\.\d+)?\s?(?:ms|µs|ns|s|seconds|milliseconds|nanoseconds)\b/g,
+  },
   {
     what: "a rate",
     pattern:
@@ -73,6 +93,11 @@ const allowed: readonly { readonly pattern: RegExp; readonly why: string }[] = [
   {
     pattern: /\b10 s (?:in a worker|to load)\b/g,
     why: "the module-load limit, moduleLoadLimitMs in src/task/load.ts (a test below holds it to the code)",
+  },
+  {
+    pattern:
+      /^\| `(?:holderCheckMs|channelGraceMs|workerTtlMs|keyGraceMs|coordinatorTtlMs|holdOffMs)`.*\|\s*\d+ (?:ms|s)\s*\|$/g,
+    why: "the cluster's presence settings, in docs/cluster.md's table of them (a test below holds it to the code)",
   },
   { pattern: /\bevery \d+ s\b/g, why: "a fixed interval of a protocol (heartbeats, keep-alive comments)" },
   { pattern: /\b1 ms to 10 s buckets\b/g, why: "the bucket bounds of a Prometheus histogram, a setting" },
@@ -193,6 +218,172 @@ describe("outside the regions, the pages quote no benchmark figures", () => {
       moduleLoadLimitMs,
       10_000,
       "the docs say 10 s to load a module: update them and the allow-list",
+    );
+    const code: Record<string, number> = {
+      holderCheckMs,
+      workerTtlMs,
+      coordinatorTtlMs,
+      ...workerPresenceTimes,
+    };
+    const documented = [...read("docs/cluster.md").matchAll(/^\| `(\w+)`.*\|\s*(\d+) (ms|s)\s*\|$/gm)];
+    assert.deepEqual(
+      Object.fromEntries(
+        documented.map(([, name, n, unit]) => [name, Number(n) * (unit === "s" ? 1000 : 1)]),
+      ),
+      code,
+      "docs/cluster.md's table of presence settings differs from src/backends/redis/cluster-watch.ts",
+    );
+  });
+});
+
+describe("the npm run bench regions, from runs with and without the newer measurements", () => {
+  const peers = ["piscina", "workerpool"];
+  const skewed: readonly WorkloadName[] = ["skewed", "skewed-middle", "skewed-random"];
+  /** A run of every workload: the plain loop 1,000 ms, weft 520, the hand split 600, the peers 700 and 500. */
+  function run(workloads: readonly WorkloadName[], withSplit: boolean, overhead?: OverheadReport): Report {
+    const times: Record<string, number> = {
+      sequential: 1000,
+      weft: 520,
+      "weft+faults": 530,
+      "hand split": 600,
+    };
+    peers.forEach((peer, k) => (times[peer] = 700 - 200 * k));
+    const measurements: Measurement[] = workloads.flatMap((workload) =>
+      Object.entries(times)
+        .filter(([contender]) => contender !== "hand split" || (withSplit && workload !== "submit"))
+        .map(([contender, medianMs]) => ({
+          workload,
+          contender,
+          samplesMs: [medianMs],
+          measuredItems: 100,
+          extrapolated: false,
+          medianMs,
+          minMs: medianMs,
+          maxMs: medianMs,
+        })),
+    );
+    const defs = workloads.map((name): Workload<unknown> => ({
+      name,
+      size: `${name} of 100 items`,
+      items: 100,
+      unit: "items",
+      target: name === "submit" ? { kind: "rate", min: 150 } : speedupTarget,
+      versusBestPeer: skewed.includes(name),
+      sequential: () => 0,
+      weft: () => Promise.resolve(0),
+      peer: () => Promise.resolve({ answer: 0, items: 100 }),
+      mismatch: () => undefined,
+    }));
+    return {
+      meta: {
+        ...stored.get("bench").meta,
+        workloads,
+      },
+      startup: [],
+      results: toRows(measurements, defs),
+      ...(overhead && { overhead }),
+    };
+  }
+  const overhead: OverheadReport = {
+    kernel: "mix",
+    items: 1_000_000,
+    backend: "threads",
+    workers: 1,
+    rounds: 3,
+    targetNsPerItem: 5,
+    jobs: overheadJobNames.map((job) =>
+      overheadRow(
+        {
+          job,
+          code: `range(0, n).${job}()`,
+          plainMs: [25, 26, 24],
+          weftMs: job === "fold" ? [31, 32, 33] : [27, 28, 29],
+        },
+        1_000_000,
+      ),
+    ),
+  };
+  const directories: string[] = [];
+  after(() => directories.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  function rendered(report: Report, region: "bench.table" | "bench.overhead"): string {
+    const directory = mkdtempSync(join(tmpdir(), "weft-results-"));
+    directories.push(directory);
+    writeFileSync(join(directory, "bench.json"), JSON.stringify(report));
+    return render({ stored: new StoredResults(directory), doc: "README.md" }, region, [], "block");
+  }
+  const markdown = async (text: string) => prettier.format(text, { parser: "markdown", printWidth: 110 });
+
+  test("the table: the plain loop, weft, the hand split and each peer, and the best peer on the skewed workloads", async () => {
+    const text = rendered(run(workloadNames, true, overhead), "bench.table");
+    const lines = text.split("\n");
+    assert.match(
+      lines[0]!,
+      /^\| workload +\| plain loop \| weft +\| hand split \| piscina \| workerpool \| target +\|$/,
+    );
+    const row = (workload: string) =>
+      lines
+        .find((l) => l.startsWith(`| ${workload}: `))!
+        .split("|")
+        .map((c) => c.trim());
+    assert.deepEqual(row("coarse").slice(2, 8), [
+      "1,000 ms",
+      "520 ms, **1.92x**",
+      "1.67x",
+      "1.43x",
+      "2.00x",
+      ">= 1.90x: met",
+    ]);
+    for (const w of skewed) {
+      assert.equal(row(w)[7], ">= 1.90x: met; best peer workerpool 2.00x: behind", w);
+    }
+    assert.equal(row("submit")[4], "-", "nothing to split on submit");
+    assert.doesNotMatch(text, /Not measured yet/);
+    assert.equal(await markdown(text), `${text}\n`, "as prettier writes it");
+  });
+
+  test("the table says what a run published before the hand split and the new workloads lacks", () => {
+    const text = rendered(run(["coarse", "fine", "skewed", "submit"], false), "bench.table");
+    assert.match(
+      text,
+      /Not measured yet: .* ran the hand split and the workloads tiny, skewed-middle and skewed-random; `npm run bench -- --repeat 5 --publish` measures them\./,
+    );
+    assert.equal(
+      text
+        .split("\n")
+        .filter((l) => l.startsWith("| coarse: "))[0]!
+        .split("|")[4]!
+        .trim(),
+      "-",
+    );
+  });
+
+  test("the overhead: per job, the plain loop and weft per item and what weft adds, against the 5 ns target", async () => {
+    const text = rendered(run(workloadNames, true, overhead), "bench.overhead");
+    assert.match(
+      text,
+      /^Each job on 1,000,000 items of mix: a plain loop on the main thread against the weft job on a pool of 1 worker thread/,
+    );
+    const rows = text.split("\n").filter((l) => /^\| (map|filter|count|reduce|fold) /.test(l));
+    assert.deepEqual(
+      rows.map((l) => l.split("|").map((c) => c.trim())[1]),
+      [...overheadJobNames],
+    );
+    assert.deepEqual(
+      rows[0]!
+        .split("|")
+        .map((c) => c.trim())
+        .slice(3, 7),
+      ["25.0 ns", "28.0 ns", "**3.0 ns** (2.0 to 5.0)", "<= 5 ns: met"],
+    );
+    assert.match(rows[4]!, /\*\*7\.0 ns\*\* .* <= 5 ns: not met/);
+    assert.equal(await markdown(text), `${text}\n`, "as prettier writes it");
+  });
+
+  test("the overhead of a run published before it was measured: not measured yet, and how to measure it", () => {
+    const text = rendered(run(workloadNames, true), "bench.overhead");
+    assert.match(
+      text,
+      /^Not measured yet: .*measured the overhead per item; `npm run bench -- --repeat 5 --publish` measures it\.$/,
     );
   });
 });

@@ -24,10 +24,13 @@ export interface ClusterWorkerProcess {
 
 export interface WorkerSettings {
   readonly threads?: number;
-  readonly leaseMs?: number;
+  /** `--lease`; "default": no flag, the worker's own default (30 s). @default 1000 */
+  readonly leaseMs?: number | "default";
   readonly modules?: readonly string[];
   readonly prefix?: string;
   readonly env?: NodeJS.ProcessEnv;
+  /** Give the URL as WEFT_REDIS_URL instead of `--redis`, as a user keeping its password out of `ps` does. */
+  readonly urlInEnv?: boolean;
 }
 
 /** Starts `weft worker` and resolves once it says it is serving. */
@@ -35,15 +38,14 @@ export function startClusterWorker(
   redisUrl: string,
   settings: WorkerSettings = {},
 ): Promise<ClusterWorkerProcess> {
+  const lease = settings.leaseMs ?? 1000;
   const args = [
     bin,
     "worker",
-    "--redis",
-    redisUrl,
+    ...(settings.urlInEnv ? [] : ["--redis", redisUrl]),
     "--concurrency",
     String(settings.threads ?? 2),
-    "--lease",
-    String(settings.leaseMs ?? 1000),
+    ...(lease === "default" ? [] : ["--lease", String(lease)]),
     "--prefix",
     settings.prefix ?? "weft",
     "--tasks",
@@ -51,7 +53,7 @@ export function startClusterWorker(
   ];
   const child = spawn(process.execPath, args, {
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, ...settings.env },
+    env: { ...process.env, ...settings.env, ...(settings.urlInEnv && { WEFT_REDIS_URL: redisUrl }) },
   });
   let output = "";
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));

@@ -10,10 +10,16 @@ export interface RedisServerOptions {
   /** A password for the default user (`--requirepass`): commands sent before `AUTH` fail with NOAUTH. */
   readonly password?: string;
   /**
-   * An ACL user allowed every key, channel and command. Unless `password` is set too, the default user
-   * is turned off, so only this user can run commands. Neither field may contain whitespace.
+   * An ACL user, allowed every key, channel and command unless `rules` say otherwise. Unless `password`
+   * is set too, the default user is turned off, so only this user can run commands. Neither field may
+   * contain whitespace.
    */
-  readonly user?: { readonly name: string; readonly password: string };
+  readonly user?: {
+    readonly name: string;
+    readonly password: string;
+    /** Its ACL rules, as `ACL SETUSER` takes them. @default ["~*", "&*", "+@all"] */
+    readonly rules?: readonly string[];
+  };
   /**
    * Keep the data across `stop()`, `kill()` and `restart()`: an append-only file, written before each
    * command is answered (`appendfsync always`), in a directory of the server's own that only
@@ -292,10 +298,10 @@ function serverArgs(port: number, dir: string, options: RedisServerOptions): str
   args.push("--daemonize", "no", "--logfile", "", "--loglevel", "notice");
   if (options.password !== undefined) args.push("--requirepass", options.password);
   if (options.user !== undefined) {
-    const { name, password } = options.user;
+    const { name, password, rules = ["~*", "&*", "+@all"] } = options.user;
     if (/\s/.test(name) || /\s/.test(password))
       throw new Error("startRedis: a user's name and password may not contain whitespace");
-    args.push("--user", name, "on", `>${password}`, "~*", "&*", "+@all");
+    args.push("--user", name, "on", `>${password}`, ...rules);
     if (options.password === undefined) args.push("--user", "default", "off");
   }
   return args;

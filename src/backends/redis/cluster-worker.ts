@@ -2,10 +2,10 @@
 // It runs only tasks exported by the modules it was started with; a chunk naming any other task is
 // refused with an error naming it. Nothing that arrives through Redis is run as code.
 import { randomUUID } from "node:crypto";
-import { availableParallelism, hostname } from "node:os";
+import { availableParallelism, hostname, totalmem } from "node:os";
 import { UnrecoverableError, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
-import { WorkerError } from "../../errors.ts";
+import { InterruptedError, WorkerError } from "../../errors.ts";
 import type { ChunkOutcome } from "../../plan/plan.ts";
 import { clusterTaskName, loadNamedTasks } from "../../task/named-tasks.ts";
 import { markAsWorker } from "../../task/worker-scope.ts";
@@ -22,7 +22,17 @@ import {
   type ResolvedRedis,
 } from "./connection.ts";
 import { RedisClients } from "./clients.ts";
-import { chunkQueueName, controlChannel, workerKey, type ControlMessage, type WorkerBeat } from "./keys.ts";
+import { workerTtlMs } from "./cluster-watch.ts";
+import { CoordinatorWatch } from "./coordinator-watch.ts";
+import {
+  chunkQueueName,
+  controlChannel,
+  presenceChannel,
+  workerKey,
+  workerSet,
+  type WorkerBeat,
+} from "./keys.ts";
+import { isRefused, parseControl } from "./messages.ts";
 import { clusterNameOf } from "./task-names.ts";
 import { decodeRequest, encode, MalformedMessageError, renameTasks, type ChunkReply } from "./wire.ts";
 
@@ -32,13 +42,18 @@ export interface ClusterWorkerOptions {
   readonly tasks: readonly string[];
   /** Chunks run at once, one per thread. @default one per core */
   readonly concurrency?: number;
-  /** The heap each thread may use, in MB; a thread that passes it is replaced. @default Node's default */
+  /**
+   * The heap each thread may use, in MB; a thread that passes it is replaced and its chunk fails as a
+   * crash (a chunk that crashes three threads fails its job).
+   * @default half the machine's memory shared among the threads, from 256 to 2048 MB ({@link defaultThreadHeapMb})
+   */
   readonly maxHeapMb?: number;
   /** Replace each thread after it has run this many tasks (items). @default never */
   readonly maxTasksPerWorker?: number;
   /**
-   * How long a chunk's lease lasts without renewal, in ms: if this worker dies, its chunks go to
-   * other workers about this long after. @default 30000
+   * How long a chunk's lease lasts without renewal, in ms: the backstop for a worker that is alive but
+   * stuck. A worker that dies has its chunks sent again by their coordinators within seconds (it left
+   * its presence channel), one frozen or cut off once its heartbeat expires. @default 30000
    */
   readonly leaseMs?: number;
   /** Where the worker reports what it does. @default console.error */
@@ -46,6 +61,15 @@ export interface ClusterWorkerOptions {
 }
 
 const beatEveryMs = 2000;
+
+/**
+ * The heap each thread of a cluster worker may use unless told: half the machine's memory shared among
+ * its threads, at least 256 MB and at most 2048 MB. Without a limit each thread could grow to Node's
+ * own (up to 4 GB), past what the machine has when every thread does.
+ */
+export function defaultThreadHeapMb(threads: number): number {
+  return Math.min(2048, Math.max(256, Math.floor(totalmem() / 2 ** 20 / 2 / threads)));
+}
 
 export class ClusterWorker {
   readonly id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -58,9 +82,12 @@ export class ClusterWorker {
   readonly #control: Redis;
   readonly #log: (line: string) => void;
   readonly #freeThreads: number[];
-  readonly #running = new Map<string, { thread: number; chunk: RunningChunk }>();
+  readonly #running = new Map<string, { thread: number; chunk: RunningChunk; coordinator: string }>();
   /** Local job ids, by coordinator and its job id: each coordinator numbers its jobs from 0. */
-  readonly #localJobs = new Map<string, number>();
+  readonly #localJobs = new Map<string, Map<number, number>>();
+  readonly #coordinators: CoordinatorWatch;
+  /** The heap each thread may use, in MB. */
+  readonly maxHeapMb: number;
   readonly #beat: NodeJS.Timeout;
   readonly #whenIdle: (() => void)[] = [];
   readonly #clients: RedisClients;
@@ -68,15 +95,20 @@ export class ClusterWorker {
   #nextLocalJob = 0;
   #done = 0;
   #failed = 0;
+  #skipped = 0;
+  /** Chunks BullMQ gave this worker that have not ended yet (running, or being checked before they run). */
+  #taken = 0;
 
   private constructor(
     redis: ResolvedRedis,
     registry: Map<string, ModuleTaskRef>,
     served: readonly string[],
     backend: PooledBackend,
+    maxHeapMb: number,
     clients: RedisClients,
     options: ClusterWorkerOptions,
   ) {
+    this.maxHeapMb = maxHeapMb;
     this.#redis = redis;
     this.#registry = registry;
     this.tasks = served;
@@ -97,6 +129,11 @@ export class ClusterWorker {
     });
     this.#worker.on("error", (error) => this.#log(`redis: ${error.message}`));
     this.#beat = setInterval(() => void this.#heartbeat(), beatEveryMs);
+    // Back after a lost connection (Redis may have restarted empty): beats at once, so that no
+    // coordinator takes its missing heartbeat for a death.
+    this.#control.on("ready", () => void this.#heartbeat());
+    this.#coordinators = new CoordinatorWatch(this.#control, redis.prefix, (c) => this.#coordinatorGone(c));
+    this.#coordinators.start(() => this.#localJobs.keys());
   }
 
   static async start(options: ClusterWorkerOptions): Promise<ClusterWorker> {
@@ -116,13 +153,15 @@ export class ClusterWorker {
       registry.set(clusterTaskName(ref.url, { index: ref.index }), ref);
     }
     const served = [...named.keys()];
-    const backend = await startThreadsBackend(options.concurrency ?? availableParallelism(), {
-      maxHeapMb: options.maxHeapMb,
+    const threads = options.concurrency ?? availableParallelism();
+    const maxHeapMb = options.maxHeapMb ?? defaultThreadHeapMb(threads);
+    const backend = await startThreadsBackend(threads, {
+      maxHeapMb,
       maxTasksPerWorker: options.maxTasksPerWorker,
     });
     // A lost Redis is reported by the BullMQ worker's error events, logged once.
     const clients = new RedisClients(redis.connection);
-    const worker = new ClusterWorker(redis, registry, served, backend, clients, options);
+    const worker = new ClusterWorker(redis, registry, served, backend, maxHeapMb, clients, options);
     await worker.#listen();
     await worker.#heartbeat();
     return worker;
@@ -142,50 +181,82 @@ export class ClusterWorker {
     const closing = this.#worker.close();
     // Running chunks finish on their threads whatever Redis does. Once they have, a close still
     // waiting is waiting on a Redis that is gone (BullMQ's close never returns then): it is cut short.
+    // Until then the worker stays present (its subscription, its heartbeat), so no coordinator sends
+    // its chunks again.
     await this.#idle();
+    this.#coordinators.stop();
     await within(closing, closeBoundMs).catch(() => void this.#worker.close(true));
-    await within(this.#control.del(workerKey(this.#redis.prefix, this.id)), closeBoundMs).catch(() => {});
+    const { prefix } = this.#redis;
+    await within(
+      this.#control.multi().del(workerKey(prefix, this.id)).srem(workerSet(prefix), this.id).exec(),
+      closeBoundMs,
+    ).catch(() => {});
     await this.#clients.close();
     await this.#backend.close();
   }
 
-  /** Resolves when no chunk is running here. */
+  /** Resolves when no chunk is running here, nor being taken. */
   #idle(): Promise<void> {
-    if (this.#running.size === 0) return Promise.resolve();
+    if (this.#taken === 0) return Promise.resolve();
     return new Promise((resolve) => this.#whenIdle.push(resolve));
   }
 
   async #listen(): Promise<void> {
     const subscriber = this.#clients.open();
-    subscriber.on("message", (_channel: string, text: string) => this.#onControl(text));
-    await subscriber.subscribe(controlChannel(this.#redis.prefix));
+    const control = controlChannel(this.#redis.prefix);
+    subscriber.on("message", (channel: string, text: string) => channel === control && this.#onControl(text));
+    // The presence channel says this worker is there for as long as its connection is: coordinators
+    // send its chunks again within a moment of its death.
+    await subscriber.subscribe(control, presenceChannel(this.#redis.prefix, this.id));
   }
 
+  /** A control message, checked first: a malformed one is refused and logged, and the worker serves on. */
   #onControl(text: string): void {
-    let message: ControlMessage;
-    try {
-      message = JSON.parse(text) as ControlMessage;
-    } catch {
-      return this.#log(`ignored a control message that is not JSON: ${text.slice(0, 80)}`);
+    const message = parseControl(text);
+    if (isRefused(message)) {
+      this.#log(`refused a control message (${message.refused}): ${String(text).slice(0, 80)}`);
+      return;
     }
     if (message.action === "forget") {
-      const key = `${message.coordinator}:${message.jobId}`;
-      const local = this.#localJobs.get(key);
-      if (local !== undefined) this.#backend.forget(local);
-      this.#localJobs.delete(key);
+      const jobs = this.#localJobs.get(message.coordinator);
+      const local = jobs?.get(message.jobId);
+      if (local === undefined) return;
+      this.#backend.forget(local);
+      jobs!.delete(message.jobId);
+      if (jobs!.size === 0) this.#localJobs.delete(message.coordinator);
       return;
     }
     const running = this.#running.get(message.bullId);
-    if (!running) return;
+    // Not running here: it may still be waiting in BullMQ, and come here later.
+    if (!running) return this.#coordinators.noteStopped(message.bullId);
     // Rebuilt with its name, so a task that rethrows its signal's reason fails as a TimeoutError or AbortError.
-    const reason = Object.assign(new Error(String(message.reason?.message)), {
-      name: String(message.reason?.name),
-    });
+    const reason = Object.assign(new Error(message.reason.message), { name: message.reason.name });
     if (message.action === "abort") running.chunk.abort(reason);
     else this.#backend.restart(running.thread, reason);
   }
 
+  /** A coordinator is gone: its chunks running here stop, and the jobs kept for it are dropped. */
+  #coordinatorGone(coordinator: string): void {
+    const reason = new InterruptedError(`coordinator ${coordinator} is gone`);
+    for (const { coordinator: owner, thread } of this.#running.values()) {
+      if (owner === coordinator) this.#backend.restart(thread, reason);
+    }
+    for (const local of this.#localJobs.get(coordinator)?.values() ?? []) this.#backend.forget(local);
+    this.#localJobs.delete(coordinator);
+    this.#log(`coordinator ${coordinator} is gone: stopped its chunks here and dropped its jobs`);
+  }
+
+  /** Runs a chunk BullMQ gave this worker; close() waits for every one of them to end. */
   async #process(job: Job): Promise<{ payload: string }> {
+    this.#taken++;
+    try {
+      return await this.#take(job);
+    } finally {
+      if (--this.#taken === 0) for (const resolve of this.#whenIdle.splice(0)) resolve();
+    }
+  }
+
+  async #take(job: Job): Promise<{ payload: string }> {
     let request;
     try {
       request = decodeRequest((job.data as { payload?: unknown } | null)?.payload);
@@ -195,6 +266,10 @@ export class ClusterWorker {
       this.#failed++;
       throw new UnrecoverableError(error.message);
     }
+    const bullId = job.id!;
+    const { coordinator } = request;
+    // Which worker holds the chunk, for its coordinator's watch: if this one dies, it sends it again.
+    void job.updateProgress({ worker: this.id }).catch(() => {});
     let spec;
     try {
       spec = renameTasks(request.spec, (ref) => this.#localTask(ref));
@@ -202,9 +277,16 @@ export class ClusterWorker {
       this.#failed++;
       return { payload: encode({ kind: "error", name: "WorkerError", message: (error as Error).message }) };
     }
-    const key = `${request.coordinator}:${request.spec.id}`;
-    let localJob = this.#localJobs.get(key);
-    if (localJob === undefined) this.#localJobs.set(key, (localJob = this.#nextLocalJob++));
+    const skip = await this.#coordinators.whyNot(bullId, coordinator);
+    if (skip) {
+      this.#skipped++;
+      const message = `chunk ${bullId} was not run: ${skip}`;
+      return { payload: encode({ kind: "error", name: "InterruptedError", message }) };
+    }
+    let jobs = this.#localJobs.get(coordinator);
+    if (!jobs) this.#localJobs.set(coordinator, (jobs = new Map<number, number>()));
+    let localJob = jobs.get(request.spec.id);
+    if (localJob === undefined) jobs.set(request.spec.id, (localJob = this.#nextLocalJob++));
     const thread = this.#freeThreads.pop();
     if (thread === undefined)
       throw new Error("unreachable: BullMQ ran more chunks than the worker has threads");
@@ -215,8 +297,8 @@ export class ClusterWorker {
       true,
     );
     // The coordinator's deadline counts from here, when the tasks are loaded and the chunk runs.
-    void running.started.then(() => job.updateProgress(1).catch(() => {}));
-    this.#running.set(job.id!, { thread, chunk: running });
+    void running.started.then(() => job.updateProgress({ worker: this.id, running: true }).catch(() => {}));
+    this.#running.set(bullId, { thread, chunk: running, coordinator });
     let reply: ChunkReply;
     try {
       const outcome: ChunkOutcome = await running.outcome;
@@ -226,9 +308,8 @@ export class ClusterWorker {
       reply = { kind: "error", name: (error as Error).name, message: (error as Error).message };
       this.#failed++;
     } finally {
-      this.#running.delete(job.id!);
+      this.#running.delete(bullId);
       this.#freeThreads.push(thread);
-      if (this.#running.size === 0) for (const resolve of this.#whenIdle.splice(0)) resolve();
     }
     try {
       return { payload: encode(reply) };
@@ -254,15 +335,22 @@ export class ClusterWorker {
       pid: process.pid,
       concurrency: this.#backend.workers,
       cores: availableParallelism(),
+      maxHeapMb: this.maxHeapMb,
       tasks: [...this.tasks],
       startedAt: this.#startedAt,
       running: this.#running.size,
       done: this.#done,
       failed: this.#failed,
+      skipped: this.#skipped,
+      jobs: [...this.#localJobs.values()].reduce((n, jobs) => n + jobs.size, 0),
     };
-    const ttlSeconds = Math.ceil((5 * beatEveryMs) / 1000);
+    const { prefix } = this.#redis;
+    // In the cluster's set of worker ids, which readers go through instead of scanning every key.
     await this.#control
-      .set(workerKey(this.#redis.prefix, this.id), JSON.stringify(beat), "EX", ttlSeconds)
+      .multi()
+      .set(workerKey(prefix, this.id), JSON.stringify(beat), "PX", workerTtlMs)
+      .sadd(workerSet(prefix), this.id)
+      .exec()
       .catch(() => {});
   }
 }

@@ -7,7 +7,11 @@ import { OptionError, WorkerError } from "../../errors.ts";
 export interface RedisOptions {
   /** `redis://[user:password@]host:port[/db]`, or `rediss://...` for TLS. */
   readonly url: string;
-  /** Namespace of every key weft and BullMQ write. Clusters with different prefixes never meet. @default "weft" */
+  /**
+   * Namespace of every key weft and BullMQ write: letters, digits, `_`, `.` and `-`, no `:`. Clusters
+   * with different prefixes never meet.
+   * @default "weft"
+   */
   readonly prefix?: string;
   /** Extra TLS settings (a private CA, a client certificate); TLS itself is switched on by `rediss://`. */
   readonly tls?: TlsOptions;
@@ -55,9 +59,7 @@ export function resolveRedis(options: string | RedisOptions): ResolvedRedis {
   const db = url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0;
   if (!Number.isInteger(db) || db < 0)
     throw new OptionError(`the database in a redis URL is a number, got "${url.pathname}"`);
-  const prefix = given.prefix ?? "weft";
-  if (!/^[\w.:-]+$/.test(prefix))
-    throw new OptionError(`prefix may hold letters, digits and _ . : - only, got "${prefix}"`);
+  const prefix = checkPrefix(given.prefix ?? "weft");
   const redacted = new URL(url.href);
   if (redacted.password) redacted.password = "***";
   const tls = url.protocol === "rediss:" ? { servername: url.hostname, ...given.tls } : undefined;
@@ -77,6 +79,21 @@ export function resolveRedis(options: string | RedisOptions): ResolvedRedis {
       maxRetriesPerRequest: null,
     },
   };
+}
+
+/**
+ * The prefix, if it is one. A `:` is refused because weft's keys are `<prefix>:<name>:...`: with it,
+ * prefix `weft:workers` would hold the keys of prefix `weft`'s worker heartbeats.
+ */
+export function checkPrefix(prefix: string): string {
+  if (prefix.includes(":")) {
+    throw new OptionError(
+      `prefix "${prefix}" holds a ":", which separates the parts of weft's keys in Redis (prefix "weft:workers" would overlap the keys of prefix "weft"): use letters, digits, _ . or - instead, e.g. "${prefix.replaceAll(":", "-")}"`,
+    );
+  }
+  if (!/^[\w.-]{1,64}$/.test(prefix))
+    throw new OptionError(`prefix may hold 1 to 64 letters, digits and _ . - only, got "${prefix}"`);
+  return prefix;
 }
 
 /**

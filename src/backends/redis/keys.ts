@@ -1,4 +1,5 @@
 // The names a cluster uses in Redis, all under its prefix, and the messages on its control channel.
+// A prefix holds no `:` (connection.ts checks it), so no prefix's keys can be another prefix's.
 
 /** The BullMQ queue every chunk of the cluster goes through (its keys are `<prefix>:chunks:*`). */
 export const chunkQueueName = "chunks";
@@ -8,14 +9,30 @@ export const controlChannel = (prefix: string) => `${prefix}:control`;
 
 /** A worker's heartbeat, which expires when the worker stops beating. */
 export const workerKey = (prefix: string, id: string) => `${prefix}:workers:${id}`;
-export const workerKeyPattern = (prefix: string) => `${prefix}:workers:*`;
+/** The ids of the workers that have announced themselves; an id whose heartbeat expired is dropped by its readers. */
+export const workerSet = (prefix: string) => `${prefix}:workers`;
+
+/** A coordinator's heartbeat (a pool on the cluster), which expires when it stops beating. */
+export const coordinatorKey = (prefix: string, id: string) => `${prefix}:coordinators:${id}`;
+/**
+ * The BullMQ ids of a coordinator's chunks it no longer wants (cancelled, or sent again because their
+ * worker died): a worker that takes one skips it. Expires with the coordinator's heartbeat.
+ */
+export const withdrawnSet = (prefix: string, coordinator: string) =>
+  `${prefix}:coordinators:${coordinator}:withdrawn`;
+
+/**
+ * A channel each coordinator and worker subscribes to while it runs: Redis drops the subscription as
+ * soon as the process's connection closes, so `PUBSUB NUMSUB` tells within a moment that it died.
+ */
+export const presenceChannel = (prefix: string, id: string) => `${prefix}:presence:${id}`;
 
 export type ControlMessage =
   /** `reason` is the error's name and message, as the task sees them on its signal. */
   | {
       readonly action: "abort" | "stop";
       readonly bullId: string;
-      readonly reason: { name: string; message: string };
+      readonly reason: { readonly name: string; readonly message: string };
     }
   | { readonly action: "forget"; readonly coordinator: string; readonly jobId: number };
 
@@ -27,10 +44,24 @@ export interface WorkerBeat {
   /** Chunks it runs at once: its threads. */
   readonly concurrency: number;
   readonly cores: number;
+  /** The heap each of its threads may use, in MB. */
+  readonly maxHeapMb: number;
   readonly tasks: readonly string[];
   readonly startedAt: string;
   /** Chunks running now, and finished since it started. */
   readonly running: number;
   readonly done: number;
   readonly failed: number;
+  /** Chunks it took and did not run: their coordinator was gone, or had withdrawn them. */
+  readonly skipped: number;
+  /** Jobs it keeps loaded tasks for, of coordinators still there. */
+  readonly jobs: number;
+}
+
+/** What a coordinator writes under its heartbeat key. */
+export interface CoordinatorBeat {
+  readonly id: string;
+  readonly host: string;
+  readonly pid: number;
+  readonly startedAt: string;
 }

@@ -1,40 +1,45 @@
 // The coordinator's side of a cluster: each chunk becomes a BullMQ job on the cluster's queue, and
-// its outcome comes back through BullMQ's queue events. Queues, leases and the recovery of chunks
-// whose worker died are BullMQ's; weft adds the plan, the slots and the bound on waiting for Redis.
+// its outcome comes back through BullMQ's event stream. The queue and the leases are BullMQ's; weft
+// adds the plan, the slots, the bound on waiting for Redis, and the watch on the workers that hold its
+// chunks (ClusterWatch), which sends a dead worker's chunks again within seconds instead of a lease.
 import { randomUUID } from "node:crypto";
-import { Queue, QueueEvents } from "bullmq";
+import { hostname } from "node:os";
+import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import { CloneError, InterruptedError, TimeoutError, WorkerCrashedError, WorkerError } from "../../errors.ts";
-import type { Chunk, ChunkOutcome, JobSpec } from "../../plan/plan.ts";
+import {
+  CloneError,
+  InterruptedError,
+  TimeoutError,
+  WorkerCrashedError,
+  WorkerError,
+  type WeftError,
+} from "../../errors.ts";
+import { inputLength, type Chunk, type ChunkOutcome, type JobSpec, type Terminal } from "../../plan/plan.ts";
 import type { Backend, RunningChunk } from "../backend.ts";
 import { describeSendFailure } from "../send-failure.ts";
 import { RedisClients } from "./clients.ts";
+import { ClusterWatch, type WatchedChunk } from "./cluster-watch.ts";
 import {
   checkRedis,
-  describeConnectionError,
   closeBoundMs,
+  describeConnectionError,
   resolveRedis,
+  within,
   type RedisOptions,
   type ResolvedRedis,
-  within,
 } from "./connection.ts";
-import {
-  chunkQueueName,
-  controlChannel,
-  workerKeyPattern,
-  type ControlMessage,
-  type WorkerBeat,
-} from "./keys.ts";
+import { EventReader } from "./event-reader.ts";
+import { chunkQueueName, controlChannel, presenceChannel, type ControlMessage } from "./keys.ts";
+import { parseProgress } from "./messages.ts";
+import { clusterThreads } from "./presence.ts";
 import { clusterTaskRef } from "./task-names.ts";
 import { decodeReply, encode, renameTasks } from "./wire.ts";
 
 /** A chunk handed to BullMQ, waiting for its outcome. */
-interface Sent {
+interface Sent extends WatchedChunk {
   readonly slot: number;
   readonly chunk: Chunk;
-  /** Date.now() when it was handed to BullMQ. */
-  readonly sentAt: number;
-  readonly bullId: string;
+  readonly terminal: Terminal["op"];
   resolve(outcome: ChunkOutcome): void;
   reject(error: Error): void;
   started(): void;
@@ -44,7 +49,7 @@ interface Sent {
 interface Queued {
   readonly spec: JobSpec;
   readonly chunk: Chunk;
-  readonly sent: Omit<Sent, "bullId" | "chunk" | "sentAt">;
+  readonly sent: Pick<Sent, "slot" | "resolve" | "reject" | "started">;
 }
 
 export interface RedisBackendSettings {
@@ -54,13 +59,19 @@ export interface RedisBackendSettings {
 }
 
 /** Errors a cluster worker reports by name, rebuilt as the classes the dispatcher acts on. */
-const errorClasses: Record<string, new (message: string) => Error> = {
-  WorkerCrashedError,
-  InterruptedError,
-  TimeoutError,
-  CloneError,
-  WorkerError,
-};
+const errorClasses = new Map<string, new (message: string) => WeftError>([
+  ["WorkerCrashedError", WorkerCrashedError],
+  ["InterruptedError", InterruptedError],
+  ["TimeoutError", TimeoutError],
+  ["CloneError", CloneError],
+  ["WorkerError", WorkerError],
+]);
+
+/**
+ * A chunk lost this many times (Redis lost it, or a worker skipped it) fails its job instead of being
+ * sent again for ever: something is wrong with the cluster, and the error says what.
+ */
+export const maxResendsPerChunk = 5;
 
 export class RedisBackend implements Backend {
   readonly name = "redis";
@@ -69,43 +80,40 @@ export class RedisBackend implements Backend {
   readonly sharesMemory = false;
   /** A round trip through Redis and BullMQ (`npm run bench:cluster`). */
   readonly chunkTripMs = 1;
-  readonly #id = randomUUID();
   readonly #redis: ResolvedRedis;
   readonly #queue: Queue;
-  readonly #events: QueueEvents;
+  readonly #reader: EventReader;
   readonly #control: Redis;
+  readonly #watch: ClusterWatch;
   /** Per slot, the chunk in flight (first) and the ones given to it after. */
-  readonly #slots: { running: Sent | undefined; waiting: Queued[] }[];
+  #slots: { running: Sent | undefined; waiting: Queued[] }[] = [];
   readonly #byBullId = new Map<string, Sent>();
-  readonly #watchdog: NodeJS.Timeout;
+  /** Times each chunk (`<job>:<seq>`) was lost and sent again. */
+  readonly #resends = new Map<string, number>();
   #sentCount = 0;
-  #unreachableSince: number | undefined;
   #closed = false;
 
   private constructor(
+    readonly id: string,
     redis: ResolvedRedis,
-    slots: number,
     queue: Queue,
-    events: QueueEvents,
-    readonly reading: Promise<void>,
-    control: Redis,
     readonly clients: RedisClients,
   ) {
     this.#redis = redis;
     this.#queue = queue;
-    this.#events = events;
-    this.#control = control;
-    this.#slots = Array.from({ length: slots }, () => ({ running: undefined, waiting: [] }));
-    // A worker reports progress once the chunk's tasks are loaded and it runs: its deadline starts then.
-    events.on("progress", ({ jobId }) => this.#byBullId.get(jobId)?.started());
-    events.on("completed", ({ jobId, returnvalue }) => this.#settle(jobId, returnvalue));
-    events.on("failed", ({ jobId, failedReason }) => this.#fail(jobId, failedReason));
-    // Chunks whose BullMQ job vanished (Redis restarted without persistence, or a missed event) are
-    // sent again; while Redis is away, the wait is bounded.
-    this.#watchdog = setInterval(
-      () => void this.#checkInFlight(),
-      Math.min(5000, redis.unreachableTimeoutMs / 3),
-    );
+    this.#control = clients.open();
+    this.#reader = new EventReader(clients.open(true), queue.keys.events!, {
+      wants: (bullId) => this.#byBullId.has(bullId),
+      completed: (bullId, returnvalue) => this.#settle(bullId, returnvalue),
+      failed: (bullId, reason) => this.#fail(bullId, reason ?? "no reason given"),
+      progress: (bullId, data) => this.#progress(bullId, data),
+    });
+    this.#watch = new ClusterWatch(this.#control, queue, redis, id, {
+      holders: () => this.#byBullId.values(),
+      diedWith: (sent, worker) => this.#workerDied(sent as Sent, worker),
+      lost: (sent) => this.#resend(sent as Sent, "Redis lost it"),
+      unreachable: (sent, error) => this.#lost(sent as Sent, error),
+    });
   }
 
   get workers(): number {
@@ -117,27 +125,34 @@ export class RedisBackend implements Backend {
     await checkRedis(redis);
     const clients = new RedisClients(redis.connection);
     const queue = new Queue(chunkQueueName, { connection: clients.open(), prefix: redis.prefix });
-    // A short blocking read: BullMQ's reader checks whether it is closing only between reads.
-    const events = new QueueEvents(chunkQueueName, {
-      connection: clients.open(true),
-      prefix: redis.prefix,
-      blockingTimeout: 1000,
-      autorun: false,
-    });
-    // Started here, and its promise kept: close() waits for the reader to stop, timers and all.
-    const reading = events.run().catch(() => {});
-    const control = clients.open();
     // A lost Redis is reported by the watchdog, with how long it has been gone; these would only repeat it.
     queue.on("error", () => {});
-    events.on("error", () => {});
+    const backend = new RedisBackend(randomUUID(), redis, queue, clients);
     try {
-      await events.waitUntilReady();
-      const slots = settings.slots ?? Math.max(2, 2 * (await clusterThreads(control, redis.prefix)));
-      return new RedisBackend(redis, slots, queue, events, reading, control, clients);
+      await backend.#begin(settings.slots);
+      return backend;
     } catch (error) {
       await clients.close();
+      await backend.#reader.stop();
       throw describeConnectionError(redis.where, error as Error);
     }
+  }
+
+  /** Reads the event stream from now on, and is present in the cluster until close. */
+  async #begin(slots: number | undefined): Promise<void> {
+    const { prefix } = this.#redis;
+    slots ??= Math.max(2, 2 * (await clusterThreads(this.#control, prefix)));
+    this.#slots = Array.from({ length: slots }, () => ({ running: undefined, waiting: [] }));
+    await this.#reader.start();
+    // The workers stop this coordinator's chunks once it is gone: its subscription and heartbeat say it is not.
+    await this.clients.open().subscribe(presenceChannel(prefix, this.id));
+    await this.#watch.beat({
+      id: this.id,
+      host: hostname(),
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+    });
+    this.#watch.start();
   }
 
   run(slot: number, spec: JobSpec, chunk: Chunk, _reportStart: boolean): RunningChunk {
@@ -155,8 +170,13 @@ export class RedisBackend implements Backend {
       const waiting = lane?.waiting.findIndex((q) => q.chunk === chunk) ?? -1;
       if (waiting >= 0) return lane!.waiting.splice(waiting, 1)[0]!.sent.reject(reason);
       const sent = lane?.running;
-      if (sent?.chunk === chunk)
-        this.#publish({ action: "abort", bullId: sent.bullId, reason: errorFields(reason) });
+      if (sent?.chunk !== chunk) return;
+      // Running: its worker aborts the task's signal. Still waiting in BullMQ: it leaves the queue and
+      // settles now; a worker that takes it meanwhile skips it.
+      this.#publish({ action: "abort", bullId: sent.bullId, reason: errorFields(reason) });
+      void this.#watch.withdraw(sent.bullId).then((removed) => {
+        if (removed) this.#lost(sent, reason);
+      });
     };
     return { outcome, started: start, abort };
   }
@@ -167,47 +187,57 @@ export class RedisBackend implements Backend {
     const sent = lane?.running;
     if (!sent) return;
     this.#publish({ action: "stop", bullId: sent.bullId, reason: errorFields(reason) });
-    this.#finish(sent);
-    sent.reject(reason);
+    // If it had not started after all, no worker will start it now.
+    void this.#watch.withdraw(sent.bullId);
+    this.#lost(sent, reason);
   }
 
   forget(jobId: number): void {
-    this.#publish({ action: "forget", coordinator: this.#id, jobId });
+    for (const key of this.#resends.keys()) if (key.startsWith(`${jobId}:`)) this.#resends.delete(key);
+    this.#publish({ action: "forget", coordinator: this.id, jobId });
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    clearInterval(this.#watchdog);
+    this.#watch.stop();
     const left = [...this.#byBullId.values()];
     for (const lane of this.#slots) {
       for (const q of lane.waiting) q.sent.reject(new InterruptedError("the pool closed"));
       lane.waiting.length = 0;
     }
-    for (const sent of left) {
-      this.#finish(sent);
-      sent.reject(new InterruptedError("the pool closed"));
-    }
-    // A finished coordinator leaves nothing behind: chunks still queued for it are removed.
-    await within(Promise.allSettled(left.map((s) => this.#queue.remove(s.bullId))), closeBoundMs).catch(
-      () => {},
-    );
-    // BullMQ's close never resolves while Redis is down: bounded; the connections are ours to end.
-    const stopping = this.#events.close().catch(() => {});
+    for (const sent of left) this.#lost(sent, new InterruptedError("the pool closed"));
+    // A finished coordinator leaves nothing behind: chunks still queued for it are removed, and its
+    // heartbeat goes, so that workers skip any chunk of it they take and stop those they run.
+    await within(
+      Promise.allSettled([...left.map((s) => this.#queue.remove(s.bullId)), this.#watch.leave()]),
+      closeBoundMs,
+    ).catch(() => {});
+    // BullMQ's close never resolves while Redis is down: bounded; the connections are ours to end,
+    // the reader's last (its read in progress ends as its connection is cut).
+    const reading = this.#reader.stop();
     await within(this.#queue.close(), closeBoundMs).catch(() => {});
     await this.clients.close();
-    await Promise.allSettled([within(this.reading, closeBoundMs), within(stopping, closeBoundMs)]);
+    await within(reading, closeBoundMs).catch(() => {});
   }
 
   #send({ spec, chunk, sent }: Queued): void {
-    const bullId = `${this.#id}-${spec.id}-${chunk.seq}-${this.#sentCount++}`;
-    const entry: Sent = { ...sent, chunk, bullId, sentAt: Date.now() };
+    const bullId = `${this.id}-${spec.id}-${chunk.seq}-${this.#sentCount++}`;
+    const entry: Sent = {
+      ...sent,
+      chunk,
+      jobId: spec.id,
+      terminal: spec.terminal.op,
+      bullId,
+      sentAt: Date.now(),
+      holder: undefined,
+    };
     this.#slots[sent.slot]!.running = entry;
     this.#byBullId.set(bullId, entry);
     let payload: string;
     try {
       const named = renameTasks(spec, clusterTaskRef);
-      payload = encode({ version: 1, coordinator: this.#id, spec: named, chunk });
+      payload = encode({ version: 1, coordinator: this.id, spec: named, chunk });
     } catch (error) {
       this.#finish(entry);
       return entry.reject(describeSendFailure(spec, chunk, error));
@@ -217,32 +247,83 @@ export class RedisBackend implements Backend {
       .catch((error: Error) => this.#lost(entry, describeConnectionError(this.#redis.where, error)));
   }
 
-  #settle(bullId: string, returnvalue: unknown): void {
+  #progress(bullId: string, data: string | undefined): void {
+    const sent = this.#byBullId.get(bullId);
+    const progress = parseProgress(data);
+    if (!sent || !progress) return;
+    if (progress.worker !== undefined) sent.holder = progress.worker;
+    // The chunk's tasks are loaded and it runs: its deadline starts now.
+    if (progress.running) sent.started();
+  }
+
+  #settle(bullId: string, returnvalue: string | undefined): void {
     const sent = this.#byBullId.get(bullId);
     if (!sent) return; // another coordinator's chunk, or one already settled
-    this.#finish(sent);
+    let reply;
     try {
-      const reply = decodeReply((returnvalue as { payload?: unknown } | null)?.payload);
-      if (reply.kind === "outcome") return sent.resolve(reply.outcome);
-      const ErrorClass = errorClasses[reply.name] ?? WorkerError;
-      sent.reject(new ErrorClass(reply.message));
+      const value = JSON.parse(returnvalue ?? "null") as { payload?: unknown } | null;
+      reply = decodeReply(value?.payload, sent.terminal);
     } catch (error) {
-      sent.reject(new WorkerError(`a cluster worker's reply could not be read: ${(error as Error).message}`));
+      return this.#lost(
+        sent,
+        new WorkerError(`a cluster worker's reply could not be read: ${(error as Error).message}`),
+      );
     }
+    if (reply.kind === "outcome") {
+      this.#finish(sent);
+      return sent.resolve(reply.outcome);
+    }
+    // Skipped by the worker that took it (it judged this coordinator gone): sent again, a bounded number of times.
+    if (reply.name === "InterruptedError")
+      return this.#resend(sent, `a worker skipped it (${reply.message})`);
+    const ErrorClass = errorClasses.get(reply.name) ?? WorkerError;
+    this.#lost(sent, new ErrorClass(reply.message));
   }
 
   /** The processor itself failed (a malformed message) or BullMQ gave up on a chunk whose worker kept dying. */
   #fail(bullId: string, reason: string): void {
     const sent = this.#byBullId.get(bullId);
     if (!sent) return;
-    this.#finish(sent);
-    sent.reject(
+    this.#lost(
+      sent,
       /stalled/i.test(reason)
         ? new WorkerCrashedError(`the cluster worker running this chunk stopped answering: ${reason}`)
         : new WorkerError(`a cluster worker refused the chunk: ${reason}`),
     );
   }
 
+  /**
+   * The worker running the chunk is gone (its connection to Redis closed, or its heartbeat stopped):
+   * the chunk runs again on another worker now, as a crash (a chunk that kills every worker it runs on
+   * is poison), and its old BullMQ job is withdrawn, so that its result, if it ever comes, is not read.
+   */
+  #workerDied(sent: Sent, worker: string): void {
+    void this.#watch.withdraw(sent.bullId);
+    this.#lost(
+      sent,
+      new WorkerCrashedError(
+        `cluster worker ${worker} died while running this chunk (its connection to Redis closed or its heartbeat stopped)`,
+      ),
+    );
+  }
+
+  /** The chunk is gone without a result: sent again, at no cost to its retries, unless that happened too often. */
+  #resend(sent: Sent, cause: string): void {
+    const key = `${sent.jobId}:${sent.chunk.seq}`;
+    const times = (this.#resends.get(key) ?? 0) + 1;
+    this.#resends.set(key, times);
+    if (times <= maxResendsPerChunk) return this.#lost(sent, new InterruptedError(cause));
+    const { start, input } = sent.chunk;
+    this.#lost(
+      sent,
+      new WorkerError(
+        `the chunk of items ${start}..${start + inputLength(input) - 1} was lost ${times} times (last: ${cause}); ` +
+          `weft stopped sending it again: check the cluster's Redis (is it restarting, or evicting keys?) and weft cluster status`,
+      ),
+    );
+  }
+
+  /** The chunk settles with `error`, once: a later event for its BullMQ job finds nothing. */
   #lost(sent: Sent, error: Error): void {
     if (!this.#byBullId.has(sent.bullId)) return;
     this.#finish(sent);
@@ -262,46 +343,6 @@ export class RedisBackend implements Backend {
   #publish(message: ControlMessage): void {
     this.#control.publish(controlChannel(this.#redis.prefix), JSON.stringify(message)).catch(() => {});
   }
-
-  async #checkInFlight(): Promise<void> {
-    if (this.#byBullId.size === 0) return void (this.#unreachableSince = undefined);
-    const ids = [...this.#byBullId.keys()];
-    try {
-      const states = await within(
-        Promise.all(ids.map((id) => this.#queue.getJobState(id))),
-        this.#redis.unreachableTimeoutMs / 3,
-      );
-      this.#unreachableSince = undefined;
-      ids.forEach((id, i) => {
-        const sent = this.#byBullId.get(id);
-        // Gone without an event: Redis lost it. Sent again, at no cost to the chunk's retries.
-        if (sent && states[i] === "unknown") this.#lost(sent, new InterruptedError("Redis lost the chunk"));
-      });
-    } catch (error) {
-      const now = Date.now();
-      this.#unreachableSince ??= now;
-      const gone = describeConnectionError(this.#redis.where, error as Error);
-      for (const sent of [...this.#byBullId.values()]) {
-        // Each chunk waits the whole bound: one sent just now, as Redis came back, is not failed
-        // for the outage that came before it.
-        const waitedMs = now - Math.max(this.#unreachableSince, sent.sentAt);
-        if (waitedMs < this.#redis.unreachableTimeoutMs) continue;
-        this.#lost(
-          sent,
-          new WorkerError(
-            `Redis has been unreachable for ${Math.round(waitedMs / 1000)} s, longer than unreachableTimeoutMs: ${gone.message}`,
-          ),
-        );
-      }
-    }
-  }
-}
-
-/** Threads of the cluster workers that have announced themselves, from their heartbeats. */
-async function clusterThreads(redis: Redis, prefix: string): Promise<number> {
-  const keys = await redis.keys(workerKeyPattern(prefix));
-  const beats = keys.length === 0 ? [] : await redis.mget(keys);
-  return beats.reduce((sum, beat) => sum + (beat ? (JSON.parse(beat) as WorkerBeat).concurrency : 0), 0);
 }
 
 function errorFields(error: Error): { name: string; message: string } {

@@ -2,12 +2,27 @@
 // outcomes as V8-serialized data (Maps, BigInts and typed arrays survive, as between threads),
 // size-limited and checked on arrival. Data only: tasks are named, never sent as code.
 import { deserialize, serialize } from "node:v8";
-import { CloneError } from "../../errors.ts";
-import type { Chunk, ChunkOutcome, JobSpec, Stage, Terminal } from "../../plan/plan.ts";
+import { CloneError, OptionError } from "../../errors.ts";
+import {
+  inputLength,
+  type Chunk,
+  type ChunkOutcome,
+  type JobSpec,
+  type Stage,
+  type Terminal,
+} from "../../plan/plan.ts";
 import type { ModuleTaskRef, TaskRef } from "../../task/task-ref.ts";
 
 /** Messages larger than this are refused on both sides; a chunk that big should be split. */
 export const maxMessageBytes = 64 * 1024 * 1024;
+
+/**
+ * The most items a chunk may hold, refused on both sides beyond it. Bytes alone do not bound the work
+ * a message asks for: a range of 9e15 numbers, or a sparse array of 4,294,967,295 holes, fits in a few
+ * hundred bytes. The scheduler never cuts a chunk this big by itself (it aims at 40 ms of work, and no
+ * task runs at 0.6 ns an item); only a `minChunk` above it could ask for one.
+ */
+export const maxChunkItems = 2 ** 26;
 
 /** A chunk as a coordinator sends it: the job's plan with tasks named, and the chunk itself. */
 export interface ChunkRequest {
@@ -29,6 +44,14 @@ export class MalformedMessageError extends Error {
 }
 
 export function encode(value: ChunkRequest | ChunkReply): string {
+  if ("chunk" in value) {
+    const items = inputLength(value.chunk.input);
+    if (items > maxChunkItems) {
+      throw new OptionError(
+        `a chunk of ${items} items is over the cluster's limit of ${maxChunkItems} items a chunk: lower minChunk`,
+      );
+    }
+  }
   const bytes = serialize(value);
   if (bytes.length > maxMessageBytes) {
     throw new CloneError(
@@ -60,17 +83,69 @@ export function decodeRequest(payload: unknown): ChunkRequest {
   return value as ChunkRequest;
 }
 
-export function decodeReply(payload: unknown): ChunkReply {
-  const value = decodeBytes(payload) as Partial<ChunkReply> | null;
-  if (value?.kind === "outcome" && typeof value.outcome === "object" && value.outcome !== null)
-    return value as ChunkReply;
-  if (value?.kind === "error" && typeof value.name === "string" && typeof value.message === "string")
-    return value as ChunkReply;
-  throw new MalformedMessageError("not a chunk reply");
+/** A worker's reply for a chunk whose job ends in `terminal`: its outcome checked against the shape that terminal merges. */
+export function decodeReply(payload: unknown, terminal?: Terminal["op"]): ChunkReply {
+  const value = decodeBytes(payload);
+  const why = replyProblem(value, terminal);
+  if (why) throw new MalformedMessageError(`not a chunk reply: ${why}`);
+  return value as ChunkReply;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
 const isCount = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
+const isSerializedError = (v: unknown) =>
+  isObject(v) && typeof v.name === "string" && typeof v.message === "string";
+const isItemFailure = (v: unknown) =>
+  isObject(v) &&
+  typeof v.task === "string" &&
+  isCount(v.index) &&
+  typeof v.preview === "string" &&
+  isSerializedError(v.error);
+
+function replyProblem(value: unknown, terminal: Terminal["op"] | undefined): string | undefined {
+  if (!isObject(value)) return "not an object";
+  if (value.kind === "error") {
+    return typeof value.name === "string" && typeof value.message === "string"
+      ? undefined
+      : "an error without a name and message";
+  }
+  if (value.kind !== "outcome") return "neither an outcome nor an error";
+  const outcome = value.outcome;
+  if (!isObject(outcome)) return "no outcome";
+  if (outcome.ok === false) return isItemFailure(outcome.failure) ? undefined : "a failure without its item";
+  if (outcome.ok !== true) return "an outcome neither ok nor failed";
+  if (!Number.isFinite(outcome.startedAt) || !Number.isFinite(outcome.endedAt)) return "no times";
+  if (!Array.isArray(outcome.failures) || !outcome.failures.every(isItemFailure))
+    return "failures that are not items";
+  return terminal === undefined ? undefined : partialProblem(outcome.partial, terminal);
+}
+
+/** Whether `partial` has the shape the coordinator merges for `terminal` (src/jobs/merge.ts). */
+function partialProblem(partial: unknown, terminal: Terminal["op"]): string | undefined {
+  const fits = ((): boolean => {
+    switch (terminal) {
+      case "collect":
+        return (
+          Array.isArray(partial) ||
+          (isObject(partial) &&
+            (partial.numbers instanceof Float64Array || partial.booleans instanceof Uint8Array))
+        );
+      case "count":
+        return isCount(partial);
+      case "reduce":
+        return isObject(partial) && typeof partial.has === "boolean";
+      case "fold":
+        return true;
+      case "reduceByKey":
+        return partial instanceof Map;
+      case "groupBy":
+        return partial instanceof Map && [...partial.values()].every(Array.isArray);
+      case "call":
+        return isObject(partial) && Array.isArray(partial.values) && Array.isArray(partial.failures);
+    }
+  })();
+  return fits ? undefined : `its partial result is not what ${terminal} combines`;
+}
 
 function requestProblem(value: unknown): string | undefined {
   if (!isObject(value)) return "not an object";
@@ -92,17 +167,20 @@ function requestProblem(value: unknown): string | undefined {
     return "no chunk";
   const input = chunk.input;
   if (!isObject(input)) return "chunk has no input";
-  if (input.kind === "items" && Array.isArray(input.items)) return undefined;
-  if (input.kind === "typed" && ArrayBuffer.isView(input.array)) return undefined;
-  if (
+  let items: number;
+  if (input.kind === "items" && Array.isArray(input.items)) items = input.items.length;
+  else if (input.kind === "typed" && ArrayBuffer.isView(input.array) && !(input.array instanceof DataView))
+    items = (input.array as unknown as ArrayLike<unknown>).length;
+  else if (
     input.kind === "range" &&
     [input.origin, input.step].every(Number.isFinite) &&
     isCount(input.first) &&
     isCount(input.count)
-  ) {
-    return undefined;
-  }
-  return "chunk input is not items, a range or a typed array";
+  )
+    items = input.count as number;
+  else return "chunk input is not items, a range or a typed array";
+  if (items > maxChunkItems) return `a chunk of ${items} items, over the limit of ${maxChunkItems}`;
+  return undefined;
 }
 
 function isNamedTask(ref: unknown): boolean {

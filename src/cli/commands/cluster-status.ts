@@ -2,7 +2,8 @@
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { checkRedis, resolveRedis } from "../../backends/redis/connection.ts";
-import { chunkQueueName, workerKeyPattern, type WorkerBeat } from "../../backends/redis/keys.ts";
+import { chunkQueueName } from "../../backends/redis/keys.ts";
+import { workerBeats } from "../../backends/redis/presence.ts";
 
 export async function clusterStatus(options: {
   redis: string;
@@ -14,10 +15,7 @@ export async function clusterStatus(options: {
   const client = new Redis({ ...redis.connection });
   const queue = new Queue(chunkQueueName, { connection: { ...redis.connection }, prefix: redis.prefix });
   try {
-    const keys = await client.keys(workerKeyPattern(redis.prefix));
-    const beats = (keys.length === 0 ? [] : await client.mget(keys))
-      .flatMap((text) => (text ? [JSON.parse(text) as WorkerBeat] : []))
-      .sort((a, b) => a.id.localeCompare(b.id));
+    const beats = (await workerBeats(client, redis.prefix)).sort((a, b) => a.id.localeCompare(b.id));
     const counts = await queue.getJobCounts("waiting", "active", "delayed", "prioritized");
     const queued = (counts.waiting ?? 0) + (counts.delayed ?? 0) + (counts.prioritized ?? 0);
     const status = {

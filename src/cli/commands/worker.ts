@@ -26,7 +26,9 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   });
   console.log(`weft worker ${worker.id}`);
   console.log(`  connected to ${worker.where}, prefix "${options.prefix}"`);
-  console.log(`  ${worker.concurrency} threads, lease ${options.leaseMs} ms`);
+  console.log(
+    `  ${worker.concurrency} threads of at most ${worker.maxHeapMb} MB heap each, lease ${options.leaseMs} ms`,
+  );
   console.log(`  serving ${worker.tasks.join(", ")}`);
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {

@@ -1,0 +1,97 @@
+// A coordinator's reader of BullMQ's event stream (`<prefix>:chunks:events`), where workers' results
+// arrive. BullMQ's own reader (QueueEvents) parses each entry outside its error handling, so one
+// malformed entry, written by anyone who can write to Redis, stopped it for good and left the
+// coordinator deaf. This one reads the same entries, hands on only the events of chunks its owner is
+// waiting for, passes over any entry it cannot read, and reads on after a lost connection from where
+// it was, so results published while it was away are not missed.
+import { setTimeout as delay } from "node:timers/promises";
+import type { Redis } from "ioredis";
+
+/** The events a coordinator acts on, for the BullMQ job ids it `wants`. Each gets the entry's raw fields. */
+export interface ChunkEventHandlers {
+  wants(jobId: string): boolean;
+  completed(jobId: string, returnvalue: string | undefined): void;
+  failed(jobId: string, failedReason: string | undefined): void;
+  progress(jobId: string, data: string | undefined): void;
+}
+
+/** Entries read at most at once. */
+const batch = 1000;
+
+export class EventReader {
+  #stopped = false;
+  #last = "$";
+  #running: Promise<void> | undefined;
+
+  constructor(
+    readonly client: Redis,
+    readonly stream: string,
+    readonly handlers: ChunkEventHandlers,
+    /** How long one blocking read waits for new entries, in ms. */
+    readonly blockMs = 5000,
+  ) {}
+
+  /** Notes where the stream ends now, then reads on from there until `stop()`; resolves once it reads. */
+  async start(): Promise<void> {
+    const [newest] = await this.client.xrevrange(this.stream, "+", "-", "COUNT", 1);
+    this.#last = newest?.[0] ?? "0-0";
+    this.#running = this.#loop();
+  }
+
+  /** Stops reading; resolves once the loop has ended (its connection must be cut for a read in progress to end). */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.#running;
+  }
+
+  async #loop(): Promise<void> {
+    let failures = 0;
+    while (!this.#stopped) {
+      let reply: [string, [string, string[]][]][] | null;
+      try {
+        reply = await this.client.xread(
+          "COUNT",
+          batch,
+          "BLOCK",
+          this.blockMs,
+          "STREAMS",
+          this.stream,
+          this.#last,
+        );
+        failures = 0;
+      } catch {
+        // Redis is away, or the connection was cut to stop: the owner's watchdog reports a long outage.
+        if (this.#stopped) return;
+        await delay(Math.min(100 * ++failures, 1000));
+        continue;
+      }
+      for (const [id, fields] of reply?.[0]?.[1] ?? []) {
+        this.#last = id;
+        try {
+          this.#dispatch(fields);
+        } catch {
+          // Not an entry of ours, or one that does not read: passed over, as any other entry would be.
+        }
+      }
+    }
+  }
+
+  #dispatch(fields: unknown): void {
+    if (!Array.isArray(fields)) return;
+    const entry = new Map<string, string>();
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      if (typeof fields[i] === "string" && typeof fields[i + 1] === "string")
+        entry.set(fields[i] as string, fields[i + 1] as string);
+    }
+    const jobId = entry.get("jobId");
+    if (jobId === undefined || !this.handlers.wants(jobId)) return;
+    switch (entry.get("event")) {
+      case "completed":
+        return this.handlers.completed(jobId, entry.get("returnvalue"));
+      case "failed":
+        return this.handlers.failed(jobId, entry.get("failedReason"));
+      case "progress":
+        return this.handlers.progress(jobId, entry.get("data"));
+    }
+  }
+}
