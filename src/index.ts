@@ -1,11 +1,14 @@
 // weft's public API, in one place.
-export { weft, Pool } from "./pool/pool.ts";
+// Values here are only what a task module needs (task, taskSignal, the errors) and weft(), which loads
+// the engine when called: every worker imports this module again through its task modules.
+export { weft } from "./pool/weft.ts";
+export type { Pool } from "./pool/pool.ts";
 export type { WeftOptions, BackendName } from "./pool/options.ts";
 export type { RedisOptions } from "./backends/redis/connection.ts";
 export { task, type Task, type TaskLike } from "./task/task.ts";
 export { taskSignal } from "./runtime/signal.ts";
-export { Collection } from "./plan/collection.ts";
-export { Future, type FutureArgs, type Completed } from "./futures/future.ts";
+export type { Collection } from "./plan/collection.ts";
+export type { Future, FutureArgs, Completed } from "./futures/future.ts";
 export type { ChunkBounds } from "./scheduler/chunking.ts";
 export type {
   ChunkRecord,

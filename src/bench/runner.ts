@@ -1,7 +1,8 @@
 // Measures workloads the way the reports need them: the sequential reference and a pool of each
 // worker count, at the same sizes, with every answer checked against the sequential one.
 import type { ChunkRecord, Progress } from "../events/events.ts";
-import { weft, type Pool } from "../pool/pool.ts";
+import type { Pool } from "../pool/pool.ts";
+import { weft } from "../pool/weft.ts";
 import type { BackendName } from "../pool/options.ts";
 import type { Knobs, Workload } from "../workloads/workload.ts";
 import {

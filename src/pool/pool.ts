@@ -14,7 +14,7 @@ import { noRetries, resolveRetry, type RetryOption, type RetryPolicy } from "../
 import type { TypedArray } from "../plan/plan.ts";
 import { resolveTask } from "../task/resolve.ts";
 import { placeOf, taskRetryOf, type TaskLike } from "../task/task.ts";
-import { isWorker, stopLoadingModule } from "../task/worker-scope.ts";
+import { isWorker } from "../task/worker-scope.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import {
   positiveInteger,
@@ -51,7 +51,7 @@ export interface CallOptions {
 }
 
 /**
- * A set of workers and everything that runs on them. Create one with {@link weft}; close it with
+ * A set of workers and everything that runs on them. Create one with `weft()`; close it with
  * `close()` or `await using`.
  */
 export class Pool implements AsyncDisposable {
@@ -87,14 +87,9 @@ export class Pool implements AsyncDisposable {
     };
   }
 
-  /** @internal Use {@link weft}. */
+  /** @internal Use `weft()`. */
   static async create(options: WeftOptions = {}): Promise<Pool> {
-    if (isWorker()) {
-      // A worker loading the script that defines tasks and starts this pool: the script stops here,
-      // in this worker only, and never goes on (nor into its error handlers).
-      if (stopLoadingModule(new Error().stack ?? "")) return new Promise<never>(() => {});
-      throw new PoolInWorkerError();
-    }
+    if (isWorker()) throw new PoolInWorkerError();
     const resolved = resolveOptions(options);
     const limits = { maxHeapMb: resolved.maxWorkerHeapMb, maxTasksPerWorker: resolved.maxTasksPerWorker };
     const workers = resolved.workers ?? availableParallelism();
@@ -287,19 +282,4 @@ async function importClusterBackend() {
     const missing = missingPackageError("cluster", "the redis backend", error);
     throw missing ? new OptionError(missing.message, { cause: error }) : error;
   }
-}
-
-/**
- * Starts a pool. By default: the threads backend with one worker per core.
- *
- * @example
- * const pool = await weft();
- * try {
- *   const total = await pool.range(0, 1e6).map(square).reduce(add);
- * } finally {
- *   await pool.close();
- * }
- */
-export function weft(options?: WeftOptions): Promise<Pool> {
-  return Pool.create(options);
 }

@@ -1,26 +1,16 @@
-// The README's first steps, as a new user takes them: weft packed with `npm pack` (built in a copy, so
-// the checkout is left as it was), installed into an empty project, and every file the README shows
-// under <!-- first-steps: name --> written there as printed and run the ways the README says. The
-// project's packages come from the lock file this checkout was tested with, offline: no test talks to
-// the registry.
+// The README's first steps, as a new user takes them: weft packed and installed into an empty project
+// (scripts/packed-install.ts: built in a copy, installed offline from this checkout's lock), and every
+// file the README shows under <!-- first-steps: name --> written there as printed and run the ways
+// the README says.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { installInto, packWeft } from "../../scripts/packed-install.ts";
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -45,68 +35,6 @@ function firstStepsFiles(): Map<string, string> {
   return files;
 }
 
-/** Packs weft as `npm pack` would from a built copy of the checkout; resolves with the tarball's path. */
-async function packWeft(): Promise<string> {
-  const copy = join(scratch, "weft");
-  mkdirSync(copy);
-  for (const entry of ["package.json", "tsconfig.json", "README.md", "src", "bin", "web"]) {
-    cpSync(join(root, entry), join(copy, entry), { recursive: true });
-  }
-  symlinkSync(join(root, "node_modules"), join(copy, "node_modules"));
-  await run(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"], {
-    cwd: copy,
-  });
-  const { stdout } = await run("npm", ["pack", "--ignore-scripts", "--pack-destination", scratch], {
-    cwd: copy,
-  });
-  return join(scratch, stdout.trim().split("\n").at(-1)!);
-}
-
-/**
- * An empty project with weft installed from `tarball`. The lock file pins weft's dependencies to the
- * versions of this checkout's lock, so `npm ci --offline` finds them all in the npm cache.
- */
-async function installInto(dir: string, tarball: string): Promise<void> {
-  mkdirSync(dir);
-  cpSync(tarball, join(dir, "weft.tgz"));
-  const weftPackage = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as Record<string, unknown>;
-  const weftLock = JSON.parse(readFileSync(join(root, "package-lock.json"), "utf8")) as {
-    packages: Record<string, { dev?: boolean }>;
-  };
-  const integrity = `sha512-${createHash("sha512").update(readFileSync(tarball)).digest("base64")}`;
-  const dependency = { weft: "file:weft.tgz" };
-  const packages: Record<string, unknown> = {
-    "": { name: "my-job", dependencies: dependency },
-    "node_modules/weft": {
-      version: weftPackage.version,
-      resolved: "file:weft.tgz",
-      integrity,
-      license: weftPackage.license,
-      dependencies: weftPackage.dependencies,
-      peerDependencies: weftPackage.peerDependencies,
-      peerDependenciesMeta: weftPackage.peerDependenciesMeta,
-      bin: weftPackage.bin,
-      engines: weftPackage.engines,
-    },
-  };
-  for (const [path, entry] of Object.entries(weftLock.packages)) {
-    if (path.startsWith("node_modules/") && !entry.dev) packages[path] = entry;
-  }
-  const manifest = {
-    name: "my-job",
-    version: "1.0.0",
-    type: "module",
-    private: true,
-    dependencies: dependency,
-  };
-  writeFileSync(join(dir, "package.json"), JSON.stringify(manifest, null, 2));
-  writeFileSync(
-    join(dir, "package-lock.json"),
-    JSON.stringify({ name: "my-job", lockfileVersion: 3, requires: true, packages }, null, 2),
-  );
-  await run("npm", ["ci", "--offline", "--no-audit", "--no-fund"], { cwd: dir });
-}
-
 /** Runs `args` (node, or the installed weft command) in `cwd`; resolves with what it printed. */
 async function runIn(cwd: string, command: "node" | "weft", args: readonly string[]): Promise<string> {
   const [file, prefix] =
@@ -121,7 +49,7 @@ async function runIn(cwd: string, command: "node" | "weft", args: readonly strin
 const files = firstStepsFiles();
 
 before(async () => {
-  await installInto(project, await packWeft());
+  await installInto(project, await packWeft(scratch));
   for (const [name, text] of files) writeFileSync(join(project, name), text);
 });
 

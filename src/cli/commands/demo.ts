@@ -10,7 +10,7 @@ import {
   type PublishedMeta,
 } from "../../bench/publish.ts";
 import type { ChunkRecord } from "../../events/events.ts";
-import { weft } from "../../pool/pool.ts";
+import { weft } from "../../pool/weft.ts";
 import type { BackendName } from "../../pool/options.ts";
 import { primes } from "../../workloads/primes.ts";
 import { progressDisplay } from "../progress.ts";

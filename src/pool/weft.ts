@@ -1,0 +1,30 @@
+// weft(), the one way to start a pool. The pool's implementation is loaded by the first call, not
+// by `import "weft"`: every worker imports "weft" again through its task modules, for task() alone,
+// and should not pay for the whole engine.
+import { PoolInWorkerError } from "../errors.ts";
+import { isWorker, stopLoadingModule } from "../task/worker-scope.ts";
+import type { WeftOptions } from "./options.ts";
+import type { Pool } from "./pool.ts";
+
+/**
+ * Starts a pool. By default: the threads backend with one worker per core.
+ *
+ * @example
+ * const pool = await weft();
+ * try {
+ *   const total = await pool.range(0, 1e6).map(square).reduce(add);
+ * } finally {
+ *   await pool.close();
+ * }
+ */
+export async function weft(options?: WeftOptions): Promise<Pool> {
+  if (isWorker()) {
+    // A worker loading the script that defines tasks and starts this pool: the script stops here, in
+    // this worker only, and never goes on (nor into its error handlers). Checked before the first
+    // await, while the caller is still on the stack.
+    if (stopLoadingModule(new Error().stack ?? "")) return new Promise<never>(() => {});
+    throw new PoolInWorkerError();
+  }
+  const { Pool } = await import("./pool.ts");
+  return Pool.create(options);
+}
