@@ -1,13 +1,22 @@
 // Every contender behind one interface: start a pool (or nothing, for sequential code), run workloads on it, stop.
 import { weft } from "../src/index.ts";
+import {
+  faultsContender,
+  handSplit,
+  sequential as sequentialName,
+  weftContender,
+} from "./contender-names.ts";
 import { peers } from "./peers/all.ts";
 import type { Peer } from "./peers/peer.ts";
+import { startSplitPool } from "./split/split-pool.ts";
 import { increment } from "./workloads/tasks.ts";
 import type { FaultSettings, Run, Workload } from "./workloads/workload.ts";
 
 export interface Started {
   /** One trivial call, so that startup is measured up to a first result. */
   ping(): Promise<void>;
+  /** Whether this contender runs `workload` at all (the hand split has nothing to split on submit); all when absent. */
+  runs?(workload: Workload<unknown>): boolean;
   run(workload: Workload<unknown>): Promise<Run<unknown>>;
   close(): Promise<void>;
 }
@@ -19,7 +28,7 @@ export interface Contender {
 
 /** Plain code on the main thread: the reference answers and the baseline for every speedup. */
 const sequential: Contender = {
-  name: "sequential",
+  name: sequentialName,
   start: () =>
     Promise.resolve({
       ping: () => Promise.resolve(),
@@ -42,6 +51,21 @@ function weftThreads(name: string, faults: FaultSettings | undefined): Contender
   };
 }
 
+/** Raw worker_threads Workers, each given an equal part of the input: the ceiling for evenly priced items. */
+const split: Contender = {
+  name: handSplit,
+  start(workers) {
+    const pool = startSplitPool(workers);
+    const nothing = Array.from({ length: workers }, () => undefined);
+    return Promise.resolve({
+      ping: async () => void (await pool.run("ping", nothing)),
+      runs: (w) => w.split !== undefined,
+      run: async (w) => ({ answer: await w.split!(pool), items: w.items }),
+      close: () => pool.close(),
+    });
+  },
+};
+
 /** Generous enough never to fire: this measures the bookkeeping, not a recovery. */
 export const faultTolerance: FaultSettings = { retries: 3, timeout: 60_000 };
 
@@ -62,7 +86,8 @@ function peerContender(peer: Peer): Contender {
 /** Sequential first: its answers are what every other contender is checked against. */
 export const contenders: readonly Contender[] = [
   sequential,
-  weftThreads("weft", undefined),
-  weftThreads("weft+faults", faultTolerance),
+  weftThreads(weftContender, undefined),
+  weftThreads(faultsContender, faultTolerance),
+  split,
   ...peers.map(peerContender),
 ];

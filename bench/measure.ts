@@ -29,19 +29,22 @@ export class WrongAnswerError extends Error {
 // Garbage left by one contender's run (a peer's 200,000 promises) must not be collected during the
 // next one's; `npm run bench` passes no --expose-gc, so the flag is set here, before first use.
 setFlagsFromString("--expose-gc");
-const collectGarbage = runInNewContext("gc") as () => void;
+/** A full collection, so that one timed run's garbage is not collected during the next. */
+export const collectGarbage = runInNewContext("gc") as () => void;
 
 /**
  * Warms every contender up on `workload` (JIT, lazily loaded task modules), then times `repeat`
  * rounds. Each round runs every contender once, in an order rotated by one each round, so a
  * change in background load over the run is shared by all instead of landing on one of them.
- * The first entry's warm-up answer is the reference the others are checked against.
+ * The first entry's warm-up answer is the reference the others are checked against. Contenders that do
+ * not run this workload (the hand split on submit) are left out.
  */
 export async function measureWorkload(
-  entries: readonly Entry[],
+  all: readonly Entry[],
   workload: Workload<unknown>,
   repeat: number,
 ): Promise<Measurement[]> {
+  const entries = all.filter((e) => e.started.runs?.(workload) ?? true);
   let reference: Run<unknown> | undefined;
   for (const { name, started } of entries) {
     const run = await started.run(workload);

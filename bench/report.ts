@@ -2,7 +2,9 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { PublishedMeta } from "../src/bench/publish.ts";
+import { isPeer, sequential, shownName } from "./contender-names.ts";
 import type { Measurement } from "./measure.ts";
+import type { OverheadReport } from "./overhead/stats.ts";
 import type { FaultSettings, Target, Workload, WorkloadName } from "./workloads/workload.ts";
 
 export interface Startup {
@@ -23,6 +25,18 @@ export interface Row extends Measurement {
   readonly target: Target;
   /** Whether the target is met; undefined for the sequential baseline, which it does not apply to. */
   readonly pass: boolean | undefined;
+  /**
+   * On the workloads that compare weft with the best peer of the run (the skewed ones), for weft and the
+   * other non-peer contenders: the peer with the highest speedup, and whether this row's is at least as high.
+   */
+  readonly bestPeer?: BestPeer;
+}
+
+export interface BestPeer {
+  readonly contender: string;
+  readonly speedup: number;
+  /** This row's speedup >= the best peer's. */
+  readonly ahead: boolean;
 }
 
 /** The run: where and how (see PublishedMeta), with the settings every contender shared. */
@@ -43,27 +57,67 @@ export interface Report {
   readonly meta: BenchMeta;
   readonly startup: readonly Startup[];
   readonly results: readonly Row[];
+  /** What weft adds per item over a plain loop; absent when the run left it out (--only). */
+  readonly overhead?: OverheadReport;
 }
 
 export function toRows(measurements: readonly Measurement[], workloads: readonly Workload<unknown>[]): Row[] {
   const byName = new Map<WorkloadName, Workload<unknown>>(workloads.map((w) => [w.name, w]));
+  const speedupOf = (m: Measurement) => {
+    const baseline = measurements.find((b) => b.workload === m.workload && b.contender === sequential);
+    return baseline ? baseline.medianMs / m.medianMs : undefined;
+  };
   return measurements.map((m) => {
     const w = byName.get(m.workload)!;
-    const baseline = measurements.find((b) => b.workload === m.workload && b.contender === "sequential");
-    const speedup = baseline ? baseline.medianMs / m.medianMs : undefined;
+    const speedup = speedupOf(m);
     const itemsPerSec = (w.items * 1000) / m.medianMs;
     const value = w.target.kind === "speedup" ? speedup : itemsPerSec;
-    const pass = m.contender === "sequential" || value === undefined ? undefined : value >= w.target.min;
-    return { ...m, size: w.size, unit: w.unit, items: w.items, itemsPerSec, speedup, target: w.target, pass };
+    const pass = m.contender === sequential || value === undefined ? undefined : value >= w.target.min;
+    const row = {
+      ...m,
+      size: w.size,
+      unit: w.unit,
+      items: w.items,
+      itemsPerSec,
+      speedup,
+      target: w.target,
+      pass,
+    };
+    const comparable = w.versusBestPeer && m.contender !== sequential && !isPeer(m.contender);
+    const peers = measurements.filter((p) => p.workload === m.workload && isPeer(p.contender));
+    const best = comparable
+      ? bestOf(peers.map((p) => ({ contender: p.contender, speedup: speedupOf(p) })))
+      : undefined;
+    return best === undefined || speedup === undefined
+      ? row
+      : { ...row, bestPeer: { ...best, ahead: speedup >= best.speedup } };
   });
 }
 
-export function formatReport(title: string, rows: readonly Row[], startup: readonly Startup[]): string {
+/** The entry with the highest speedup, or undefined when none has one. */
+function bestOf(
+  entries: readonly { contender: string; speedup: number | undefined }[],
+): { contender: string; speedup: number } | undefined {
+  let best: { contender: string; speedup: number } | undefined;
+  for (const { contender, speedup } of entries) {
+    if (speedup !== undefined && (best === undefined || speedup > best.speedup)) {
+      best = { contender, speedup };
+    }
+  }
+  return best;
+}
+
+export function formatReport(
+  title: string,
+  rows: readonly Row[],
+  startup: readonly Startup[],
+  overhead?: OverheadReport,
+): string {
   const results = table(
-    ["workload", "contender", "median ms", "min-max ms", "rate", "speedup", "target", "result"],
+    ["workload", "contender", "median ms", "min-max ms", "rate", "speedup", "target", "result", "best peer"],
     rows.map((r) => [
       r.workload,
-      r.contender,
+      shownName(r.contender),
       (r.extrapolated ? "~" : "") + ms(r.medianMs) + (r.extrapolated ? " *" : ""),
       `${ms(r.minMs)}-${ms(r.maxMs)}`,
       `${compact(r.itemsPerSec)} ${r.unit}/s`,
@@ -71,6 +125,9 @@ export function formatReport(title: string, rows: readonly Row[], startup: reado
       r.speedup === undefined || r.target.kind === "rate" ? "-" : `${r.speedup.toFixed(2)}x`,
       r.target.kind === "speedup" ? `>= ${r.target.min.toFixed(2)}x` : `>= ${compact(r.target.min)}/s`,
       r.pass === undefined ? "-" : r.pass ? "pass" : "FAIL",
+      r.bestPeer === undefined
+        ? "-"
+        : `${r.bestPeer.contender} ${r.bestPeer.speedup.toFixed(2)}x: ${r.bestPeer.ahead ? "ahead" : "BEHIND"}`,
     ]),
     2,
   );
@@ -94,12 +151,53 @@ export function formatReport(title: string, rows: readonly Row[], startup: reado
       `weft+faults (retries 3, timeout 60 s, nothing failing) vs weft, median time: ${faultCost.join(", ")}`,
     );
   }
+  const missing = [...new Set(rows.map((r) => r.workload))].flatMap((w) => {
+    const ran = new Set(rows.filter((r) => r.workload === w).map((r) => r.contender));
+    const absent = [...new Set(rows.map((r) => r.contender))].filter((c) => !ran.has(c));
+    return absent.length === 0 ? [] : [`${absent.map(shownName).join(", ")}: nothing to run on ${w}`];
+  });
+  notes.push(...missing);
   const starts = table(
     ["contender", "pool start ms", "first result ms"],
-    startup.map((s) => [s.contender, ms(s.startMs), ms(s.firstResultMs)]),
+    startup.map((s) => [shownName(s.contender), ms(s.startMs), ms(s.firstResultMs)]),
     1,
   );
-  return [title, ...sizes, "", results, ...notes, "", "Startup (not included above):", starts].join("\n");
+  return [
+    title,
+    ...(rows.length === 0 ? [] : [...sizes, "", results, ...notes]),
+    ...(overhead ? ["", formatOverhead(overhead)] : []),
+    ...(startup.length === 0 ? [] : ["", "Startup (not included above):", starts]),
+  ].join("\n");
+}
+
+/** The overhead section: per job, the plain loop and weft per item, and what weft adds. */
+export function formatOverhead(overhead: OverheadReport): string {
+  const ns = (value: number) => value.toFixed(1);
+  const heading =
+    `Per-item overhead over a plain loop: ${overhead.kernel}, ${overhead.items.toLocaleString("en-US")} items, ` +
+    `weft on ${overhead.workers} worker thread, medians of ${overhead.rounds} interleaved rounds; ` +
+    "overhead = (weft - plain) / items, range = lowest and highest of the rounds' own";
+  const rows = overhead.jobs.map((j) => [
+    j.job,
+    j.code,
+    ns(j.plainNsPerItem),
+    ns(j.weftNsPerItem),
+    ns(j.overheadNsPerItem),
+    `${ns(j.lowNsPerItem)} to ${ns(j.highNsPerItem)}`,
+    `<= ${overhead.targetNsPerItem} ns`,
+    j.pass ? "pass" : "FAIL",
+  ]);
+  const headers = [
+    "job",
+    "weft",
+    "plain ns/item",
+    "weft ns/item",
+    "overhead ns",
+    "range ns",
+    "target",
+    "result",
+  ];
+  return [heading, table(headers, rows, 2)].join("\n");
 }
 
 export async function writeReport(path: string, report: Report): Promise<void> {

@@ -3,20 +3,30 @@
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { weft } from "../src/index.ts";
 import { commandLine, publish, publishedMeta, resultsDirectory } from "../src/bench/publish.ts";
+import { mixRounds } from "../src/workloads/kernels/mix.ts";
 import { contenders, faultTolerance } from "./contenders.ts";
 import { measureWorkload, WrongAnswerError, type Entry, type Measurement } from "./measure.ts";
+import { overheadJobs } from "./overhead/jobs.ts";
+import { measureOverhead } from "./overhead/measure.ts";
+import { overheadRow, overheadTargetNs, type OverheadReport } from "./overhead/stats.ts";
 import { formatReport, toRows, writeReport, type Report, type Startup } from "./report.ts";
 import { workloadNames, workloads } from "./workloads/all.ts";
-import type { WorkloadName } from "./workloads/workload.ts";
+import { tiny } from "./workloads/tiny.ts";
 
 // The issue's setting: two workers for every pool (the reference machine has two cores).
 const workers = 2;
 const resultsPath = fileURLToPath(new URL("./results/latest.json", import.meta.url));
 
-const usage = `usage: npm run bench -- [--repeat N] [--only ${workloadNames.join(",")}] [--quick] [--publish]
-  --repeat N   timed runs per workload and contender, after one warm-up; the median is reported (default 3)
-  --only LIST  run only these workloads, comma-separated
+/** The overhead section, which `--only` can pick like a workload. */
+const overheadSection = "overhead";
+const sections: readonly string[] = [...workloadNames, overheadSection];
+
+const usage = `usage: npm run bench -- [--repeat N] [--only ${sections.join(",")}] [--quick] [--publish]
+  --repeat N   timed runs per workload and contender, after one warm-up; the median is reported (default 3);
+               also the rounds of the per-item overhead measurement
+  --only LIST  run only these workloads (and "${overheadSection}": the per-item overhead), comma-separated
   --quick      small sizes, for a smoke run
   --publish    also save the results as docs/results/bench.json, for npm run docs:results`;
 
@@ -37,15 +47,20 @@ function options() {
   }
   const repeat = Number(values.repeat);
   if (!Number.isInteger(repeat) || repeat < 1) throw new UsageError(`--repeat must be a positive integer`);
-  const only = values.only?.split(",").map((s) => s.trim()) ?? workloadNames;
-  const unknown = only.filter((name) => !(workloadNames as string[]).includes(name));
-  if (unknown.length > 0) throw new UsageError(`unknown workload(s): ${unknown.join(", ")}`);
+  const only = values.only?.split(",").map((s) => s.trim()) ?? sections;
+  const unknown = only.filter((name) => !sections.includes(name));
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `unknown workload(s): ${unknown.join(", ")}; the choices are ${sections.join(", ")}`,
+    );
+  }
   if (values.publish && values.only !== undefined) {
     throw new UsageError("--publish stores the whole table the docs quote: leave out --only");
   }
   return {
     repeat,
-    only: only as WorkloadName[],
+    only: workloadNames.filter((name) => only.includes(name)),
+    overhead: only.includes(overheadSection),
     quick: values.quick,
     publish: values.publish,
     help: values.help,
@@ -73,8 +88,8 @@ async function main(): Promise<void> {
   const startup: Startup[] = [];
   const measurements: Measurement[] = [];
   try {
-    // One at a time, so no contender's startup competes with another's for the cores.
-    for (const contender of contenders) {
+    // One at a time, so no contender's startup competes with another's for the cores; none without workloads.
+    for (const contender of selected.length === 0 ? [] : contenders) {
       const t0 = performance.now();
       const started = await contender.start(workers);
       const startMs = performance.now() - t0;
@@ -87,13 +102,17 @@ async function main(): Promise<void> {
       for (const m of await measureWorkload(entries, workload, opts.repeat)) {
         measurements.push(m);
         log(
-          `  ${m.contender.padEnd(10)} median ${m.medianMs.toFixed(1)} ms${m.extrapolated ? " (extrapolated)" : ""}`,
+          `  ${m.contender.padEnd(11)} median ${m.medianMs.toFixed(1)} ms${m.extrapolated ? " (extrapolated)" : ""}`,
         );
       }
     }
   } finally {
     await Promise.all(entries.map((e) => e.started.close()));
   }
+  // After the other pools have stopped, so that nothing else of this run is on the cores.
+  const overhead = opts.overhead
+    ? await measureOverheads(tiny(opts.quick).items, opts.repeat, log)
+    : undefined;
 
   const rows = toRows(measurements, selected);
   const meta = {
@@ -103,16 +122,42 @@ async function main(): Promise<void> {
     workloads: opts.only,
     loadAverageAfter: loadavg()[0] ?? 0,
     faults: faultTolerance,
-    speedup: "sequential median / contender median, both measured in this run",
+    speedup: "plain loop (the sequential contender) median / contender median, both measured in this run",
   };
   const title =
     `weft bench ${meta.date}: commit ${meta.commit ?? "?"}, node ${meta.node}, ${meta.cores} cores, ` +
     `${workers} workers, median of ${opts.repeat} runs${opts.quick ? ", quick sizes" : ""}`;
-  console.log(formatReport(title, rows, startup));
-  const report: Report = { meta, startup, results: rows };
+  console.log(formatReport(title, rows, startup, overhead));
+  const report: Report = { meta, startup, results: rows, ...(overhead && { overhead }) };
   await writeReport(resultsPath, report);
   log(`saved ${resultsPath}`);
   if (opts.publish) log(`published ${publish("bench.json", report)}; now run npm run docs:results`);
+}
+
+/** What weft adds per item over a plain loop, on the tiny kernel, on a pool of one worker thread. */
+async function measureOverheads(
+  items: number,
+  rounds: number,
+  log: (line: string) => void,
+): Promise<OverheadReport> {
+  log(`overhead: ${overheadJobs.length} jobs on ${items.toLocaleString("en-US")} items, 1 worker thread`);
+  const pool = await weft({ backend: "threads", workers: 1 });
+  try {
+    const samples = await measureOverhead(pool, overheadJobs, items, rounds);
+    const jobs = samples.map((s) => overheadRow(s, items));
+    for (const j of jobs) log(`  ${j.job.padEnd(10)} ${j.overheadNsPerItem.toFixed(1)} ns per item`);
+    return {
+      kernel: `mix (${mixRounds} rounds of Math.imul and xor-shift)`,
+      items,
+      backend: "threads",
+      workers: 1,
+      rounds,
+      targetNsPerItem: overheadTargetNs,
+      jobs,
+    };
+  } finally {
+    await pool.close();
+  }
 }
 
 main().catch((error: unknown) => {

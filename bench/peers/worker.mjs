@@ -5,4 +5,5 @@ import { register } from "tsx/esm/api";
 
 register();
 
-export const { countPrimes, isPrime, mandelbrotRow, increment } = await import("./handlers.ts");
+export const { countPrimes, isPrime, mandelbrotRow, increment, sumMixed, paretoItem } =
+  await import("./handlers.ts");

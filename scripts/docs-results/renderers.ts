@@ -6,27 +6,12 @@ import { describeFit, describePredictions, formatPercent } from "../../src/bench
 import { amdahl } from "../../src/bench/models.ts";
 import type { BenchResults } from "../../src/bench/results.ts";
 import { renderScalingTable } from "../../src/bench/table.ts";
-import type { Row } from "../../bench/report.ts";
-import {
-  about,
-  change,
-  compact,
-  count,
-  fence,
-  ms,
-  percent,
-  range,
-  seconds,
-  speedup,
-  table,
-} from "./markdown.ts";
-import { resultsFolder, storedFiles, type StoredName, type StoredResults } from "./stored.ts";
+import { benchRow, benchTable, definedSpeedup, faultCost, overheadTable, peerRows } from "./bench.ts";
+import { weftContender } from "../../bench/contender-names.ts";
+import { RenderError, storedPath, type RenderContext } from "./context.ts";
+import { about, compact, count, fence, ms, percent, range, seconds, speedup, table } from "./markdown.ts";
 
-export interface RenderContext {
-  readonly stored: StoredResults;
-  /** The page being rendered, relative to the repository root (for relative links). */
-  readonly doc: string;
-}
+export { RenderError, type RenderContext } from "./context.ts";
 
 export interface Renderer {
   /** A block region holds paragraphs, tables or code blocks; an inline one a phrase inside a sentence. */
@@ -34,100 +19,6 @@ export interface Renderer {
   /** The arguments it takes, for messages; a last one starting with "..." takes one or more. */
   readonly args: readonly string[];
   render(context: RenderContext, args: readonly string[]): string;
-}
-
-/** A region's arguments did not fit its renderer, or name something the stored run lacks. */
-export class RenderError extends Error {
-  override name = "RenderError";
-}
-
-const storedPath = (name: StoredName) => `${resultsFolder}/${storedFiles[name].file}`;
-
-// ---- npm run bench: weft, sequential code and the peers on four workloads ----
-
-const faultsContender = "weft+faults";
-
-function benchRows(context: RenderContext, workload: string): Row[] {
-  const rows = context.stored.get("bench").results.filter((r) => r.workload === workload);
-  if (rows.length === 0) throw new RenderError(`${storedPath("bench")} has no workload ${workload}`);
-  return rows;
-}
-
-function benchRow(context: RenderContext, workload: string, contender: string): Row {
-  const row = benchRows(context, workload).find((r) => r.contender === contender);
-  if (!row) throw new RenderError(`${storedPath("bench")} has no ${contender} on ${workload}`);
-  return row;
-}
-
-/** The peer pools: every contender but the baseline and weft itself. */
-function peerRows(context: RenderContext, workload: string): Row[] {
-  return benchRows(context, workload).filter(
-    (r) => !["sequential", "weft", faultsContender].includes(r.contender),
-  );
-}
-
-function definedSpeedup(row: Row): number {
-  if (row.speedup === undefined) throw new RenderError(`${row.contender} on ${row.workload} has no speedup`);
-  return row.speedup;
-}
-
-/** What each workload's rows in the table add to its size, which the run stores. */
-const benchNotes: Record<string, string> = { fine: "one `map`", skewed: "one item per row" };
-
-function benchTable(context: RenderContext): string {
-  const report = context.stored.get("bench");
-  const contenders = [...new Set(report.results.map((r) => r.contender))].filter(
-    (c) => c !== "sequential" && c !== faultsContender,
-  );
-  const workloads = [...new Set(report.results.map((r) => r.workload))];
-  const star = "\\*";
-  const rows = workloads.map((workload) => {
-    const of = (contender: string) => benchRow(context, workload, contender);
-    const weft = of("weft");
-    const note = benchNotes[workload];
-    const cells = contenders.map((contender) => {
-      const row = of(contender);
-      const mark = row.extrapolated ? star : "";
-      if (row.target.kind === "rate") {
-        return contender === "weft"
-          ? `**${compact(row.itemsPerSec)} ${row.unit}/s**${mark}`
-          : `${compact(row.itemsPerSec)}/s${mark}`;
-      }
-      return contender === "weft"
-        ? `${ms(row.medianMs)}, **${speedup(definedSpeedup(row))}**${mark}`
-        : `${speedup(definedSpeedup(row))}${mark}`;
-    });
-    const target =
-      weft.target.kind === "speedup" ? `>= ${speedup(weft.target.min)}` : `>= ${compact(weft.target.min)}/s`;
-    return [
-      `${workload}: ${weft.size}${note === undefined ? "" : `, ${note}`}`,
-      weft.target.kind === "rate" ? "-" : ms(of("sequential").medianMs),
-      ...cells,
-      `${target}: ${weft.pass === true ? "met" : "not met"}`,
-    ];
-  });
-  const extrapolated = report.results.filter((r) => r.extrapolated);
-  const notes = [
-    ...new Set(extrapolated.map((r) => `${r.workload}:${r.measuredItems}:${r.items}:${r.unit}`)),
-  ].map((key) => {
-    const [workload, measured, items, unit] = key.split(":");
-    const who = extrapolated.filter((r) => r.workload === workload).map((r) => r.contender);
-    return (
-      `${star} ${who.join(", ")} on ${workload} run one task per item, as their docs show a map: timed on ` +
-      `the first ${count(Number(measured))} of ${count(Number(items))} ${unit} and extrapolated.`
-    );
-  });
-  return [table(["workload", "sequential", ...contenders, "target"], rows), ...notes].join("\n\n");
-}
-
-/** weft with retries and a deadline on every chunk (never needed) against plain weft, per workload. */
-function faultCost(context: RenderContext): string {
-  const report = context.stored.get("bench");
-  const costs = report.results
-    .filter((r) => r.contender === faultsContender)
-    .map((r) => `${change(r.medianMs / benchRow(context, r.workload, "weft").medianMs)} on ${r.workload}`);
-  if (costs.length === 0) throw new RenderError(`${storedPath("bench")} has no ${faultsContender} runs`);
-  return costs.join(", ");
 }
 
 // ---- weft bench: every workload at each worker count ----
@@ -275,7 +166,7 @@ function timeline(context: RenderContext, workload: string, workers: string) {
 // ---- npm run bench:cluster and npm run bench:server ----
 
 function clusterTable(context: RenderContext): string {
-  const { coarse, fine, chunkTrip, recovery, meta } = context.stored.get("cluster");
+  const { coarse, fine, chunkTrip, recovery, recoveryDefaults, meta } = context.stored.get("cluster");
   const median = (samples: readonly number[]) => [...samples].sort((a, b) => a - b)[samples.length >> 1]!;
   const rows = [
     [
@@ -304,6 +195,11 @@ function clusterTable(context: RenderContext): string {
       "recovery after a worker is SIGKILLed mid-chunk",
       `the chunk finished ${seconds(recovery.recoveryMs, 1)} later (lease ${lease(meta.leaseMs)})`,
       "",
+    ],
+    [
+      "the same, every setting at its default",
+      `the chunk finished ${seconds(recoveryDefaults.recoveryMs, 1)} later (lease ${lease(recoveryDefaults.leaseMs)})`,
+      "< 3 s",
     ],
   ];
   return table(["measure", "result", "target"], rows);
@@ -384,6 +280,7 @@ export const renderers: Readonly<Record<string, Renderer>> = {
     return about(c.doc, storedPath("bench"), meta, details);
   }),
   "bench.table": block([], benchTable),
+  "bench.overhead": block([], overheadTable),
   "bench.speedup": inline(["workload", "contender"], (c, [w, who]) =>
     speedup(definedSpeedup(benchRow(c, w!, who!))),
   ),
@@ -401,7 +298,7 @@ export const renderers: Readonly<Record<string, Renderer>> = {
       compact,
     )} ${rows[0]!.unit}/s`;
   }),
-  "bench.size": inline(["workload"], (c, [w]) => benchRow(c, w!, "weft").size),
+  "bench.size": inline(["workload"], (c, [w]) => benchRow(c, w!, weftContender).size),
   "bench.fault-settings": inline([], (c) => {
     const { faults } = c.stored.get("bench").meta;
     return `retries ${faults.retries} and a ${seconds(faults.timeout, 0)} timeout`;
@@ -486,6 +383,9 @@ export const renderers: Readonly<Record<string, Renderer>> = {
   "cluster.table": block([], clusterTable),
   "cluster.recovery": inline([], (c) => seconds(c.stored.get("cluster").recovery.recoveryMs, 1)),
   "cluster.lease": inline([], (c) => lease(c.stored.get("cluster").meta.leaseMs)),
+  "cluster.recovery-defaults": inline([], (c) =>
+    seconds(c.stored.get("cluster").recoveryDefaults.recoveryMs, 1),
+  ),
 
   // npm run bench:server
   "server.about": block([], (c) => {

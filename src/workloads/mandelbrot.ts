@@ -11,12 +11,20 @@ const name = "mandelbrot";
 const counts = "the image's side in pixels";
 // One pixel per side would put the whole image on a single point of the plane.
 const smallest = 2;
-const maxIter = 1_000;
+/** Iterations before a pixel counts as inside the set: what the dearest pixels cost. */
+export const maxIter = 1_000;
 
 /** The image `weft bench mandelbrot --size <side>` draws. */
 export function sceneOfSide(size: number): Scene {
   const side = checkSize(name, size, counts, smallest);
   return { width: side, height: side, maxIter };
+}
+
+/** A scene in words, for tables: "Mandelbrot 2000×2000, maxIter 1,000". */
+export function describeScene(scene: Scene): string {
+  const w = scene.window;
+  const window = w ? ` of [${w.reMin}, ${w.reMax}] × [${w.imMin}, ${w.imMax}]` : "";
+  return `Mandelbrot ${scene.width}×${scene.height}${window}, maxIter ${scene.maxIter.toLocaleString("en-US")}`;
 }
 
 export const mandelbrot: Workload<Uint16Array[]> = {
@@ -25,10 +33,7 @@ export const mandelbrot: Workload<Uint16Array[]> = {
   unit: "rows",
   defaultSize: 2_000,
   quickSize: 300,
-  describe(size) {
-    const { width, height } = sceneOfSide(size);
-    return `Mandelbrot ${width}×${height}, maxIter ${maxIter.toLocaleString("en-US")}`;
-  },
+  describe: (size) => describeScene(sceneOfSide(size)),
   items: (size) => sceneOfSide(size).height,
   sequential(size) {
     const scene = sceneOfSide(size);

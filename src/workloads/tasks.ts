@@ -5,6 +5,8 @@ import { task } from "../task/task.ts";
 import * as arithmetic from "./kernels/arithmetic.ts";
 import * as mandelbrot from "./kernels/mandelbrot.ts";
 import * as matmul from "./kernels/matmul.ts";
+import * as mixing from "./kernels/mix.ts";
+import * as pareto from "./kernels/pareto.ts";
 import * as pi from "./kernels/pi.ts";
 import * as primes from "./kernels/primes.ts";
 import * as busyWork from "./kernels/spin.ts";
@@ -51,3 +53,6 @@ export const mandelbrotRow = task(import.meta.url, (row: SceneRow) =>
 );
 
 export const spinItem = task(import.meta.url, (item: SpinItem) => busyWork.spin(item.index, item.rounds));
+
+export const mix = task(import.meta.url, mixing.mix);
+export const paretoItem = task(import.meta.url, pareto.paretoItem);

@@ -7,10 +7,13 @@ import { weft, type WeftOptions } from "../../src/index.ts";
 import { workloadNamed, workloads } from "../../src/workloads/all.ts";
 import { mandelbrot } from "../../src/workloads/mandelbrot.ts";
 import { matmul, type Matrix } from "../../src/workloads/matmul.ts";
+import { maxRounds, minRounds, paretoRounds } from "../../src/workloads/kernels/pareto.ts";
+import { pareto } from "../../src/workloads/pareto.ts";
 import { pi, type PiEstimate } from "../../src/workloads/pi.ts";
 import { primes } from "../../src/workloads/primes.ts";
 import { sumOfSquares } from "../../src/workloads/sum-of-squares.ts";
 import { synthetic, type SyntheticResult } from "../../src/workloads/synthetic.ts";
+import { tiny } from "../../src/workloads/tiny.ts";
 import { wordcount } from "../../src/workloads/wordcount.ts";
 import type { Workload } from "../../src/workloads/workload.ts";
 import { checkLeaks } from "../support/leaks.ts";
@@ -86,6 +89,16 @@ const cases: readonly Case<unknown>[] = [
       { ...r, items: r.items + 1 },
       { ...r, serial: r.serial + 1 },
     ],
+  }),
+  caseOf<number>({
+    workload: tiny,
+    edgeSizes: [1, 1001],
+    wrongAnswers: (sum) => [sum + 1, sum - 1, 0],
+  }),
+  caseOf<number>({
+    workload: pareto,
+    edgeSizes: [1, 37],
+    wrongAnswers: (sum) => [(sum + 1) >>> 0, (sum - 1) >>> 0],
   }),
 ];
 
@@ -170,7 +183,7 @@ test("each workload's mismatch notices a wrong answer and says how it is wrong",
 test("the registry lists every workload once, in a stable order, with sizes it accepts", () => {
   assert.deepEqual(
     [...workloads.keys()],
-    ["sum-of-squares", "primes", "pi", "matmul", "wordcount", "mandelbrot", "synthetic"],
+    ["sum-of-squares", "primes", "pi", "matmul", "wordcount", "mandelbrot", "synthetic", "tiny", "pareto"],
   );
   assert.deepEqual(
     cases.map((c) => c.workload.name),
@@ -189,7 +202,7 @@ test("the registry lists every workload once, in a stable order, with sizes it a
 test("an unknown workload name is refused with the list of known ones", () => {
   assert.throws(() => workloadNamed("fibonacci"), {
     message:
-      'unknown workload "fibonacci": the workloads are sum-of-squares, primes, pi, matmul, wordcount, mandelbrot, synthetic',
+      'unknown workload "fibonacci": the workloads are sum-of-squares, primes, pi, matmul, wordcount, mandelbrot, synthetic, tiny, pareto',
   });
 });
 
@@ -210,6 +223,48 @@ test("a bad size is refused with what the workload accepts, before any work", as
       assert.throws(() => workload.describe(bad), refusal);
       await assert.rejects(workload.parallel(pool, bad), refusal);
     }
+  }
+});
+
+test("tiny: items of a few tens of nanoseconds, whose sum stays an exact integer at the default size", () => {
+  // Every item below 2^16, so even the default size sums far below 2^53, exactly in any order.
+  assert.ok(tiny.defaultSize * 2 ** 16 < Number.MAX_SAFE_INTEGER);
+  const n = 10_000;
+  const sum = tiny.sequential(n);
+  assert.ok(Number.isInteger(sum));
+  // Mixed, not a trivial function of i: the mean of 16-bit values near half their range.
+  assert.ok(Math.abs(sum / n - 2 ** 15) < 2 ** 11, `mean ${sum / n}`);
+});
+
+test("pareto: item costs are heavy-tailed, irregular and fixed by the seed", () => {
+  const rounds = Array.from({ length: 20_000 }, (_, i) => paretoRounds(i));
+  assert.deepEqual(
+    rounds.slice(0, 100),
+    Array.from({ length: 100 }, (_, i) => paretoRounds(i)),
+  );
+  assert.ok(Math.min(...rounds) >= minRounds && Math.max(...rounds) <= maxRounds);
+  const total = rounds.reduce((a, b) => a + b, 0);
+  // Pareto with α = 1.5: a mean of α / (α − 1) = 3 times the minimum, and the dearest 1% of the items
+  // holding about a fifth of the work (0.01^(1 − 1/α)).
+  const mean = total / rounds.length;
+  assert.ok(mean > 2.5 * minRounds && mean < 3.5 * minRounds, `mean ${mean}`);
+  const top = [...rounds].sort((a, b) => b - a).slice(0, rounds.length / 100);
+  assert.ok(top.reduce((a, b) => a + b, 0) > 0.15 * total);
+  // Irregular: a dear item is no sign that its neighbour is dear.
+  const dear = rounds.map((r) => r > 10 * minRounds);
+  const dearAfterDear = dear.filter((d, i) => d && dear[i + 1]).length / dear.filter(Boolean).length;
+  const dearShare = dear.filter(Boolean).length / dear.length;
+  assert.ok(
+    Math.abs(dearAfterDear - dearShare) < 0.02,
+    `${dearAfterDear} after a dear item, ${dearShare} overall`,
+  );
+});
+
+test("pareto: the same answer on any number of workers and any chunking", async () => {
+  const expected = pareto.sequential(200);
+  for (const options of [{ workers: 1 }, { workers: 2, minChunk: 7 }, { workers: 3, maxChunk: 1 }]) {
+    await using pool = await weft(options);
+    assert.equal(await pareto.parallel(pool, 200), expected, `on ${JSON.stringify(options)}`);
   }
 });
 
