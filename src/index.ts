@@ -7,7 +7,7 @@ export type { WeftOptions, BackendName } from "./pool/options.ts";
 export type { RedisOptions } from "./backends/redis/connection.ts";
 export { task, type Task, type TaskLike } from "./task/task.ts";
 export { taskSignal } from "./runtime/signal.ts";
-export type { Collection } from "./plan/collection.ts";
+export type { Collection } from "./pool/collection.ts";
 export type { Future, FutureArgs, Completed } from "./futures/future.ts";
 export type { ChunkBounds } from "./scheduler/chunking.ts";
 export type {
@@ -19,7 +19,7 @@ export type {
   PoolEvents,
   PoolEventEmitter,
 } from "./events/events.ts";
-export type { TypedArray } from "./plan/plan.ts";
+export type { TypedArray } from "./protocol/plan.ts";
 export {
   WeftError,
   TaskError,
@@ -38,7 +38,7 @@ export {
   InterruptedError,
 } from "./errors.ts";
 export type { RetryPolicy, RetryOption } from "./scheduler/retry.ts";
-export type { JobOptions, ErrorPolicy, Settled, Outcome } from "./plan/collection.ts";
+export type { JobOptions, ErrorPolicy, Settled, Outcome } from "./pool/collection.ts";
 export type { Failure } from "./jobs/collection-job.ts";
 export type { CallOptions } from "./pool/pool.ts";
 export type { TaskOptions } from "./task/task.ts";

@@ -1,5 +1,5 @@
 // `npm run bench:install`: what weft costs a project before any work, measured as a user gets it:
-// packed, installed from the tarball into an empty project (scripts/packed-install.ts), then each
+// packed, installed from the tarball into an empty project (packed-install.ts), then each
 // sample in a fresh Node.js process: the time of `import "weft"`, and the time to start a pool of two
 // worker threads and run one item of a task from a module, up to its result.
 // Usage: npm run bench:install -- [--repeat N] [--publish]
@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs, promisify } from "node:util";
-import { installInto, packWeft } from "../../scripts/packed-install.ts";
+import { installInto, packWeft } from "./packed-install.ts";
 import { median } from "../../src/bench/analysis.ts";
 import { commandLine, publish, publishedMeta } from "../../src/bench/publish.ts";
 

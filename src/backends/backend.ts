@@ -1,5 +1,5 @@
 // The backend contract: how the dispatcher runs a chunk on a worker. Every backend passes test/conformance.
-import type { Chunk, ChunkOutcome, JobSpec } from "../plan/plan.ts";
+import type { Chunk, ChunkOutcome, JobSpec } from "../protocol/plan.ts";
 
 /** A chunk sent to a worker. */
 export interface RunningChunk {

@@ -1,11 +1,11 @@
 // The calls made with `submit` for one task: one long-lived job whose chunks settle many futures each.
 import { TaskError, TimeoutError } from "../errors.ts";
-import type { CallFailure, Chunk, JobSpec } from "../plan/plan.ts";
-import { deserializeError, preview } from "../runtime/errors.ts";
+import type { CallFailure, Chunk, JobSpec } from "../protocol/plan.ts";
+import { deserializeError, preview } from "../protocol/serialized-errors.ts";
 import type { ChunkBounds } from "../scheduler/chunking.ts";
 import { decide } from "../scheduler/failure-policy.ts";
 import type { RetryPolicy } from "../scheduler/retry.ts";
-import { describeTask, type TaskRef } from "../task/task-ref.ts";
+import { describeTask, type TaskRef } from "../protocol/task-ref.ts";
 import { JobBase, noControls, type Job } from "./job.ts";
 import { CallQueue } from "./source.ts";
 

@@ -1,8 +1,8 @@
 // A collection job: chunk partials flow to an output, in input order or as they arrive.
 import { TaskError, WeftError } from "../errors.ts";
-import { inputLength, type Chunk, type ItemFailure, type JobSpec, type Terminal } from "../plan/plan.ts";
-import { deserializeError } from "../runtime/errors.ts";
-import { describeTask } from "../task/task-ref.ts";
+import { inputLength, type Chunk, type ItemFailure, type JobSpec, type Terminal } from "../protocol/plan.ts";
+import { deserializeError } from "../protocol/serialized-errors.ts";
+import { describeTask } from "../protocol/task-ref.ts";
 import type { ChunkBounds } from "../scheduler/chunking.ts";
 import { JobBase, type Job, type JobControls } from "./job.ts";
 

@@ -1,5 +1,5 @@
 // What the dispatcher runs: a job's spec, its input, and what becomes of each chunk's outcome.
-import type { Chunk, ItemFailure, JobSpec } from "../plan/plan.ts";
+import type { Chunk, ItemFailure, JobSpec } from "../protocol/plan.ts";
 import type { ChunkBounds } from "../scheduler/chunking.ts";
 import { noRetries, type RetryPolicy } from "../scheduler/retry.ts";
 import type { Source } from "./source.ts";

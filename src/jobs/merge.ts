@@ -1,7 +1,7 @@
 // The main-thread half of each terminal: combines the partials that chunks send back, in input order.
 import { EmptyReduceError } from "../errors.ts";
-import { copyPart, partLength, type CollectedPart } from "../plan/packing.ts";
-import { isThenable } from "../runtime/thenable.ts";
+import { copyPart, partLength, type CollectedPart } from "../protocol/packing.ts";
+import { isThenable } from "../protocol/thenable.ts";
 
 /** Receives partials in chunk order and produces the job's result. */
 export interface Merge<R> {

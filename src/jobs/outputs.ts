@@ -1,5 +1,5 @@
 // The two ways a collection job's partials leave it: merged into one promised value, or streamed to a reader.
-import { unpackPart, type CollectedPart } from "../plan/packing.ts";
+import { unpackPart, type CollectedPart } from "../protocol/packing.ts";
 import type { Merge } from "./merge.ts";
 import type { Output } from "./collection-job.ts";
 

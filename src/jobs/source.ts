@@ -1,6 +1,6 @@
 // Job inputs, cut into chunk inputs on demand. Ranges are never materialised; streams are read only as fast as workers take them.
-import { itemsInput } from "../plan/packing.ts";
-import type { ChunkInput, TypedArray } from "../plan/plan.ts";
+import { itemsInput } from "../protocol/packing.ts";
+import type { ChunkInput, TypedArray } from "../protocol/plan.ts";
 
 /** Told by an open source as its items become ready. */
 export interface SourceListener {

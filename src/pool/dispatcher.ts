@@ -12,9 +12,9 @@ import {
 } from "../errors.ts";
 import type { PoolEventEmitter } from "../events/events.ts";
 import type { Job } from "../jobs/job.ts";
-import type { Chunk, ChunkOutcome } from "../plan/plan.ts";
-import { inputLength } from "../plan/plan.ts";
-import { deserializeError } from "../runtime/errors.ts";
+import type { Chunk, ChunkOutcome } from "../protocol/plan.ts";
+import { inputLength } from "../protocol/plan.ts";
+import { deserializeError } from "../protocol/serialized-errors.ts";
 import { decide, type FailureKind } from "../scheduler/failure-policy.ts";
 import { Scheduler } from "../scheduler/scheduler.ts";
 

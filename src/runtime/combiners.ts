@@ -1,9 +1,8 @@
 // The worker-side half of each terminal: folds a chunk's outputs into one partial.
-import { packOutputs } from "../plan/packing.ts";
-import type { Terminal } from "../plan/plan.ts";
-import type { TaskRef } from "../task/task-ref.ts";
-import type { LoadedJob } from "./loaded-job.ts";
-import { isThenable } from "./thenable.ts";
+import { packOutputs } from "../protocol/packing.ts";
+import type { Terminal } from "../protocol/plan.ts";
+import type { TaskRef } from "../protocol/task-ref.ts";
+import { isThenable } from "../protocol/thenable.ts";
 
 /**
  * A chunk's accumulator. The generated loop (fast-loop.ts) keeps `acc`, `has` and `count` in locals
@@ -45,7 +44,14 @@ class ChunkCombiner implements Combiner {
   }
 }
 
-export function makeCombiner(job: LoadedJob): Combiner {
+/** What a combiner needs of a loaded job (loaded-job.ts): its terminal, with that terminal's functions loaded. */
+export interface LoadedTerminal {
+  readonly spec: { readonly terminal: Terminal };
+  readonly terminalFns: readonly unknown[];
+  readonly terminalRefs: readonly TaskRef[];
+}
+
+export function makeCombiner(job: LoadedTerminal): Combiner {
   const terminal = job.spec.terminal;
   const [first, second, third] = job.terminalFns as Fn[];
   // The references as the worker loaded them, which name the export where the pool could not.

@@ -1,13 +1,13 @@
 // Runs one chunk of a job: the per-item pipeline and the worker-side combine. Shared by every backend.
-import type { CallFailure, Chunk, ChunkInput, ChunkOutcome, ItemFailure } from "../plan/plan.ts";
-import { describeTask, taskKey, type TaskRef } from "../task/task-ref.ts";
+import type { CallFailure, Chunk, ChunkInput, ChunkOutcome, ItemFailure } from "../protocol/plan.ts";
+import { describeTask, taskKey, type TaskRef } from "../protocol/task-ref.ts";
 import { makeCombiner } from "./combiners.ts";
-import { preview, serializeError } from "./errors.ts";
+import { preview, serializeError } from "../protocol/serialized-errors.ts";
 import type { LoopState } from "./fast-loop.ts";
 import type { LoadedJob } from "./loaded-job.ts";
 import { Pipeline } from "./pipeline.ts";
 import { withSignal } from "./signal.ts";
-import { isThenable } from "./thenable.ts";
+import { isThenable } from "../protocol/thenable.ts";
 
 export { loadJob, type LoadedJob } from "./loaded-job.ts";
 

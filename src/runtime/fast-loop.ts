@@ -6,7 +6,7 @@
 // them and each item pays a generic call. Generating the loop per shape gives each its own call
 // sites, and reusing it for later jobs of the same shape keeps it optimised. Only weft's own template
 // is compiled here: the generated text holds stage indices and operators, never user code or data.
-import type { ChunkInput, Stage, Terminal } from "../plan/plan.ts";
+import type { ChunkInput, Stage, Terminal } from "../protocol/plan.ts";
 import type { Combiner } from "./combiners.ts";
 
 type Fn = (...args: unknown[]) => unknown;

@@ -1,7 +1,7 @@
 // A job as a worker holds it: its task functions loaded and its chunk loop compiled, once per worker.
-import type { JobSpec, Stage, Terminal } from "../plan/plan.ts";
+import type { JobSpec, Stage, Terminal } from "../protocol/plan.ts";
 import { loadTask } from "../task/load.ts";
-import { taskKey, type TaskRef } from "../task/task-ref.ts";
+import { taskKey, type TaskRef } from "../protocol/task-ref.ts";
 import { fastLoopFor, fastPrefix, runsTerminalInline, type FastLoop } from "./fast-loop.ts";
 
 export type Fn = (...args: unknown[]) => unknown;

@@ -1,9 +1,9 @@
 // The general per-item pipeline: any stages, sync or async. Runs what the generated loop does not.
-import type { Stage } from "../plan/plan.ts";
-import type { TaskRef } from "../task/task-ref.ts";
+import type { Stage } from "../protocol/plan.ts";
+import type { TaskRef } from "../protocol/task-ref.ts";
 import type { Combiner } from "./combiners.ts";
 import type { LoadedStage } from "./loaded-job.ts";
-import { isThenable } from "./thenable.ts";
+import { isThenable } from "../protocol/thenable.ts";
 
 /**
  * Pushes one value through the stages from a given index into the combiner. Every method returns

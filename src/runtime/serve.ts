@@ -1,9 +1,9 @@
 // The worker's side of the protocol: keeps each job's loaded tasks, runs chunks one at a time in
 // the order they came, and answers each with its outcome.
-import { cloneAdvice, firstUncloneable } from "./clone-check.ts";
-import { deserializeError, serializeError } from "./errors.ts";
+import { cloneAdvice, firstUncloneable } from "../protocol/clone-check.ts";
+import { deserializeError, serializeError } from "../protocol/serialized-errors.ts";
 import { loadJob, runChunk, type LoadedJob } from "./execute.ts";
-import type { FromWorker, ToWorker } from "./protocol.ts";
+import type { FromWorker, ToWorker } from "../protocol/worker-messages.ts";
 import { markAsWorker } from "../task/worker-scope.ts";
 
 export interface Port {

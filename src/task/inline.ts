@@ -2,7 +2,7 @@
 import { parse } from "acorn";
 import { analyze } from "periscopic";
 import { CapturedVariableError, TaskDefinitionError } from "../errors.ts";
-import type { InlineTaskRef } from "./task-ref.ts";
+import type { InlineTaskRef } from "../protocol/task-ref.ts";
 
 /**
  * Names an inline function may use without capturing anything: what every worker has as a

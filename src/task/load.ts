@@ -5,7 +5,7 @@ import { WorkerError } from "../errors.ts";
 import { compileInline } from "./inline.ts";
 import { tasksDefinedBy } from "./task.ts";
 import { loadingModule } from "./worker-scope.ts";
-import { taskKey, type ModuleTaskRef, type TaskRef } from "./task-ref.ts";
+import { taskKey, type ModuleTaskRef, type TaskRef } from "../protocol/task-ref.ts";
 
 type Fn = (...args: unknown[]) => unknown;
 

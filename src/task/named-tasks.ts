@@ -6,7 +6,7 @@ import { pathToFileURL } from "node:url";
 import { WorkerError } from "../errors.ts";
 import { loadTaskModule } from "./load.ts";
 import { tasksDefinedBy } from "./task.ts";
-import type { ModuleTaskRef } from "./task-ref.ts";
+import type { ModuleTaskRef } from "../protocol/task-ref.ts";
 
 export interface NamedTask {
   /** The name it is served under: by its export, or by its place when no export holds it. */

@@ -2,7 +2,7 @@
 import { TaskDefinitionError } from "../errors.ts";
 import { inlineTaskRef } from "./inline.ts";
 import { placeOf, type TaskPlace } from "./task.ts";
-import type { TaskRef } from "./task-ref.ts";
+import type { TaskRef } from "../protocol/task-ref.ts";
 
 const resolved = new WeakMap<object, TaskRef>();
 

@@ -1,6 +1,6 @@
 // What a built-in workload provides: a size knob, a sequential reference, the same computation on a
 // weft pool, and a check of the parallel answer against the sequential one.
-import type { JobOptions } from "../plan/collection.ts";
+import type { JobOptions } from "../pool/collection.ts";
 import type { Pool } from "../pool/pool.ts";
 
 /** Knobs of the synthetic workload; the others ignore them. */

@@ -1,5 +1,5 @@
 // The README's first steps, as a new user takes them: weft packed and installed into an empty project
-// (scripts/packed-install.ts: built in a copy, installed offline from this checkout's lock), and every
+// (bench/install/packed-install.ts: built in a copy, installed offline from this checkout's lock), and every
 // file the README shows under <!-- first-steps: name --> written there as printed and run the ways
 // the README says.
 import assert from "node:assert/strict";
@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { installInto, packWeft } from "../../scripts/packed-install.ts";
+import { installInto, packWeft } from "../../bench/install/packed-install.ts";
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL("../..", import.meta.url));

@@ -46,7 +46,7 @@ function interfaceMembers(file: string, name: string): Option[] {
 const sources = [
   { file: "src/pool/options.ts", name: "WeftOptions", setWith: "weft()", prefix: "" },
   { file: "src/backends/redis/connection.ts", name: "RedisOptions", setWith: "weft()", prefix: "redis." },
-  { file: "src/plan/collection.ts", name: "JobOptions", setWith: ".options()", prefix: "" },
+  { file: "src/pool/collection.ts", name: "JobOptions", setWith: ".options()", prefix: "" },
   { file: "src/pool/pool.ts", name: "CallOptions", setWith: "submit()", prefix: "" },
   { file: "src/task/task.ts", name: "TaskOptions", setWith: "task()", prefix: "" },
   { file: "src/scheduler/retry.ts", name: "RetryPolicy", setWith: "retry policy", prefix: "" },

@@ -17,7 +17,7 @@ import { mergeOutput } from "../../src/jobs/outputs.ts";
 import { ArraySource, RangeSource } from "../../src/jobs/source.ts";
 import { Dispatcher } from "../../src/pool/dispatcher.ts";
 import { maxCrashesPerChunk } from "../../src/scheduler/failure-policy.ts";
-import { inputLength } from "../../src/plan/plan.ts";
+import { inputLength } from "../../src/protocol/plan.ts";
 import type { ChunkBounds } from "../../src/scheduler/chunking.ts";
 import { resolveRetry } from "../../src/scheduler/retry.ts";
 import { FakeBackend, type Restart, type Sent } from "../support/fake-backend.ts";

@@ -1,7 +1,7 @@
 // A Backend with no workers: every chunk waits until the test settles it by hand, so the dispatcher's fault logic runs as a state machine.
 import type { Backend, RunningChunk } from "../../src/backends/backend.ts";
 import { InterruptedError, WorkerCrashedError } from "../../src/errors.ts";
-import type { Chunk, ChunkInput, ChunkOutcome, JobSpec } from "../../src/plan/plan.ts";
+import type { Chunk, ChunkInput, ChunkOutcome, JobSpec } from "../../src/protocol/plan.ts";
 
 /** One `run()` call: a chunk on a worker, with the handles the test uses to decide its fate. */
 export interface Sent {

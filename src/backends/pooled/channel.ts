@@ -1,5 +1,5 @@
 // A worker as a pooled backend sees it: a thread or a child process that speaks the runtime protocol.
-import type { FromWorker, ToWorker } from "../../runtime/protocol.ts";
+import type { FromWorker, ToWorker } from "../../protocol/worker-messages.ts";
 
 export interface WorkerChannel {
   /** Throws (a DataCloneError) when the message cannot be copied. */

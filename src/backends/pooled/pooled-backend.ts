@@ -1,9 +1,9 @@
 // A backend over a fixed number of worker slots, threads or processes: moves chunks and outcomes,
 // replaces a worker that dies, and ends one on request.
 import { InterruptedError, WorkerError } from "../../errors.ts";
-import { inputLength, type Chunk, type ChunkOutcome, type JobSpec } from "../../plan/plan.ts";
-import { describeSendFailure } from "../send-failure.ts";
-import { serializeError } from "../../runtime/errors.ts";
+import { inputLength, type Chunk, type ChunkOutcome, type JobSpec } from "../../protocol/plan.ts";
+import { describeSendFailure } from "../../protocol/send-failure.ts";
+import { serializeError } from "../../protocol/serialized-errors.ts";
 import type { Backend, RunningChunk } from "../backend.ts";
 import type { Spawn } from "./channel.ts";
 import { PooledWorker } from "./pooled-worker.ts";

@@ -1,7 +1,7 @@
 // One worker slot's current occupant: its channel, the chunks it holds in order, and the jobs it knows.
 import { CloneError, InterruptedError, WorkerCrashedError, WorkerError } from "../../errors.ts";
-import type { ChunkOutcome } from "../../plan/plan.ts";
-import type { FromWorker } from "../../runtime/protocol.ts";
+import type { ChunkOutcome } from "../../protocol/plan.ts";
+import type { FromWorker } from "../../protocol/worker-messages.ts";
 import type { WorkerChannel } from "./channel.ts";
 
 export interface Pending {

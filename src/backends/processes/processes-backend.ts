@@ -2,7 +2,7 @@
 // thread-safe, code that calls process.exit, separate heaps). Same protocol as threads, over IPC.
 import { fork, type ChildProcess } from "node:child_process";
 import { serialize } from "node:v8";
-import type { FromWorker, ToWorker } from "../../runtime/protocol.ts";
+import type { FromWorker, ToWorker } from "../../protocol/worker-messages.ts";
 import type { WorkerChannel, WorkerLimits } from "../pooled/channel.ts";
 import { PooledBackend } from "../pooled/pooled-backend.ts";
 

@@ -14,9 +14,15 @@ import {
   WorkerError,
   type WeftError,
 } from "../../errors.ts";
-import { inputLength, type Chunk, type ChunkOutcome, type JobSpec, type Terminal } from "../../plan/plan.ts";
+import {
+  inputLength,
+  type Chunk,
+  type ChunkOutcome,
+  type JobSpec,
+  type Terminal,
+} from "../../protocol/plan.ts";
 import type { Backend, RunningChunk } from "../backend.ts";
-import { describeSendFailure } from "../send-failure.ts";
+import { describeSendFailure } from "../../protocol/send-failure.ts";
 import { RedisClients } from "./clients.ts";
 import { ClusterWatch, type WatchedChunk } from "./cluster-watch.ts";
 import {

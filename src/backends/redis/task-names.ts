@@ -1,6 +1,6 @@
 // How a task is named between machines: by module file name and export, since module URLs differ
 // from one machine to the next. A worker maps the name back to a module it was started with.
-import type { ModuleTaskRef } from "../../task/task-ref.ts";
+import type { ModuleTaskRef } from "../../protocol/task-ref.ts";
 import { clusterTaskName } from "../../task/named-tasks.ts";
 
 const scheme = "weft-cluster:";

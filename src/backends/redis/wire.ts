@@ -10,8 +10,8 @@ import {
   type JobSpec,
   type Stage,
   type Terminal,
-} from "../../plan/plan.ts";
-import type { ModuleTaskRef, TaskRef } from "../../task/task-ref.ts";
+} from "../../protocol/plan.ts";
+import type { ModuleTaskRef, TaskRef } from "../../protocol/task-ref.ts";
 
 /** Messages larger than this are refused on both sides; a chunk that big should be split. */
 export const maxMessageBytes = 64 * 1024 * 1024;

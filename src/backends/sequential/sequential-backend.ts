@@ -1,5 +1,5 @@
 // The baseline: the same plan, run chunk by chunk on the calling thread. No copies, no workers.
-import type { Chunk, JobSpec } from "../../plan/plan.ts";
+import type { Chunk, JobSpec } from "../../protocol/plan.ts";
 import { loadJob, runChunk, type LoadedJob } from "../../runtime/execute.ts";
 import type { Backend, RunningChunk } from "../backend.ts";
 

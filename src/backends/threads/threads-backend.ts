@@ -1,6 +1,6 @@
 // worker_threads backend: one thread per worker, chunks and outcomes as messages.
 import { Worker } from "node:worker_threads";
-import type { FromWorker, ToWorker } from "../../runtime/protocol.ts";
+import type { FromWorker, ToWorker } from "../../protocol/worker-messages.ts";
 import type { WorkerChannel, WorkerLimits } from "../pooled/channel.ts";
 import { PooledBackend } from "../pooled/pooled-backend.ts";
 

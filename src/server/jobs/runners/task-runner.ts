@@ -1,7 +1,7 @@
 // A `task` job: a task of the service's modules mapped over (or filtering) items or a range, its
 // outputs counted, summed, or collected up to the service's limit on a result's size.
 import type { TaskJob } from "../../api/types.ts";
-import type { Collection } from "../../../plan/collection.ts";
+import type { Collection } from "../../../pool/collection.ts";
 import * as builtInTasks from "../../../workloads/tasks.ts";
 import { JobError } from "../errors.ts";
 import { summarize } from "../summary.ts";

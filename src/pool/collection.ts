@@ -13,13 +13,13 @@ import {
 import { mergeOutput, StreamOutput } from "../jobs/outputs.ts";
 import type { Source } from "../jobs/source.ts";
 import { OptionError } from "../errors.ts";
-import { positiveInteger, resolveBounds } from "../pool/options.ts";
+import { positiveInteger, resolveBounds } from "./options.ts";
 import type { ChunkBounds } from "../scheduler/chunking.ts";
 import { resolveTask } from "../task/resolve.ts";
 import { resolveRetry, type RetryOption, type RetryPolicy } from "../scheduler/retry.ts";
 import { taskRetryOf, type TaskLike } from "../task/task.ts";
-import { taskKey, type TaskRef } from "../task/task-ref.ts";
-import type { Stage, Terminal } from "./plan.ts";
+import { taskKey, type TaskRef } from "../protocol/task-ref.ts";
+import type { Stage, Terminal } from "../protocol/plan.ts";
 
 /** What a collection needs from its pool. */
 export interface JobRunner {

@@ -1,5 +1,5 @@
 // The messages between a pool and a worker it owns (a thread or a child process).
-import type { Chunk, ChunkOutcome, JobSpec, SerializedError } from "../plan/plan.ts";
+import type { Chunk, ChunkOutcome, JobSpec, SerializedError } from "./plan.ts";
 
 export type ToWorker =
   | { readonly type: "job"; readonly spec: JobSpec }

@@ -1,6 +1,6 @@
 // Turning a task's thrown value into something that survives a trip between threads, and back.
 import { inspect } from "node:util";
-import type { SerializedError } from "../plan/plan.ts";
+import type { SerializedError } from "./plan.ts";
 
 export function serializeError(thrown: unknown): SerializedError {
   if (thrown instanceof Error) return { name: thrown.name, message: thrown.message, stack: thrown.stack };

@@ -1,5 +1,5 @@
 // Finds which value keeps a message from being cloned, so the error can name it. Runs only after a failure.
-import { preview } from "./errors.ts";
+import { preview } from "./serialized-errors.ts";
 
 /** Describes the first value in `values` that structured clone rejects, or undefined if none does. */
 export function firstUncloneable(

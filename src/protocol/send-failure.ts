@@ -1,7 +1,7 @@
 // Why a chunk could not be sent to a worker, naming the input item that cannot be copied.
 import { CloneError } from "../errors.ts";
-import type { Chunk, JobSpec } from "../plan/plan.ts";
-import { cloneAdvice, firstUncloneable } from "../runtime/clone-check.ts";
+import type { Chunk, JobSpec } from "./plan.ts";
+import { cloneAdvice, firstUncloneable } from "./clone-check.ts";
 
 export function describeSendFailure(spec: JobSpec, chunk: Chunk, error: unknown): Error {
   // Threads throw a DataCloneError; IPC's serializer a plain Error saying "could not be cloned".

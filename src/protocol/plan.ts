@@ -1,5 +1,5 @@
 // The plan a worker executes: a fused pipeline of per-item stages and one terminal that combines a chunk.
-import type { TaskRef } from "../task/task-ref.ts";
+import type { TaskRef } from "./task-ref.ts";
 
 /** A per-item step; consecutive steps run fused on the worker, one pass per chunk. */
 export interface Stage {

@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
-const root = fileURLToPath(new URL("..", import.meta.url));
+const root = fileURLToPath(new URL("../..", import.meta.url));
 
 /** Builds a copy of the checkout in `scratch` and packs it there; resolves with the tarball's path. */
 export async function packWeft(scratch: string): Promise<string> {
