@@ -25,6 +25,22 @@ export async function weft(options?: WeftOptions): Promise<Pool> {
     if (stopLoadingModule(new Error().stack ?? "")) return new Promise<never>(() => {});
     throw new PoolInWorkerError();
   }
-  const { Pool } = await import("./pool.ts");
-  return Pool.create(options);
+  const [{ resolveOptions }, { startBackend }] = await Promise.all([
+    import("./options.ts"),
+    import("./start-backend.ts"),
+  ]);
+  const resolved = resolveOptions(options);
+  // The backend starts first: its worker threads boot on the other cores while this thread loads the
+  // pool's own modules.
+  const backend = startBackend(resolved);
+  const [started, { Pool }] = await Promise.all([backend, import("./pool.ts")]).catch(
+    async (error: unknown) => {
+      await backend.then(
+        (b) => b.close(),
+        () => {},
+      );
+      throw error;
+    },
+  );
+  return Pool.create(started, resolved);
 }

@@ -1,8 +1,10 @@
 // Inline functions travel as source text; this checks that the text makes sense on its own.
-import { parse } from "acorn";
-import { analyze } from "periscopic";
 import { CapturedVariableError, TaskDefinitionError } from "../errors.ts";
 import type { InlineTaskRef } from "../protocol/task-ref.ts";
+
+// The parser loads with the first inline function, not with weft: most pools never send one, and it is
+// the largest part of what a pool and each of its workers would load at start.
+let parser: Promise<[typeof import("acorn"), typeof import("periscopic")]> | undefined;
 
 /**
  * Names an inline function may use without capturing anything: what every worker has as a
@@ -12,7 +14,7 @@ import type { InlineTaskRef } from "../protocol/task-ref.ts";
 const providedNames = new Set(["__name", "arguments", "undefined", "NaN", "Infinity"]);
 
 /** Turns a plain function into an inline task, or throws naming what keeps it from running alone. */
-export function inlineTaskRef(fn: (...args: never[]) => unknown): InlineTaskRef {
+export async function inlineTaskRef(fn: (...args: never[]) => unknown): Promise<InlineTaskRef> {
   const source = Function.prototype.toString.call(fn);
   const name = fn.name || "(anonymous)";
   if (/\{\s*\[native code\]\s*\}$/.test(source)) {
@@ -20,6 +22,8 @@ export function inlineTaskRef(fn: (...args: never[]) => unknown): InlineTaskRef 
       `function ${name} is built-in or bound and has no source to send to a worker: wrap it in a function, or define a task in a module`,
     );
   }
+  parser ??= Promise.all([import("acorn"), import("periscopic")]);
+  const [{ parse }, { analyze }] = await parser;
   // A method shorthand such as `double(x) { ... }` is only an expression inside an object literal.
   for (const expression of [`(${source})`, `Object.values({${source}})[0]`]) {
     let ast;

@@ -22,7 +22,7 @@ export async function resolveTask(fn: unknown, allowInline: boolean): Promise<Ta
     const name = await exportNameOf(fn, place);
     ref = { kind: "module", ...place, ...(name !== undefined && { name }) };
   } else if (allowInline) {
-    ref = inlineTaskRef(fn as (...args: never[]) => unknown);
+    ref = await inlineTaskRef(fn as (...args: never[]) => unknown);
   } else {
     throw new TaskDefinitionError(
       `function ${fn.name || "(anonymous)"} is not a task: this backend runs only tasks defined in modules ` +

@@ -1,0 +1,40 @@
+// Starts the backend a pool's options choose. Each backend's modules load when it is chosen: a pool of
+// threads loads nothing of the processes or cluster backends, and BullMQ and ioredis are installed only
+// on request.
+import { availableParallelism } from "node:os";
+import type { Backend } from "../backends/backend.ts";
+import { OptionError } from "../errors.ts";
+import { missingPackageError } from "../optional-packages.ts";
+import type { ResolvedOptions } from "./options.ts";
+
+export async function startBackend(resolved: ResolvedOptions): Promise<Backend> {
+  const limits = { maxHeapMb: resolved.maxWorkerHeapMb, maxTasksPerWorker: resolved.maxTasksPerWorker };
+  const workers = resolved.workers ?? availableParallelism();
+  switch (resolved.backend) {
+    case "threads": {
+      const { startThreadsBackend } = await import("../backends/threads/threads-backend.ts");
+      return await startThreadsBackend(workers, limits);
+    }
+    case "sequential": {
+      const { SequentialBackend } = await import("../backends/sequential/sequential-backend.ts");
+      return new SequentialBackend();
+    }
+    case "processes": {
+      const { startProcessesBackend } = await import("../backends/processes/processes-backend.ts");
+      return await startProcessesBackend(workers, limits);
+    }
+    case "redis": {
+      const { RedisBackend } = await importClusterBackend();
+      return await RedisBackend.start({ redis: resolved.redis!, slots: resolved.workers });
+    }
+  }
+}
+
+async function importClusterBackend() {
+  try {
+    return await import("../backends/redis/redis-backend.ts");
+  } catch (error) {
+    const missing = missingPackageError("cluster", "the redis backend", error);
+    throw missing ? new OptionError(missing.message, { cause: error }) : error;
+  }
+}
