@@ -6,6 +6,8 @@
 // held, which worker took each send), never on how long something took.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { Worker } from "bullmq";
+import { chunkQueueName } from "../../src/backends/redis/keys.ts";
 import { decodeReply } from "../../src/backends/redis/wire.ts";
 import { WorkerCrashedError, weft, type ChunkRecord, type RetryRecord } from "../../src/index.ts";
 import { add } from "../fixtures/tasks.ts";
@@ -13,6 +15,7 @@ import { startCluster, type ClusterWorkerProcess } from "../support/cluster.ts";
 import { checkLeaks } from "../support/leaks.ts";
 import { runThroughFault, sendsByChunk } from "./fault-run.ts";
 import { afterGate } from "./fixtures/gate-tasks.ts";
+import { slowSquare } from "./fixtures/slow-tasks.ts";
 import {
   adminClient,
   bullIdParts,
@@ -20,6 +23,7 @@ import {
   closedGate,
   heldBy,
   pollUntil,
+  sequentialSumOfSquares,
   workerIdPrefix,
   within,
   workerSettings,
@@ -104,6 +108,47 @@ describe("recovery with the default lease", () => {
           return undefined;
         },
       }),
+  );
+
+  test(
+    "a worker gone after taking a chunk and before saying so: its chunk is found by BullMQ's note of who took it",
+    { timeout: 60_000 },
+    async () => {
+      await using cluster = await startCluster(1, defaults);
+      await using admin = await adminClient(cluster.redis.url);
+      // A stand-in for a worker killed between taking a chunk and reporting it: a plain BullMQ worker
+      // under a name of its own, never present, which takes one chunk and never answers.
+      let tookChunk!: (bullId: string) => void;
+      const taken = new Promise<string>((resolve) => (tookChunk = resolve));
+      const ghost = new Worker(
+        chunkQueueName,
+        (bullJob) => {
+          tookChunk(bullJob.id!);
+          return new Promise(() => {});
+        },
+        {
+          connection: { host: "127.0.0.1", port: cluster.redis.port, maxRetriesPerRequest: null },
+          prefix: "weft",
+          concurrency: 1,
+          name: "ghost-worker",
+          lockDuration: 30_000,
+        },
+      );
+      try {
+        await using pool = await weft({ redis: cluster.redis.url, maxChunk: 50 });
+        const retries: RetryRecord[] = [];
+        pool.events.on("retry", (r) => retries.push(r));
+        const answer = await pool.range(0, 3000).map(slowSquare).reduce(add);
+        assert.equal(answer, await sequentialSumOfSquares(3000));
+        const ghostChunk = await within(taken, 1000, "the stand-in taking a chunk");
+        assert.equal(await admin.exists(`weft:chunks:${ghostChunk}:lock`), 1, "its 30 s lease still holds");
+        assert.equal(retries.length, 1, "only the stand-in's chunk was sent again");
+        assert.ok(retries[0]!.error instanceof WorkerCrashedError, String(retries[0]!.error));
+        assert.match(retries[0]!.error.message, /ghost-worker/);
+      } finally {
+        await ghost.close(true);
+      }
+    },
   );
 
   test(

@@ -10,7 +10,7 @@ import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { WorkerError } from "../../errors.ts";
 import { describeConnectionError, within, type ResolvedRedis } from "./connection.ts";
-import { coordinatorKey, withdrawnSet, workerKey, type CoordinatorBeat } from "./keys.ts";
+import { chunkQueueName, coordinatorKey, withdrawnSet, workerKey, type CoordinatorBeat } from "./keys.ts";
 import { every, PresenceWatch } from "./presence.ts";
 
 /** What the watch needs to know of a chunk in flight. */
@@ -141,6 +141,7 @@ export class ClusterWatch {
   }
 
   async #checkHolders(): Promise<void> {
+    await this.#findHolders();
     const byHolder = new Map<string, WatchedChunk[]>();
     for (const chunk of this.coordinator.holders()) {
       if (chunk.holder === undefined) continue;
@@ -152,6 +153,23 @@ export class ClusterWatch {
       this.#workers.forget(worker);
       for (const chunk of byHolder.get(worker)!) this.coordinator.diedWith(chunk, worker);
     }
+  }
+
+  /**
+   * A worker says it holds a chunk as it starts it, but one killed between taking the chunk and saying
+   * so never does. BullMQ itself notes which worker took a job (its `pb` field, the worker's name, which
+   * is its id), so the chunks whose holder is still unknown are looked up there.
+   */
+  async #findHolders(): Promise<void> {
+    const unknown = [...this.coordinator.holders()].filter((chunk) => chunk.holder === undefined);
+    if (unknown.length === 0) return;
+    const lookup = this.control.pipeline();
+    for (const chunk of unknown) lookup.hget(`${this.redis.prefix}:${chunkQueueName}:${chunk.bullId}`, "pb");
+    const replies = (await lookup.exec()) ?? [];
+    unknown.forEach((chunk, i) => {
+      const [error, holder] = replies[i] ?? [];
+      if (!error && typeof holder === "string" && holder !== "") chunk.holder ??= holder;
+    });
   }
 
   async #checkInFlight(): Promise<void> {
