@@ -1,7 +1,7 @@
 // The results: one row per workload and contender, printed as a table and saved as JSON.
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import type { PublishedMeta } from "../src/bench/publish.ts";
+import type { PublishedMeta } from "../src/scaling/publish.ts";
 import { isPeer, sequential, shownName } from "./contender-names.ts";
 import type { Measurement } from "./measure.ts";
 import type { OverheadReport } from "./overhead/stats.ts";

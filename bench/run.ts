@@ -4,7 +4,7 @@ import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { weft } from "../src/index.ts";
-import { commandLine, publish, publishedMeta, resultsDirectory } from "../src/bench/publish.ts";
+import { commandLine, publish, publishedMeta, resultsDirectory } from "../src/scaling/publish.ts";
 import { mixRounds } from "../src/workloads/kernels/mix.ts";
 import { contenders, faultTolerance } from "./contenders.ts";
 import { measureWorkload, WrongAnswerError, type Entry, type Measurement } from "./measure.ts";

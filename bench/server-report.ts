@@ -1,5 +1,5 @@
 // What `npm run bench:server` saves (bench/results/server.json, and docs/results/server.json with --publish).
-import type { PublishedMeta } from "../src/bench/publish.ts";
+import type { PublishedMeta } from "../src/scaling/publish.ts";
 
 export interface Latencies {
   readonly mean: number;

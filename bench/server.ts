@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { startServer } from "../src/server/server.ts";
-import { commandLine, publish, publishedMeta, resultsDirectory } from "../src/bench/publish.ts";
+import { commandLine, publish, publishedMeta, resultsDirectory } from "../src/scaling/publish.ts";
 import type { RouteResult, ServerReport } from "./server-report.ts";
 
 const { values: args } = parseArgs({

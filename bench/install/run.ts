@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs, promisify } from "node:util";
 import { installInto, packWeft } from "./packed-install.ts";
-import { median } from "../../src/bench/analysis.ts";
-import { commandLine, publish, publishedMeta } from "../../src/bench/publish.ts";
+import { median } from "../../src/scaling/analysis.ts";
+import { commandLine, publish, publishedMeta } from "../../src/scaling/publish.ts";
 
 const run = promisify(execFile);
 

@@ -1,6 +1,6 @@
 // From the timed runs of a plain loop and of the same weft job to what weft adds per item, in nanoseconds.
 // Pure, so test/bench checks the arithmetic without a pool.
-import { median } from "../../src/bench/analysis.ts";
+import { median } from "../../src/scaling/analysis.ts";
 import type { OverheadJobName } from "./jobs.ts";
 
 /** The bound on what weft may add per item over a plain loop. */

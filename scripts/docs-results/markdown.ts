@@ -1,7 +1,7 @@
 // Markdown and number formats for the generated regions, written as prettier would write them, so
 // `npm run format` never touches a rendered page.
 import { dirname, relative } from "node:path";
-import type { PublishedMeta } from "../../src/bench/publish.ts";
+import type { PublishedMeta } from "../../src/scaling/publish.ts";
 
 /** A table as prettier prints one: every cell padded to its column's width, left-aligned. */
 export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {

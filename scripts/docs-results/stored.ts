@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import type { ClusterReport } from "../../bench/cluster/report.ts";
 import type { Report as BenchReport } from "../../bench/report.ts";
 import type { ServerReport } from "../../bench/server-report.ts";
-import type { PublishedMeta } from "../../src/bench/publish.ts";
+import type { PublishedMeta } from "../../src/scaling/publish.ts";
 import type { PublishedScaling } from "../../src/cli/commands/bench.ts";
 import type { DemoReport } from "../../src/cli/commands/demo.ts";
 

@@ -1,13 +1,24 @@
 // The backend contract: how the dispatcher runs a chunk on a worker. Every backend passes test/conformance.
 import type { Chunk, ChunkOutcome, JobSpec } from "../protocol/plan.ts";
 
-/** A chunk sent to a worker. */
-export interface RunningChunk {
+/**
+ * The backend's handle on a chunk it was given (by `run`): what the dispatcher awaits and aborts.
+ * The dispatcher keeps its own record beside it (its `DispatchedChunk`: the worker, the deadline's
+ * timer), which no backend needs to see.
+ */
+export interface ChunkHandle {
   readonly outcome: Promise<ChunkOutcome>;
   /** Resolves when the chunk starts running (its tasks loaded), if `run` was asked to report it. */
   readonly started: Promise<void>;
   /** Fires the chunk's abort signal (what its tasks see as `taskSignal()`); cooperative. */
   abort(reason: Error): void;
+}
+
+/** The other side of a {@link ChunkHandle}: what a backend keeps to settle it when its worker answers. */
+export interface ChunkSettlers {
+  resolve(outcome: ChunkOutcome): void;
+  reject(error: Error): void;
+  started(): void;
 }
 
 /**
@@ -41,7 +52,7 @@ export interface Backend {
   readonly sharesMemory: boolean;
   /** About what one chunk's trip to a worker and back costs beyond its work, in ms, measured one call at a time. */
   readonly chunkTripMs: number;
-  run(worker: number, job: JobSpec, chunk: Chunk, reportStart: boolean): RunningChunk;
+  run(worker: number, job: JobSpec, chunk: Chunk, reportStart: boolean): ChunkHandle;
   /**
    * Ends worker `worker` now and replaces it: the chunk it is running rejects with `reason`, the
    * ones waiting behind it with InterruptedError. For a task that ignores its abort signal.

@@ -6,7 +6,7 @@ import type { ChunkBounds } from "../scheduler/chunking.ts";
 import { decide } from "../scheduler/failure-policy.ts";
 import type { RetryPolicy } from "../scheduler/retry.ts";
 import { describeTask, type TaskRef } from "../protocol/task-ref.ts";
-import { JobBase, noControls, type Job } from "./job.ts";
+import { defaultControls, JobBase, type Job } from "./job.ts";
 import { CallQueue } from "./source.ts";
 
 export interface Settle {
@@ -41,7 +41,7 @@ export class CallJob extends JobBase implements Job {
   ) {
     const queue = new CallQueue();
     const spec: JobSpec = { id, stages: [], terminal: { op: "call", task } };
-    super(spec, queue, bounds, undefined, { ...noControls, timeoutMs });
+    super(spec, queue, undefined, { ...defaultControls(bounds), timeoutMs });
     this.#queue = queue;
     this.#taskName = describeTask(task);
   }
@@ -68,7 +68,7 @@ export class CallJob extends JobBase implements Job {
   }
 
   settle(chunk: Chunk, partial: unknown): void {
-    this.inFlight--;
+    this.unsettled--;
     const calls = this.#takeCalls(chunk);
     const { values, failures } = partial as { values: unknown[]; failures: CallFailure[] };
     const failed = new Set<number>();
@@ -104,7 +104,7 @@ export class CallJob extends JobBase implements Job {
   }
 
   lose(chunk: Chunk, error: Error): void {
-    this.inFlight--;
+    this.unsettled--;
     const calls = this.#takeCalls(chunk);
     // A call past its deadline is retried under its own policy, like a call that threw.
     if (error instanceof TimeoutError) {
@@ -128,6 +128,6 @@ export class CallJob extends JobBase implements Job {
     return calls;
   }
 
-  /** A call job ends only when its pool closes. */
-  protected completeIfDone(): void {}
+  /** Never told: a call job's input never ends, and the job ends only when its pool closes. */
+  completeIfSettled(): void {}
 }

@@ -1,16 +1,17 @@
 // The scheduler: a pure state machine. Events come in as method calls; `assign()` returns what to send where.
 // It performs no I/O and reads no clock, so every ordering of events can be tested without workers.
+import { inputLength, type Chunk } from "../protocol/plan.ts";
 import { chunkSize, CostEstimator, type ChunkBounds } from "./chunking.ts";
 
 /**
  * A command: send the next `size` items of job `jobId` to worker `worker`, or, when `retry` is
- * set, the job's oldest chunk waiting for another attempt (of `size` items).
+ * set, that chunk (of `size` items), the job's oldest waiting for another attempt.
  */
 export interface Assignment {
   readonly worker: number;
   readonly jobId: number;
   readonly size: number;
-  readonly retry: boolean;
+  readonly retry: Chunk | undefined;
 }
 
 interface JobState {
@@ -22,8 +23,8 @@ interface JobState {
   closed: boolean;
   /** Paused while a slow consumer has not taken the results already sent back (retries still go out). */
   paused: boolean;
-  /** Sizes of chunks that failed and are due for another attempt, oldest first. */
-  readonly retries: number[];
+  /** Chunks that failed and are due for another attempt, oldest first. */
+  readonly retries: Chunk[];
 }
 
 export interface SchedulerOptions {
@@ -46,16 +47,8 @@ export class Scheduler {
     this.#chunkTripMs = options.chunkTripMs ?? 0;
   }
 
-  get workers(): number {
-    return this.#inflight.size;
-  }
-
   addWorker(worker: number): void {
     this.#inflight.set(worker, 0);
-  }
-
-  removeWorker(worker: number): void {
-    this.#inflight.delete(worker);
   }
 
   /** A job enters with the items ready now; `closed` says whether more can follow. */
@@ -87,9 +80,18 @@ export class Scheduler {
     if (job) job.paused = paused;
   }
 
-  /** A chunk of `items` items is due for another attempt (its worker died, or a retry's wait is over). */
-  requeue(jobId: number, items: number): void {
-    this.#jobs.get(jobId)?.retries.push(items);
+  /** A chunk is due for another attempt (its worker died, or a retry's wait is over). */
+  requeue(chunk: Chunk): void {
+    this.#jobs.get(chunk.jobId)?.retries.push(chunk);
+  }
+
+  /**
+   * Whether the job's input has ended and every item of it has been assigned: nothing new of it will
+   * be sent (chunks waiting for a retry aside; the job counts those as unsettled).
+   */
+  exhausted(jobId: number): boolean {
+    const job = this.#jobs.get(jobId);
+    return job !== undefined && job.closed && job.available === 0;
   }
 
   /** The job finished, failed or was cancelled: nothing more of it is assigned. */
@@ -128,9 +130,9 @@ export class Scheduler {
       if (next === undefined) return out;
       const [jobId, job] = next;
       this.#inflight.set(worker, this.#inflight.get(worker)! + 1);
-      const retried = job.retries.shift();
-      if (retried !== undefined) {
-        out.push({ worker, jobId, size: retried, retry: true });
+      const retry = job.retries.shift();
+      if (retry !== undefined) {
+        out.push({ worker, jobId, size: inputLength(retry.input), retry });
         continue;
       }
       const size = chunkSize({
@@ -142,7 +144,7 @@ export class Scheduler {
         chunkTripMs: this.#chunkTripMs,
       });
       job.available -= size;
-      out.push({ worker, jobId, size, retry: false });
+      out.push({ worker, jobId, size, retry: undefined });
     }
   }
 

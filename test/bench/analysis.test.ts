@@ -9,9 +9,9 @@ import {
   median,
   predictionWorkers,
   sampleStats,
-} from "../../src/bench/analysis.ts";
-import { amdahl, fitSerialFraction, gustafson, karpFlatt, rmsError } from "../../src/bench/models.ts";
-import type { ScalingKind, WorkloadResult } from "../../src/bench/results.ts";
+} from "../../src/scaling/analysis.ts";
+import { amdahl, fitSerialFraction, gustafson, karpFlatt, rmsError } from "../../src/scaling/models.ts";
+import type { ScalingKind, WorkloadResult } from "../../src/scaling/results.ts";
 import { sampleResults } from "./sample-results.ts";
 
 const runs = { seed: 42, numRuns: 300 };

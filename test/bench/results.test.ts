@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { availableParallelism, cpus, loadavg } from "node:os";
 import { describe, it } from "node:test";
 import type { ChunkRecord } from "../../src/events/events.ts";
-import { machineInfo, medianRunIndex, toChunkBars } from "../../src/bench/results.ts";
+import { machineInfo, medianRunIndex, toChunkBars } from "../../src/scaling/results.ts";
 
 describe("bench results helpers", () => {
   it("picks the median run, the faster of the two middle ones for an even count", () => {

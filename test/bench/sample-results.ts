@@ -1,6 +1,6 @@
 // A small hand-made benchmark run on a 2-core machine: one strong-scaling and one weak-scaling workload
 // at 1, 2 and 4 workers, so every report has a fitted point, a p = 1 point and an oversubscribed one.
-import type { BenchResults, ChunkBar } from "../../src/bench/results.ts";
+import type { BenchResults, ChunkBar } from "../../src/scaling/results.ts";
 
 /**
  * Each worker runs `chunks` chunks of `chunkMs` back to back with a 1 ms dispatch gap, worker k

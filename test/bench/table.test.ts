@@ -1,8 +1,8 @@
 // The terminal table: the numbers a reader needs, flagged oversubscribed rows, labelled models, 100 columns.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { BenchResults } from "../../src/bench/results.ts";
-import { renderScalingTable } from "../../src/bench/table.ts";
+import type { BenchResults } from "../../src/scaling/results.ts";
+import { renderScalingTable } from "../../src/scaling/table.ts";
 import { sampleResults } from "./sample-results.ts";
 
 const table = renderScalingTable(sampleResults);

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, describe, test } from "node:test";
 import { descendants, stillRunning } from "../../scripts/test/process-tree.ts";
-import type { BenchResults } from "../../src/bench/results.ts";
+import type { BenchResults } from "../../src/scaling/results.ts";
 
 const bin = fileURLToPath(new URL("../../bin/weft.js", import.meta.url));
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));

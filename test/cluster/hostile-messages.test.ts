@@ -10,7 +10,7 @@ import { Redis } from "ioredis";
 import { defaultThreadHeapMb } from "../../src/backends/redis/cluster-worker.ts";
 import { closeRedis } from "../../src/backends/redis/connection.ts";
 import { maxResendsPerChunk } from "../../src/backends/redis/redis-backend.ts";
-import { encode } from "../../src/backends/redis/wire.ts";
+import { encodeReply } from "../../src/backends/redis/wire.ts";
 import { WorkerError, weft } from "../../src/index.ts";
 import { add, square } from "../fixtures/tasks.ts";
 import { startCluster } from "../support/cluster.ts";
@@ -151,7 +151,9 @@ describe("hostile messages", () => {
       const impostor = new Worker(
         "chunks",
         () =>
-          Promise.resolve({ payload: encode({ kind: "error", name, message: `an error named ${name}` }) }),
+          Promise.resolve({
+            payload: encodeReply({ kind: "error", name, message: `an error named ${name}` }),
+          }),
         { connection, prefix: "weft" },
       );
       try {

@@ -31,14 +31,16 @@ describe("what cluster workers refuse", () => {
   });
   after(() => cluster.stop());
 
-  /** A chunk request as a coordinator would write it, with `task` as its one map stage. */
-  const request = (task: object, input: object = { kind: "items", items: [2] }) =>
-    serialize({
-      version: 1,
+  const base64 = (value: unknown) => serialize(value).toString("base64");
+  /** A chunk's message as a coordinator would write it, with `task` as its one map stage. */
+  const request = (task: object, input: object = { kind: "items", items: [2] }) => ({
+    spec: base64({ id: 0, stages: [{ op: "map", task }], terminal: { op: "collect" } }),
+    payload: base64({
+      version: 2,
       coordinator: "written-by-the-test",
-      spec: { id: 0, stages: [{ op: "map", task }], terminal: { op: "collect" } },
       chunk: { jobId: 0, seq: 0, start: 0, input },
-    }).toString("base64");
+    }),
+  });
   const squareRef = { kind: "module", url: "weft-cluster:tasks.square", index: 0, name: "square" };
   // A few hundred bytes that declare 4,294,967,295 items: the array's length, not its contents.
   const sparse: unknown[] = [];
@@ -49,40 +51,45 @@ describe("what cluster workers refuse", () => {
     { timeout: 60_000 },
     async () => {
       await using bull = await bullQueue(cluster.redis.port);
-      const cases: { name: string; payload: unknown; reason: RegExp }[] = [
-        { name: "junk", payload: "not base64 v8", reason: /payload is not V8-serialized data/ },
+      const cases: { name: string; data: object; reason: RegExp }[] = [
+        { name: "junk", data: { payload: "not base64 v8" }, reason: /payload is not V8-serialized data/ },
         {
           name: "wrong-shape",
-          payload: serialize({ hello: "world" }).toString("base64"),
-          reason: /not a chunk request: version undefined, expected 1/,
+          data: { payload: base64({ hello: "world" }) },
+          reason: /not a chunk request: version undefined, expected 2/,
         },
         {
           name: "inline-code",
-          payload: request({ kind: "inline", source: "() => process.exit(9)", name: "evil" }),
+          data: request({ kind: "inline", source: "() => process.exit(9)", name: "evil" }),
           reason: /not a chunk request: a stage's task is not a module task/,
         },
-        { name: "not-a-string", payload: 42, reason: /payload is number, not a string/ },
+        { name: "not-a-string", data: { payload: 42 }, reason: /payload is number, not a string/ },
+        {
+          name: "no-plan",
+          data: { payload: request(squareRef).payload },
+          reason: /spec is undefined, not a string/,
+        },
         {
           name: "sparse-array",
-          payload: request(squareRef, { kind: "items", items: sparse }),
+          data: request(squareRef, { kind: "items", items: sparse }),
           reason: new RegExp(`a chunk of 4294967295 items, over the limit of ${maxChunkItems}`),
         },
         {
           name: "huge-range",
-          payload: request(squareRef, { kind: "range", origin: 0, step: 1, first: 0, count: 9e15 }),
+          data: request(squareRef, { kind: "range", origin: 0, step: 1, first: 0, count: 9e15 }),
           reason: new RegExp(`a chunk of 9000000000000000 items, over the limit of ${maxChunkItems}`),
         },
         {
           // Refused by its length before it is decoded (BullMQ has fetched and parsed all of it by then).
           name: "oversized",
-          payload: "A".repeat(Math.ceil((maxMessageBytes * 4) / 3) + 8),
+          data: { payload: "A".repeat(Math.ceil((maxMessageBytes * 4) / 3) + 8) },
           reason: /payload of \d+ characters is over the limit/,
         },
       ];
-      for (const { name, payload, reason } of cases) {
+      for (const { name, data, reason } of cases) {
         const ended = finished(bull.events, `test-${name}`);
         const logged = waitForAnyOutput(cluster.workers, new RegExp(`refused chunk test-${name}: `));
-        const job = await bull.queue.add("chunk", { payload }, { jobId: `test-${name}` });
+        const job = await bull.queue.add("chunk", data, { jobId: `test-${name}` });
         await assert.rejects(within(ended, 30_000, `chunk ${name} finishing`), reason);
         assert.equal(await job.getState(), "failed", name);
         assert.match(await within(logged, 10_000, `the worker logging chunk ${name}`), reason);
@@ -116,9 +123,9 @@ describe("what cluster workers refuse", () => {
   test("a chunk naming a module by URL is refused, not imported", { timeout: 30_000 }, async () => {
     await using bull = await bullQueue(cluster.redis.port);
     const url = new URL("fixtures/other-tasks.ts", import.meta.url).href;
-    const payload = request({ kind: "module", url, index: 0, name: "cube" });
+    const data = request({ kind: "module", url, index: 0, name: "cube" });
     const ended = finished(bull.events, "test-module-url");
-    await bull.queue.add("chunk", { payload }, { jobId: "test-module-url", removeOnComplete: true });
+    await bull.queue.add("chunk", data, { jobId: "test-module-url", removeOnComplete: true });
     const returned = (await within(ended, 30_000, "the chunk finishing")) as { payload: string };
     const reply = decodeReply(returned.payload);
     assert.equal(reply.kind, "error", "the worker ran a module named by a message");

@@ -159,6 +159,7 @@ class Harness {
       },
     };
     const controls = {
+      bounds: plan.bounds,
       retry: resolveRetry({ retries: plan.retries, initialDelayMs: plan.delayMs, jitter: false }),
       taskRetries: new Map(),
       signal: controller.signal,
@@ -166,7 +167,7 @@ class Harness {
       errors: "fail-fast",
     } as const;
     const spec = { id, stages: [], terminal: { op: plan.op } } as const;
-    const job = new CollectionJob(spec, source, plan.bounds, plan.items, true, output, controls);
+    const job = new CollectionJob(spec, source, plan.items, true, output, controls);
     const tracked: Tracked = {
       plan,
       id,

@@ -2,13 +2,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
+import { inputLength, type Chunk } from "../../src/protocol/plan.ts";
 import { targetChunkMs, type ChunkBounds } from "../../src/scheduler/chunking.ts";
 import { Scheduler, type Assignment } from "../../src/scheduler/scheduler.ts";
 import { mulberry32 } from "../support/random.ts";
 
 type Event =
   | { kind: "addWorker" }
-  | { kind: "removeWorker"; pick: number }
   | { kind: "addJob"; available: number; closed: boolean; bounds: ChunkBounds }
   | { kind: "offer"; pick: number; items: number }
   | { kind: "close"; pick: number }
@@ -27,7 +27,6 @@ const boundsArb: fc.Arbitrary<ChunkBounds> = fc
 // that exists (or existed: events for removed jobs must be harmless too).
 const eventArb: fc.Arbitrary<Event> = fc.oneof(
   { weight: 2, arbitrary: fc.constant({ kind: "addWorker" as const }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("removeWorker" as const), pick: fc.nat() }) },
   {
     weight: 3,
     arbitrary: fc.record({
@@ -130,13 +129,6 @@ function step(scheduler: Scheduler, model: Model, event: Event): void {
       model.loads.set(worker, 0);
       break;
     }
-    case "removeWorker": {
-      const worker = pickFrom([...model.loads.keys()], event.pick);
-      if (worker === undefined) return;
-      scheduler.removeWorker(worker);
-      model.loads.delete(worker);
-      break;
-    }
     case "addJob": {
       const id = model.nextJob++;
       const { available, closed, bounds } = event;
@@ -198,7 +190,7 @@ function step(scheduler: Scheduler, model: Model, event: Event): void {
       const index = model.failed.length === 0 ? -1 : event.pick % model.failed.length;
       if (index < 0) return;
       const [chunk] = model.failed.splice(index, 1);
-      scheduler.requeue(chunk!.jobId, chunk!.size);
+      scheduler.requeue(chunkOf(chunk!.jobId, chunk!.size));
       model.jobs.get(chunk!.jobId)?.retries.push(chunk!.size);
       break;
     }
@@ -206,7 +198,15 @@ function step(scheduler: Scheduler, model: Model, event: Event): void {
       checkAssign(model, scheduler.assign());
       break;
   }
-  assert.equal(scheduler.workers, model.loads.size);
+  for (const [id, job] of model.jobs) {
+    const exhausted = job.closed && job.available === 0;
+    assert.equal(scheduler.exhausted(id), exhausted, `job ${id} exhausted: expected ${exhausted}`);
+  }
+}
+
+/** A chunk of `size` items of job `jobId`, as the dispatcher would requeue it. */
+function chunkOf(jobId: number, size: number): Chunk {
+  return { jobId, seq: 0, start: 0, input: { kind: "range", origin: 0, step: 1, first: 0, count: size } };
 }
 
 function checkAssign(model: Model, assignments: readonly Assignment[]): void {
@@ -222,6 +222,7 @@ function checkAssign(model: Model, assignments: readonly Assignment[]): void {
       // Retries go first, oldest first, paused or not, and carry the failed chunk's size.
       assert.equal(jobId, model.oldestReady(), "the oldest job with work is served first");
       assert.equal(size, job.retries.shift(), `job ${jobId}'s oldest retry was not the one sent`);
+      assert.equal(inputLength(retry.input), size, "a retry's size is its chunk's");
       model.loads.set(worker, load + 1);
       model.held.push({ worker, jobId, size });
       continue;

@@ -1,5 +1,5 @@
 // A Backend with no workers: every chunk waits until the test settles it by hand, so the dispatcher's fault logic runs as a state machine.
-import type { Backend, RunningChunk } from "../../src/backends/backend.ts";
+import type { Backend, ChunkHandle } from "../../src/backends/backend.ts";
 import { InterruptedError, WorkerCrashedError } from "../../src/errors.ts";
 import type { Chunk, ChunkInput, ChunkOutcome, JobSpec } from "../../src/protocol/plan.ts";
 
@@ -46,6 +46,8 @@ export function itemsOf(input: ChunkInput): unknown[] {
       return Array.from({ length: input.count }, (_, k) => input.origin + (input.first + k) * input.step);
     case "typed":
       return Array.from(input.array as ArrayLike<number>);
+    case "file":
+      throw new Error("the fake backend reads no files");
   }
 }
 
@@ -83,7 +85,7 @@ export class FakeBackend implements Backend {
     readonly clock: () => number = () => 0,
   ) {}
 
-  run(worker: number, spec: JobSpec, chunk: Chunk, reportStart: boolean): RunningChunk {
+  run(worker: number, spec: JobSpec, chunk: Chunk, reportStart: boolean): ChunkHandle {
     if (worker < 0 || worker >= this.workers) throw new Error(`run() on worker ${worker} of ${this.workers}`);
     let resolve!: (outcome: ChunkOutcome) => void;
     let reject!: (error: Error) => void;

@@ -4,7 +4,7 @@ import { InterruptedError, WorkerError } from "../../errors.ts";
 import { inputLength, type Chunk, type ChunkOutcome, type JobSpec } from "../../protocol/plan.ts";
 import { describeSendFailure } from "../../protocol/send-failure.ts";
 import { serializeError } from "../../protocol/serialized-errors.ts";
-import type { Backend, RunningChunk } from "../backend.ts";
+import type { Backend, ChunkHandle } from "../backend.ts";
 import type { Spawn } from "./channel.ts";
 import { PooledWorker } from "./pooled-worker.ts";
 
@@ -75,7 +75,7 @@ export class PooledBackend implements Backend {
     return this.#slots.length;
   }
 
-  run(worker: number, spec: JobSpec, chunk: Chunk, reportStart: boolean): RunningChunk {
+  run(worker: number, spec: JobSpec, chunk: Chunk, reportStart: boolean): ChunkHandle {
     const w = this.#slots[worker]!;
     const id = this.#nextId++;
     if (w.exited) {

@@ -1,18 +1,12 @@
 // One worker slot's current occupant: its channel, the chunks it holds in order, and the jobs it knows.
 import { CloneError, InterruptedError, WorkerCrashedError, WorkerError } from "../../errors.ts";
-import type { ChunkOutcome } from "../../protocol/plan.ts";
 import type { FromWorker } from "../../protocol/worker-messages.ts";
+import type { ChunkSettlers } from "../backend.ts";
 import type { WorkerChannel } from "./channel.ts";
-
-export interface Pending {
-  resolve(outcome: ChunkOutcome): void;
-  reject(error: Error): void;
-  started(): void;
-}
 
 export class PooledWorker {
   /** Chunks sent and not answered, by message id, in the order sent: the first is the one running. */
-  readonly pending = new Map<number, Pending>();
+  readonly pending = new Map<number, ChunkSettlers>();
   readonly knownJobs = new Set<number>();
   online = false;
   exited = false;

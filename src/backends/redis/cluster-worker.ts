@@ -3,14 +3,14 @@
 // refused with an error naming it. Nothing that arrives through Redis is run as code.
 import { randomUUID } from "node:crypto";
 import { availableParallelism, hostname, totalmem } from "node:os";
-import { UnrecoverableError, Worker, type Job } from "bullmq";
+import { UnrecoverableError, Worker, type Job as BullJob } from "bullmq";
 import type { Redis } from "ioredis";
 import { InterruptedError, WorkerError } from "../../errors.ts";
 import type { ChunkOutcome } from "../../protocol/plan.ts";
 import { clusterTaskName, loadNamedTasks } from "../../task/named-tasks.ts";
 import { markAsWorker } from "../../task/worker-scope.ts";
 import type { ModuleTaskRef } from "../../protocol/task-ref.ts";
-import type { RunningChunk } from "../backend.ts";
+import type { ChunkHandle } from "../backend.ts";
 import type { PooledBackend } from "../pooled/pooled-backend.ts";
 import { startThreadsBackend } from "../threads/threads-backend.ts";
 import {
@@ -34,7 +34,7 @@ import {
 } from "./keys.ts";
 import { isRefused, parseControl } from "./messages.ts";
 import { clusterNameOf } from "./task-names.ts";
-import { decodeRequest, encode, MalformedMessageError, renameTasks, type ChunkReply } from "./wire.ts";
+import { decodeRequest, encodeReply, MalformedMessageError, renameTasks, type ChunkReply } from "./wire.ts";
 
 export interface ClusterWorkerOptions {
   readonly redis: string | RedisOptions;
@@ -82,7 +82,7 @@ export class ClusterWorker {
   readonly #control: Redis;
   readonly #log: (line: string) => void;
   readonly #freeThreads: number[];
-  readonly #running = new Map<string, { thread: number; chunk: RunningChunk; coordinator: string }>();
+  readonly #running = new Map<string, { thread: number; handle: ChunkHandle; coordinator: string }>();
   /** Local job ids, by coordinator and its job id: each coordinator numbers its jobs from 0. */
   readonly #localJobs = new Map<string, Map<number, number>>();
   readonly #coordinators: CoordinatorWatch;
@@ -118,7 +118,7 @@ export class ClusterWorker {
     this.#log = options.log ?? ((line) => console.error(line));
     this.#freeThreads = Array.from({ length: backend.workers }, (_, i) => i);
     const leaseMs = options.leaseMs ?? 30_000;
-    this.#worker = new Worker(chunkQueueName, (job) => this.#process(job), {
+    this.#worker = new Worker(chunkQueueName, (bullJob) => this.#process(bullJob), {
       connection: clients.open(),
       prefix: redis.prefix,
       concurrency: backend.workers,
@@ -231,7 +231,7 @@ export class ClusterWorker {
     if (!running) return this.#coordinators.noteStopped(message.bullId);
     // Rebuilt with its name, so a task that rethrows its signal's reason fails as a TimeoutError or AbortError.
     const reason = Object.assign(new Error(message.reason.message), { name: message.reason.name });
-    if (message.action === "abort") running.chunk.abort(reason);
+    if (message.action === "abort") running.handle.abort(reason);
     else this.#backend.restart(running.thread, reason);
   }
 
@@ -247,41 +247,43 @@ export class ClusterWorker {
   }
 
   /** Runs a chunk BullMQ gave this worker; close() waits for every one of them to end. */
-  async #process(job: Job): Promise<{ payload: string }> {
+  async #process(bullJob: BullJob): Promise<{ payload: string }> {
     this.#taken++;
     try {
-      return await this.#take(job);
+      return await this.#take(bullJob);
     } finally {
       if (--this.#taken === 0) for (const resolve of this.#whenIdle.splice(0)) resolve();
     }
   }
 
-  async #take(job: Job): Promise<{ payload: string }> {
+  async #take(bullJob: BullJob): Promise<{ payload: string }> {
     let request;
     try {
-      request = decodeRequest((job.data as { payload?: unknown } | null)?.payload);
+      request = decodeRequest(bullJob.data);
     } catch (error) {
       if (!(error instanceof MalformedMessageError)) throw error;
-      this.#log(`refused chunk ${job.id ?? "(no id)"}: ${error.message}`);
+      this.#log(`refused chunk ${bullJob.id ?? "(no id)"}: ${error.message}`);
       this.#failed++;
       throw new UnrecoverableError(error.message);
     }
-    const bullId = job.id!;
+    const bullId = bullJob.id!;
     const { coordinator } = request;
     // Which worker holds the chunk, for its coordinator's watch: if this one dies, it sends it again.
-    void job.updateProgress({ worker: this.id }).catch(() => {});
+    void bullJob.updateProgress({ worker: this.id }).catch(() => {});
     let spec;
     try {
       spec = renameTasks(request.spec, (ref) => this.#localTask(ref));
     } catch (error) {
       this.#failed++;
-      return { payload: encode({ kind: "error", name: "WorkerError", message: (error as Error).message }) };
+      return {
+        payload: encodeReply({ kind: "error", name: "WorkerError", message: (error as Error).message }),
+      };
     }
     const skip = await this.#coordinators.whyNot(bullId, coordinator);
     if (skip) {
       this.#skipped++;
       const message = `chunk ${bullId} was not run: ${skip}`;
-      return { payload: encode({ kind: "error", name: "InterruptedError", message }) };
+      return { payload: encodeReply({ kind: "error", name: "InterruptedError", message }) };
     }
     let jobs = this.#localJobs.get(coordinator);
     if (!jobs) this.#localJobs.set(coordinator, (jobs = new Map<number, number>()));
@@ -290,18 +292,20 @@ export class ClusterWorker {
     const thread = this.#freeThreads.pop();
     if (thread === undefined)
       throw new Error("unreachable: BullMQ ran more chunks than the worker has threads");
-    const running = this.#backend.run(
+    const handle = this.#backend.run(
       thread,
       { ...spec, id: localJob },
       { ...request.chunk, jobId: localJob },
       true,
     );
     // The coordinator's deadline counts from here, when the tasks are loaded and the chunk runs.
-    void running.started.then(() => job.updateProgress({ worker: this.id, running: true }).catch(() => {}));
-    this.#running.set(bullId, { thread, chunk: running, coordinator });
+    void handle.started.then(() =>
+      bullJob.updateProgress({ worker: this.id, running: true }).catch(() => {}),
+    );
+    this.#running.set(bullId, { thread, handle, coordinator });
     let reply: ChunkReply;
     try {
-      const outcome: ChunkOutcome = await running.outcome;
+      const outcome: ChunkOutcome = await handle.outcome;
       reply = { kind: "outcome", outcome };
       this.#done++;
     } catch (error) {
@@ -312,9 +316,11 @@ export class ClusterWorker {
       this.#freeThreads.push(thread);
     }
     try {
-      return { payload: encode(reply) };
+      return { payload: encodeReply(reply) };
     } catch (error) {
-      return { payload: encode({ kind: "error", name: "CloneError", message: (error as Error).message }) };
+      return {
+        payload: encodeReply({ kind: "error", name: "CloneError", message: (error as Error).message }),
+      };
     }
   }
 

@@ -9,10 +9,10 @@ import type { Redis } from "ioredis";
 
 /** The events a coordinator acts on, for the BullMQ job ids it `wants`. Each gets the entry's raw fields. */
 export interface ChunkEventHandlers {
-  wants(jobId: string): boolean;
-  completed(jobId: string, returnvalue: string | undefined): void;
-  failed(jobId: string, failedReason: string | undefined): void;
-  progress(jobId: string, data: string | undefined): void;
+  wants(bullId: string): boolean;
+  completed(bullId: string, returnvalue: string | undefined): void;
+  failed(bullId: string, failedReason: string | undefined): void;
+  progress(bullId: string, data: string | undefined): void;
 }
 
 /** Entries read at most at once. */
@@ -83,15 +83,16 @@ export class EventReader {
       if (typeof fields[i] === "string" && typeof fields[i + 1] === "string")
         entry.set(fields[i] as string, fields[i + 1] as string);
     }
-    const jobId = entry.get("jobId");
-    if (jobId === undefined || !this.handlers.wants(jobId)) return;
+    // BullMQ's field: the id of the BullMQ job, one chunk's message, not of a weft job.
+    const bullId = entry.get("jobId");
+    if (bullId === undefined || !this.handlers.wants(bullId)) return;
     switch (entry.get("event")) {
       case "completed":
-        return this.handlers.completed(jobId, entry.get("returnvalue"));
+        return this.handlers.completed(bullId, entry.get("returnvalue"));
       case "failed":
-        return this.handlers.failed(jobId, entry.get("failedReason"));
+        return this.handlers.failed(bullId, entry.get("failedReason"));
       case "progress":
-        return this.handlers.progress(jobId, entry.get("data"));
+        return this.handlers.progress(bullId, entry.get("data"));
     }
   }
 }

@@ -1,4 +1,4 @@
-// The coordinator's side of a cluster: each chunk becomes a BullMQ job on the cluster's queue, and
+// The coordinator's side of a cluster: each chunk becomes a BullMQ job (`bullId`) on the cluster's queue, and
 // its outcome comes back through BullMQ's event stream. The queue and the leases are BullMQ's; weft
 // adds the plan, the slots, the bound on waiting for Redis, and the watch on the workers that hold its
 // chunks (ClusterWatch), which sends a dead worker's chunks again within seconds instead of a lease.
@@ -21,7 +21,7 @@ import {
   type JobSpec,
   type Terminal,
 } from "../../protocol/plan.ts";
-import type { Backend, RunningChunk } from "../backend.ts";
+import type { Backend, ChunkHandle, ChunkSettlers } from "../backend.ts";
 import { describeSendFailure } from "../../protocol/send-failure.ts";
 import { RedisClients } from "./clients.ts";
 import { ClusterWatch, type WatchedChunk } from "./cluster-watch.ts";
@@ -39,23 +39,21 @@ import { chunkQueueName, controlChannel, presenceChannel, type ControlMessage } 
 import { parseProgress } from "./messages.ts";
 import { clusterThreads } from "./presence.ts";
 import { clusterTaskRef } from "./task-names.ts";
-import { decodeReply, encode, renameTasks } from "./wire.ts";
+import { decodeReply, encodeChunk, encodeSpec, renameTasks, type ChunkMessage } from "./wire.ts";
 
-/** A chunk handed to BullMQ, waiting for its outcome. */
-interface Sent extends WatchedChunk {
+/** A chunk posted to the queue as a BullMQ job, waiting for its outcome. */
+interface PostedChunk extends WatchedChunk, ChunkSettlers {
   readonly slot: number;
   readonly chunk: Chunk;
   readonly terminal: Terminal["op"];
-  resolve(outcome: ChunkOutcome): void;
-  reject(error: Error): void;
-  started(): void;
 }
 
-/** A chunk given to a slot, sent once the chunk before it in the slot has settled. */
-interface Queued {
+/** A chunk given to a slot and held here, posted once the chunk before it in the slot has settled. */
+interface HeldChunk {
+  readonly slot: number;
   readonly spec: JobSpec;
   readonly chunk: Chunk;
-  readonly sent: Pick<Sent, "slot" | "resolve" | "reject" | "started">;
+  readonly settlers: ChunkSettlers;
 }
 
 export interface RedisBackendSettings {
@@ -91,9 +89,11 @@ export class RedisBackend implements Backend {
   readonly #reader: EventReader;
   readonly #control: Redis;
   readonly #watch: ClusterWatch;
-  /** Per slot, the chunk in flight (first) and the ones given to it after. */
-  #slots: { running: Sent | undefined; waiting: Queued[] }[] = [];
-  readonly #byBullId = new Map<string, Sent>();
+  /** Per slot, the chunk posted and the ones given to it after. */
+  #slots: { posted: PostedChunk | undefined; held: HeldChunk[] }[] = [];
+  readonly #byBullId = new Map<string, PostedChunk>();
+  /** Each running job's plan, encoded once for all of its chunks: by job id. */
+  readonly #specs = new Map<number, string>();
   /** Times each chunk (`<job>:<seq>`) was lost and sent again. */
   readonly #resends = new Map<string, number>();
   #sentCount = 0;
@@ -116,9 +116,9 @@ export class RedisBackend implements Backend {
     });
     this.#watch = new ClusterWatch(this.#control, queue, redis, id, {
       holders: () => this.#byBullId.values(),
-      diedWith: (sent, worker) => this.#workerDied(sent as Sent, worker),
-      lost: (sent) => this.#resend(sent as Sent, "Redis lost it"),
-      unreachable: (sent, error) => this.#lost(sent as Sent, error),
+      diedWith: (posted, worker) => this.#workerDied(posted as PostedChunk, worker),
+      lost: (posted) => this.#resend(posted as PostedChunk, "Redis lost it"),
+      unreachable: (posted, error) => this.#lost(posted as PostedChunk, error),
     });
   }
 
@@ -148,7 +148,7 @@ export class RedisBackend implements Backend {
   async #begin(slots: number | undefined): Promise<void> {
     const { prefix } = this.#redis;
     slots ??= Math.max(2, 2 * (await clusterThreads(this.#control, prefix)));
-    this.#slots = Array.from({ length: slots }, () => ({ running: undefined, waiting: [] }));
+    this.#slots = Array.from({ length: slots }, () => ({ posted: undefined, held: [] }));
     await this.#reader.start();
     // The workers stop this coordinator's chunks once it is gone: its subscription and heartbeat say it is not.
     await this.clients.open().subscribe(presenceChannel(prefix, this.id));
@@ -161,27 +161,27 @@ export class RedisBackend implements Backend {
     this.#watch.start();
   }
 
-  run(slot: number, spec: JobSpec, chunk: Chunk, _reportStart: boolean): RunningChunk {
+  run(slot: number, spec: JobSpec, chunk: Chunk, _reportStart: boolean): ChunkHandle {
     let started!: () => void;
     const start = new Promise<void>((resolve) => (started = resolve));
     const outcome = new Promise<ChunkOutcome>((resolve, reject) => {
-      const queued: Queued = { spec, chunk, sent: { slot, resolve, reject, started } };
+      const held: HeldChunk = { slot, spec, chunk, settlers: { resolve, reject, started } };
       const lane = this.#slots[slot]!;
-      if (lane.running) lane.waiting.push(queued);
-      else this.#send(queued);
+      if (lane.posted) lane.held.push(held);
+      else this.#post(held);
     });
     const abort = (reason: Error) => {
       const lane = this.#slots[slot];
-      // Not sent yet: it never will be.
-      const waiting = lane?.waiting.findIndex((q) => q.chunk === chunk) ?? -1;
-      if (waiting >= 0) return lane!.waiting.splice(waiting, 1)[0]!.sent.reject(reason);
-      const sent = lane?.running;
-      if (sent?.chunk !== chunk) return;
+      // Not posted yet: it never will be.
+      const at = lane?.held.findIndex((h) => h.chunk === chunk) ?? -1;
+      if (at >= 0) return lane!.held.splice(at, 1)[0]!.settlers.reject(reason);
+      const posted = lane?.posted;
+      if (posted?.chunk !== chunk) return;
       // Running: its worker aborts the task's signal. Still waiting in BullMQ: it leaves the queue and
       // settles now; a worker that takes it meanwhile skips it.
-      this.#publish({ action: "abort", bullId: sent.bullId, reason: errorFields(reason) });
-      void this.#watch.withdraw(sent.bullId).then((removed) => {
-        if (removed) this.#lost(sent, reason);
+      this.#publish({ action: "abort", bullId: posted.bullId, reason: errorFields(reason) });
+      void this.#watch.withdraw(posted.bullId).then((removed) => {
+        if (removed) this.#lost(posted, reason);
       });
     };
     return { outcome, started: start, abort };
@@ -189,16 +189,16 @@ export class RedisBackend implements Backend {
 
   /** Tells the cluster worker to end the thread running the slot's chunk; the chunk fails here at once. */
   restart(slot: number, reason: Error): void {
-    const lane = this.#slots[slot];
-    const sent = lane?.running;
-    if (!sent) return;
-    this.#publish({ action: "stop", bullId: sent.bullId, reason: errorFields(reason) });
+    const posted = this.#slots[slot]?.posted;
+    if (!posted) return;
+    this.#publish({ action: "stop", bullId: posted.bullId, reason: errorFields(reason) });
     // If it had not started after all, no worker will start it now.
-    void this.#watch.withdraw(sent.bullId);
-    this.#lost(sent, reason);
+    void this.#watch.withdraw(posted.bullId);
+    this.#lost(posted, reason);
   }
 
   forget(jobId: number): void {
+    this.#specs.delete(jobId);
     for (const key of this.#resends.keys()) if (key.startsWith(`${jobId}:`)) this.#resends.delete(key);
     this.#publish({ action: "forget", coordinator: this.id, jobId });
   }
@@ -209,10 +209,10 @@ export class RedisBackend implements Backend {
     this.#watch.stop();
     const left = [...this.#byBullId.values()];
     for (const lane of this.#slots) {
-      for (const q of lane.waiting) q.sent.reject(new InterruptedError("the pool closed"));
-      lane.waiting.length = 0;
+      for (const held of lane.held) held.settlers.reject(new InterruptedError("the pool closed"));
+      lane.held.length = 0;
     }
-    for (const sent of left) this.#lost(sent, new InterruptedError("the pool closed"));
+    for (const posted of left) this.#lost(posted, new InterruptedError("the pool closed"));
     // A finished coordinator leaves nothing behind: chunks still queued for it are removed, and its
     // heartbeat goes, so that workers skip any chunk of it they take and stop those they run.
     await within(
@@ -227,10 +227,11 @@ export class RedisBackend implements Backend {
     await within(reading, closeBoundMs).catch(() => {});
   }
 
-  #send({ spec, chunk, sent }: Queued): void {
+  #post({ slot, spec, chunk, settlers }: HeldChunk): void {
     const bullId = `${this.id}-${spec.id}-${chunk.seq}-${this.#sentCount++}`;
-    const entry: Sent = {
-      ...sent,
+    const posted: PostedChunk = {
+      ...settlers,
+      slot,
       chunk,
       jobId: spec.id,
       terminal: spec.terminal.op,
@@ -238,60 +239,64 @@ export class RedisBackend implements Backend {
       sentAt: Date.now(),
       holder: undefined,
     };
-    this.#slots[sent.slot]!.running = entry;
-    this.#byBullId.set(bullId, entry);
-    let payload: string;
+    this.#slots[slot]!.posted = posted;
+    this.#byBullId.set(bullId, posted);
+    let message: ChunkMessage;
     try {
-      const named = renameTasks(spec, clusterTaskRef);
-      payload = encode({ version: 1, coordinator: this.id, spec: named, chunk });
+      let encoded = this.#specs.get(spec.id);
+      if (encoded === undefined) {
+        encoded = encodeSpec(renameTasks(spec, clusterTaskRef));
+        this.#specs.set(spec.id, encoded);
+      }
+      message = encodeChunk(this.id, encoded, chunk);
     } catch (error) {
-      this.#finish(entry);
-      return entry.reject(describeSendFailure(spec, chunk, error));
+      this.#finish(posted);
+      return posted.reject(describeSendFailure(spec, chunk, error));
     }
     this.#queue
-      .add("chunk", { payload }, { jobId: bullId, removeOnComplete: true, removeOnFail: true })
-      .catch((error: Error) => this.#lost(entry, describeConnectionError(this.#redis.where, error)));
+      .add("chunk", message, { jobId: bullId, removeOnComplete: true, removeOnFail: true })
+      .catch((error: Error) => this.#lost(posted, describeConnectionError(this.#redis.where, error)));
   }
 
   #progress(bullId: string, data: string | undefined): void {
-    const sent = this.#byBullId.get(bullId);
+    const posted = this.#byBullId.get(bullId);
     const progress = parseProgress(data);
-    if (!sent || !progress) return;
-    if (progress.worker !== undefined) sent.holder = progress.worker;
+    if (!posted || !progress) return;
+    if (progress.worker !== undefined) posted.holder = progress.worker;
     // The chunk's tasks are loaded and it runs: its deadline starts now.
-    if (progress.running) sent.started();
+    if (progress.running) posted.started();
   }
 
   #settle(bullId: string, returnvalue: string | undefined): void {
-    const sent = this.#byBullId.get(bullId);
-    if (!sent) return; // another coordinator's chunk, or one already settled
+    const posted = this.#byBullId.get(bullId);
+    if (!posted) return; // another coordinator's chunk, or one already settled
     let reply;
     try {
       const value = JSON.parse(returnvalue ?? "null") as { payload?: unknown } | null;
-      reply = decodeReply(value?.payload, sent.terminal);
+      reply = decodeReply(value?.payload, posted.terminal);
     } catch (error) {
       return this.#lost(
-        sent,
+        posted,
         new WorkerError(`a cluster worker's reply could not be read: ${(error as Error).message}`),
       );
     }
     if (reply.kind === "outcome") {
-      this.#finish(sent);
-      return sent.resolve(reply.outcome);
+      this.#finish(posted);
+      return posted.resolve(reply.outcome);
     }
     // Skipped by the worker that took it (it judged this coordinator gone): sent again, a bounded number of times.
     if (reply.name === "InterruptedError")
-      return this.#resend(sent, `a worker skipped it (${reply.message})`);
+      return this.#resend(posted, `a worker skipped it (${reply.message})`);
     const ErrorClass = errorClasses.get(reply.name) ?? WorkerError;
-    this.#lost(sent, new ErrorClass(reply.message));
+    this.#lost(posted, new ErrorClass(reply.message));
   }
 
   /** The processor itself failed (a malformed message) or BullMQ gave up on a chunk whose worker kept dying. */
   #fail(bullId: string, reason: string): void {
-    const sent = this.#byBullId.get(bullId);
-    if (!sent) return;
+    const posted = this.#byBullId.get(bullId);
+    if (!posted) return;
     this.#lost(
-      sent,
+      posted,
       /stalled/i.test(reason)
         ? new WorkerCrashedError(`the cluster worker running this chunk stopped answering: ${reason}`)
         : new WorkerError(`a cluster worker refused the chunk: ${reason}`),
@@ -303,10 +308,10 @@ export class RedisBackend implements Backend {
    * the chunk runs again on another worker now, as a crash (a chunk that kills every worker it runs on
    * is poison), and its old BullMQ job is withdrawn, so that its result, if it ever comes, is not read.
    */
-  #workerDied(sent: Sent, worker: string): void {
-    void this.#watch.withdraw(sent.bullId);
+  #workerDied(posted: PostedChunk, worker: string): void {
+    void this.#watch.withdraw(posted.bullId);
     this.#lost(
-      sent,
+      posted,
       new WorkerCrashedError(
         `cluster worker ${worker} died while running this chunk (its connection to Redis closed or its heartbeat stopped)`,
       ),
@@ -314,14 +319,14 @@ export class RedisBackend implements Backend {
   }
 
   /** The chunk is gone without a result: sent again, at no cost to its retries, unless that happened too often. */
-  #resend(sent: Sent, cause: string): void {
-    const key = `${sent.jobId}:${sent.chunk.seq}`;
+  #resend(posted: PostedChunk, cause: string): void {
+    const key = `${posted.jobId}:${posted.chunk.seq}`;
     const times = (this.#resends.get(key) ?? 0) + 1;
     this.#resends.set(key, times);
-    if (times <= maxResendsPerChunk) return this.#lost(sent, new InterruptedError(cause));
-    const { start, input } = sent.chunk;
+    if (times <= maxResendsPerChunk) return this.#lost(posted, new InterruptedError(cause));
+    const { start, input } = posted.chunk;
     this.#lost(
-      sent,
+      posted,
       new WorkerError(
         `the chunk of items ${start}..${start + inputLength(input) - 1} was lost ${times} times (last: ${cause}); ` +
           `weft stopped sending it again: check the cluster's Redis (is it restarting, or evicting keys?) and weft cluster status`,
@@ -330,20 +335,20 @@ export class RedisBackend implements Backend {
   }
 
   /** The chunk settles with `error`, once: a later event for its BullMQ job finds nothing. */
-  #lost(sent: Sent, error: Error): void {
-    if (!this.#byBullId.has(sent.bullId)) return;
-    this.#finish(sent);
-    sent.reject(error);
+  #lost(posted: PostedChunk, error: Error): void {
+    if (!this.#byBullId.has(posted.bullId)) return;
+    this.#finish(posted);
+    posted.reject(error);
   }
 
   /** The slot is free: its next chunk goes out. */
-  #finish(sent: Sent): void {
-    this.#byBullId.delete(sent.bullId);
-    const lane = this.#slots[sent.slot]!;
-    if (lane.running !== sent) return;
-    lane.running = undefined;
-    const next = lane.waiting.shift();
-    if (next && !this.#closed) this.#send(next);
+  #finish(posted: PostedChunk): void {
+    this.#byBullId.delete(posted.bullId);
+    const lane = this.#slots[posted.slot]!;
+    if (lane.posted !== posted) return;
+    lane.posted = undefined;
+    const next = lane.held.shift();
+    if (next && !this.#closed) this.#post(next);
   }
 
   #publish(message: ControlMessage): void {

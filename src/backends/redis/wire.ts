@@ -13,7 +13,7 @@ import {
 } from "../../protocol/plan.ts";
 import type { ModuleTaskRef, TaskRef } from "../../protocol/task-ref.ts";
 
-/** Messages larger than this are refused on both sides; a chunk that big should be split. */
+/** Message parts (a chunk, a plan, a reply) larger than this are refused on both sides; a chunk that big should be split. */
 export const maxMessageBytes = 64 * 1024 * 1024;
 
 /**
@@ -24,13 +24,27 @@ export const maxMessageBytes = 64 * 1024 * 1024;
  */
 export const maxChunkItems = 2 ** 26;
 
-/** A chunk as a coordinator sends it: the job's plan with tasks named, and the chunk itself. */
+/**
+ * A chunk as a worker reads it: the job's plan with tasks named, and the chunk itself. It travels
+ * as a {@link ChunkMessage}.
+ */
 export interface ChunkRequest {
-  readonly version: 1;
+  readonly version: 2;
   /** The coordinator's id, so a worker keeps jobs of different coordinators apart. */
   readonly coordinator: string;
   readonly spec: JobSpec;
   readonly chunk: Chunk;
+}
+
+/**
+ * A chunk request as BullMQ carries it (its job's data): the plan and the rest apart, because a
+ * coordinator encodes a job's plan once and sends the same string with each of the job's chunks.
+ */
+export interface ChunkMessage {
+  /** The plan, from {@link encodeSpec}. */
+  readonly spec: string;
+  /** The version, the coordinator and the chunk, from {@link encodeChunk}. */
+  readonly payload: string;
 }
 
 /** How a chunk ended on a cluster worker: its outcome, or why it could not run there. */
@@ -43,15 +57,27 @@ export class MalformedMessageError extends Error {
   override name = "MalformedMessageError";
 }
 
-export function encode(value: ChunkRequest | ChunkReply): string {
-  if ("chunk" in value) {
-    const items = inputLength(value.chunk.input);
-    if (items > maxChunkItems) {
-      throw new OptionError(
-        `a chunk of ${items} items is over the cluster's limit of ${maxChunkItems} items a chunk: lower minChunk`,
-      );
-    }
+/** A job's plan with its tasks named, for every {@link ChunkMessage} of the job. */
+export function encodeSpec(spec: JobSpec): string {
+  return encode(spec);
+}
+
+/** A chunk's message, with its job's plan as {@link encodeSpec} encoded it. */
+export function encodeChunk(coordinator: string, spec: string, chunk: Chunk): ChunkMessage {
+  const items = inputLength(chunk.input);
+  if (items > maxChunkItems) {
+    throw new OptionError(
+      `a chunk of ${items} items is over the cluster's limit of ${maxChunkItems} items a chunk: lower minChunk`,
+    );
   }
+  return { spec, payload: encode({ version: 2, coordinator, chunk }) };
+}
+
+export function encodeReply(reply: ChunkReply): string {
+  return encode(reply);
+}
+
+function encode(value: unknown): string {
   const bytes = serialize(value);
   if (bytes.length > maxMessageBytes) {
     throw new CloneError(
@@ -61,23 +87,29 @@ export function encode(value: ChunkRequest | ChunkReply): string {
   return bytes.toString("base64");
 }
 
-function decodeBytes(payload: unknown): unknown {
-  if (typeof payload !== "string")
-    throw new MalformedMessageError(`payload is ${typeof payload}, not a string`);
+/** `field` of a message (`payload` or `spec`), decoded. */
+function decodeBytes(encoded: unknown, field = "payload"): unknown {
+  if (typeof encoded !== "string")
+    throw new MalformedMessageError(`${field} is ${typeof encoded}, not a string`);
   // base64 grows data by 4/3: checked before decoding, so an oversized message is never decoded
   // (BullMQ has already read it whole by then; Redis itself bounds what it stores).
-  if (payload.length > (maxMessageBytes * 4) / 3 + 4) {
-    throw new MalformedMessageError(`payload of ${payload.length} characters is over the limit`);
+  if (encoded.length > (maxMessageBytes * 4) / 3 + 4) {
+    throw new MalformedMessageError(`${field} of ${encoded.length} characters is over the limit`);
   }
   try {
-    return deserialize(Buffer.from(payload, "base64"));
+    return deserialize(Buffer.from(encoded, "base64"));
   } catch (error) {
-    throw new MalformedMessageError(`payload is not V8-serialized data (${(error as Error).message})`);
+    throw new MalformedMessageError(`${field} is not V8-serialized data (${(error as Error).message})`);
   }
 }
 
-export function decodeRequest(payload: unknown): ChunkRequest {
-  const value = decodeBytes(payload);
+/** A BullMQ job's data, read as a {@link ChunkMessage}. */
+export function decodeRequest(data: unknown): ChunkRequest {
+  const fields = isObject(data) ? data : {};
+  const head = decodeBytes(fields.payload);
+  // The plan is decoded only under a version that has it apart; any other is refused for its version.
+  const value =
+    isObject(head) && head.version === 2 ? { ...head, spec: decodeBytes(fields.spec, "spec") } : head;
   const why = requestProblem(value);
   if (why) throw new MalformedMessageError(`not a chunk request: ${why}`);
   return value as ChunkRequest;
@@ -142,6 +174,8 @@ function partialProblem(partial: unknown, terminal: Terminal["op"]): string | un
         return partial instanceof Map && [...partial.values()].every(Array.isArray);
       case "call":
         return isObject(partial) && Array.isArray(partial.values) && Array.isArray(partial.failures);
+      case "write":
+        return false; // refused with the request: the cluster runs no sinks yet
     }
   })();
   return fits ? undefined : `its partial result is not what ${terminal} combines`;
@@ -149,7 +183,7 @@ function partialProblem(partial: unknown, terminal: Terminal["op"]): string | un
 
 function requestProblem(value: unknown): string | undefined {
   if (!isObject(value)) return "not an object";
-  if (value.version !== 1) return `version ${String(value.version)}, expected 1`;
+  if (value.version !== 2) return `version ${String(value.version)}, expected 2`;
   if (typeof value.coordinator !== "string" || value.coordinator === "") return "no coordinator id";
   const { spec, chunk } = value;
   if (!isObject(spec) || !isCount(spec.id) || !Array.isArray(spec.stages)) return "no job spec";
@@ -159,6 +193,9 @@ function requestProblem(value: unknown): string | undefined {
     if (!isNamedTask(stage.task)) return "a stage's task is not a module task";
   }
   if (!isObject(spec.terminal) || typeof spec.terminal.op !== "string") return "no terminal";
+  // A sink names a directory the worker would write to: not before the cluster has a shared data path.
+  if (spec.terminal.op === "write")
+    return "a sink (writeLines, writeJson), which the cluster does not run yet";
   for (const key of ["task", "key", "value", "combine"]) {
     const ref = spec.terminal[key];
     if (ref !== undefined && !isNamedTask(ref)) return `the terminal's ${key} is not a module task`;
@@ -205,6 +242,7 @@ export function renameTasks(spec: JobSpec, rename: (ref: ModuleTaskRef) => Modul
   switch (t.op) {
     case "collect":
     case "count":
+    case "write":
       terminal = t;
       break;
     case "reduceByKey":

@@ -1,7 +1,7 @@
 // The baseline: the same plan, run chunk by chunk on the calling thread. No copies, no workers.
 import type { Chunk, JobSpec } from "../../protocol/plan.ts";
 import { loadJob, runChunk, type LoadedJob } from "../../runtime/execute.ts";
-import type { Backend, RunningChunk } from "../backend.ts";
+import type { Backend, ChunkHandle } from "../backend.ts";
 
 export class SequentialBackend implements Backend {
   readonly name = "sequential";
@@ -12,7 +12,7 @@ export class SequentialBackend implements Backend {
   readonly chunkTripMs = 0;
   readonly #jobs = new Map<number, Promise<LoadedJob>>();
 
-  run(_worker: number, spec: JobSpec, chunk: Chunk): RunningChunk {
+  run(_worker: number, spec: JobSpec, chunk: Chunk): ChunkHandle {
     let job = this.#jobs.get(spec.id);
     if (!job) this.#jobs.set(spec.id, (job = loadJob(spec)));
     const controller = new AbortController();

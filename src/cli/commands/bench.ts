@@ -2,17 +2,17 @@
 // the terminal and, on request, JSON with every raw measurement and a self-contained HTML report.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { renderHtmlReport } from "../../bench/html-report.ts";
+import { renderHtmlReport } from "../../scaling/html-report.ts";
 import {
   commandLine,
   publish,
   publishedMeta,
   resultsDirectory,
   type PublishedMeta,
-} from "../../bench/publish.ts";
-import type { BenchResults, ScalingKind } from "../../bench/results.ts";
-import { BenchInterruptedError, runBench, type BenchStep } from "../../bench/runner.ts";
-import { renderScalingTable } from "../../bench/table.ts";
+} from "../../scaling/publish.ts";
+import type { BenchResults, ScalingKind } from "../../scaling/results.ts";
+import { BenchInterruptedError, runBench, type BenchStep } from "../../scaling/runner.ts";
+import { renderScalingTable } from "../../scaling/table.ts";
 import { workloadNamed, workloads } from "../../workloads/all.ts";
 import type { Knobs } from "../../workloads/workload.ts";
 import { assertInstalled } from "../../optional-packages.ts";

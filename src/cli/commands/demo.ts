@@ -8,7 +8,7 @@ import {
   publishedMeta,
   resultsDirectory,
   type PublishedMeta,
-} from "../../bench/publish.ts";
+} from "../../scaling/publish.ts";
 import type { ChunkRecord } from "../../events/events.ts";
 import { weft } from "../../pool/weft.ts";
 import type { BackendName } from "../../pool/options.ts";

@@ -16,15 +16,18 @@ import type {
 
 export type JobState = (typeof jobStates)[number];
 
+// A job here is a service job: what a client submits to `weft serve` (the API's /api/jobs). It runs
+// as pool jobs (src/pool) on the service's pool; the names below say "submission" where the two meet.
+
 /** One of the built-in workloads (`weft workloads`), at a size. */
-export type WorkloadJob = FromSchema<typeof workloadJobSchema>;
+export type WorkloadSubmission = FromSchema<typeof workloadJobSchema>;
 /** A task from the modules the service was started with (`--tasks`), mapped over an input. */
-export type TaskJob = FromSchema<typeof taskJobSchema>;
-/** `weft bench` as a job: its report is served at /api/jobs/:id/report when it is done. */
-export type BenchJob = FromSchema<typeof benchJobSchema>;
+export type TaskSubmission = FromSchema<typeof taskJobSchema>;
+/** A bench run (`weft bench`) as a service job: its report is served at /api/jobs/:id/report when it is done. */
+export type BenchSubmission = FromSchema<typeof benchJobSchema>;
 export type JobDefinition = FromSchema<typeof jobDefinitionSchema>;
-/** Options every workload and task job takes. */
-export type JobOptions = NonNullable<WorkloadJob["options"]>;
+/** Options every workload and task submission takes, turned into the pool's `JobOptions` by its runner. */
+export type SubmissionOptions = NonNullable<WorkloadSubmission["options"]>;
 
 /**
  * A job as the API shows it; times are ISO 8601. `definition` is in a job's own view (GET

@@ -4,7 +4,7 @@
 // and what to do instead.
 import { workloadNamed } from "../../workloads/all.ts";
 import type { Workload } from "../../workloads/workload.ts";
-import type { BenchJob, JobDefinition, TaskJob, WorkloadJob } from "../api/types.ts";
+import type { BenchSubmission, JobDefinition, TaskSubmission, WorkloadSubmission } from "../api/types.ts";
 import { RequestError } from "./errors.ts";
 import type { TaskCatalog } from "./task-catalog.ts";
 
@@ -95,7 +95,7 @@ export class Admission {
     }
   }
 
-  #checkTask(definition: TaskJob): string {
+  #checkTask(definition: TaskSubmission): string {
     this.task(definition.task);
     const { input } = definition;
     if ("items" in input)
@@ -123,7 +123,7 @@ export class Admission {
    * A workload job's size is bounded: its reference data and any serial part live on the server's own
    * thread, so one request must not be able to stall or exhaust the service.
    */
-  #checkWorkload(definition: WorkloadJob): string {
+  #checkWorkload(definition: WorkloadSubmission): string {
     const workload = this.workload(definition.workload);
     const size = definition.size ?? workload.defaultSize;
     const largest = maxSizeFactor * workload.defaultSize;
@@ -154,7 +154,7 @@ export class Admission {
   }
 
   /** A bench job's workloads exist at its size, its worker counts fit the machine, and its runs add up to a bounded amount of work. */
-  #checkBench(definition: BenchJob): string {
+  #checkBench(definition: BenchSubmission): string {
     let runs = 0;
     const repeat = definition.repeat ?? 3;
     for (const name of definition.workloads) {

@@ -15,15 +15,19 @@ export class JobPools {
   }
 
   /**
-   * Runs `use` for job `jobId`, which starts one pool job: on the shared pool, or on a pool of
-   * `workers` threads of its own, closed when `use` settles.
+   * Runs `use` for service job `serviceJobId`, which starts one pool job: on the shared pool, or on
+   * a pool of `workers` threads of its own, closed when `use` settles.
    */
-  async run<T>(jobId: string, workers: number | undefined, use: (pool: Pool) => Promise<T>): Promise<T> {
+  async run<T>(
+    serviceJobId: string,
+    workers: number | undefined,
+    use: (pool: Pool) => Promise<T>,
+  ): Promise<T> {
     if (workers === undefined || workers === this.shared.workers) {
-      return this.#bridge.tagged(this.shared, jobId, () => use(this.shared));
+      return this.#bridge.tagged(this.shared, serviceJobId, () => use(this.shared));
     }
     await using own = await weft({ workers });
-    this.#bridge.watch(own, jobId);
+    this.#bridge.watch(own, serviceJobId);
     try {
       return await use(own);
     } finally {

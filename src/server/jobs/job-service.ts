@@ -2,8 +2,8 @@
 // their kind, read back, cancelled, resubmitted; their progress and chunks told as events for the
 // dashboard and the metrics. Everything the API reads or changes in the job store goes through here.
 import { EventEmitter } from "node:events";
-import { renderHtmlReport } from "../../bench/html-report.ts";
-import type { BenchResults } from "../../bench/results.ts";
+import { renderHtmlReport } from "../../scaling/html-report.ts";
+import type { BenchResults } from "../../scaling/results.ts";
 import type { ChunkRecord, Progress, RestartRecord, RetryRecord } from "../../events/events.ts";
 import type { Pool } from "../../pool/pool.ts";
 import { workloads } from "../../workloads/all.ts";
@@ -82,9 +82,9 @@ export class JobService extends EventEmitter<JobServiceEvents> {
     this.#queue = new RunQueue(settings, {
       recorder: this.#recorder,
       definitionOf: (id) => store.definition(id),
-      run: (jobId, definition, signal) =>
+      run: (id, definition, signal) =>
         runJob(definition, {
-          jobId,
+          serviceJobId: id,
           signal,
           pools: this.#pools,
           admission: this.#admission,

@@ -26,7 +26,8 @@ export interface RunQueueParts {
 /** Why a running job was stopped before its end. */
 type StopReason = "cancelled" | "deadline" | "closing";
 
-interface Running {
+/** A service job that runs: how to stop it, and its end. */
+interface RunningJob {
   readonly controller: AbortController;
   /** What runs, for the task stream's colours: the workload or task name. */
   readonly task: string;
@@ -38,7 +39,7 @@ export class RunQueue {
   readonly #settings: RunQueueSettings;
   readonly #parts: RunQueueParts;
   readonly #waiting: string[] = [];
-  readonly #running = new Map<string, Running>();
+  readonly #running = new Map<string, RunningJob>();
 
   constructor(settings: RunQueueSettings, parts: RunQueueParts) {
     this.#settings = settings;
@@ -89,7 +90,7 @@ export class RunQueue {
         this.#parts.recorder.fail(id, error);
         continue;
       }
-      const running: Running = {
+      const running: RunningJob = {
         controller: new AbortController(),
         task: taskName(definition),
         done: Promise.resolve(),
@@ -100,7 +101,7 @@ export class RunQueue {
   }
 
   /** A job from its start to its end, recorded; it never rejects. */
-  async #life(id: string, definition: JobDefinition, running: Running): Promise<void> {
+  async #life(id: string, definition: JobDefinition, running: RunningJob): Promise<void> {
     const { recorder } = this.#parts;
     const { signal } = running.controller;
     const deadline = setTimeout(

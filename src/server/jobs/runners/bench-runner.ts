@@ -6,16 +6,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import type { BenchResults } from "../../../bench/results.ts";
-import { renderScalingTable } from "../../../bench/table.ts";
-import type { BenchJob } from "../../api/types.ts";
+import type { BenchResults } from "../../../scaling/results.ts";
+import { renderScalingTable } from "../../../scaling/table.ts";
+import type { BenchSubmission } from "../../api/types.ts";
 import { JobError } from "../errors.ts";
 import type { Runner } from "./runner.ts";
 
 const execFileAsync = promisify(execFile);
 const weftCommand = fileURLToPath(new URL("../../../../bin/weft.js", import.meta.url));
 
-export const runBench: Runner<BenchJob> = async (definition, { jobId, signal }) => {
+export const runBench: Runner<BenchSubmission> = async (definition, { serviceJobId, signal }) => {
   let dir: string | undefined;
   try {
     dir = await mkdtemp(join(tmpdir(), "weft-bench-job-"));
@@ -30,7 +30,7 @@ export const runBench: Runner<BenchJob> = async (definition, { jobId, signal }) 
   } catch (error) {
     if (signal.aborted) throw error;
     // Its command line and output name the server's files: the log has them, the client a fixed line.
-    console.error(`weft serve: bench job ${jobId} failed:`, error);
+    console.error(`weft serve: bench job ${serviceJobId} failed:`, error);
     const code = (error as { code?: unknown }).code;
     throw new JobError(
       typeof code === "number"
@@ -43,7 +43,7 @@ export const runBench: Runner<BenchJob> = async (definition, { jobId, signal }) 
 };
 
 /** `weft bench`'s command line for a bench job, less the output file. */
-function benchArguments(definition: BenchJob): string[] {
+function benchArguments(definition: BenchSubmission): string[] {
   const args = ["bench", ...definition.workloads, "--workers", definition.workers.join(",")];
   args.push("--repeat", String(definition.repeat ?? 3));
   if (definition.size !== undefined) args.push("--size", String(definition.size));

@@ -1,6 +1,6 @@
 // What a runner is: one kind of job (workload, task, bench) run to its outcome, given the job's id,
 // its signal and where its pool work goes. The service picks the runner by the job's type.
-import type { JobDefinition, JobOptions } from "../../api/types.ts";
+import type { JobDefinition, SubmissionOptions } from "../../api/types.ts";
 import type { Admission } from "../admission.ts";
 import type { JobPools } from "../job-pools.ts";
 
@@ -11,7 +11,7 @@ export interface Outcome {
 }
 
 export interface RunContext {
-  readonly jobId: string;
+  readonly serviceJobId: string;
   /** Aborted when the job is cancelled, passes its deadline, or the server stops. */
   readonly signal: AbortSignal;
   readonly pools: JobPools;
@@ -23,8 +23,8 @@ export interface RunContext {
 
 export type Runner<D extends JobDefinition> = (definition: D, context: RunContext) => Promise<Outcome>;
 
-/** A job's options as the pool takes them. */
-export function poolOptions(options: JobOptions | undefined) {
+/** A submission's options as the pool's jobs take them. */
+export function poolOptions(options: SubmissionOptions | undefined) {
   return {
     ...(options?.retries !== undefined && { retries: options.retries }),
     ...(options?.timeoutMs !== undefined && { timeout: options.timeoutMs }),

@@ -1,37 +1,41 @@
 // A `task` job: a task of the service's modules mapped over (or filtering) items or a range, its
 // outputs counted, summed, or collected up to the service's limit on a result's size.
-import type { TaskJob } from "../../api/types.ts";
+import type { TaskSubmission } from "../../api/types.ts";
 import type { Collection } from "../../../pool/collection.ts";
 import * as builtInTasks from "../../../workloads/tasks.ts";
 import { JobError } from "../errors.ts";
 import { summarize } from "../summary.ts";
 import { poolOptions, type Outcome, type Runner } from "./runner.ts";
 
-export const runTask: Runner<TaskJob> = (definition, context) => {
+export const runTask: Runner<TaskSubmission> = (definition, context) => {
   const fn = context.admission.task(definition.task);
-  return context.pools.run(context.jobId, definition.options?.workers, async (pool): Promise<Outcome> => {
-    const { input } = definition;
-    const source: Collection<unknown> =
-      "items" in input
-        ? pool.from(input.items)
-        : (pool.range(input.range.from, input.range.to, input.range.step) as Collection<unknown>);
-    const stepped = (definition.op === "filter" ? source.filter(fn) : source.map(fn)).options({
-      signal: context.signal,
-      ...poolOptions(definition.options),
-    });
-    switch (definition.reduce ?? "collect") {
-      case "count":
-        return { summary: { value: await stepped.count() } };
-      case "sum":
-        return {
-          summary: summarize(
-            await stepped.reduce(builtInTasks.add as (a: unknown, b: unknown) => unknown, 0),
-          ),
-        };
-      case "collect":
-        return collect(stepped, context.maxResultBytes);
-    }
-  });
+  return context.pools.run(
+    context.serviceJobId,
+    definition.options?.workers,
+    async (pool): Promise<Outcome> => {
+      const { input } = definition;
+      const source: Collection<unknown> =
+        "items" in input
+          ? pool.from(input.items)
+          : (pool.range(input.range.from, input.range.to, input.range.step) as Collection<unknown>);
+      const stepped = (definition.op === "filter" ? source.filter(fn) : source.map(fn)).options({
+        signal: context.signal,
+        ...poolOptions(definition.options),
+      });
+      switch (definition.reduce ?? "collect") {
+        case "count":
+          return { summary: { value: await stepped.count() } };
+        case "sum":
+          return {
+            summary: summarize(
+              await stepped.reduce(builtInTasks.add as (a: unknown, b: unknown) => unknown, 0),
+            ),
+          };
+        case "collect":
+          return collect(stepped, context.maxResultBytes);
+      }
+    },
+  );
 };
 
 /** Every output, streamed, so that a result past `limit` bytes of JSON stops the job before it is all in memory. */

@@ -1,12 +1,12 @@
 // A `workload` job: one of the built-in workloads at a size, on the shared pool or one of its own.
-import type { WorkloadJob } from "../../api/types.ts";
+import type { WorkloadSubmission } from "../../api/types.ts";
 import { summarize } from "../summary.ts";
 import { poolOptions, type Runner } from "./runner.ts";
 
-export const runWorkload: Runner<WorkloadJob> = async (definition, context) => {
+export const runWorkload: Runner<WorkloadSubmission> = async (definition, context) => {
   const workload = context.admission.workload(definition.workload);
   const size = definition.size ?? workload.defaultSize;
-  const answer = await context.pools.run(context.jobId, definition.options?.workers, (pool) =>
+  const answer = await context.pools.run(context.serviceJobId, definition.options?.workers, (pool) =>
     workload.parallel(pool, size, definition.knobs, {
       signal: context.signal,
       ...poolOptions(definition.options),

@@ -7,7 +7,7 @@ import { availableParallelism, cpus, loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** The weft checkout this module belongs to: two folders up from src/bench/ and from dist/bench/ alike. */
+/** The weft checkout this module belongs to: two folders up from src/scaling/ and from dist/scaling/ alike. */
 const checkoutRoot = fileURLToPath(new URL("../../", import.meta.url));
 
 /** Where and how a stored run was made: every published file starts with this. */
