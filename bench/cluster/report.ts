@@ -1,5 +1,5 @@
 // What `npm run bench:cluster` saves (bench/results/cluster.json, and docs/results/cluster.json with --publish).
-import type { PublishedMeta } from "../../src/bench/publish.ts";
+import type { PublishedMeta } from "../../src/scaling/publish.ts";
 
 export interface ClusterReport {
   readonly meta: PublishedMeta & {
@@ -13,6 +13,14 @@ export interface ClusterReport {
     readonly size: number;
     readonly oneWorkerMs: readonly number[];
     readonly twoWorkersMs: readonly number[];
+    readonly speedup: number;
+    readonly target: string;
+  };
+  /** The tiny-items workload (tens of ns per item) on the two worker processes, against the plain loop, interleaved. */
+  readonly tiny: {
+    readonly items: number;
+    readonly sequentialMs: readonly number[];
+    readonly clusterMs: readonly number[];
     readonly speedup: number;
     readonly target: string;
   };

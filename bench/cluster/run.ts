@@ -10,12 +10,13 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { spawn } from "node:child_process";
 import { Queue, QueueEvents } from "bullmq";
-import { median } from "../../src/bench/analysis.ts";
-import { commandLine, publish, publishedMeta, resultsDirectory } from "../../src/bench/publish.ts";
+import { median } from "../../src/scaling/analysis.ts";
+import { commandLine, publish, publishedMeta, resultsDirectory } from "../../src/scaling/publish.ts";
 import { weft, type Pool, type WeftOptions } from "../../src/index.ts";
 import { isPrime as isPrimeKernel } from "../../src/workloads/kernels/primes.ts";
 import { spin } from "../../src/workloads/kernels/spin.ts";
 import { primes } from "../../src/workloads/primes.ts";
+import { tiny } from "../../src/workloads/tiny.ts";
 import { isPrime } from "../../src/workloads/tasks.ts";
 import { startClusterWorker, type ClusterWorkerProcess } from "../../test/support/cluster.ts";
 import { startRedis } from "../../test/support/redis-server.ts";
@@ -37,6 +38,7 @@ if (args.publish) resultsDirectory(); // fails now, not after the run, when ther
 const published = publishedMeta(commandLine("npm run bench:cluster", process.argv.slice(2)), quick);
 const leaseMs = 1000;
 const coarseSize = quick ? 2_000_000 : 20_000_000;
+const tinySize = quick ? tiny.quickSize : tiny.defaultSize;
 const fineItems = quick ? 100_000 : 1_000_000;
 const bullmqItems = quick ? 2_000 : 20_000;
 const chunkTrips = quick ? 200 : 1000;
@@ -96,6 +98,28 @@ try {
     timed(() => primes.parallel(pool, coarseSize), equals(expectedPrimes, "coarse on 2 workers")),
   );
   log(`coarse on 2 worker processes: ${median(coarseTwo).toFixed(0)} ms`);
+
+  // Tiny items on the same two worker processes, against the plain loop in this process: each warm,
+  // one run of each in turn, so both see the same machine.
+  const expectedTiny = tiny.sequential(tinySize);
+  const tinyTimes = await withPool(cluster, async (pool) => {
+    const times = { sequential: [] as number[], cluster: [] as number[] };
+    const check = equals(expectedTiny, "tiny");
+    check(tiny.sequential(tinySize));
+    check(await tiny.parallel(pool, tinySize, {}));
+    for (let i = 0; i < repeat; i++) {
+      let t0 = performance.now();
+      check(tiny.sequential(tinySize));
+      times.sequential.push(performance.now() - t0);
+      t0 = performance.now();
+      check(await tiny.parallel(pool, tinySize, {}));
+      times.cluster.push(performance.now() - t0);
+    }
+    return times;
+  });
+  log(
+    `tiny items: plain loop ${median(tinyTimes.sequential).toFixed(0)} ms, 2 worker processes ${median(tinyTimes.cluster).toFixed(0)} ms`,
+  );
 
   // Fine: one map over a million numbers, on the cluster and on the threads backend (2 threads).
   const numbers = Array.from({ length: fineItems }, (_, i) => 1e9 + i);
@@ -160,6 +184,13 @@ try {
       speedup: median(coarseOne) / median(coarseTwo),
       target: ">= 1.8",
     },
+    tiny: {
+      items: tinySize,
+      sequentialMs: tinyTimes.sequential,
+      clusterMs: tinyTimes.cluster,
+      speedup: median(tinyTimes.sequential) / median(tinyTimes.cluster),
+      target: ">= 1.5",
+    },
     fine: {
       items: fineItems,
       clusterMs: fineCluster,
@@ -187,6 +218,7 @@ try {
   console.log(`
 weft cluster bench ${report.meta.date}: ${report.meta.cores} cores, node ${report.meta.node}, medians of ${repeat} runs
   coarse, primes below ${coarseSize.toLocaleString("en-US")}: 1 worker ${ms(median(coarseOne))}, 2 workers ${ms(median(coarseTwo))}: speedup ${x(report.coarse.speedup)} (target >= 1.80x)
+  tiny items, ${tinySize.toLocaleString("en-US")}: plain loop ${ms(median(tinyTimes.sequential))}, 2 workers ${ms(median(tinyTimes.cluster))}: speedup ${x(report.tiny.speedup)} (target >= 1.50x)
   fine, isPrime on ${fineItems.toLocaleString("en-US")} numbers: cluster ${ms(median(fineCluster))}, threads ${ms(median(fineThreads))}: cluster/threads ${x(report.fine.clusterOverThreads)} (target <= 1.50x)
   fine, items/s: weft ${Math.round(report.fine.weftItemsPerSecond).toLocaleString("en-US")}, plain BullMQ (one job per item, ${bullmqItems.toLocaleString("en-US")} items) ${Math.round(bullmq.itemsPerSecond).toLocaleString("en-US")}: ${x(report.fine.weftOverBullmq)} (target >= 20x)
   chunk trip through Redis: ${report.chunkTrip.oneInFlightMsPerChunk.toFixed(2)} ms one at a time, ${report.chunkTrip.manyInFlightMsPerChunk.toFixed(2)} ms per chunk with ${tripsMany.slots} in flight

@@ -1,11 +1,11 @@
 // One renderer per region name: what a generated region of the README or the guide holds, computed
 // from the stored runs in docs/results/ alone. `npm run docs:results` writes what these return into
 // the pages, and test/docs/results.test.ts checks that the pages still hold exactly that.
-import { analyze, type ScalingPoint, type WorkloadAnalysis } from "../../src/bench/analysis.ts";
-import { describeFit, describePredictions, formatPercent } from "../../src/bench/format.ts";
-import { amdahl } from "../../src/bench/models.ts";
-import type { BenchResults } from "../../src/bench/results.ts";
-import { renderScalingTable } from "../../src/bench/table.ts";
+import { analyze, type ScalingPoint, type WorkloadAnalysis } from "../../src/scaling/analysis.ts";
+import { describeFit, describePredictions, formatPercent } from "../../src/scaling/format.ts";
+import { amdahl } from "../../src/scaling/models.ts";
+import type { BenchResults } from "../../src/scaling/results.ts";
+import { renderScalingTable } from "../../src/scaling/table.ts";
 import { benchRow, benchTable, definedSpeedup, faultCost, overheadTable, peerRows } from "./bench.ts";
 import { weftContender } from "../../bench/contender-names.ts";
 import { RenderError, storedPath, type RenderContext } from "./context.ts";
@@ -166,13 +166,18 @@ function timeline(context: RenderContext, workload: string, workers: string) {
 // ---- npm run bench:cluster and npm run bench:server ----
 
 function clusterTable(context: RenderContext): string {
-  const { coarse, fine, chunkTrip, recovery, recoveryDefaults, meta } = context.stored.get("cluster");
+  const { coarse, tiny, fine, chunkTrip, recovery, recoveryDefaults, meta } = context.stored.get("cluster");
   const median = (samples: readonly number[]) => [...samples].sort((a, b) => a - b)[samples.length >> 1]!;
   const rows = [
     [
       "coarse, 2 worker processes against 1",
       `${ms(median(coarse.oneWorkerMs))} → ${ms(median(coarse.twoWorkersMs))}, **${speedup(coarse.speedup)}**`,
       target(coarse.target),
+    ],
+    [
+      `tiny items (${count(tiny.items)}, tens of ns each), 2 worker processes against the plain loop`,
+      `${ms(median(tiny.sequentialMs))} → ${ms(median(tiny.clusterMs))}, **${speedup(tiny.speedup)}**`,
+      target(tiny.target),
     ],
     [
       `fine (${count(fine.items)} items, one \`map\`), cluster against the threads backend`,
