@@ -13,6 +13,16 @@ export interface ItemLocation {
   readonly index: number;
   /** A short, printable preview of the item's value. */
   readonly preview: string;
+  /** For an item read from a file (`pool.readLines` and the like): the file; `index` then numbers its byte range. */
+  readonly file?: string;
+  /** The item's line in `file`, from 1 (for a CSV record, the line it ends on), when known. */
+  readonly line?: number;
+}
+
+/** Where an item is, as an error message says it: `data/a.log:17`, or `item 3`. */
+export function itemPlace(where: ItemLocation): string {
+  if (where.file === undefined) return `item ${where.index}`;
+  return where.line === undefined ? where.file : `${where.file}:${where.line}`;
 }
 
 /**
@@ -25,15 +35,19 @@ export class TaskError extends WeftError {
   readonly task: string;
   readonly index: number;
   readonly preview: string;
+  readonly file: string | undefined;
+  readonly line: number | undefined;
   /** The error of every attempt, first to last, when the item was retried; `cause` is the last. */
   attempts: readonly Error[];
 
   /** @internal weft throws these; catch them. */
   constructor(where: ItemLocation, cause: Error) {
-    super(`task ${where.task} failed on item ${where.index} (${where.preview}): ${cause.message}`, { cause });
+    super(`task ${where.task} failed on ${itemPlace(where)} (${where.preview}): ${cause.message}`, { cause });
     this.task = where.task;
     this.index = where.index;
     this.preview = where.preview;
+    this.file = where.file;
+    this.line = where.line;
     this.attempts = [cause];
     if (cause.stack) this.stack = `${this.name}: ${this.message}\n    -- worker stack --\n${cause.stack}`;
   }

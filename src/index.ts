@@ -41,4 +41,6 @@ export type { RetryPolicy, RetryOption } from "./scheduler/retry.ts";
 export type { JobOptions, ErrorPolicy, Settled, Outcome } from "./pool/collection.ts";
 export type { Failure } from "./jobs/collection-job.ts";
 export type { CallOptions } from "./pool/pool.ts";
+export type { ReadOptions, CsvOptions } from "./pool/file-inputs.ts";
+export type { WriteSummary } from "./jobs/sink-output.ts";
 export type { TaskOptions } from "./task/task.ts";

@@ -53,6 +53,17 @@ test("file-pipeline: a 200,000-line file streamed through the workers, in bounde
   assert.match(stdout, /a plain loop over the file agrees: true/);
 });
 
+test("large-data: logs read by range on the workers, a gzip file whole, errors written as part files", async () => {
+  const stdout = await runExample("large-data.ts");
+  assert.match(stdout, /wrote 3 days of logs, 120,000 requests, the last gzipped/);
+  assert.match(stdout, /POST \/checkout +\d+ requests, \d+ errors/);
+  assert.match(stdout, /a plain loop over the plain logs agrees: true/);
+  const [, errors, parts] = /(\d+) errors in (\d+) part files/.exec(stdout)!;
+  assert.ok(Number(parts) >= 1);
+  assert.match(stdout, new RegExp(`read back from \\S+: ${errors} records, _SUCCESS written last`));
+  assert.match(stdout, /TaskError at access-0\.log:7008: unexpected comment/);
+});
+
 test("futures-dag: a graph of futures gives the one-call answer; a failure travels along it", async () => {
   const stdout = await runExample("futures-dag.ts");
   for (const block of [0, 1, 2, 3]) assert.match(stdout, new RegExp(`block ${block} \\[\\d+, \\d+\\) done`));

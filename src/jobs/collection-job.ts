@@ -1,9 +1,14 @@
 // A collection job: chunk partials flow to an output, in input order or as they arrive.
 import { TaskError, WeftError } from "../errors.ts";
-import { inputLength, type Chunk, type ItemFailure, type JobSpec, type Terminal } from "../protocol/plan.ts";
+import {
+  describeChunkInput,
+  type Chunk,
+  type ItemFailure,
+  type JobSpec,
+  type Terminal,
+} from "../protocol/plan.ts";
 import { deserializeError } from "../protocol/serialized-errors.ts";
 import { describeTask } from "../protocol/task-ref.ts";
-import type { ChunkBounds } from "../scheduler/chunking.ts";
 import { JobBase, type Job, type JobControls } from "./job.ts";
 
 /** An item that failed for good under the `collect` policy: where it was, what it was, and the error. */
@@ -12,6 +17,9 @@ export interface Failure {
   readonly preview: string;
   readonly task: string;
   readonly error: Error;
+  /** For an item read from a file: the file, and its line when known. */
+  readonly file?: string;
+  readonly line?: number;
 }
 import type { Source } from "./source.ts";
 
@@ -22,6 +30,8 @@ export interface Output {
   fail(error: Error): void;
   /** How many partials came back ahead of an earlier one and wait for it (in-order outputs only). */
   held?(partials: number): void;
+  /** A chunk's partial came back after the job ended: nothing merges it (a sink removes the file it wrote). */
+  discard?(partial: unknown): void;
 }
 
 export class CollectionJob extends JobBase implements Job {
@@ -32,27 +42,31 @@ export class CollectionJob extends JobBase implements Job {
   constructor(
     spec: JobSpec,
     source: Source,
-    bounds: ChunkBounds,
     total: number | undefined,
     readonly ordered: boolean,
     readonly output: Output,
     controls: JobControls,
   ) {
-    super(spec, source, bounds, total, controls);
+    super(spec, source, total, controls);
   }
 
   /** Items set aside under the `collect` policy, as they came. */
   readonly failures: Failure[] = [];
 
   settle(chunk: Chunk, partial: unknown, failures: readonly ItemFailure[]): void {
-    this.inFlight--;
-    if (this.finished) return;
+    this.unsettled--;
+    if (this.finished) {
+      this.output.discard?.(partial);
+      return;
+    }
     for (const f of failures) {
       this.failures.push({
         index: f.index,
         preview: f.preview,
         task: f.task,
         error: deserializeError(f.error),
+        ...(f.file !== undefined && { file: f.file }),
+        ...(f.line !== undefined && { line: f.line }),
       });
     }
     if (!this.ordered) {
@@ -65,7 +79,6 @@ export class CollectionJob extends JobBase implements Job {
       }
       this.output.held?.(this.#reordered.size);
     }
-    this.completeIfDone();
   }
 
   /** Hands a chunk's result to the output; false if that failed (the job has failed with the reason). */
@@ -80,7 +93,7 @@ export class CollectionJob extends JobBase implements Job {
   }
 
   lose(_chunk: Chunk, error: Error): void {
-    this.inFlight--;
+    this.unsettled--;
     this.fail(error);
   }
 
@@ -92,8 +105,8 @@ export class CollectionJob extends JobBase implements Job {
     this.output.fail(error);
   }
 
-  protected completeIfDone(): void {
-    if (this.finished || !this.allSettled) return;
+  completeIfSettled(): void {
+    if (this.finished || this.unsettled > 0) return;
     this.finished = true;
     this.output.finish();
   }
@@ -113,9 +126,8 @@ function mergeError(terminal: Terminal, chunk: Chunk, error: unknown): Error {
       : terminal.op === "reduceByKey"
         ? describeTask(terminal.combine)
         : `the ${terminal.op} merge on this thread`;
-  const last = chunk.start + inputLength(chunk.input) - 1;
   return new TaskError(
-    { task, index: chunk.start, preview: `combining the result of items ${chunk.start}..${last}` },
+    { task, index: chunk.start, preview: `combining the result of ${describeChunkInput(chunk)}` },
     cause,
   );
 }

@@ -1,5 +1,5 @@
 // Collections: a lazy chain of per-item steps over an input, run as one job when a terminal is called.
-import type { Job } from "../jobs/job.ts";
+import type { Job, JobControls } from "../jobs/job.ts";
 import { CollectionJob, type Failure, type Output } from "../jobs/collection-job.ts";
 import {
   collectMerge,
@@ -11,6 +11,9 @@ import {
   type Merge,
 } from "../jobs/merge.ts";
 import { mergeOutput, StreamOutput } from "../jobs/outputs.ts";
+import { openSink, type WriteSummary } from "../jobs/sink-output.ts";
+import type { SinkFormat } from "../protocol/files.ts";
+import { filesNotShared } from "./file-inputs.ts";
 import type { Source } from "../jobs/source.ts";
 import { OptionError } from "../errors.ts";
 import { positiveInteger, resolveBounds } from "./options.ts";
@@ -25,27 +28,21 @@ import type { Stage, Terminal } from "../protocol/plan.ts";
 export interface JobRunner {
   readonly acceptsInline: boolean;
   readonly workers: number;
+  /** Whether the workers see this machine's files, so they can read a file source and write a sink. */
+  readonly sharesFiles: boolean;
   nextJobId(): number;
   start(job: Job): void;
   setPaused(jobId: number, paused: boolean): void;
   cancel(job: Job, error: Error): void;
 }
 
-/** A fresh source for each run of the collection. */
-export type SourceFactory = () => { source: Source; total: number | undefined };
+/** A fresh source for each run of the collection; a file source is planned (its files found and cut) on each run. */
+export type SourceFactory = () =>
+  { source: Source; total: number | undefined } | Promise<{ source: Source; total: number | undefined }>;
 
 interface PendingStage {
   readonly op: Stage["op"];
   readonly fn: unknown;
-}
-
-/** What a job runs with besides its plan. */
-export interface JobSettings {
-  readonly bounds: ChunkBounds;
-  readonly retry: RetryPolicy;
-  readonly signal: AbortSignal | undefined;
-  readonly timeoutMs: number | undefined;
-  readonly errors: ErrorPolicy;
 }
 
 /**
@@ -107,11 +104,12 @@ export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements Async
     private readonly runner: JobRunner,
     private readonly makeSource: SourceFactory,
     private readonly stages: readonly PendingStage[],
-    private readonly settings: JobSettings,
+    /** Without the tasks' own retry policies: those are read when the tasks resolve, as the job starts. */
+    private readonly controls: Omit<JobControls, "taskRetries">,
   ) {}
 
   #then<R>(op: Stage["op"], fn: unknown): Collection<R, E> {
-    return new Collection<R, E>(this.runner, this.makeSource, [...this.stages, { op, fn }], this.settings);
+    return new Collection<R, E>(this.runner, this.makeSource, [...this.stages, { op, fn }], this.controls);
   }
 
   /** Applies `fn` to every item. An async `fn` is awaited on the worker. */
@@ -134,8 +132,8 @@ export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements Async
    * `minChunk` batches cheap items; `maxChunk` keeps expensive ones apart.
    */
   chunks(bounds: Partial<ChunkBounds>): Collection<T, E> {
-    const settings = { ...this.settings, bounds: resolveBounds(bounds, this.settings.bounds) };
-    return new Collection<T, E>(this.runner, this.makeSource, this.stages, settings);
+    const controls = { ...this.controls, bounds: resolveBounds(bounds, this.controls.bounds) };
+    return new Collection<T, E>(this.runner, this.makeSource, this.stages, controls);
   }
 
   /**
@@ -147,15 +145,15 @@ export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements Async
    * await pool.from(urls).map(fetchPage).options({ retries: 3, signal: AbortSignal.timeout(60_000) }).collect();
    */
   options<P extends ErrorPolicy = E>(options: JobOptions<P>): Collection<T, P> {
-    const settings: JobSettings = {
-      ...this.settings,
-      retry: options.retries === undefined ? this.settings.retry : resolveRetry(options.retries),
-      signal: options.signal ?? this.settings.signal,
+    const controls = {
+      ...this.controls,
+      retry: options.retries === undefined ? this.controls.retry : resolveRetry(options.retries),
+      signal: options.signal ?? this.controls.signal,
       timeoutMs:
-        options.timeout === undefined ? this.settings.timeoutMs : positiveInteger("timeout", options.timeout),
-      errors: options.errors === undefined ? this.settings.errors : errorPolicy(options.errors),
+        options.timeout === undefined ? this.controls.timeoutMs : positiveInteger("timeout", options.timeout),
+      errors: options.errors === undefined ? this.controls.errors : errorPolicy(options.errors),
     };
-    return new Collection<T, P>(this.runner, this.makeSource, this.stages, settings);
+    return new Collection<T, P>(this.runner, this.makeSource, this.stages, controls);
   }
 
   /** All items, in input order. */
@@ -231,6 +229,32 @@ export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements Async
   }
 
   /**
+   * Writes the items from the workers into `directory`, one line each (`String(item)`): a part file
+   * per chunk (`part-00000.txt`, `part-00001.txt`, ...: name order is the collection's order), then
+   * an empty `_SUCCESS`. Each part appears whole (written under a hidden name, renamed when the pool
+   * accepts its chunk), a chunk that runs twice leaves one part, and a job that fails or is
+   * cancelled leaves no part behind. The directory is made if need be, and must not hold a dataset.
+   *
+   * @example
+   * const { files, records } = await pool.readLines("logs/*.log").filter(isError).writeLines("out/errors");
+   */
+  writeLines(directory: string): Promise<Outcome<WriteSummary, E>> {
+    return this.#write(directory, "lines");
+  }
+
+  /** Like {@link writeLines}, with each item as one line of JSON (NDJSON, `part-00000.ndjson`), to read back with `pool.readJson`. */
+  writeJson(directory: string): Promise<Outcome<WriteSummary, E>> {
+    return this.#write(directory, "json");
+  }
+
+  async #write(directory: string, format: SinkFormat): Promise<Outcome<WriteSummary, E>> {
+    if (!this.runner.sharesFiles) throw filesNotShared(format === "json" ? "writeJson" : "writeLines");
+    const { terminal, ...into } = await openSink(directory, format);
+    // Out of order: each part is renamed as soon as its chunk is accepted; its name keeps the order.
+    return this.#runInto(terminal, into, [], false);
+  }
+
+  /**
    * Streams the items as chunks finish: in input order (the default), or `ordered: false` for
    * the fastest first. Work pauses while the reader is behind; leaving the loop early cancels it.
    */
@@ -276,12 +300,11 @@ export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements Async
       const policy = taskRetryOf(fn);
       if (policy) taskRetries.set(taskKey(await this.#ref(fn)), policy);
     }
-    const { source, total } = this.makeSource();
-    const { bounds, retry, signal, timeoutMs } = this.settings;
+    const { source, total } = await this.makeSource();
     // A stream hands items over as they come, so it cannot also hold back a list of failures.
-    const errors = output instanceof StreamOutput ? "fail-fast" : this.settings.errors;
-    const controls = { retry, taskRetries, signal, timeoutMs, errors };
-    return new CollectionJob({ id, stages, terminal }, source, bounds, total, ordered, output, controls);
+    const errors = output instanceof StreamOutput ? "fail-fast" : this.controls.errors;
+    const controls = { ...this.controls, taskRetries, errors };
+    return new CollectionJob({ id, stages, terminal }, source, total, ordered, output, controls);
   }
 
   async #run<R>(
@@ -289,12 +312,21 @@ export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements Async
     merge: Merge<R>,
     terminalFns: readonly unknown[] = [],
   ): Promise<Outcome<R, E>> {
-    const { output, result } = mergeOutput(merge);
-    const job = await this.#job(this.runner.nextJobId(), terminal, terminalFns, true, output);
+    return this.#runInto(terminal, mergeOutput(merge), terminalFns, true);
+  }
+
+  async #runInto<R>(
+    terminal: Terminal,
+    { output, result }: { output: Output; result: Promise<R> },
+    terminalFns: readonly unknown[],
+    ordered: boolean,
+  ): Promise<Outcome<R, E>> {
+    const job = await this.#job(this.runner.nextJobId(), terminal, terminalFns, ordered, output);
     this.runner.start(job);
     const value = await result;
-    if (this.settings.errors === "fail-fast") return value as Outcome<R, E>;
-    const failures = [...job.failures].sort((a, b) => a.index - b.index);
+    if (this.controls.errors === "fail-fast") return value as Outcome<R, E>;
+    // Items read from files share their range's index: their lines order them within it.
+    const failures = [...job.failures].sort((a, b) => a.index - b.index || (a.line ?? 0) - (b.line ?? 0));
     return { result: value, failures } as Settled<R> as Outcome<R, E>;
   }
 }

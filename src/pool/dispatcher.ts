@@ -1,6 +1,6 @@
 // The I/O edge of the scheduler: turns its assignments into backend calls, outcomes into events,
 // and failures into retries (after a wait), replacements (after a crash) or a failed job.
-import type { Backend, RunningChunk } from "../backends/backend.ts";
+import type { Backend, ChunkHandle } from "../backends/backend.ts";
 import {
   AbortError,
   InterruptedError,
@@ -13,24 +13,28 @@ import {
 import type { PoolEventEmitter } from "../events/events.ts";
 import type { Job } from "../jobs/job.ts";
 import type { Chunk, ChunkOutcome } from "../protocol/plan.ts";
-import { inputLength } from "../protocol/plan.ts";
+import { describeChunkInput, inputLength } from "../protocol/plan.ts";
 import { deserializeError } from "../protocol/serialized-errors.ts";
 import { decide, type FailureKind } from "../scheduler/failure-policy.ts";
 import { Scheduler } from "../scheduler/scheduler.ts";
 
-interface Running {
+/** A job the dispatcher runs: started, not yet finished. */
+interface ActiveJob {
   readonly job: Job;
   readonly startedAt: number;
   done: number;
   readonly stopListening: () => void;
 }
 
-/** A chunk on a worker. Only the first of a worker's chunks is running; its deadline starts then. */
-interface InFlight {
+/**
+ * The dispatcher's record of a chunk it gave a worker, beside the backend's handle on it. Only the
+ * first of a worker's chunks is running; its deadline starts then.
+ */
+interface DispatchedChunk {
   readonly worker: number;
-  readonly running: Running;
+  readonly active: ActiveJob;
   readonly chunk: Chunk;
-  readonly handle: RunningChunk;
+  readonly handle: ChunkHandle;
   timer?: NodeJS.Timeout;
   settled?: boolean;
   /** Its abort has been sent: no deadline may be armed after that. */
@@ -39,10 +43,10 @@ interface InFlight {
 
 export class Dispatcher {
   readonly #scheduler: Scheduler;
-  readonly #jobs = new Map<number, Running>();
+  readonly #jobs = new Map<number, ActiveJob>();
   readonly #timers = new Set<NodeJS.Timeout>();
   /** Each worker's chunks in the order it runs them. */
-  readonly #lanes = new Map<number, InFlight[]>();
+  readonly #lanes = new Map<number, DispatchedChunk[]>();
   #pumpScheduled = false;
   #closed = false;
 
@@ -71,7 +75,7 @@ export class Dispatcher {
   /** Starts a job; its output tells the caller how it ends. */
   start(job: Job): void {
     if (this.#closed) return job.fail(new PoolClosedError());
-    const { signal } = job;
+    const { signal } = job.controls;
     if (signal?.aborted) return job.fail(new AbortError(signal.reason));
     const id = job.spec.id;
     const onAbort = () => this.cancel(job, new AbortError(signal!.reason));
@@ -83,13 +87,11 @@ export class Dispatcher {
     if (job.finished) return;
     const { available, closed } = job.source.open({
       offer: (items) => {
-        job.offered(items);
         this.#scheduler.offer(id, items);
         this.schedulePump();
       },
       end: () => {
         this.#scheduler.close(id);
-        job.endInput();
         this.#afterChange(id);
       },
       fail: (error) => {
@@ -97,9 +99,7 @@ export class Dispatcher {
         this.#afterChange(id);
       },
     });
-    job.offered(available);
-    this.#scheduler.addJob(id, { available, closed, bounds: job.bounds });
-    if (closed) job.endInput();
+    this.#scheduler.addJob(id, { available, closed, bounds: job.controls.bounds });
     this.#afterChange(id);
   }
 
@@ -137,23 +137,23 @@ export class Dispatcher {
   #pump(): void {
     if (this.#closed) return;
     for (const { worker, jobId, size, retry } of this.#scheduler.assign()) {
-      const running = this.#jobs.get(jobId)!;
-      const chunk = retry ? running.job.takeRetry() : running.job.take(size);
-      const { job } = running;
-      const handle = this.backend.run(worker, job.spec, chunk, job.timeoutMs !== undefined);
-      const entry: InFlight = { worker, running, chunk, handle };
+      const active = this.#jobs.get(jobId)!;
+      const { job } = active;
+      const chunk = retry ?? job.take(size);
+      const handle = this.backend.run(worker, job.spec, chunk, job.controls.timeoutMs !== undefined);
+      const entry: DispatchedChunk = { worker, active, chunk, handle };
       const lane = this.#lanes.get(worker)!;
       lane.push(entry);
       if (lane.length === 1) this.#arm(entry);
       entry.handle.outcome.then(
         (outcome) => {
           this.#release(entry);
-          this.#settle(worker, running, chunk, outcome);
+          this.#settle(worker, active, chunk, outcome);
         },
         (error: Error) => {
           this.#release(entry);
           this.#scheduler.chunkAbandoned(worker);
-          this.#failed(worker, running, chunk, error);
+          this.#failed(worker, active, chunk, error);
         },
       );
     }
@@ -164,27 +164,23 @@ export class Dispatcher {
    * signal fires at that time, and if the task is still running a grace period later, its worker
    * is ended (and replaced).
    */
-  #arm(entry: InFlight): void {
-    const { job } = entry.running;
+  #arm(entry: DispatchedChunk): void {
+    const { job } = entry.active;
     if (job.finished) return this.#stop(entry, new AbortError(job.error?.message ?? "job ended"));
-    const { timeoutMs } = job;
+    const { timeoutMs } = job.controls;
     if (timeoutMs === undefined) return;
     // From when the chunk starts, not when it was sent: loading a task module can take longer than a deadline.
     void entry.handle.started.then(() => {
       if (entry.settled || entry.stopped) return;
       entry.timer = setTimeout(() => {
-        const { start, input } = entry.chunk;
-        const items = `${start}..${start + inputLength(input) - 1}`;
-        this.#stop(
-          entry,
-          new TimeoutError(`the chunk of items ${items} ran past its timeout of ${timeoutMs} ms`),
-        );
+        const what = describeChunkInput(entry.chunk);
+        this.#stop(entry, new TimeoutError(`the chunk of ${what} ran past its timeout of ${timeoutMs} ms`));
       }, timeoutMs);
     });
   }
 
   /** Abort, then after the grace period, end the worker. */
-  #stop(entry: InFlight, reason: Error): void {
+  #stop(entry: DispatchedChunk, reason: Error): void {
     if (entry.stopped) return;
     entry.stopped = true;
     clearTimeout(entry.timer);
@@ -196,7 +192,7 @@ export class Dispatcher {
   }
 
   /** The chunk left its worker; the one behind it is now running. */
-  #release(entry: InFlight): void {
+  #release(entry: DispatchedChunk): void {
     entry.settled = true;
     clearTimeout(entry.timer);
     const lane = this.#lanes.get(entry.worker)!;
@@ -205,25 +201,25 @@ export class Dispatcher {
     if (at === 0 && lane.length > 0) this.#arm(lane[0]!);
   }
 
-  #settle(worker: number, running: Running, chunk: Chunk, outcome: ChunkOutcome): void {
-    const { job } = running;
+  #settle(worker: number, active: ActiveJob, chunk: Chunk, outcome: ChunkOutcome): void {
+    const { job } = active;
     if (!outcome.ok) {
       this.#scheduler.chunkAbandoned(worker);
       const { failure } = outcome;
       const error = new TaskError(failure, deserializeError(failure.error));
-      return this.#failed(worker, running, chunk, error, failure.taskKey);
+      return this.#failed(worker, active, chunk, error, failure.taskKey);
     }
     const items = inputLength(chunk.input);
     this.#scheduler.chunkDone(worker, job.spec.id, items, outcome.endedAt - outcome.startedAt);
-    running.done += items;
-    this.#report(worker, running, chunk, items, outcome.startedAt, outcome.endedAt);
+    active.done += items;
+    this.#report(worker, active, chunk, items, outcome.startedAt, outcome.endedAt);
     job.settle(chunk, outcome.partial, outcome.failures);
     this.#afterChange(job.spec.id);
   }
 
   /** A chunk failed: the failure policy decides whether it runs again, is set aside, or fails the job. */
-  #failed(worker: number, running: Running, chunk: Chunk, error: Error, taskKey?: string): void {
-    const { job } = running;
+  #failed(worker: number, active: ActiveJob, chunk: Chunk, error: Error, taskKey?: string): void {
+    const { job } = active;
     if (!job.finished) {
       const history = job.history(chunk);
       const kind = failureKind(error);
@@ -254,8 +250,7 @@ export class Dispatcher {
       }
       if (decision.action === "set-aside") return this.#retry(job, { ...chunk, skipFailures: true }, 0);
       if (decision.poison) {
-        const last = chunk.start + inputLength(chunk.input) - 1;
-        error = new PoisonTaskError(`the chunk of items ${chunk.start}..${last}`, history.crashes);
+        error = new PoisonTaskError(`the chunk of ${describeChunkInput(chunk)}`, history.crashes);
       }
     }
     job.lose(chunk, error);
@@ -264,29 +259,33 @@ export class Dispatcher {
   }
 
   #retry(job: Job, chunk: Chunk, delayMs: number): void {
-    const jobId = job.spec.id;
-    const items = inputLength(chunk.input);
-    // Requeued only when its wait is over: the job hands out requeued chunks oldest first, and one
-    // requeued early would be sent in place of a chunk whose wait had ended.
+    // Requeued only when its wait is over: the scheduler hands out requeued chunks oldest first, and
+    // one requeued early would be sent in place of a chunk whose wait had ended.
     const requeue = () => {
       // Cancelled meanwhile, possibly by a listener of the retry or restart event just emitted.
       if (job.finished) return;
-      job.requeue(chunk);
-      this.#scheduler.requeue(jobId, items);
+      this.#scheduler.requeue(chunk);
       this.schedulePump();
     };
     if (delayMs > 0) this.schedule(delayMs, requeue);
     else requeue();
   }
 
-  #report(worker: number, running: Running, chunk: Chunk, items: number, startedAt: number, endedAt: number) {
+  #report(
+    worker: number,
+    active: ActiveJob,
+    chunk: Chunk,
+    items: number,
+    startedAt: number,
+    endedAt: number,
+  ) {
     const { jobId, seq } = chunk;
     if (this.events.listenerCount("chunk") > 0) {
       this.events.emit("chunk", { jobId, seq, worker, items, startedAt, endedAt });
     }
     if (this.events.listenerCount("progress") > 0) {
-      const elapsedMs = performance.now() - running.startedAt;
-      const { done, job } = running;
+      const elapsedMs = performance.now() - active.startedAt;
+      const { done, job } = active;
       this.events.emit("progress", {
         jobId,
         done,
@@ -297,15 +296,16 @@ export class Dispatcher {
     }
   }
 
-  /** After any change to a job: drop it if it ended, else look for work to send. */
+  /** After any change to a job: complete it if all of it has settled, drop it if it ended, else look for work to send. */
   #afterChange(jobId: number): void {
-    const running = this.#jobs.get(jobId);
-    if (running?.job.finished) {
+    const active = this.#jobs.get(jobId);
+    if (active && !active.job.finished && this.#scheduler.exhausted(jobId)) active.job.completeIfSettled();
+    if (active?.job.finished) {
       this.#jobs.delete(jobId);
       this.#scheduler.removeJob(jobId);
       this.backend.forget(jobId);
-      running.stopListening();
-      const { error } = running.job;
+      active.stopListening();
+      const { error } = active.job;
       this.events.emit("job", error ? { jobId, state: "failed", error } : { jobId, state: "completed" });
     }
     this.schedulePump();
@@ -326,8 +326,8 @@ export class Dispatcher {
   #stopRunning(job: Job, error: Error): void {
     for (const lane of this.#lanes.values()) {
       const head = lane[0];
-      if (head?.running.job === job) this.#stop(head, error);
-      for (const entry of lane.slice(1)) if (entry.running.job === job) entry.handle.abort(error);
+      if (head?.active.job === job) this.#stop(head, error);
+      for (const entry of lane.slice(1)) if (entry.active.job === job) entry.handle.abort(error);
     }
   }
 

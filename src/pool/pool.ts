@@ -1,28 +1,26 @@
 // The pool: the public face of a running backend. Makes collections and futures, and closes everything.
-import { availableParallelism } from "node:os";
 import type { Backend } from "../backends/backend.ts";
-import { SequentialBackend } from "../backends/sequential/sequential-backend.ts";
-import { startThreadsBackend } from "../backends/threads/threads-backend.ts";
-import { AbortError, OptionError, PoolClosedError, PoolInWorkerError } from "../errors.ts";
-import { missingPackageError } from "../optional-packages.ts";
+import { AbortError, OptionError, PoolClosedError } from "../errors.ts";
 import { createEvents, type PoolEventEmitter } from "../events/events.ts";
 import { asCompleted, Future, gather, type Completed, type FutureArgs } from "../futures/future.ts";
 import { CallJob, type Settle } from "../jobs/call-job.ts";
+import { defaultControls } from "../jobs/job.ts";
 import { ArraySource, RangeSource, StreamSource, TypedArraySource } from "../jobs/source.ts";
-import { Collection, type JobRunner, type JobSettings, type SourceFactory } from "./collection.ts";
+import { Collection, type JobRunner, type SourceFactory } from "./collection.ts";
 import { noRetries, resolveRetry, type RetryOption, type RetryPolicy } from "../scheduler/retry.ts";
 import type { TypedArray } from "../protocol/plan.ts";
 import { resolveTask } from "../task/resolve.ts";
 import { placeOf, taskRetryOf, type TaskLike } from "../task/task.ts";
-import { isWorker } from "../task/worker-scope.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import {
-  positiveInteger,
-  resolveOptions,
-  type BackendName,
-  type ResolvedOptions,
-  type WeftOptions,
-} from "./options.ts";
+  csvFormat,
+  fileSourceFactory,
+  filesNotShared,
+  type CsvOptions,
+  type ReadOptions,
+} from "./file-inputs.ts";
+import type { FileFormat } from "../protocol/files.ts";
+import { positiveInteger, type BackendName, type ResolvedOptions } from "./options.ts";
 
 /** Calls to one task wait here until its module is looked up, then go to its call job. */
 interface CallTarget {
@@ -62,24 +60,18 @@ export class Pool implements AsyncDisposable {
   readonly #runner: JobRunner;
   /** By deadline, then by task: a deadline covers a whole chunk, so calls with different ones never share a chunk. */
   readonly #callTargets = new Map<number | undefined, Map<unknown, CallTarget>>();
-  readonly #jobSettings: JobSettings;
   #nextJobId = 1;
 
   private constructor(backend: Backend, options: ResolvedOptions) {
     this.#options = options;
-    this.#jobSettings = {
-      bounds: options.bounds,
-      retry: noRetries,
-      signal: undefined,
-      timeoutMs: undefined,
-      errors: "fail-fast",
-    };
     this.events = createEvents();
     this.#dispatcher = new Dispatcher(backend, this.events, options.graceMs);
     const dispatcher = this.#dispatcher;
     this.#runner = {
       acceptsInline: backend.acceptsInline,
       workers: backend.workers,
+      // A cluster's workers may be on other machines: until it has a shared data path, no files.
+      sharesFiles: backend.name !== "redis",
       nextJobId: () => this.#nextJobId++,
       start: (job) => dispatcher.start(job),
       setPaused: (id, paused) => dispatcher.setPaused(id, paused),
@@ -87,23 +79,8 @@ export class Pool implements AsyncDisposable {
     };
   }
 
-  /** @internal Use `weft()`. */
-  static async create(options: WeftOptions = {}): Promise<Pool> {
-    if (isWorker()) throw new PoolInWorkerError();
-    const resolved = resolveOptions(options);
-    const limits = { maxHeapMb: resolved.maxWorkerHeapMb, maxTasksPerWorker: resolved.maxTasksPerWorker };
-    const workers = resolved.workers ?? availableParallelism();
-    let backend: Backend;
-    if (resolved.backend === "sequential") backend = new SequentialBackend();
-    else if (resolved.backend === "threads") backend = await startThreadsBackend(workers, limits);
-    else if (resolved.backend === "processes") {
-      // Loaded when chosen: a pool of threads loads nothing it does not use.
-      const { startProcessesBackend } = await import("../backends/processes/processes-backend.ts");
-      backend = await startProcessesBackend(workers, limits);
-    } else {
-      const { RedisBackend } = await importClusterBackend();
-      backend = await RedisBackend.start({ redis: resolved.redis!, slots: resolved.workers });
-    }
+  /** @internal Use `weft()`, which resolves the options and starts the backend. */
+  static create(backend: Backend, resolved: ResolvedOptions): Pool {
     return new Pool(backend, resolved);
   }
 
@@ -154,7 +131,7 @@ export class Pool implements AsyncDisposable {
         `from() takes an array, a typed array, an iterable or an async iterable; got ${input === null ? "null" : typeof input}`,
       );
     }
-    return new Collection<T>(this.#runner, makeSource, [], this.#jobSettings);
+    return new Collection<T>(this.#runner, makeSource, [], defaultControls(this.#options.bounds));
   }
 
   /** The numbers `from, from + step, ...` below `to`, generated on the workers (never held in memory). */
@@ -174,8 +151,51 @@ export class Pool implements AsyncDisposable {
       this.#runner,
       () => ({ source: new RangeSource(from, to, step), total }),
       [],
-      this.#jobSettings,
+      defaultControls(this.#options.bounds),
     );
+  }
+
+  /**
+   * The lines of a file, a list of files, a glob (`"logs/*.log"`) or a directory (its files, in name
+   * order, without hidden ones and `_SUCCESS`), without their line ends ("\n" or "\r\n"). This thread
+   * only finds the files and cuts them into byte ranges; each worker reads its own ranges, so the
+   * data never passes through here. A `.gz` file is read whole by one worker, decompressing it.
+   * An error in a task names the file and line: `task parse failed on logs/a.log:1742 (...)`.
+   *
+   * @example
+   * const errors = await pool.readLines("logs/*.log").filter(isError).count();
+   */
+  readLines(paths: string | readonly string[], options: ReadOptions = {}): Collection<string> {
+    return this.#files("readLines", paths, { type: "lines" }, options);
+  }
+
+  /** The values of NDJSON files (one JSON value a line; blank lines skipped), read like {@link readLines}. A line that is not JSON fails with its file and line. */
+  readJson<T = unknown>(paths: string | readonly string[], options: ReadOptions = {}): Collection<T> {
+    return this.#files("readJson", paths, { type: "json" }, options);
+  }
+
+  /**
+   * The records of CSV files with a header row, as objects keyed by the header's names (values are
+   * strings), parsed on the workers with csv-parse. Files are split at line boundaries like
+   * {@link readLines}; for files whose quoted fields hold line breaks, pass `{ split: false }`.
+   */
+  readCsv<T = Record<string, string>>(
+    paths: string | readonly string[],
+    options: CsvOptions = {},
+  ): Collection<T> {
+    return this.#files("readCsv", paths, csvFormat(options), options);
+  }
+
+  #files<T>(
+    method: string,
+    paths: string | readonly string[],
+    format: FileFormat,
+    options: CsvOptions,
+  ): Collection<T> {
+    this.#assertOpen();
+    if (!this.#runner.sharesFiles) throw filesNotShared(method);
+    const makeSource = fileSourceFactory(paths, format, options, this.workers);
+    return new Collection<T>(this.#runner, makeSource, [], defaultControls(this.#options.bounds));
   }
 
   /**
@@ -271,15 +291,5 @@ export class Pool implements AsyncDisposable {
 
   #assertOpen(): void {
     if (this.#dispatcher.closed) throw new PoolClosedError();
-  }
-}
-
-/** The cluster backend, loaded when chosen: BullMQ and ioredis are installed only on request. */
-async function importClusterBackend() {
-  try {
-    return await import("../backends/redis/redis-backend.ts");
-  } catch (error) {
-    const missing = missingPackageError("cluster", "the redis backend", error);
-    throw missing ? new OptionError(missing.message, { cause: error }) : error;
   }
 }

@@ -1,4 +1,5 @@
 // The plan a worker executes: a fused pipeline of per-item stages and one terminal that combines a chunk.
+import type { FileFormat, FileRange, SinkFormat } from "./files.ts";
 import type { TaskRef } from "./task-ref.ts";
 
 /** A per-item step; consecutive steps run fused on the worker, one pass per chunk. */
@@ -16,7 +17,12 @@ export type Terminal =
   | { readonly op: "reduceByKey"; readonly key: TaskRef; readonly value?: TaskRef; readonly combine: TaskRef }
   | { readonly op: "groupBy"; readonly key: TaskRef }
   /** Each item is an argument list; every call settles on its own (used by `submit`). */
-  | { readonly op: "call"; readonly task: TaskRef };
+  | { readonly op: "call"; readonly task: TaskRef }
+  /**
+   * A sink: the chunk's items are written to a temporary file in `directory` (see files.ts), which
+   * the pool renames to the chunk's part file when it accepts the chunk.
+   */
+  | { readonly op: "write"; readonly format: SinkFormat; readonly directory: string; readonly token: string };
 
 /** Everything a worker needs to run any chunk of one job; sent once per worker, then referenced by id. */
 export interface JobSpec {
@@ -49,7 +55,9 @@ export type ChunkInput =
       readonly first: number;
       readonly count: number;
     }
-  | { readonly kind: "typed"; readonly array: TypedArray };
+  | { readonly kind: "typed"; readonly array: TypedArray }
+  /** Byte ranges of files, each one item for the scheduler; the worker reads their lines itself. */
+  | { readonly kind: "file"; readonly format: FileFormat; readonly ranges: readonly FileRange[] };
 
 /** One unit of work: a slice of a job's input, starting at input index `start`. */
 export interface Chunk {
@@ -81,6 +89,9 @@ export interface ItemFailure {
   readonly index: number;
   readonly preview: string;
   readonly error: SerializedError;
+  /** For an item read from a file: the file and, when known, its line (from 1). */
+  readonly file?: string;
+  readonly line?: number;
 }
 
 /** What a worker reports for a chunk. Times are milliseconds on the shared wall clock (`performance.timeOrigin + now()`). */
@@ -103,5 +114,17 @@ export function inputLength(input: ChunkInput): number {
       return input.count;
     case "typed":
       return input.array.length;
+    case "file":
+      return input.ranges.length;
   }
+}
+
+/** What a chunk holds, for messages: `items 3..7`, or the file ranges it reads. */
+export function describeChunkInput(chunk: Chunk): string {
+  const { input, start } = chunk;
+  if (input.kind !== "file") return `items ${start}..${start + inputLength(input) - 1}`;
+  const at = (r: FileRange) => `${r.path} bytes ${r.start}..${r.end}`;
+  const first = input.ranges[0]!;
+  const last = input.ranges.at(-1)!;
+  return first === last ? at(first) : `${at(first)} to ${at(last)}`;
 }

@@ -3,6 +3,7 @@ import { packOutputs } from "../protocol/packing.ts";
 import type { Terminal } from "../protocol/plan.ts";
 import type { TaskRef } from "../protocol/task-ref.ts";
 import { isThenable } from "../protocol/thenable.ts";
+import { sinkLine } from "./files/part-writer.ts";
 
 /**
  * A chunk's accumulator. The generated loop (fast-loop.ts) keeps `acc`, `has` and `count` in locals
@@ -107,6 +108,15 @@ export function makeCombiner(job: LoadedTerminal): Combiner {
         return undefined;
       };
       c.result = () => groups;
+      return c;
+    }
+    case "write": {
+      // Each item becomes its line at once, so an item JSON cannot write fails as itself.
+      const line = sinkLine(terminal.format);
+      c.add = (v) => void c.values.push(line(v));
+      c.result = () => {
+        throw new Error("unreachable: a sink's chunk is reported by its PartWriter");
+      };
       return c;
     }
     case "call":

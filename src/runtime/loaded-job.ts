@@ -50,6 +50,7 @@ function terminalTasks(terminal: Terminal): TaskRef[] {
   switch (terminal.op) {
     case "collect":
     case "count":
+    case "write":
       return [];
     case "reduce":
     case "fold":

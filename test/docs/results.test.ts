@@ -41,7 +41,7 @@ import {
   StoredResults,
   type StoredName,
 } from "../../scripts/docs-results/stored.ts";
-import { commandLine, stringify } from "../../src/bench/publish.ts";
+import { commandLine, stringify } from "../../src/scaling/publish.ts";
 import {
   coordinatorTtlMs,
   holderCheckMs,

@@ -1,0 +1,67 @@
+// The file sources of a pool (`readLines`, `readJson`, `readCsv`): their options, checked, and the
+// source each run plans afresh, so a run reads the files as they are when it starts.
+import { OptionError } from "../errors.ts";
+import { planRanges } from "../jobs/file-plan.ts";
+import { FileSource } from "../jobs/file-source.ts";
+import type { FileFormat } from "../protocol/files.ts";
+import type { SourceFactory } from "./collection.ts";
+import { positiveInteger } from "./options.ts";
+
+/** Options of `pool.readLines` and `pool.readJson`. */
+export interface ReadOptions {
+  /**
+   * Bytes per range, the unit a file is split into (a gzip file is always one range). Smaller ranges
+   * balance better; larger ones cost less each.
+   * @default about an eighth of each worker's share of the input, between 64 KiB and 4 MiB
+   */
+  readonly rangeBytes?: number;
+}
+
+/** Options of `pool.readCsv`. */
+export interface CsvOptions extends ReadOptions {
+  /**
+   * Whether files are split into ranges at line boundaries. CSV allows a line break inside a quoted
+   * field, and a range that starts inside one would read the rest of the record as records: for
+   * such files, `false` reads each file as one range, from its header down.
+   * @default true
+   */
+  readonly split?: boolean;
+  /** The field separator. @default "," */
+  readonly delimiter?: string;
+}
+
+/** The source of a file collection: planned on each run, cut for `workers`. */
+export function fileSourceFactory(
+  paths: string | readonly string[],
+  format: FileFormat,
+  options: CsvOptions,
+  workers: number,
+): SourceFactory {
+  const rangeBytes =
+    options.rangeBytes === undefined ? undefined : positiveInteger("rangeBytes", options.rangeBytes);
+  const split = options.split ?? true;
+  if (typeof split !== "boolean") throw new OptionError(`split must be true or false, got ${String(split)}`);
+  return async () => {
+    const ranges = await planRanges(paths, { rangeBytes, split, workers });
+    return { source: new FileSource(ranges, format), total: ranges.length };
+  };
+}
+
+/** The CSV format, with its delimiter checked. */
+export function csvFormat(options: CsvOptions): FileFormat {
+  const delimiter = options.delimiter ?? ",";
+  if (typeof delimiter !== "string" || delimiter === "" || delimiter.includes("\n")) {
+    throw new OptionError(
+      `delimiter must be a non-empty string without a line break, got ${JSON.stringify(delimiter)}`,
+    );
+  }
+  return { type: "csv", delimiter, split: options.split ?? true };
+}
+
+/** Why a cluster pool refuses files: its workers may be on machines that do not see them. */
+export function filesNotShared(method: string): OptionError {
+  return new OptionError(
+    `${method}() does not run on a cluster yet: its workers may run on other machines, which do not see ` +
+      "this machine's files. Use the threads or processes backend (see docs/large-data.md)",
+  );
+}

@@ -1,0 +1,101 @@
+// Runs the items of a chunk through its stages into its combiner, one input at a time: the
+// generated loop, async steps finished through the general pipeline, and each item that throws
+// either ending the chunk or, on its last attempt under `errors: "collect"`, set aside.
+import type { ChunkInput, ItemFailure } from "../protocol/plan.ts";
+import { serializeError } from "../protocol/serialized-errors.ts";
+import { describeTask, taskKey, type TaskRef } from "../protocol/task-ref.ts";
+import { makeCombiner, type Combiner } from "./combiners.ts";
+import type { LoopState } from "./fast-loop.ts";
+import type { LoadedJob } from "./loaded-job.ts";
+import { Pipeline } from "./pipeline.ts";
+
+/** Where an item sits, for its error: its index in the job's input, a preview, and its file and line if read from one. */
+export interface ItemPlace {
+  readonly index: number;
+  readonly preview: string;
+  readonly file?: string;
+  readonly line?: number;
+}
+
+export class ItemLoop {
+  readonly combiner: Combiner;
+  /** Items set aside so far (only when `skipFailures`). */
+  readonly failures: ItemFailure[] = [];
+  readonly #pipeline: Pipeline;
+  readonly #rest: (value: unknown) => PromiseLike<unknown> | undefined;
+
+  constructor(
+    readonly job: LoadedJob,
+    readonly skipFailures: boolean,
+  ) {
+    this.combiner = makeCombiner(job);
+    this.#pipeline = new Pipeline(job.stages, this.combiner);
+    // The combiner's own function, not a wrapper shared by every job, so its call site in the
+    // generated loop stays monomorphic (for the terminals the loop does not run inline).
+    this.#rest =
+      job.prefix === job.stages.length
+        ? this.combiner.add
+        : (v: unknown) => this.#pipeline.advance(v, job.prefix);
+  }
+
+  /**
+   * Runs every item of `input`; `place(offset)` says where item `offset` sits, asked only when it
+   * fails. Resolves with the failure that ends the chunk, or undefined when the chunk goes on.
+   */
+  async run(
+    input: ChunkInput,
+    place: (offset: number) => ItemPlace | Promise<ItemPlace>,
+  ): Promise<ItemFailure | undefined> {
+    const { job, combiner } = this;
+    const { stages, prefix } = job;
+    const pipeline = this.#pipeline;
+    const state: LoopState = { stage: 0, pending: undefined, value: undefined, offset: 0 };
+    let failedInLoop = true;
+    let from = 0;
+    for (;;) {
+      try {
+        failedInLoop = true;
+        const paused = job.fastLoop(input, from, combiner, this.#rest, state);
+        if (paused < 0) return undefined;
+        // An item went async: finish it through the general pipeline, then go back to the fast loop.
+        failedInLoop = false;
+        state.offset = paused;
+        const pending = state.pending!;
+        if (state.stage < prefix) {
+          const stage = stages[state.stage]!;
+          pipeline.failingTask = stage.ref;
+          const next = pipeline.afterStage(stage.op, await pending, state.value, state.stage);
+          if (next) await next;
+        } else {
+          if (prefix === stages.length) pipeline.failingTask = combiner.task;
+          const resolved = await pending;
+          // A reducer the loop ran inline went async: what it resolved with is the new accumulator.
+          if (job.inlineTerminal) combiner.accept(resolved);
+        }
+        from = paused + 1;
+      } catch (error) {
+        let task: TaskRef | undefined = pipeline.failingTask;
+        if (failedInLoop && state.stage < prefix) task = stages[state.stage]!.ref;
+        else if (failedInLoop && prefix === stages.length) task = combiner.task;
+        const failure: ItemFailure = {
+          task: task ? describeTask(task) : "(combine)",
+          ...(task && { taskKey: taskKey(task) }),
+          ...(await place(state.offset)),
+          error: serializeError(error),
+        };
+        if (this.endsChunk(failure)) return failure;
+        from = state.offset + 1;
+      }
+    }
+  }
+
+  /**
+   * Whether an item's failure ends the chunk: it does, except on the chunk's last attempt under
+   * `collect`, where the item is set aside and the chunk goes on.
+   */
+  endsChunk(failure: ItemFailure): boolean {
+    if (!this.skipFailures) return true;
+    this.failures.push(failure);
+    return false;
+  }
+}
