@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs, promisify } from "node:util";
 import { installInto, packWeft } from "./packed-install.ts";
+import type { InstallReport, Timing } from "./report.ts";
 import { median } from "../../src/scaling/analysis.ts";
 import { commandLine, publish, publishedMeta } from "../../src/scaling/publish.ts";
 
@@ -59,18 +60,18 @@ try {
     // The first run fills the file system cache, as any program's first run does: not counted.
     if (i > 0) samples.push(JSON.parse(stdout) as { importMs: number; poolAndOneItemMs: number });
   }
-  const summary = (key: "importMs" | "poolAndOneItemMs") => {
+  const summary = (key: "importMs" | "poolAndOneItemMs"): Timing => {
     const ms = samples.map((s) => s[key]);
     return { medianMs: median(ms), minMs: Math.min(...ms), maxMs: Math.max(...ms), samplesMs: ms };
   };
-  const report = {
+  const report: InstallReport = {
     meta: { ...meta, repeat, workers: 2 },
     installBytes,
     import: summary("importMs"),
     poolAndOneItem: summary("poolAndOneItemMs"),
   };
   const mb = (installBytes / 1e6).toFixed(1);
-  const line = (name: string, s: ReturnType<typeof summary>) =>
+  const line = (name: string, s: Timing) =>
     `${name.padEnd(36)} ${s.medianMs.toFixed(1)} ms (${s.minMs.toFixed(1)} to ${s.maxMs.toFixed(1)})`;
   console.log(`weft installed into an empty project: ${mb} MB of node_modules (Node ${meta.node})`);
   console.log(line('import "weft"', report.import));

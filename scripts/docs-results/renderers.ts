@@ -5,6 +5,7 @@ import { analyze, type ScalingPoint, type WorkloadAnalysis } from "../../src/sca
 import { describeFit, describePredictions, formatPercent } from "../../src/scaling/format.ts";
 import { amdahl } from "../../src/scaling/models.ts";
 import type { BenchResults } from "../../src/scaling/results.ts";
+import type { InstallReport } from "../../bench/install/report.ts";
 import { renderScalingTable } from "../../src/scaling/table.ts";
 import { benchRow, benchTable, definedSpeedup, faultCost, overheadTable, peerRows } from "./bench.ts";
 import { weftContender } from "../../bench/contender-names.ts";
@@ -244,6 +245,23 @@ function serverTable(context: RenderContext): string {
 
 // ---- weft demo ----
 
+function installTable(context: RenderContext): string {
+  const { installBytes, import: imported, poolAndOneItem, meta } = context.stored.get("install");
+  const timing = (t: InstallReport["import"]) => `${ms(t.medianMs)} (${ms(t.minMs)} to ${ms(t.maxMs)})`;
+  return table(
+    ["measure", "result", "target"],
+    [
+      [
+        "`node_modules` of an empty project after `npm install weft`",
+        `${(installBytes / 1e6).toFixed(1)} MB`,
+        "",
+      ],
+      ['`import "weft"`', timing(imported), ""],
+      [`a ${meta.workers}-worker pool started and one item's result`, timing(poolAndOneItem), "< 100 ms"],
+    ],
+  );
+}
+
 function demoSentenceOfWorkers(context: RenderContext): string {
   const demo = context.stored.get("demo");
   const each = demo.perWorker.map(
@@ -285,6 +303,11 @@ export const renderers: Readonly<Record<string, Renderer>> = {
     return about(c.doc, storedPath("bench"), meta, details);
   }),
   "bench.table": block([], benchTable),
+  "install.about": block([], (c) => {
+    const { meta } = c.stored.get("install");
+    return about(c.doc, storedPath("install"), meta, `medians of ${meta.repeat} fresh processes`);
+  }),
+  "install.table": block([], installTable),
   "bench.overhead": block([], overheadTable),
   "bench.speedup": inline(["workload", "contender"], (c, [w, who]) =>
     speedup(definedSpeedup(benchRow(c, w!, who!))),

@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ClusterReport } from "../../bench/cluster/report.ts";
+import type { InstallReport } from "../../bench/install/report.ts";
 import type { Report as BenchReport } from "../../bench/report.ts";
 import type { ServerReport } from "../../bench/server-report.ts";
 import type { PublishedMeta } from "../../src/scaling/publish.ts";
@@ -21,6 +22,7 @@ export const storedFiles = {
   server: { file: "server.json", publish: "npm run bench:server -- --publish" },
   scaling: { file: "scaling.json", publish: "npx weft bench --workers 1,2,4 --publish" },
   demo: { file: "demo.json", publish: "npm start -- --publish" },
+  install: { file: "install.json", publish: "npm run bench:install -- --publish" },
 } as const;
 
 export type StoredName = keyof typeof storedFiles;
@@ -31,6 +33,7 @@ interface Contents {
   readonly server: ServerReport;
   readonly scaling: PublishedScaling;
   readonly demo: DemoReport;
+  readonly install: InstallReport;
 }
 
 /** The stored files, each read on first use, so a page that quotes only one run needs only that file. */
