@@ -260,6 +260,29 @@ export async function bullJobsIn(admin: Redis, state: "active" | "wait"): Promis
   return (await admin.lrange(`weft:chunks:${state}`, 0, -1)).sort();
 }
 
+/** The chunks running and the chunks waiting in the cluster's queue now. */
+export async function queuedChunks(admin: Redis): Promise<{ active: string[]; wait: string[] }> {
+  return { active: await bullJobsIn(admin, "active"), wait: await bullJobsIn(admin, "wait") };
+}
+
+/** Waits until exactly `running` chunks run their task (through the gate) and `waiting` wait in the queue. */
+export function chunksInFlight(
+  admin: Redis,
+  gate: { started(): number },
+  running: number,
+  waiting: number,
+): Promise<{ active: string[]; wait: string[] }> {
+  return pollUntil(
+    async () => {
+      const now = await queuedChunks(admin);
+      const held = now.active.length === running && now.wait.length === waiting;
+      return held && gate.started() === running ? now : undefined;
+    },
+    20_000,
+    `${running} chunk(s) running their task and ${waiting} waiting`,
+  );
+}
+
 /** The BullMQ jobs a worker process was running: active, under its name (`<host>-<pid>-...`). */
 export async function heldBy(admin: Redis, worker: ClusterWorkerProcess): Promise<string[]> {
   const name = workerIdPrefix(worker);

@@ -13,7 +13,8 @@ import { checkLeaks } from "../support/leaks.ts";
 import {
   adminClient,
   bullIdParts,
-  bullJobsIn,
+  chunksInFlight,
+  queuedChunks,
   bullQueue,
   closedGate,
   exited,
@@ -47,18 +48,7 @@ test(
     const slots = Number(started.split(" ")[1]);
     assert.equal(slots, 8, "twice the 4 threads of the cluster");
     // One chunk per slot in BullMQ: one on each of the 4 threads, the 4 others waiting. None can end.
-    const queue = async () => ({
-      active: await bullJobsIn(admin, "active"),
-      wait: await bullJobsIn(admin, "wait"),
-    });
-    const inFlight = await pollUntil(
-      async () => {
-        const now = await queue();
-        return now.active.length === 4 && now.wait.length === 4 && gate.started() === 4 ? now : undefined;
-      },
-      20_000,
-      "4 chunks running and 4 waiting",
-    );
+    const inFlight = await chunksInFlight(admin, gate, 4, 4);
     const orphans = [...inFlight.active, ...inFlight.wait].sort();
     const dead = bullIdParts(orphans[0]!).coordinator;
     assert.equal(await admin.exists(`weft:coordinators:${dead}`), 1, "the coordinator's heartbeat");
@@ -104,7 +94,7 @@ test(
       20_000,
       "the workers dropping the dead coordinator's job",
     );
-    assert.deepEqual(await queue(), { active: [], wait: [] });
+    assert.deepEqual(await queuedChunks(admin), { active: [], wait: [] });
     assert.deepEqual(jobKeysIn(await admin.keys("weft:chunks:*")), []);
     assert.deepEqual(
       (await admin.keys("*")).filter((key) => key.includes(dead)),

@@ -32,18 +32,9 @@ import {
 } from "../fixtures/property-tasks.ts";
 import { add, identity, isPrime, one, square } from "../fixtures/tasks.ts";
 import { clusterBackend } from "../support/backends.ts";
+import { runsScaleFromEnv } from "./runs.ts";
 
-/** WEFT_PROPERTY_RUNS: how many times the default runs each property makes (1 when unset). */
-function runsScale(): number {
-  const text = process.env.WEFT_PROPERTY_RUNS;
-  if (text === undefined || text === "") return 1;
-  const scale = Number(text);
-  if (!(scale > 0) || !Number.isFinite(scale)) {
-    throw new Error(`WEFT_PROPERTY_RUNS must be a positive number (a multiplier of the runs), got "${text}"`);
-  }
-  return scale;
-}
-const scale = runsScale();
+const scale = runsScaleFromEnv;
 
 const cluster = clusterBackend();
 

@@ -41,20 +41,11 @@ import { add, square } from "../fixtures/tasks.ts";
 import { fixtureModules, startCluster, type TestCluster } from "../support/cluster.ts";
 import { checkLeaks } from "../support/leaks.ts";
 import { markerDirectory } from "../support/markers.ts";
+import { runsScaleFromEnv } from "./runs.ts";
 
 checkLeaks();
 
-/** WEFT_PROPERTY_RUNS: how many times the default runs each property makes (1 when unset). */
-function runsScale(): number {
-  const text = process.env.WEFT_PROPERTY_RUNS;
-  if (text === undefined || text === "") return 1;
-  const scale = Number(text);
-  if (!(scale > 0) || !Number.isFinite(scale)) {
-    throw new Error(`WEFT_PROPERTY_RUNS must be a positive number (a multiplier of the runs), got "${text}"`);
-  }
-  return scale;
-}
-const scale = runsScale();
+const scale = runsScaleFromEnv;
 
 /** Longer than any job here takes, by far (a cluster's lost lease is about 2 s): past it, a job is hung. */
 const hangMs = 20_000;

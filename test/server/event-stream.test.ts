@@ -7,7 +7,7 @@ import { connect, Socket } from "node:net";
 import { describe, test } from "node:test";
 import type { JobView } from "../../src/server/api/types.ts";
 import { checkLeaks } from "../support/leaks.ts";
-import { runJobs, serve, type TestServer } from "./http.ts";
+import { largeDefinition, runJobs, serve, type TestServer } from "./http.ts";
 
 checkLeaks();
 
@@ -112,13 +112,7 @@ describe("clients of the event stream that do not read", { timeout: 120_000 }, (
     using first = await stalledClient(server);
     using second = await stalledClient(server);
     const events = await server.events();
-    const big = "x".repeat(100_000);
-    const definition = {
-      type: "task",
-      task: "tasks.identity",
-      reduce: "count",
-      input: { items: Array.from({ length: 9 }, () => big) },
-    };
+    const definition = largeDefinition();
     assert.ok(JSON.stringify(definition).length > 900_000);
     const jobs = await runJobs(
       server,

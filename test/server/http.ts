@@ -11,6 +11,17 @@ import { startServer, type RunningServer, type ServeOptions } from "../../src/se
 /** The fixtures' task module: the service names its tasks `tasks.square`, `tasks.isPrime`, ... */
 export const fixtureTasks = fileURLToPath(new URL("../fixtures/tasks.ts", import.meta.url));
 
+/** A valid task job whose definition is about 0.9 MiB (nine items of 100,000 characters, counted). */
+export function largeDefinition(): JobDefinition {
+  const big = "x".repeat(100_000);
+  return {
+    type: "task",
+    task: "tasks.identity",
+    reduce: "count",
+    input: { items: Array.from({ length: 9 }, () => big) },
+  };
+}
+
 /** What an error body looks like: `{ error: { code, message } }`. */
 export interface ErrorBody {
   readonly error: { readonly code: string; readonly message: string };

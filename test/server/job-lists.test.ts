@@ -5,7 +5,16 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { JobView } from "../../src/server/api/types.ts";
 import { checkLeaks } from "../support/leaks.ts";
-import { assertError, crashTasks, fixtureTasks, runJobs, serve, settled, untilCancelled } from "./http.ts";
+import {
+  assertError,
+  crashTasks,
+  fixtureTasks,
+  largeDefinition,
+  runJobs,
+  serve,
+  settled,
+  untilCancelled,
+} from "./http.ts";
 
 checkLeaks();
 
@@ -13,13 +22,7 @@ describe("lists of jobs", { timeout: 60_000 }, () => {
   test("10 jobs of 0.9 MiB each list in a few KB: a list holds no definitions, a job's own view does", async (t) => {
     await using server = await serve({ maxPerClient: 10 });
     const events = await server.events();
-    const big = "x".repeat(100_000);
-    const definition = {
-      type: "task",
-      task: "tasks.identity",
-      reduce: "count",
-      input: { items: Array.from({ length: 9 }, () => big) },
-    };
+    const definition = largeDefinition();
     const jobs = await runJobs(
       server,
       events,
