@@ -43,4 +43,5 @@ export type { Failure } from "./jobs/collection-job.ts";
 export type { CallOptions } from "./pool/pool.ts";
 export type { ReadOptions, CsvOptions } from "./pool/file-inputs.ts";
 export type { WriteSummary } from "./jobs/sink-output.ts";
+export type { KeyedOptions, SortOptions } from "./pool/shuffle.ts";
 export type { TaskOptions } from "./task/task.ts";

@@ -23,6 +23,15 @@ import { resolveRetry, type RetryOption, type RetryPolicy } from "../scheduler/r
 import { taskRetryOf, type TaskLike } from "../task/task.ts";
 import { taskKey, type TaskRef } from "../protocol/task-ref.ts";
 import type { Stage, Terminal } from "../protocol/plan.ts";
+import type { KeyedOp, ShuffleWrite } from "../protocol/shuffle.ts";
+import { shuffleOutput } from "../jobs/shuffle-output.ts";
+import {
+  resolvePartitions,
+  shuffleSource,
+  type KeyedOptions,
+  type MapSide,
+  type SortOptions,
+} from "./shuffle.ts";
 
 /** What a collection needs from its pool. */
 export interface JobRunner {
@@ -30,15 +39,30 @@ export interface JobRunner {
   readonly workers: number;
   /** Whether the workers see this machine's files, so they can read a file source and write a sink. */
   readonly sharesFiles: boolean;
+  /** Where shuffles write their records; every worker must see it. */
+  readonly spillDirectory: string;
+  /** Bytes of keyed records a worker holds before it writes them out. */
+  readonly memoryBudget: number;
   nextJobId(): number;
   start(job: Job): void;
   setPaused(jobId: number, paused: boolean): void;
   cancel(job: Job, error: Error): void;
 }
 
+/**
+ * A job's input as one run of the collection gets it: the source, its size if known, items that
+ * failed for good before it (a shuffle's map side, under `collect`), and what to release when the
+ * job is over (a shuffle's files).
+ */
+export interface PlannedSource {
+  readonly source: Source;
+  readonly total: number | undefined;
+  readonly failures?: readonly Failure[];
+  readonly release?: () => Promise<void>;
+}
+
 /** A fresh source for each run of the collection; a file source is planned (its files found and cut) on each run. */
-export type SourceFactory = () =>
-  { source: Source; total: number | undefined } | Promise<{ source: Source; total: number | undefined }>;
+export type SourceFactory = () => PlannedSource | Promise<PlannedSource>;
 
 interface PendingStage {
   readonly op: Stage["op"];
@@ -205,10 +229,46 @@ export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements Async
    * workers first, so only one value per key and chunk travels; `combine` then merges those on this
    * thread. The functions must be synchronous.
    *
+   * With `{ partitions }`, the keys are spread over partitions that are merged on the workers, not
+   * here: the result is a collection of `[key, value]` pairs, partition by partition, to collect,
+   * stream, or write with a sink. Keys must then be strings, numbers, bigints, booleans, null or
+   * undefined. See docs/large-data.md.
+   *
    * @example
    * const counts = await pool.from(words).reduceByKey((w) => w, () => 1, (a, b) => a + b);
+   * await pool.readLines("logs/*.log").flatMap(words).reduceByKey(w, one, add, { partitions: 16 }).writeJson("out");
    */
-  async reduceByKey<K, V>(
+  reduceByKey<K, V>(
+    key: TaskLike<[T], K>,
+    value: TaskLike<[T], V>,
+    combine: TaskLike<[V, V], V>,
+  ): Promise<Outcome<Map<K, V>, E>>;
+  reduceByKey<K, V>(
+    key: TaskLike<[T], K>,
+    value: TaskLike<[T], V>,
+    combine: TaskLike<[V, V], V>,
+    options: KeyedOptions,
+  ): Collection<[K, V], E>;
+  reduceByKey<K, V>(
+    key: TaskLike<[T], K>,
+    value: TaskLike<[T], V>,
+    combine: TaskLike<[V, V], V>,
+    options?: KeyedOptions,
+  ): Promise<Outcome<Map<K, V>, E>> | Collection<[K, V], E> {
+    if (options !== undefined) {
+      const partitions = resolvePartitions(options, this.runner.workers);
+      const keyed = async (): Promise<KeyedOp> => ({
+        kind: "reduceByKey",
+        combine: await this.#ref(combine),
+      });
+      return this.#shuffled("reduceByKey() with partitions", partitions, keyed, [
+        this.#mapSide(key, value, [combine]),
+      ]);
+    }
+    return this.#reduceByKeyHere(key, value, combine);
+  }
+
+  async #reduceByKeyHere<K, V>(
     key: TaskLike<[T], K>,
     value: TaskLike<[T], V>,
     combine: TaskLike<[V, V], V>,
@@ -222,10 +282,124 @@ export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements Async
     return this.#run(terminal, reduceByKeyMerge(combine as never) as Merge<Map<K, V>>, [key, value, combine]);
   }
 
-  /** Groups the items by `key`; each group keeps input order. */
-  async groupBy<K>(key: TaskLike<[T], K>): Promise<Outcome<Map<K, T[]>, E>> {
+  /**
+   * Groups the items by `key`; each group keeps input order. With `{ partitions }`, the groups are
+   * made on the workers and the result is a collection of `[key, items]` pairs (see {@link reduceByKey}).
+   */
+  groupBy<K>(key: TaskLike<[T], K>): Promise<Outcome<Map<K, T[]>, E>>;
+  groupBy<K>(key: TaskLike<[T], K>, options: KeyedOptions): Collection<[K, T[]], E>;
+  groupBy<K>(
+    key: TaskLike<[T], K>,
+    options?: KeyedOptions,
+  ): Promise<Outcome<Map<K, T[]>, E>> | Collection<[K, T[]], E> {
+    if (options !== undefined) {
+      const partitions = resolvePartitions(options, this.runner.workers);
+      return this.#shuffled("groupBy() with partitions", partitions, () => ({ kind: "groupBy" }), [
+        this.#mapSide(key),
+      ]);
+    }
+    return this.#groupByHere(key);
+  }
+
+  async #groupByHere<K>(key: TaskLike<[T], K>): Promise<Outcome<Map<K, T[]>, E>> {
     const terminal: Terminal = { op: "groupBy", key: await this.#ref(key) };
     return this.#run(terminal, groupByMerge() as Merge<Map<K, T[]>>, [key]);
+  }
+
+  /**
+   * The items without repeats: the first item of each key (`key` defaults to the item itself, which
+   * must then be a string, number, bigint, boolean, null or undefined), found on the workers, partition
+   * by partition.
+   */
+  distinct(key?: TaskLike<[T], unknown>, options?: KeyedOptions): Collection<T, E> {
+    const partitions = resolvePartitions(options, this.runner.workers);
+    return this.#shuffled("distinct()", partitions, () => ({ kind: "distinct" }), [this.#mapSide(key)]);
+  }
+
+  /**
+   * Pairs the items of this collection and `other` that have equal keys (an inner join): a
+   * `[key, [item, otherItem]]` for every such pair, found on the workers, partition by partition.
+   * Both sides are spread over the same partitions by their keys.
+   */
+  join<U, K>(
+    other: Collection<U, ErrorPolicy>,
+    key: TaskLike<[T], K>,
+    otherKey: TaskLike<[U], K>,
+    options?: KeyedOptions,
+  ): Collection<[K, [T, U]], E> {
+    const partitions = resolvePartitions(options, this.runner.workers);
+    return this.#shuffled("join()", partitions, () => ({ kind: "join" }), [
+      this.#mapSide(key),
+      other.#mapSide(otherKey),
+    ]);
+  }
+
+  /**
+   * The items ordered by `key` (numbers and bigints, or strings), stable: equal keys keep input
+   * order. Each chunk sorts its items on its worker; the key ranges of the partitions are chosen from
+   * those runs, and each partition is merged from them on a worker, so the items come back in order
+   * without ever being held in one place.
+   */
+  sortBy(key: TaskLike<[T], unknown>, options: SortOptions = {}): Collection<T, E> {
+    const partitions = resolvePartitions(options, this.runner.workers);
+    const descending = options.descending ?? false;
+    if (typeof descending !== "boolean")
+      throw new OptionError(`descending must be true or false, got ${String(descending)}`);
+    return this.#shuffled("sortBy()", partitions, () => ({ kind: "sortBy", descending }), [
+      this.#mapSide(key),
+    ]);
+  }
+
+  /** The collection after a keyed operation: its source is the shuffle, its chunks one partition each. */
+  #shuffled<R>(
+    method: string,
+    partitions: number,
+    keyedOp: () => KeyedOp | Promise<KeyedOp>,
+    sides: readonly ((keyed: KeyedOp, partitions: number) => MapSide)[],
+  ): Collection<R, E> {
+    const { runner } = this;
+    if (!runner.sharesFiles) throw filesNotShared(method);
+    const settings = { spillDirectory: runner.spillDirectory, budget: runner.memoryBudget };
+    const makeSource: SourceFactory = async () => {
+      const keyed = await keyedOp();
+      return shuffleSource(
+        settings,
+        keyed,
+        partitions,
+        sides.map((side) => side(keyed, partitions)),
+      )();
+    };
+    const controls = { ...this.controls, bounds: { minChunk: 1, maxChunk: 1 } };
+    return new Collection<R, E>(runner, makeSource, [], controls);
+  }
+
+  /** The map side of a keyed operation on this collection: its items combined by `key` into the shuffle. */
+  #mapSide(
+    key: TaskLike<[T], unknown> | undefined,
+    value?: TaskLike<[T], unknown>,
+    otherFns: readonly unknown[] = [],
+  ): (keyed: KeyedOp, partitions: number) => MapSide {
+    return (keyed, partitions) => async (directory, side) => {
+      const [keyRef, valueRef] = await Promise.all([
+        key === undefined ? undefined : this.#ref(key),
+        value === undefined ? undefined : this.#ref(value),
+      ]);
+      const terminal: ShuffleWrite = {
+        op: "shuffle",
+        keyed,
+        ...(keyRef && { key: keyRef }),
+        ...(valueRef && { value: valueRef }),
+        partitions,
+        directory,
+        side,
+        budget: this.runner.memoryBudget,
+      };
+      const fns = [key, value, ...otherFns].filter((fn) => fn !== undefined);
+      const outcome = await this.#runInto(terminal, shuffleOutput(directory), fns, true);
+      return Array.isArray(outcome)
+        ? { written: outcome, failures: [] }
+        : { written: outcome.result, failures: outcome.failures };
+    };
   }
 
   /**
@@ -248,7 +422,7 @@ export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements Async
   }
 
   async #write(directory: string, format: SinkFormat): Promise<Outcome<WriteSummary, E>> {
-    if (!this.runner.sharesFiles) throw filesNotShared(format === "json" ? "writeJson" : "writeLines");
+    if (!this.runner.sharesFiles) throw filesNotShared(format === "json" ? "writeJson()" : "writeLines()");
     const { terminal, ...into } = await openSink(directory, format);
     // Out of order: each part is renamed as soon as its chunk is accepted; its name keeps the order.
     return this.#runInto(terminal, into, [], false);
@@ -271,12 +445,13 @@ export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements Async
     const output = new StreamOutput<T>(streamHighWater * this.runner.workers, (paused) =>
       this.runner.setPaused(id, paused),
     );
-    const job = await this.#job(id, { op: "collect" }, [], ordered, output);
+    const { job, release } = await this.#job(id, { op: "collect" }, [], ordered, output);
     this.runner.start(job);
     try {
       yield* output.items();
     } finally {
       if (!job.finished) this.runner.cancel(job, new Error("the reader stopped reading the stream"));
+      await release?.();
     }
   }
 
@@ -290,7 +465,7 @@ export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements Async
     terminalFns: readonly unknown[],
     ordered: boolean,
     output: Output,
-  ): Promise<CollectionJob> {
+  ): Promise<{ job: CollectionJob; failures: readonly Failure[]; release?: () => Promise<void> }> {
     const stages = await Promise.all(
       this.stages.map(async (s) => ({ op: s.op, task: await this.#ref(s.fn) })),
     );
@@ -300,11 +475,17 @@ export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements Async
       const policy = taskRetryOf(fn);
       if (policy) taskRetries.set(taskKey(await this.#ref(fn)), policy);
     }
-    const { source, total } = await this.makeSource();
+    const { source, total, failures = [], release } = await this.makeSource();
     // A stream hands items over as they come, so it cannot also hold back a list of failures.
-    const errors = output instanceof StreamOutput ? "fail-fast" : this.controls.errors;
+    const stream = output instanceof StreamOutput;
+    if (stream && failures.length > 0) {
+      await release?.();
+      throw failures[0]!.error;
+    }
+    const errors = stream ? "fail-fast" : this.controls.errors;
     const controls = { ...this.controls, taskRetries, errors };
-    return new CollectionJob({ id, stages, terminal }, source, total, ordered, output, controls);
+    const job = new CollectionJob({ id, stages, terminal }, source, total, ordered, output, controls);
+    return { job, failures, ...(release && { release }) };
   }
 
   async #run<R>(
@@ -321,12 +502,19 @@ export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements Async
     terminalFns: readonly unknown[],
     ordered: boolean,
   ): Promise<Outcome<R, E>> {
-    const job = await this.#job(this.runner.nextJobId(), terminal, terminalFns, ordered, output);
+    const planned = await this.#job(this.runner.nextJobId(), terminal, terminalFns, ordered, output);
+    const { job } = planned;
     this.runner.start(job);
-    const value = await result;
+    let value: R;
+    try {
+      value = await result;
+    } finally {
+      await planned.release?.();
+    }
     if (this.controls.errors === "fail-fast") return value as Outcome<R, E>;
     // Items read from files share their range's index: their lines order them within it.
     const failures = [...job.failures].sort((a, b) => a.index - b.index || (a.line ?? 0) - (b.line ?? 0));
-    return { result: value, failures } as Settled<R> as Outcome<R, E>;
+    // Items that failed before a shuffle come first: their indexes are of the input before it.
+    return { result: value, failures: [...planned.failures, ...failures] } as Settled<R> as Outcome<R, E>;
   }
 }

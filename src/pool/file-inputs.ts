@@ -58,10 +58,10 @@ export function csvFormat(options: CsvOptions): FileFormat {
   return { type: "csv", delimiter, split: options.split ?? true };
 }
 
-/** Why a cluster pool refuses files: its workers may be on machines that do not see them. */
+/** Why a cluster pool refuses files: its workers may be on machines that do not see them. `method` as written, `readLines()`. */
 export function filesNotShared(method: string): OptionError {
   return new OptionError(
-    `${method}() does not run on a cluster yet: its workers may run on other machines, which do not see ` +
+    `${method} does not run on a cluster yet: its workers may run on other machines, which do not see ` +
       "this machine's files. Use the threads or processes backend (see docs/large-data.md)",
   );
 }

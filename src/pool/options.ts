@@ -1,5 +1,5 @@
 // Pool options: what can be set, the defaults, and the checks that turn a bad value into a clear error.
-import { availableParallelism } from "node:os";
+import { availableParallelism, tmpdir, totalmem } from "node:os";
 import { OptionError } from "../errors.ts";
 import type { RedisOptions } from "../backends/redis/connection.ts";
 import type { ChunkBounds } from "../scheduler/chunking.ts";
@@ -57,6 +57,20 @@ export interface WeftOptions {
    * @default never
    */
   readonly maxTasksPerWorker?: number;
+  /**
+   * The memory each worker may give to keyed records (`reduceByKey`, `groupBy`, `distinct`, `join`
+   * and `sortBy` with partitions), in MB; fractions are allowed. Past it, a worker writes what it
+   * holds to the spill directory and goes on, and merges a partition in pieces on disk. An estimate
+   * of the records' size, not a limit on the heap (that is `maxWorkerHeapMb`).
+   * @default an eighth of the machine's memory per worker, at most 256 MB
+   */
+  readonly memoryBudgetMb?: number;
+  /**
+   * Where keyed operations with partitions write their records (each job in a folder of its own,
+   * removed when the job is over). Every worker must see it.
+   * @default os.tmpdir()
+   */
+  readonly spillDirectory?: string;
 }
 
 export interface ResolvedOptions {
@@ -69,6 +83,9 @@ export interface ResolvedOptions {
   readonly graceMs: number;
   readonly maxWorkerHeapMb: number | undefined;
   readonly maxTasksPerWorker: number | undefined;
+  /** In bytes. */
+  readonly memoryBudget: number;
+  readonly spillDirectory: string;
 }
 
 const backends: readonly BackendName[] = ["threads", "processes", "sequential", "redis"];
@@ -107,8 +124,17 @@ export function resolveOptions(options: WeftOptions = {}): ResolvedOptions {
     options.maxTasksPerWorker === undefined
       ? undefined
       : workerLimit(backend, "maxTasksPerWorker", options.maxTasksPerWorker, "--max-tasks-per-worker");
+  const memoryBudget =
+    options.memoryBudgetMb === undefined
+      ? defaultMemoryBudget(workers ?? availableParallelism())
+      : positiveNumber("memoryBudgetMb", options.memoryBudgetMb) * mebibyte;
+  const spillDirectory = options.spillDirectory ?? tmpdir();
+  if (typeof spillDirectory !== "string" || spillDirectory === "")
+    throw new OptionError(`spillDirectory must be a path, got ${JSON.stringify(spillDirectory)}`);
   return {
     maxTasksPerWorker,
+    memoryBudget,
+    spillDirectory,
     backend,
     workers: backend === "sequential" ? 1 : workers,
     redis: options.redis,
@@ -117,6 +143,13 @@ export function resolveOptions(options: WeftOptions = {}): ResolvedOptions {
     graceMs,
     maxWorkerHeapMb,
   };
+}
+
+const mebibyte = 1024 * 1024;
+
+/** An eighth of the machine's memory per worker, at most 256 MB: room for the heap's own overhead and the caller. */
+function defaultMemoryBudget(workers: number): number {
+  return Math.min(256 * mebibyte, Math.floor(totalmem() / 8 / workers));
 }
 
 /** Chunk bounds from `given`, the rest from `defaults`; whole numbers of items, min not above max. */
@@ -150,6 +183,13 @@ function workerLimit(backend: BackendName, name: string, value: unknown, workerF
     );
   }
   return positiveInteger(name, value);
+}
+
+export function positiveNumber(name: string, value: unknown): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+    throw new OptionError(`${name} must be a positive number, got ${String(value)}`);
+  }
+  return value;
 }
 
 export function positiveInteger(name: string, value: unknown, expected = "a positive integer"): number {

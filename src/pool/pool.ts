@@ -72,6 +72,8 @@ export class Pool implements AsyncDisposable {
       workers: backend.workers,
       // A cluster's workers may be on other machines: until it has a shared data path, no files.
       sharesFiles: backend.name !== "redis",
+      spillDirectory: options.spillDirectory,
+      memoryBudget: options.memoryBudget,
       nextJobId: () => this.#nextJobId++,
       start: (job) => dispatcher.start(job),
       setPaused: (id, paused) => dispatcher.setPaused(id, paused),
@@ -193,7 +195,7 @@ export class Pool implements AsyncDisposable {
     options: CsvOptions,
   ): Collection<T> {
     this.#assertOpen();
-    if (!this.#runner.sharesFiles) throw filesNotShared(method);
+    if (!this.#runner.sharesFiles) throw filesNotShared(`${method}()`);
     const makeSource = fileSourceFactory(paths, format, options, this.workers);
     return new Collection<T>(this.#runner, makeSource, [], defaultControls(this.#options.bounds));
   }

@@ -1,5 +1,6 @@
 // The plan a worker executes: a fused pipeline of per-item stages and one terminal that combines a chunk.
 import type { FileFormat, FileRange, SinkFormat } from "./files.ts";
+import type { KeyedOp, PartitionRead, ShuffleWrite } from "./shuffle.ts";
 import type { TaskRef } from "./task-ref.ts";
 
 /** A per-item step; consecutive steps run fused on the worker, one pass per chunk. */
@@ -22,7 +23,9 @@ export type Terminal =
    * A sink: the chunk's items are written to a temporary file in `directory` (see files.ts), which
    * the pool renames to the chunk's part file when it accepts the chunk.
    */
-  | { readonly op: "write"; readonly format: SinkFormat; readonly directory: string; readonly token: string };
+  | { readonly op: "write"; readonly format: SinkFormat; readonly directory: string; readonly token: string }
+  /** The map side of a keyed operation with partitions (see shuffle.ts). */
+  | ShuffleWrite;
 
 /** Everything a worker needs to run any chunk of one job; sent once per worker, then referenced by id. */
 export interface JobSpec {
@@ -57,7 +60,15 @@ export type ChunkInput =
     }
   | { readonly kind: "typed"; readonly array: TypedArray }
   /** Byte ranges of files, each one item for the scheduler; the worker reads their lines itself. */
-  | { readonly kind: "file"; readonly format: FileFormat; readonly ranges: readonly FileRange[] };
+  | { readonly kind: "file"; readonly format: FileFormat; readonly ranges: readonly FileRange[] }
+  /** Partitions of a shuffle, each one item for the scheduler; the worker merges their records itself. */
+  | {
+      readonly kind: "partition";
+      readonly keyed: KeyedOp;
+      readonly partitions: readonly PartitionRead[];
+      /** Bytes of merged records a worker holds before it splits a partition further on disk. */
+      readonly budget: number;
+    };
 
 /** One unit of work: a slice of a job's input, starting at input index `start`. */
 export interface Chunk {
@@ -116,12 +127,18 @@ export function inputLength(input: ChunkInput): number {
       return input.array.length;
     case "file":
       return input.ranges.length;
+    case "partition":
+      return input.partitions.length;
   }
 }
 
 /** What a chunk holds, for messages: `items 3..7`, or the file ranges it reads. */
 export function describeChunkInput(chunk: Chunk): string {
   const { input, start } = chunk;
+  if (input.kind === "partition") {
+    const indexes = input.partitions.map((p) => p.index);
+    return `partition${indexes.length > 1 ? "s" : ""} ${indexes.join(", ")}`;
+  }
   if (input.kind !== "file") return `items ${start}..${start + inputLength(input) - 1}`;
   const at = (r: FileRange) => `${r.path} bytes ${r.start}..${r.end}`;
   const first = input.ranges[0]!;

@@ -4,6 +4,7 @@ import type { Terminal } from "../protocol/plan.ts";
 import type { TaskRef } from "../protocol/task-ref.ts";
 import { isThenable } from "../protocol/thenable.ts";
 import { sinkLine } from "./files/part-writer.ts";
+import { ShuffleCombiner } from "./shuffle/shuffle-combiner.ts";
 
 /**
  * A chunk's accumulator. The generated loop (fast-loop.ts) keeps `acc`, `has` and `count` in locals
@@ -21,7 +22,10 @@ export interface Combiner {
   readonly add: (value: unknown) => PromiseLike<unknown> | undefined;
   /** The terminal's own step went async and resolved with `value`: the new accumulator. */
   accept(value: unknown): void;
+  /** The chunk's partial, or the promise of it (a shuffle's, once its files are written). */
   result(): unknown;
+  /** The chunk failed: what the combiner wrote goes. */
+  discard?(): Promise<void>;
 }
 
 type Fn = (...args: unknown[]) => unknown;
@@ -57,6 +61,14 @@ export function makeCombiner(job: LoadedTerminal): Combiner {
   const [first, second, third] = job.terminalFns as Fn[];
   // The references as the worker loaded them, which name the export where the pool could not.
   const [task] = job.terminalRefs;
+  if (terminal.op === "shuffle") {
+    // In the order loaded-job.ts lists them: key, value, combine, each only when the terminal has it.
+    const fns = [...(job.terminalFns as Fn[])];
+    const key = terminal.key ? fns.shift() : undefined;
+    const value = terminal.value ? fns.shift() : undefined;
+    const combine = terminal.keyed.kind === "reduceByKey" ? fns.shift() : undefined;
+    return new ShuffleCombiner(terminal, task, key, value, combine);
+  }
   const c = new ChunkCombiner(
     terminal.op,
     task,

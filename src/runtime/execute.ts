@@ -2,6 +2,7 @@
 import type { CallFailure, Chunk, ChunkInput, ChunkOutcome, ItemFailure } from "../protocol/plan.ts";
 import { preview, serializeError } from "../protocol/serialized-errors.ts";
 import { runFileChunk } from "./files/file-chunk.ts";
+import { runPartitionChunk } from "./shuffle/partition-chunk.ts";
 import { PartWriter } from "./files/part-writer.ts";
 import { ItemLoop } from "./item-loop.ts";
 import type { LoadedJob } from "./loaded-job.ts";
@@ -12,7 +13,7 @@ export { loadJob, type LoadedJob } from "./loaded-job.ts";
 
 const wallClock = (): number => performance.timeOrigin + performance.now();
 
-function itemAt(input: Exclude<ChunkInput, { kind: "file" }>, offset: number): unknown {
+function itemAt(input: Exclude<ChunkInput, { kind: "file" | "partition" }>, offset: number): unknown {
   if (input.kind === "items") return input.items[offset];
   if (input.kind === "range") return input.origin + (input.first + offset) * input.step;
   return input.array[offset];
@@ -30,11 +31,11 @@ async function run(job: LoadedJob, chunk: Chunk): Promise<ChunkOutcome> {
   const loop = new ItemLoop(job, chunk.skipFailures === true);
   const writer =
     terminal.op === "write" ? new PartWriter(terminal.directory, terminal.token, chunk.seq) : undefined;
-  // A sink's disk failing is no item's fault: it fails the chunk as a whole, which runs again.
+  // A sink's (or a shuffle's) disk failing is no item's fault: it fails the chunk as a whole, which runs again.
   const unwritten = (error: unknown): ItemFailure => ({
-    task: "writing the part file",
+    task: terminal.op === "shuffle" ? "writing the shuffle's files" : "writing the part file",
     index: chunk.start,
-    preview: terminal.op === "write" ? terminal.directory : "",
+    preview: terminal.op === "write" || terminal.op === "shuffle" ? terminal.directory : "",
     error: serializeError(error),
   });
   // A sink writes what each batch produced before the next is read, so a chunk's output never piles up.
@@ -51,22 +52,25 @@ async function run(job: LoadedJob, chunk: Chunk): Promise<ChunkOutcome> {
   let failure =
     input.kind === "file"
       ? await runFileChunk(loop, chunk, input.format, input.ranges, flush)
-      : await loop.run(input, (offset) => ({
-          index: chunk.start + offset,
-          preview: preview(itemAt(input, offset)),
-        }));
+      : input.kind === "partition"
+        ? await runPartitionChunk(loop, chunk, input, flush)
+        : await loop.run(input, (offset) => ({
+            index: chunk.start + offset,
+            preview: preview(itemAt(input, offset)),
+          }));
   failure ??= await flush();
   let partial: unknown;
   if (!failure) {
     try {
-      partial = writer ? await writer.finish() : loop.combiner.result();
+      partial = await (writer ? writer.finish() : loop.combiner.result());
     } catch (error) {
-      if (!writer) throw error;
+      if (!writer && terminal.op !== "shuffle") throw error;
       failure = unwritten(error);
     }
   }
   if (failure) {
     await writer?.discard();
+    await loop.combiner.discard?.();
     return { ok: false, failure };
   }
   return { ok: true, partial, failures: loop.failures, startedAt, endedAt: wallClock() };

@@ -62,5 +62,11 @@ function terminalTasks(terminal: Terminal): TaskRef[] {
         : [terminal.key, terminal.combine];
     case "groupBy":
       return [terminal.key];
+    case "shuffle":
+      return [
+        ...(terminal.key ? [terminal.key] : []),
+        ...(terminal.value ? [terminal.value] : []),
+        ...(terminal.keyed.kind === "reduceByKey" ? [terminal.keyed.combine] : []),
+      ];
   }
 }

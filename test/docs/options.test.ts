@@ -50,6 +50,10 @@ const sources = [
   { file: "src/pool/pool.ts", name: "CallOptions", setWith: "submit()", prefix: "" },
   { file: "src/task/task.ts", name: "TaskOptions", setWith: "task()", prefix: "" },
   { file: "src/scheduler/retry.ts", name: "RetryPolicy", setWith: "retry policy", prefix: "" },
+  { file: "src/pool/file-inputs.ts", name: "ReadOptions", setWith: "readLines()", prefix: "" },
+  { file: "src/pool/file-inputs.ts", name: "CsvOptions", setWith: "readCsv()", prefix: "" },
+  { file: "src/pool/shuffle.ts", name: "KeyedOptions", setWith: "keyed", prefix: "" },
+  { file: "src/pool/shuffle.ts", name: "SortOptions", setWith: "sortBy()", prefix: "" },
 ] as const;
 
 interface Row {

@@ -47,6 +47,7 @@ export function itemsOf(input: ChunkInput): unknown[] {
     case "typed":
       return Array.from(input.array as ArrayLike<number>);
     case "file":
+    case "partition":
       throw new Error("the fake backend reads no files");
   }
 }

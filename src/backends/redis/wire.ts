@@ -175,7 +175,8 @@ function partialProblem(partial: unknown, terminal: Terminal["op"]): string | un
       case "call":
         return isObject(partial) && Array.isArray(partial.values) && Array.isArray(partial.failures);
       case "write":
-        return false; // refused with the request: the cluster runs no sinks yet
+      case "shuffle":
+        return false; // refused with the request: the cluster has no shared data path yet
     }
   })();
   return fits ? undefined : `its partial result is not what ${terminal} combines`;
@@ -196,6 +197,8 @@ function requestProblem(value: unknown): string | undefined {
   // A sink names a directory the worker would write to: not before the cluster has a shared data path.
   if (spec.terminal.op === "write")
     return "a sink (writeLines, writeJson), which the cluster does not run yet";
+  if (spec.terminal.op === "shuffle")
+    return "a keyed operation with partitions, which the cluster does not run yet";
   for (const key of ["task", "key", "value", "combine"]) {
     const ref = spec.terminal[key];
     if (ref !== undefined && !isNamedTask(ref)) return `the terminal's ${key} is not a module task`;
@@ -251,6 +254,11 @@ export function renameTasks(spec: JobSpec, rename: (ref: ModuleTaskRef) => Modul
     case "groupBy":
       terminal = { ...t, key: one(t.key) };
       break;
+    case "shuffle": {
+      const keyed = t.keyed.kind === "reduceByKey" ? { ...t.keyed, combine: one(t.keyed.combine) } : t.keyed;
+      terminal = { ...t, keyed, ...(t.key && { key: one(t.key) }), ...(t.value && { value: one(t.value) }) };
+      break;
+    }
     default:
       terminal = { ...t, task: one(t.task) };
   }

@@ -1,0 +1,87 @@
+// A keyed operation with partitions, as the source of the collection after it: the map side runs
+// first (one job per input collection), writing its records into a fresh shuffle directory; the
+// partitions are then planned from what it reported, and read and merged on the workers by the jobs
+// of the collection that follows. The directory goes when that job is over.
+import { mkdtemp, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { OptionError } from "../errors.ts";
+import type { Failure } from "../jobs/collection-job.ts";
+import { hashPartitions, sortPartitions } from "../jobs/partition-plan.ts";
+import { PartitionSource } from "../jobs/partition-source.ts";
+import type { KeyedOp, WrittenShuffle } from "../protocol/shuffle.ts";
+import type { SourceFactory } from "./collection.ts";
+import { positiveInteger } from "./options.ts";
+
+/** Options of the keyed operations with partitions (`reduceByKey`, `groupBy`, `distinct`, `join`). */
+export interface KeyedOptions {
+  /**
+   * How many partitions the keys are spread over. Each is merged on one worker, so more partitions
+   * balance better and hold less each; every chunk writes up to one file per partition.
+   * @default four per worker
+   */
+  readonly partitions?: number;
+}
+
+/** Options of `sortBy`. */
+export interface SortOptions extends KeyedOptions {
+  /** Largest key first. @default false */
+  readonly descending?: boolean;
+}
+
+/** The most partitions a shuffle may have: each chunk may write a file for every one. */
+export const maxPartitions = 100_000;
+
+export function resolvePartitions(options: KeyedOptions | undefined, workers: number): number {
+  if (options === undefined || options.partitions === undefined) return Math.max(1, workers) * 4;
+  const partitions = positiveInteger("partitions", options.partitions);
+  if (partitions > maxPartitions)
+    throw new OptionError(`partitions must be at most ${maxPartitions}, got ${partitions}`);
+  return partitions;
+}
+
+/** One input of a shuffle: runs its map side into `directory` as side `side`. */
+export type MapSide = (
+  directory: string,
+  side: number,
+) => Promise<{ written: readonly WrittenShuffle[]; failures: readonly Failure[] }>;
+
+/** What a shuffle needs of its pool. */
+export interface ShuffleSettings {
+  readonly spillDirectory: string;
+  /** Bytes each worker may hold merging a partition before it splits it on disk. */
+  readonly budget: number;
+}
+
+/** The source of the collection after a keyed operation: the shuffle, run afresh on each run. */
+export function shuffleSource(
+  settings: ShuffleSettings,
+  keyed: KeyedOp,
+  partitions: number,
+  sides: readonly MapSide[],
+): SourceFactory {
+  return async () => {
+    const directory = await mkdtemp(join(settings.spillDirectory, "weft-shuffle-"));
+    const release = () => rm(directory, { recursive: true, force: true });
+    try {
+      // Every side finishes (or fails) before the directory can go: none may still be writing into it.
+      const settled = await Promise.allSettled(sides.map((run, side) => run(directory, side)));
+      const failed = settled.find((s) => s.status === "rejected");
+      if (failed) throw failed.reason;
+      const results = settled.map((s) => (s as PromiseFulfilledResult<Awaited<ReturnType<MapSide>>>).value);
+      const written = results.flatMap((r) => r.written);
+      const reads =
+        keyed.kind === "sortBy"
+          ? sortPartitions(written, partitions, directory, keyed.descending)
+          : hashPartitions(written, partitions, directory);
+      return {
+        source: new PartitionSource(keyed, reads, settings.budget),
+        total: reads.length,
+        failures: results.flatMap((r) => r.failures),
+        release,
+      };
+    } catch (error) {
+      await release();
+      throw error;
+    }
+  };
+}
