@@ -9,7 +9,17 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { gzipSync } from "node:zlib";
 import { TaskError, weft } from "../src/index.ts";
-import { addStats, isRequestLine, parseRequest, routeOf, statsOf } from "./log-tasks.ts";
+import {
+  add,
+  addStats,
+  countOf,
+  isRequestLine,
+  minuteOf,
+  one,
+  parseRequest,
+  routeOf,
+  statsOf,
+} from "./log-tasks.ts";
 
 const days = 3;
 const linesPerDay = 40_000;
@@ -79,6 +89,28 @@ try {
     const again = await pool.readJson<{ route: string }>(errors).count();
     // #endregion write-json
     console.log(`read back from ${errors}: ${again} records, _SUCCESS written last`);
+
+    // Requests per minute: thousands of keys, counted on the workers by partition and sorted there,
+    // so neither the counts nor the sort pass through this thread (budget tiny enough here to spill).
+    const budgeted = await weft({ memoryBudgetMb: 0.05 });
+    try {
+      // #region partitions
+      const perMinute = budgeted
+        .readLines(join(dir, "access-*.log*"))
+        .filter(isRequestLine)
+        .reduceByKey(minuteOf, one, add, { partitions: 8 });
+      const busiest: [string, number][] = [];
+      for await (const pair of perMinute.sortBy(countOf, { descending: true })) {
+        busiest.push(pair);
+        if (busiest.length === 3) break; // leaving the loop cancels the rest
+      }
+      // #endregion partitions
+      console.log(
+        `${await perMinute.count()} minutes; the busiest: ${busiest.map(([m, n]) => `${m} (${n})`).join(", ")}`,
+      );
+    } finally {
+      await budgeted.close();
+    }
 
     // A task that throws on a line: the error names the file and the line.
     try {

@@ -40,3 +40,12 @@ export const addStats = task(import.meta.url, (a: RouteStats, b: RouteStats): Ro
   a[1] + b[1],
   a[2] + b[2],
 ]);
+
+/** The minute a request line was logged in, `2024-05-01T12:00`. */
+export const minuteOf = task(import.meta.url, (line: string): string => line.slice(0, 16));
+
+export const one = task(import.meta.url, (): number => 1);
+
+export const add = task(import.meta.url, (a: number, b: number): number => a + b);
+
+export const countOf = task(import.meta.url, ([, count]: [string, number]): number => count);
