@@ -14,3 +14,7 @@ export const countPrimes = task(import.meta.url, (from: number, to: number) => {
 });
 
 export const sum = task(import.meta.url, (a: number, b: number) => a + b);
+
+export const theWord = task(import.meta.url, (word: string) => word);
+
+export const one = task(import.meta.url, () => 1);

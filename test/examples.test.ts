@@ -4,6 +4,9 @@
 // machine is shared and noisy.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -99,6 +102,28 @@ test("retries: flaky pages are retried, a broken one is set aside under errors: 
   assert.match(stdout, /chunks retried: 0 \(retryIf/);
   assert.match(stdout, /the other 10 pages arrived: Page 0, Page 1, .*, Page 9\n/);
 });
+
+test(
+  "cluster-files: a word count read, shuffled and written through the workers' data root",
+  { timeout: 90_000 },
+  async () => {
+    const words = fileURLToPath(new URL("../examples/words.ts", import.meta.url));
+    const dataRoot = mkdtempSync(join(tmpdir(), "weft-example-data-"));
+    try {
+      await using cluster = await startCluster(2, { modules: [words], dataRoot });
+      const stdout = await runExample("cluster-files.ts", {
+        ...process.env,
+        WEFT_REDIS_URL: cluster.redis.authUrl,
+        WEFT_DATA_ROOT: dataRoot,
+      });
+      // the, quick, lazy, fox, and the numbers 0 to 99 (splitWords keeps letters only: no numbers).
+      assert.match(stdout, /4 distinct words in \d+ part files/);
+      assert.match(stdout, /the sequential backend agrees: true/);
+    } finally {
+      rmSync(dataRoot, { recursive: true, force: true });
+    }
+  },
+);
 
 test("cluster-job without WEFT_REDIS_URL says how to start a cluster, and exits 0", async () => {
   const { WEFT_REDIS_URL: _, ...env } = process.env;

@@ -107,6 +107,10 @@ program
   )
   .option("--prefix <prefix>", "the cluster's key prefix in Redis", "weft")
   .option(
+    "--data-root <dir>",
+    "the directory every worker and the pool share (a network file system), for file sources, sinks and keyed operations with partitions; paths in messages must lie under it (default: none, no files)",
+  )
+  .option(
     "--lease <ms>",
     "how long a chunk's lease lasts unrenewed: the backstop for a worker alive but stuck (a dead one's chunks move within seconds)",
     positiveInteger,

@@ -61,7 +61,8 @@ export function csvFormat(options: CsvOptions): FileFormat {
 /** Why a cluster pool refuses files: its workers may be on machines that do not see them. `method` as written, `readLines()`. */
 export function filesNotShared(method: string): OptionError {
   return new OptionError(
-    `${method} does not run on a cluster yet: its workers may run on other machines, which do not see ` +
-      "this machine's files. Use the threads or processes backend (see docs/large-data.md)",
+    `${method} needs files the cluster's workers can see: they may run on other machines. Give the pool ` +
+      "the directory they share, weft({ redis, dataRoot }), and start each worker with weft worker " +
+      "--data-root <that directory> (see docs/large-data.md)",
   );
 }

@@ -1,5 +1,6 @@
 // Pool options: what can be set, the defaults, and the checks that turn a bad value into a clear error.
 import { availableParallelism, tmpdir, totalmem } from "node:os";
+import { join, relative, resolve as resolvePath } from "node:path";
 import { OptionError } from "../errors.ts";
 import type { RedisOptions } from "../backends/redis/connection.ts";
 import type { ChunkBounds } from "../scheduler/chunking.ts";
@@ -67,10 +68,17 @@ export interface WeftOptions {
   readonly memoryBudgetMb?: number;
   /**
    * Where keyed operations with partitions write their records (each job in a folder of its own,
-   * removed when the job is over). Every worker must see it.
-   * @default os.tmpdir()
+   * removed when the job is over). Every worker must see it: on a cluster, it must be under `dataRoot`.
+   * @default os.tmpdir(); on a cluster, .weft-spill under dataRoot
    */
   readonly spillDirectory?: string;
+  /**
+   * On a cluster: the directory every `weft worker --data-root` shares with this machine (a network
+   * file system), as mounted here. File sources, sinks and keyed operations with partitions need it;
+   * their paths must lie under it, and travel relative to it.
+   * @default none
+   */
+  readonly dataRoot?: string;
 }
 
 export interface ResolvedOptions {
@@ -86,6 +94,8 @@ export interface ResolvedOptions {
   /** In bytes. */
   readonly memoryBudget: number;
   readonly spillDirectory: string;
+  /** Absolute; only on a cluster. */
+  readonly dataRoot: string | undefined;
 }
 
 const backends: readonly BackendName[] = ["threads", "processes", "sequential", "redis"];
@@ -128,13 +138,13 @@ export function resolveOptions(options: WeftOptions = {}): ResolvedOptions {
     options.memoryBudgetMb === undefined
       ? defaultMemoryBudget(workers ?? availableParallelism())
       : positiveNumber("memoryBudgetMb", options.memoryBudgetMb) * mebibyte;
-  const spillDirectory = options.spillDirectory ?? tmpdir();
-  if (typeof spillDirectory !== "string" || spillDirectory === "")
-    throw new OptionError(`spillDirectory must be a path, got ${JSON.stringify(spillDirectory)}`);
+  const dataRoot = resolveDataRoot(backend, options.dataRoot);
+  const spillDirectory = resolveSpillDirectory(options.spillDirectory, dataRoot);
   return {
     maxTasksPerWorker,
     memoryBudget,
     spillDirectory,
+    dataRoot,
     backend,
     workers: backend === "sequential" ? 1 : workers,
     redis: options.redis,
@@ -143,6 +153,33 @@ export function resolveOptions(options: WeftOptions = {}): ResolvedOptions {
     graceMs,
     maxWorkerHeapMb,
   };
+}
+
+/** The cluster's shared directory, absolute; refused on the local backends, whose workers see this machine's files. */
+function resolveDataRoot(backend: BackendName, dataRoot: unknown): string | undefined {
+  if (dataRoot === undefined) return undefined;
+  if (backend !== "redis") {
+    throw new OptionError(
+      `dataRoot is the directory a cluster's workers share; the ${backend} backend's workers see this machine's files already: drop it`,
+    );
+  }
+  if (typeof dataRoot !== "string" || dataRoot === "")
+    throw new OptionError(`dataRoot must be a path, got ${JSON.stringify(dataRoot)}`);
+  return resolvePath(dataRoot);
+}
+
+/** Where shuffles write: on a cluster under the data root, where every worker sees it. */
+function resolveSpillDirectory(given: unknown, dataRoot: string | undefined): string {
+  if (given !== undefined && (typeof given !== "string" || given === ""))
+    throw new OptionError(`spillDirectory must be a path, got ${JSON.stringify(given)}`);
+  if (given === undefined) return dataRoot === undefined ? tmpdir() : join(dataRoot, ".weft-spill");
+  const spillDirectory = resolvePath(given);
+  if (dataRoot !== undefined && relative(dataRoot, spillDirectory).startsWith("..")) {
+    throw new OptionError(
+      `spillDirectory ${spillDirectory} must be under dataRoot ${dataRoot}: every worker writes there`,
+    );
+  }
+  return spillDirectory;
 }
 
 const mebibyte = 1024 * 1024;

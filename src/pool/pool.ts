@@ -70,8 +70,8 @@ export class Pool implements AsyncDisposable {
     this.#runner = {
       acceptsInline: backend.acceptsInline,
       workers: backend.workers,
-      // A cluster's workers may be on other machines: until it has a shared data path, no files.
-      sharesFiles: backend.name !== "redis",
+      // A cluster's workers may be on other machines: they see files only under a shared data root.
+      sharesFiles: backend.name !== "redis" || options.dataRoot !== undefined,
       spillDirectory: options.spillDirectory,
       memoryBudget: options.memoryBudget,
       nextJobId: () => this.#nextJobId++,

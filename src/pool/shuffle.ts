@@ -2,7 +2,7 @@
 // first (one job per input collection), writing its records into a fresh shuffle directory; the
 // partitions are then planned from what it reported, and read and merged on the workers by the jobs
 // of the collection that follows. The directory goes when that job is over.
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { OptionError } from "../errors.ts";
 import type { Failure } from "../jobs/collection-job.ts";
@@ -60,6 +60,7 @@ export function shuffleSource(
   sides: readonly MapSide[],
 ): SourceFactory {
   return async () => {
+    await mkdir(settings.spillDirectory, { recursive: true });
     const directory = await mkdtemp(join(settings.spillDirectory, "weft-shuffle-"));
     const release = () => rm(directory, { recursive: true, force: true });
     try {

@@ -25,7 +25,11 @@ export async function startBackend(resolved: ResolvedOptions): Promise<Backend> 
     }
     case "redis": {
       const { RedisBackend } = await importClusterBackend();
-      return await RedisBackend.start({ redis: resolved.redis!, slots: resolved.workers });
+      return await RedisBackend.start({
+        redis: resolved.redis!,
+        slots: resolved.workers,
+        dataRoot: resolved.dataRoot,
+      });
     }
   }
 }

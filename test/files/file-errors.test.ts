@@ -110,14 +110,20 @@ describe("file sources: what is refused before any work", () => {
     assert.deepEqual(await pool.readLines(join(folder, "*.txt")).collect(), ["a1", "b1", "b2"]);
   });
 
-  it("a cluster pool refuses file sources and sinks, saying why", async () => {
+  it("a cluster pool without a dataRoot refuses file sources and sinks, saying what to set", async () => {
     class ClusterLike extends FakeBackend {
       override readonly name = "redis" as never;
     }
     const pool = Pool.create(new ClusterLike(1, false), resolveOptions({ backend: "sequential" }));
     try {
-      assert.throws(() => pool.readLines("x.txt"), /readLines\(\) does not run on a cluster yet/);
-      await assert.rejects(pool.from([1]).writeJson(dir), /writeJson\(\) does not run on a cluster yet/);
+      assert.throws(
+        () => pool.readLines("x.txt"),
+        /readLines\(\) needs files the cluster.s workers can see.*dataRoot.*--data-root/,
+      );
+      await assert.rejects(
+        pool.from([1]).writeJson(dir),
+        /writeJson\(\) needs files the cluster.s workers can see.*dataRoot.*--data-root/,
+      );
     } finally {
       await pool.close();
     }

@@ -115,7 +115,7 @@ describe("keyed operations with partitions refuse what they cannot do", () => {
     await assert.rejects(weft({ memoryBudgetMb: -1 }), /memoryBudgetMb must be a positive number/);
   });
 
-  it("a cluster pool refuses them, saying why", async () => {
+  it("a cluster pool without a dataRoot refuses them, saying what to set", async () => {
     class ClusterLike extends FakeBackend {
       override readonly name = "redis" as never;
     }
@@ -123,9 +123,12 @@ describe("keyed operations with partitions refuse what they cannot do", () => {
     try {
       assert.throws(
         () => pool.from([1]).reduceByKey(String, () => 1, add, { partitions: 2 }),
-        /reduceByKey\(\) with partitions does not run on a cluster yet/,
+        /reduceByKey\(\) with partitions needs files the cluster.s workers can see.*dataRoot.*--data-root/,
       );
-      assert.throws(() => pool.from([1]).sortBy(String), /sortBy\(\) does not run on a cluster yet/);
+      assert.throws(
+        () => pool.from([1]).sortBy(String),
+        /sortBy\(\) needs files the cluster.s workers can see.*dataRoot.*--data-root/,
+      );
     } finally {
       await pool.close();
     }

@@ -31,6 +31,8 @@ export interface WorkerSettings {
   readonly env?: NodeJS.ProcessEnv;
   /** Give the URL as WEFT_REDIS_URL instead of `--redis`, as a user keeping its password out of `ps` does. */
   readonly urlInEnv?: boolean;
+  /** `--data-root`: the directory the workers share with the pool. */
+  readonly dataRoot?: string;
 }
 
 /** Starts `weft worker` and resolves once it says it is serving. */
@@ -48,6 +50,7 @@ export function startClusterWorker(
     ...(lease === "default" ? [] : ["--lease", String(lease)]),
     "--prefix",
     settings.prefix ?? "weft",
+    ...(settings.dataRoot === undefined ? [] : ["--data-root", settings.dataRoot]),
     "--tasks",
     ...(settings.modules ?? fixtureModules),
   ];

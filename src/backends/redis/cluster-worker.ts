@@ -3,9 +3,11 @@
 // refused with an error naming it. Nothing that arrives through Redis is run as code.
 import { randomUUID } from "node:crypto";
 import { availableParallelism, hostname, totalmem } from "node:os";
+import { resolve as resolvePath } from "node:path";
 import { UnrecoverableError, Worker, type Job as BullJob } from "bullmq";
 import type { Redis } from "ioredis";
 import { InterruptedError, WorkerError } from "../../errors.ts";
+import { mapChunkPaths, mapSpecPaths, resolveUnderRoot, usesFiles } from "../../protocol/data-paths.ts";
 import type { ChunkOutcome } from "../../protocol/plan.ts";
 import { clusterTaskName, loadNamedTasks } from "../../task/named-tasks.ts";
 import { markAsWorker } from "../../task/worker-scope.ts";
@@ -34,7 +36,14 @@ import {
 } from "./keys.ts";
 import { isRefused, parseControl } from "./messages.ts";
 import { clusterNameOf } from "./task-names.ts";
-import { decodeRequest, encodeReply, MalformedMessageError, renameTasks, type ChunkReply } from "./wire.ts";
+import {
+  decodeRequest,
+  encodeReply,
+  MalformedMessageError,
+  renameChunkTasks,
+  renameTasks,
+  type ChunkReply,
+} from "./wire.ts";
 
 export interface ClusterWorkerOptions {
   readonly redis: string | RedisOptions;
@@ -56,6 +65,12 @@ export interface ClusterWorkerOptions {
    * its presence channel), one frozen or cut off once its heartbeat expires. @default 30000
    */
   readonly leaseMs?: number;
+  /**
+   * The shared directory this worker reads files from and writes them to (file sources, sinks,
+   * shuffles), as mounted on this machine: paths in messages are resolved under it, and any that would
+   * leave it is refused. Without it, the worker runs no job that touches files. @default none
+   */
+  readonly dataRoot?: string;
   /** Where the worker reports what it does. @default console.error */
   readonly log?: (line: string) => void;
 }
@@ -92,6 +107,7 @@ export class ClusterWorker {
   readonly #whenIdle: (() => void)[] = [];
   readonly #clients: RedisClients;
   readonly #startedAt = new Date().toISOString();
+  readonly #dataRoot: string | undefined;
   #nextLocalJob = 0;
   #done = 0;
   #failed = 0;
@@ -116,6 +132,7 @@ export class ClusterWorker {
     this.#clients = clients;
     this.#control = clients.open();
     this.#log = options.log ?? ((line) => console.error(line));
+    this.#dataRoot = options.dataRoot === undefined ? undefined : resolvePath(options.dataRoot);
     this.#freeThreads = Array.from({ length: backend.workers }, (_, i) => i);
     const leaseMs = options.leaseMs ?? 30_000;
     this.#worker = new Worker(chunkQueueName, (bullJob) => this.#process(bullJob), {
@@ -271,8 +288,16 @@ export class ClusterWorker {
     // Which worker holds the chunk, for its coordinator's watch: if this one dies, it sends it again.
     void bullJob.updateProgress({ worker: this.id }).catch(() => {});
     let spec;
+    let chunk;
     try {
-      spec = renameTasks(request.spec, (ref) => this.#localTask(ref));
+      const rename = (ref: ModuleTaskRef) => this.#localTask(ref);
+      spec = renameTasks(request.spec, rename);
+      chunk = renameChunkTasks(request.chunk, rename);
+      if (usesFiles(spec, chunk)) {
+        const fromRoot = this.#fromDataRoot();
+        spec = mapSpecPaths(spec, fromRoot);
+        chunk = mapChunkPaths(chunk, fromRoot);
+      }
     } catch (error) {
       this.#failed++;
       return {
@@ -292,12 +317,7 @@ export class ClusterWorker {
     const thread = this.#freeThreads.pop();
     if (thread === undefined)
       throw new Error("unreachable: BullMQ ran more chunks than the worker has threads");
-    const handle = this.#backend.run(
-      thread,
-      { ...spec, id: localJob },
-      { ...request.chunk, jobId: localJob },
-      true,
-    );
+    const handle = this.#backend.run(thread, { ...spec, id: localJob }, { ...chunk, jobId: localJob }, true);
     // The coordinator's deadline counts from here, when the tasks are loaded and the chunk runs.
     void handle.started.then(() =>
       bullJob.updateProgress({ worker: this.id, running: true }).catch(() => {}),
@@ -322,6 +342,18 @@ export class ClusterWorker {
         payload: encodeReply({ kind: "error", name: "CloneError", message: (error as Error).message }),
       };
     }
+  }
+
+  /** Paths in a message, resolved under this worker's data root; a job with files needs one. */
+  #fromDataRoot(): (path: string) => string {
+    const root = this.#dataRoot;
+    if (root === undefined) {
+      throw new WorkerError(
+        `cluster worker ${this.id} was started without --data-root, so it reads and writes no files: ` +
+          "start the workers with --data-root <the directory they share>",
+      );
+    }
+    return (path) => resolveUnderRoot(root, path);
   }
 
   #localTask(ref: ModuleTaskRef): ModuleTaskRef {

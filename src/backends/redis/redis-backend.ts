@@ -9,6 +9,7 @@ import type { Redis } from "ioredis";
 import {
   CloneError,
   InterruptedError,
+  OptionError,
   TimeoutError,
   WorkerCrashedError,
   WorkerError,
@@ -21,6 +22,7 @@ import {
   type JobSpec,
   type Terminal,
 } from "../../protocol/plan.ts";
+import { mapChunkPaths, mapSpecPaths, underRoot, usesFiles } from "../../protocol/data-paths.ts";
 import type { Backend, ChunkHandle, ChunkSettlers } from "../backend.ts";
 import { describeSendFailure } from "../../protocol/send-failure.ts";
 import { RedisClients } from "./clients.ts";
@@ -39,7 +41,14 @@ import { chunkQueueName, controlChannel, presenceChannel, type ControlMessage } 
 import { parseProgress } from "./messages.ts";
 import { clusterThreads } from "./presence.ts";
 import { clusterTaskRef } from "./task-names.ts";
-import { decodeReply, encodeChunk, encodeSpec, renameTasks, type ChunkMessage } from "./wire.ts";
+import {
+  decodeReply,
+  encodeChunk,
+  encodeSpec,
+  renameChunkTasks,
+  renameTasks,
+  type ChunkMessage,
+} from "./wire.ts";
 
 /** A chunk posted to the queue as a BullMQ job, waiting for its outcome. */
 interface PostedChunk extends WatchedChunk, ChunkSettlers {
@@ -60,6 +69,8 @@ export interface RedisBackendSettings {
   readonly redis: string | RedisOptions;
   /** Chunks in flight at once; undefined: twice the threads of the workers connected at the start. */
   readonly slots: number | undefined;
+  /** The shared data root as mounted on this machine; paths travel relative to it. */
+  readonly dataRoot?: string | undefined;
 }
 
 /** Errors a cluster worker reports by name, rebuilt as the classes the dispatcher acts on. */
@@ -104,6 +115,7 @@ export class RedisBackend implements Backend {
     redis: ResolvedRedis,
     queue: Queue,
     readonly clients: RedisClients,
+    readonly dataRoot: string | undefined,
   ) {
     this.#redis = redis;
     this.#queue = queue;
@@ -133,7 +145,7 @@ export class RedisBackend implements Backend {
     const queue = new Queue(chunkQueueName, { connection: clients.open(), prefix: redis.prefix });
     // A lost Redis is reported by the watchdog, with how long it has been gone; these would only repeat it.
     queue.on("error", () => {});
-    const backend = new RedisBackend(randomUUID(), redis, queue, clients);
+    const backend = new RedisBackend(randomUUID(), redis, queue, clients, settings.dataRoot);
     try {
       await backend.#begin(settings.slots);
       return backend;
@@ -142,6 +154,19 @@ export class RedisBackend implements Backend {
       await backend.#reader.stop();
       throw describeConnectionError(redis.where, error as Error);
     }
+  }
+
+  /** How this job's paths travel: relative to the data root, which a job with files needs. */
+  #toDataRoot(spec: JobSpec, chunk: Chunk): (path: string) => string {
+    const root = this.dataRoot;
+    if (root !== undefined) return (path) => underRoot(root, path);
+    if (usesFiles(spec, chunk)) {
+      throw new OptionError(
+        "this job reads or writes files, and the pool has no dataRoot: give weft({ redis, dataRoot }) the " +
+          "shared directory every worker is started with (weft worker --data-root)",
+      );
+    }
+    return (path) => path;
   }
 
   /** Reads the event stream from now on, and is present in the cluster until close. */
@@ -244,11 +269,12 @@ export class RedisBackend implements Backend {
     let message: ChunkMessage;
     try {
       let encoded = this.#specs.get(spec.id);
+      const toRoot = this.#toDataRoot(spec, chunk);
       if (encoded === undefined) {
-        encoded = encodeSpec(renameTasks(spec, clusterTaskRef));
+        encoded = encodeSpec(renameTasks(mapSpecPaths(spec, toRoot), clusterTaskRef));
         this.#specs.set(spec.id, encoded);
       }
-      message = encodeChunk(this.id, encoded, chunk);
+      message = encodeChunk(this.id, encoded, renameChunkTasks(mapChunkPaths(chunk, toRoot), clusterTaskRef));
     } catch (error) {
       this.#finish(posted);
       return posted.reject(describeSendFailure(spec, chunk, error));

@@ -12,6 +12,7 @@ import {
   type Terminal,
 } from "../../protocol/plan.ts";
 import type { ModuleTaskRef, TaskRef } from "../../protocol/task-ref.ts";
+import { dataInputProblem, dataPartialFits, dataTerminalProblem } from "./data-wire.ts";
 
 /** Message parts (a chunk, a plan, a reply) larger than this are refused on both sides; a chunk that big should be split. */
 export const maxMessageBytes = 64 * 1024 * 1024;
@@ -176,7 +177,7 @@ function partialProblem(partial: unknown, terminal: Terminal["op"]): string | un
         return isObject(partial) && Array.isArray(partial.values) && Array.isArray(partial.failures);
       case "write":
       case "shuffle":
-        return false; // refused with the request: the cluster has no shared data path yet
+        return dataPartialFits(partial, terminal);
     }
   })();
   return fits ? undefined : `its partial result is not what ${terminal} combines`;
@@ -194,15 +195,14 @@ function requestProblem(value: unknown): string | undefined {
     if (!isNamedTask(stage.task)) return "a stage's task is not a module task";
   }
   if (!isObject(spec.terminal) || typeof spec.terminal.op !== "string") return "no terminal";
-  // A sink names a directory the worker would write to: not before the cluster has a shared data path.
-  if (spec.terminal.op === "write")
-    return "a sink (writeLines, writeJson), which the cluster does not run yet";
-  if (spec.terminal.op === "shuffle")
-    return "a keyed operation with partitions, which the cluster does not run yet";
-  for (const key of ["task", "key", "value", "combine"]) {
-    const ref = spec.terminal[key];
-    if (ref !== undefined && !isNamedTask(ref)) return `the terminal's ${key} is not a module task`;
-  }
+  if (spec.terminal.op === "write" || spec.terminal.op === "shuffle") {
+    const why = dataTerminalProblem(spec.terminal, isNamedTask);
+    if (why) return why;
+  } else
+    for (const key of ["task", "key", "value", "combine"]) {
+      const ref = spec.terminal[key];
+      if (ref !== undefined && !isNamedTask(ref)) return `the terminal's ${key} is not a module task`;
+    }
   if (!isObject(chunk) || !isCount(chunk.jobId) || !isCount(chunk.seq) || !isCount(chunk.start))
     return "no chunk";
   const input = chunk.input;
@@ -218,7 +218,11 @@ function requestProblem(value: unknown): string | undefined {
     isCount(input.count)
   )
     items = input.count as number;
-  else return "chunk input is not items, a range or a typed array";
+  else if (input.kind === "file" || input.kind === "partition") {
+    const counted = dataInputProblem(input, isNamedTask);
+    if (typeof counted === "string") return counted;
+    items = counted;
+  } else return "chunk input is not items, a range, a typed array, file ranges or partitions";
   if (items > maxChunkItems) return `a chunk of ${items} items, over the limit of ${maxChunkItems}`;
   return undefined;
 }
@@ -231,6 +235,15 @@ function isNamedTask(ref: unknown): boolean {
     isCount(ref.index) &&
     (ref.name === undefined || typeof ref.name === "string")
   );
+}
+
+/** The chunk with its tasks renamed (a partition's combine travels in the chunk), as {@link renameTasks} renames a plan's. */
+export function renameChunkTasks(chunk: Chunk, rename: (ref: ModuleTaskRef) => ModuleTaskRef): Chunk {
+  const { input } = chunk;
+  if (input.kind !== "partition" || input.keyed.kind !== "reduceByKey") return chunk;
+  const combine = input.keyed.combine;
+  if (combine.kind !== "module") throw new TypeError("only module tasks run on a cluster");
+  return { ...chunk, input: { ...input, keyed: { ...input.keyed, combine: rename(combine) } } };
 }
 
 /** The plan with every task renamed: `rename` maps a task to the reference used on the other side. */

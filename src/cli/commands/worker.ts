@@ -10,6 +10,7 @@ export interface WorkerOptions {
   readonly maxTasksPerWorker?: number;
   readonly prefix: string;
   readonly leaseMs: number;
+  readonly dataRoot?: string;
 }
 
 /** Resolves when the worker has shut down; its running chunks finish first. */
@@ -23,6 +24,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     maxHeapMb: options.maxHeapMb,
     maxTasksPerWorker: options.maxTasksPerWorker,
     leaseMs: options.leaseMs,
+    ...(options.dataRoot !== undefined && { dataRoot: options.dataRoot }),
   });
   console.log(`weft worker ${worker.id}`);
   console.log(`  connected to ${worker.where}, prefix "${options.prefix}"`);
@@ -30,6 +32,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     `  ${worker.concurrency} threads of at most ${worker.maxHeapMb} MB heap each, lease ${options.leaseMs} ms`,
   );
   console.log(`  serving ${worker.tasks.join(", ")}`);
+  console.log(`  data root ${options.dataRoot ?? "none: no file sources, sinks or shuffles"}`);
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       console.log(`${signal}: finishing the running chunks, then stopping`);
