@@ -34,8 +34,8 @@ function combiner(directory: string, budget: number, partitions: number): Shuffl
   );
 }
 
-async function frames(path: string): Promise<unknown[][]> {
-  const all: unknown[][] = [];
+async function frames(path: string): Promise<[unknown[], unknown[]][]> {
+  const all: [unknown[], unknown[]][] = [];
   for await (const frame of readFrames(path)) all.push(frame);
   return all;
 }
@@ -53,8 +53,10 @@ describe("a chunk past its budget", () => {
     for (const file of written.files) {
       const read = await frames(join(dir, file.name));
       frameCount += read.length;
-      for (const frame of read)
-        for (const [k, v] of frame as [string, number][]) counts.set(k, (counts.get(k) ?? 0) + v);
+      for (const [keys, values] of read)
+        keys.forEach((k, i) =>
+          counts.set(k as string, (counts.get(k as string) ?? 0) + (values[i] as number)),
+        );
     }
     assert.ok(frameCount > 4, `spilled in ${frameCount} frames`);
     assert.equal(counts.size, 40);

@@ -43,19 +43,19 @@ export async function* mergedItems(
   let bytes = 0;
   let split: Split | undefined;
   for (const piece of pieces) {
-    for await (const frame of readFrames(join(context.directory, piece.name))) {
-      for (const record of frame as [unknown, unknown][]) {
-        if (split) split.add(record, piece.side);
-        else bytes += merge(record, piece.side);
+    for await (const [keys, values] of readFrames(join(context.directory, piece.name))) {
+      for (let i = 0; i < keys.length; i++) {
+        if (split) split.add(keys[i], values[i], piece.side);
+        else bytes += merge(keys[i], values[i], piece.side);
       }
       if (!split && bytes > context.budget && depth < maxDepth) {
         split = new Split(context, depth + 1);
         for (const [key, value] of table) {
           if (context.keyed.kind === "join") {
             const [left, right] = value as [unknown[], unknown[]];
-            if (left.length > 0) split.add([key, left], 0);
-            if (right.length > 0) split.add([key, right], 1);
-          } else split.add([key, value], 0);
+            if (left.length > 0) split.add(key, left, 0);
+            if (right.length > 0) split.add(key, right, 1);
+          } else split.add(key, value, 0);
         }
         table.clear();
       }
@@ -78,11 +78,11 @@ export async function* mergedItems(
 function mergeInto(
   context: MergeContext,
   table: Map<unknown, unknown>,
-): (record: [unknown, unknown], side: number) => number {
+): (key: unknown, value: unknown, side: number) => number {
   const { keyed, combine } = context;
   switch (keyed.kind) {
     case "reduceByKey":
-      return ([key, value]) => {
+      return (key, value) => {
         const previous = table.get(key);
         if (previous !== undefined || table.has(key)) {
           table.set(key, combine!(previous, value));
@@ -92,20 +92,20 @@ function mergeInto(
         return approximateBytes(key) + approximateBytes(value);
       };
     case "groupBy":
-      return ([key, items]) => {
+      return (key, items) => {
         const group = table.get(key) as unknown[] | undefined;
         if (!group) table.set(key, items);
         else for (const item of items as unknown[]) group.push(item);
         return (group ? 0 : approximateBytes(key)) + approximateBytes(items);
       };
     case "distinct":
-      return ([key, item]) => {
+      return (key, item) => {
         if (table.has(key)) return 0;
         table.set(key, item);
         return approximateBytes(key) + approximateBytes(item);
       };
     case "join":
-      return ([key, items], side) => {
+      return (key, items, side) => {
         let sides = table.get(key) as [unknown[], unknown[]] | undefined;
         const added = sides ? 0 : approximateBytes(key);
         if (!sides) table.set(key, (sides = [[], []]));
@@ -137,7 +137,7 @@ function* outputOf(keyed: HashOp, table: Map<unknown, unknown>): Generator<unkno
 
 /** A partition being split: its records, in the order read, written into `fanout` pieces per side by a second hash. */
 class Split {
-  readonly #buffers = new Map<string, { piece: number; side: number; records: unknown[] }>();
+  readonly #buffers = new Map<string, { piece: number; side: number; keys: unknown[]; values: unknown[] }>();
   readonly #writers = new Map<string, FrameWriter>();
 
   constructor(
@@ -145,26 +145,28 @@ class Split {
     readonly depth: number,
   ) {}
 
-  add(record: [unknown, unknown], side: number): void {
-    const piece = partitionOf(record[0], fanout, this.depth);
+  add(key: unknown, value: unknown, side: number): void {
+    const piece = partitionOf(key, fanout, this.depth);
     const id = `${piece}-${side}`;
     let buffer = this.#buffers.get(id);
-    if (!buffer) this.#buffers.set(id, (buffer = { piece, side, records: [] }));
-    buffer.records.push(record);
+    if (!buffer) this.#buffers.set(id, (buffer = { piece, side, keys: [], values: [] }));
+    buffer.keys.push(key);
+    buffer.values.push(value);
   }
 
   /** Writes out the buffers that are full (all of them when `all`). */
   async flush(all: boolean): Promise<void> {
     for (const [id, buffer] of this.#buffers) {
-      if (buffer.records.length === 0 || (!all && buffer.records.length < frameRecords)) continue;
+      if (buffer.keys.length === 0 || (!all && buffer.keys.length < frameRecords)) continue;
       let writer = this.#writers.get(id);
       if (!writer) {
         const name = `${this.context.stem}-d${this.depth}-${id}.bin`;
         this.#writers.set(id, (writer = new FrameWriter(join(this.context.directory, name))));
       }
-      const records = buffer.records;
-      buffer.records = [];
-      await writer.append(records);
+      const { keys, values } = buffer;
+      buffer.keys = [];
+      buffer.values = [];
+      await writer.append(keys, values);
     }
   }
 

@@ -149,20 +149,17 @@ export class ShuffleCombiner implements Combiner {
     const table = this.#table;
     if (table.size === 0) return;
     const { partitions } = this.write;
-    const byPartition = new Map<number, unknown[][]>();
+    const byPartition = new Map<number, { keys: unknown[]; values: unknown[] }>();
     for (const [k, v] of table) {
       const p = partitionOf(k, partitions);
-      const records = byPartition.get(p);
-      if (records) records.push([k, v]);
-      else byPartition.set(p, [[k, v]]);
+      let columns = byPartition.get(p);
+      if (!columns) byPartition.set(p, (columns = { keys: [], values: [] }));
+      columns.keys.push(k);
+      columns.values.push(v);
     }
     table.clear();
     await Promise.all(
-      [...byPartition].map(([p, records]) =>
-        this.#partitionWriter(p)
-          .append(records)
-          .then(() => undefined),
-      ),
+      [...byPartition].map(([p, { keys, values }]) => this.#partitionWriter(p).append(keys, values)),
     );
   }
 
@@ -180,8 +177,12 @@ export class ShuffleCombiner implements Combiner {
     const blocks = [];
     for (let from = 0; from < records.length; from += blockRecords) {
       const block = records.slice(from, from + blockRecords);
-      const { start, end } = await writer.append(block);
-      blocks.push({ start, end, records: block.length, first: block[0]![0], last: block.at(-1)![0] });
+      const keys = block.map((r) => r[0]);
+      const { start, end } = await writer.append(
+        keys,
+        block.map((r) => r[1]),
+      );
+      blocks.push({ start, end, records: block.length, first: keys[0]!, last: keys.at(-1)! });
     }
     this.#runs.push({ name: basename(writer.path), blocks });
   }

@@ -8,14 +8,13 @@ import { readFrameAt } from "./frames.ts";
 /** Output items handed to the chunk's loop at a time. */
 const batchItems = 4096;
 
-type SortRecord = [SortKey, unknown];
-
 /** One piece being read: its current frame and where the next one starts. */
 interface Cursor {
   readonly order: number;
   readonly path: string;
   readonly end: number;
-  records: SortRecord[];
+  keys: SortKey[];
+  items: unknown[];
   at: number;
   next: number;
 }
@@ -27,14 +26,15 @@ export async function* sortedItems(read: PartitionRead, descending: boolean): As
   const high = read.high?.key;
   const inRange = (key: SortKey) =>
     (low === undefined || order(low, key) <= 0) && (high === undefined || order(key, high) < 0);
-  const heap = new CursorHeap((a, b) => order(a.records[a.at]![0], b.records[b.at]![0]) || a.order - b.order);
+  const heap = new CursorHeap((a, b) => order(a.keys[a.at]!, b.keys[b.at]!) || a.order - b.order);
   for (const [index, piece] of read.pieces.entries()) {
     const cursor: Cursor = {
       order: index,
       path: join(read.directory, piece.name),
       // The caller gives a sorted run's pieces as byte ranges of whole blocks.
       end: piece.end ?? 0,
-      records: [],
+      keys: [],
+      items: [],
       at: 0,
       next: piece.start ?? 0,
     };
@@ -43,16 +43,16 @@ export async function* sortedItems(read: PartitionRead, descending: boolean): As
   let batch: unknown[] = [];
   while (heap.size > 0) {
     const cursor = heap.top();
-    const [key, item] = cursor.records[cursor.at]!;
+    const key = cursor.keys[cursor.at]!;
     if (inRange(key)) {
-      batch.push(item);
+      batch.push(cursor.items[cursor.at]);
       if (batch.length >= batchItems) {
         yield batch;
         batch = [];
       }
     }
     cursor.at++;
-    if (cursor.at < cursor.records.length || (await advance(cursor))) heap.siftDown();
+    if (cursor.at < cursor.keys.length || (await advance(cursor))) heap.siftDown();
     else heap.pop();
   }
   if (batch.length > 0) yield batch;
@@ -61,11 +61,12 @@ export async function* sortedItems(read: PartitionRead, descending: boolean): As
 /** Loads the cursor's next frame; false when its piece is done. */
 async function advance(cursor: Cursor): Promise<boolean> {
   while (cursor.next < cursor.end) {
-    const { records, next } = await readFrameAt(cursor.path, cursor.next);
-    cursor.records = records as SortRecord[];
+    const { frame, next } = await readFrameAt(cursor.path, cursor.next);
+    cursor.keys = frame[0] as SortKey[];
+    cursor.items = frame[1];
     cursor.at = 0;
     cursor.next = next;
-    if (cursor.records.length > 0) return true;
+    if (cursor.keys.length > 0) return true;
   }
   return false;
 }
