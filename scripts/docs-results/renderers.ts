@@ -10,6 +10,7 @@ import { renderScalingTable } from "../../src/scaling/table.ts";
 import { benchRow, benchTable, definedSpeedup, faultCost, overheadTable, peerRows } from "./bench.ts";
 import { weftContender } from "../../bench/contender-names.ts";
 import { RenderError, storedPath, type RenderContext } from "./context.ts";
+import { dataAbout, dataTable } from "./data-renderer.ts";
 import { about, compact, count, fence, ms, percent, range, seconds, speedup, table } from "./markdown.ts";
 
 export { RenderError, type RenderContext } from "./context.ts";
@@ -424,6 +425,10 @@ export const renderers: Readonly<Record<string, Renderer>> = {
     return about(c.doc, storedPath("server"), meta, details);
   }),
   "server.table": block([], serverTable),
+
+  // npm run bench:data
+  "data.about": block([], dataAbout),
+  "data.table": block([], dataTable),
 
   // weft demo
   "demo.about": block([], (c) => about(c.doc, storedPath("demo"), c.stored.get("demo").meta, "")),

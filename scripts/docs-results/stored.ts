@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ClusterReport } from "../../bench/cluster/report.ts";
+import type { DataReport } from "../../bench/data/report.ts";
 import type { InstallReport } from "../../bench/install/report.ts";
 import type { Report as BenchReport } from "../../bench/report.ts";
 import type { ServerReport } from "../../bench/server-report.ts";
@@ -23,6 +24,7 @@ export const storedFiles = {
   scaling: { file: "scaling.json", publish: "npx weft bench --workers 1,2,4 --publish" },
   demo: { file: "demo.json", publish: "npm start -- --publish" },
   install: { file: "install.json", publish: "npm run bench:install -- --publish" },
+  data: { file: "data.json", publish: "npm run bench:data -- --publish" },
 } as const;
 
 export type StoredName = keyof typeof storedFiles;
@@ -34,6 +36,7 @@ interface Contents {
   readonly scaling: PublishedScaling;
   readonly demo: DemoReport;
   readonly install: InstallReport;
+  readonly data: DataReport;
 }
 
 /** The stored files, each read on first use, so a page that quotes only one run needs only that file. */
