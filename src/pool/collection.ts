@@ -327,6 +327,11 @@ export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements Async
     otherKey: TaskLike<[U], K>,
     options?: KeyedOptions,
   ): Collection<[K, [T, U]], E> {
+    if (other.runner !== this.runner) {
+      throw new OptionError(
+        "join() takes a collection of the same pool: both sides are written to the pool's spill directory and merged by its workers",
+      );
+    }
     const partitions = resolvePartitions(options, this.runner.workers);
     return this.#shuffled("join()", partitions, () => ({ kind: "join" }), [
       this.#mapSide(key),

@@ -113,6 +113,15 @@ describe("keyed operations with partitions refuse what they cannot do", () => {
       /descending must be true or false/,
     );
     await assert.rejects(weft({ memoryBudgetMb: -1 }), /memoryBudgetMb must be a positive number/);
+    const other = await weft({ backend: "sequential" });
+    try {
+      assert.throws(
+        () => input.join(other.from(rows(3)), keyOf, keyOf),
+        /join\(\) takes a collection of the same pool/,
+      );
+    } finally {
+      await other.close();
+    }
   });
 
   it("a cluster pool without a dataRoot refuses them, saying what to set", async () => {

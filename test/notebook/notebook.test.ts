@@ -218,6 +218,7 @@ test("the answers agree across backends, chunkings and the fault", () => {
     textOf("s7b-crash"),
     /148,933 primes below 2,000,000 in [\d,]+ ms; a plain loop counts 148,933: exact/,
   );
+  assert.match(textOf("s7e-large-data"), /the same as the workers: true/);
 });
 
 test("the measurements are reported: speedup tables, model fits, charts", () => {
