@@ -7,29 +7,31 @@ import { OptionError } from "../errors.ts";
 import { missingPackageError } from "../optional-packages.ts";
 import type { ResolvedOptions } from "./options.ts";
 
-export async function startBackend(resolved: ResolvedOptions): Promise<Backend> {
+/**
+ * Loads the chosen backend's modules and returns the function that starts it. Starting is a step of
+ * its own so the caller can start the workers before it loads anything else: they boot on the other
+ * cores while this thread loads the rest.
+ */
+export async function loadBackend(resolved: ResolvedOptions): Promise<() => Promise<Backend>> {
   const limits = { maxHeapMb: resolved.maxWorkerHeapMb, maxTasksPerWorker: resolved.maxTasksPerWorker };
   const workers = resolved.workers ?? availableParallelism();
   switch (resolved.backend) {
     case "threads": {
       const { startThreadsBackend } = await import("../backends/threads/threads-backend.ts");
-      return await startThreadsBackend(workers, limits);
+      return () => startThreadsBackend(workers, limits);
     }
     case "sequential": {
       const { SequentialBackend } = await import("../backends/sequential/sequential-backend.ts");
-      return new SequentialBackend();
+      return () => Promise.resolve(new SequentialBackend());
     }
     case "processes": {
       const { startProcessesBackend } = await import("../backends/processes/processes-backend.ts");
-      return await startProcessesBackend(workers, limits);
+      return () => startProcessesBackend(workers, limits);
     }
     case "redis": {
       const { RedisBackend } = await importClusterBackend();
-      return await RedisBackend.start({
-        redis: resolved.redis!,
-        slots: resolved.workers,
-        dataRoot: resolved.dataRoot,
-      });
+      return () =>
+        RedisBackend.start({ redis: resolved.redis!, slots: resolved.workers, dataRoot: resolved.dataRoot });
     }
   }
 }

@@ -25,14 +25,14 @@ export async function weft(options?: WeftOptions): Promise<Pool> {
     if (stopLoadingModule(new Error().stack ?? "")) return new Promise<never>(() => {});
     throw new PoolInWorkerError();
   }
-  const [{ resolveOptions }, { startBackend }] = await Promise.all([
+  const [{ resolveOptions }, { loadBackend }] = await Promise.all([
     import("./options.ts"),
     import("./start-backend.ts"),
   ]);
   const resolved = resolveOptions(options);
-  // The backend starts first: its worker threads boot on the other cores while this thread loads the
-  // pool's own modules.
-  const backend = startBackend(resolved);
+  // The backend's modules load alone and its workers start before the pool's own modules load: those
+  // would otherwise be read and parsed in between, delaying the workers' start by as long.
+  const backend = (await loadBackend(resolved))();
   const [started, { Pool }] = await Promise.all([backend, import("./pool.ts")]).catch(
     async (error: unknown) => {
       await backend.then(

@@ -3,8 +3,7 @@ import { packOutputs } from "../protocol/packing.ts";
 import type { Terminal } from "../protocol/plan.ts";
 import type { TaskRef } from "../protocol/task-ref.ts";
 import { isThenable } from "../protocol/thenable.ts";
-import { sinkLine } from "./files/part-writer.ts";
-import { ShuffleCombiner } from "./shuffle/shuffle-combiner.ts";
+import { sinkLine } from "./files/sink-line.ts";
 
 /**
  * A chunk's accumulator. The generated loop (fast-loop.ts) keeps `acc`, `has` and `count` in locals
@@ -56,12 +55,17 @@ export interface LoadedTerminal {
   readonly terminalRefs: readonly TaskRef[];
 }
 
-export function makeCombiner(job: LoadedTerminal): Combiner {
+/**
+ * A new combiner for one chunk of `job`. A shuffle's loads its module on first use, so a worker that
+ * never shuffles never loads it (a worker's modules are most of the time it takes to start).
+ */
+export async function makeCombiner(job: LoadedTerminal): Promise<Combiner> {
   const terminal = job.spec.terminal;
   const [first, second, third] = job.terminalFns as Fn[];
   // The references as the worker loaded them, which name the export where the pool could not.
   const [task] = job.terminalRefs;
   if (terminal.op === "shuffle") {
+    const { ShuffleCombiner } = await import("./shuffle/shuffle-combiner.ts");
     // In the order loaded-job.ts lists them: key, value, combine, each only when the terminal has it.
     const fns = [...(job.terminalFns as Fn[])];
     const key = terminal.key ? fns.shift() : undefined;

@@ -1,9 +1,9 @@
 // Runs one chunk of a job: the per-item pipeline and the worker-side combine. Shared by every backend.
+// Files, sinks and shuffles load their modules when a chunk first needs them: a worker that only
+// maps and reduces never loads them, and its modules are most of the time a worker takes to start.
 import type { CallFailure, Chunk, ChunkInput, ChunkOutcome, ItemFailure } from "../protocol/plan.ts";
 import { preview, serializeError } from "../protocol/serialized-errors.ts";
-import { runFileChunk } from "./files/file-chunk.ts";
-import { runPartitionChunk } from "./shuffle/partition-chunk.ts";
-import { PartWriter } from "./files/part-writer.ts";
+import { makeCombiner } from "./combiners.ts";
 import { ItemLoop } from "./item-loop.ts";
 import type { LoadedJob } from "./loaded-job.ts";
 import { withSignal } from "./signal.ts";
@@ -28,9 +28,11 @@ async function run(job: LoadedJob, chunk: Chunk): Promise<ChunkOutcome> {
   const startedAt = wallClock();
   const { terminal } = job.spec;
   if (terminal.op === "call") return runCalls(job, chunk, startedAt);
-  const loop = new ItemLoop(job, chunk.skipFailures === true);
+  const loop = new ItemLoop(job, await makeCombiner(job), chunk.skipFailures === true);
   const writer =
-    terminal.op === "write" ? new PartWriter(terminal.directory, terminal.token, chunk.seq) : undefined;
+    terminal.op === "write"
+      ? new (await import("./files/part-writer.ts")).PartWriter(terminal.directory, terminal.token, chunk.seq)
+      : undefined;
   // A sink's (or a shuffle's) disk failing is no item's fault: it fails the chunk as a whole, which runs again.
   const unwritten = (error: unknown): ItemFailure => ({
     task: terminal.op === "shuffle" ? "writing the shuffle's files" : "writing the part file",
@@ -51,9 +53,11 @@ async function run(job: LoadedJob, chunk: Chunk): Promise<ChunkOutcome> {
   const { input } = chunk;
   let failure =
     input.kind === "file"
-      ? await runFileChunk(loop, chunk, input.format, input.ranges, flush)
+      ? await (
+          await import("./files/file-chunk.ts")
+        ).runFileChunk(loop, chunk, input.format, input.ranges, flush)
       : input.kind === "partition"
-        ? await runPartitionChunk(loop, chunk, input, flush)
+        ? await (await import("./shuffle/partition-chunk.ts")).runPartitionChunk(loop, chunk, input, flush)
         : await loop.run(input, (offset) => ({
             index: chunk.start + offset,
             preview: preview(itemAt(input, offset)),

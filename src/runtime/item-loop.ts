@@ -4,7 +4,7 @@
 import type { ChunkInput, ItemFailure } from "../protocol/plan.ts";
 import { serializeError } from "../protocol/serialized-errors.ts";
 import { describeTask, taskKey, type TaskRef } from "../protocol/task-ref.ts";
-import { makeCombiner, type Combiner } from "./combiners.ts";
+import type { Combiner } from "./combiners.ts";
 import type { LoopState } from "./fast-loop.ts";
 import type { LoadedJob } from "./loaded-job.ts";
 import { Pipeline } from "./pipeline.ts";
@@ -26,9 +26,10 @@ export class ItemLoop {
 
   constructor(
     readonly job: LoadedJob,
+    combiner: Combiner,
     readonly skipFailures: boolean,
   ) {
-    this.combiner = makeCombiner(job);
+    this.combiner = combiner;
     this.#pipeline = new Pipeline(job.stages, this.combiner);
     // The combiner's own function, not a wrapper shared by every job, so its call site in the
     // generated loop stays monomorphic (for the terminals the loop does not run inline).
