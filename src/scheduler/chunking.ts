@@ -15,9 +15,11 @@ export interface ChunkSizeInput {
   readonly available: number;
   /** Items left in the whole job if known (a closed source), else undefined (an open stream). */
   readonly remaining: number | undefined;
+  /** Items in the whole job, sent or not, when `remaining` is known. */
+  readonly total?: number | undefined;
   readonly workers: number;
   readonly bounds: ChunkBounds;
-  /** What a chunk's trip to a worker and back costs beyond its work, in ms (about 0.04 on threads, 1 through Redis). */
+  /** What a chunk's trip to a worker and back costs beyond its work, in ms (about 0.04 on threads, 2.5 through Redis). */
   readonly chunkTripMs: number;
 }
 
@@ -43,8 +45,10 @@ export const tailSplit = 8;
  * Near the end, a chunk is planned to run for at least this many of its backend's round trips, so
  * the shrinking tail stops shrinking where messages would cost more than balance gains. On threads
  * that is a fraction of a millisecond and hardly matters; through Redis it keeps a job of cheap
- * items (the notebook's cluster job) from ending in hundreds of chunks that each cost more to send
- * than to run.
+ * items from ending in hundreds of chunks that each cost more to send than to run. The floor is never
+ * above the tail's share of the whole job, `total / (tailSplit × workers)`: an estimate taken from
+ * cheap items must not let it swallow the tail. It is held against the whole job, not what remains,
+ * so that it stays put as the job drains and the tail ends in a bounded number of chunks.
  */
 export const tailTrips = 4;
 /** Chunk size while nothing has been measured: one item, so an expensive task never starts in a big batch. */
@@ -52,6 +56,7 @@ export const probeChunk = 1;
 
 export function chunkSize(input: ChunkSizeInput): number {
   const { costPerItemMs, available, remaining, workers, bounds, chunkTripMs } = input;
+  const total = Math.max(input.total ?? 0, remaining ?? 0);
   let size: number;
   if (costPerItemMs === undefined) {
     size = probeChunk;
@@ -62,11 +67,9 @@ export function chunkSize(input: ChunkSizeInput): number {
       // Guided self-scheduling: toward the end each chunk takes a shrinking share of what is left,
       // so the last chunks finish together instead of one worker running a big one alone.
       const share = Math.ceil(remaining / (tailSplit * workers));
-      // Never above the textbook share of remaining / (2 × workers): an estimate taken from cheap
-      // items must not let the floor swallow the tail.
       const floor = Math.min(
         Math.floor((tailTrips * chunkTripMs) / perItem),
-        Math.ceil(remaining / (2 * workers)),
+        Math.ceil(total / (tailSplit * workers)),
       );
       size = Math.min(size, Math.max(share, floor));
     }
@@ -78,10 +81,15 @@ export function chunkSize(input: ChunkSizeInput): number {
 /**
  * Per-job estimate of the cost of one item, from the time workers report spent on each chunk.
  * An exponentially weighted mean, so a job whose items get dearer (primes grow, Mandelbrot rows
- * enter the set) is followed within a few chunks.
+ * enter the set) is followed within a few chunks. A chunk of many more items than the one before
+ * weighs by its share of the two: the probes of a job's start are single items, run cold and timed
+ * on a coarse clock, and with even weights their cost would linger for a dozen chunks, each sized
+ * from it half as big as it should be (through Redis, a dozen round trips before a job of cheap
+ * items runs at full size).
  */
 export class CostEstimator {
   #perItemMs: number | undefined;
+  #lastItems = 0;
 
   get perItemMs(): number | undefined {
     return this.#perItemMs;
@@ -90,6 +98,9 @@ export class CostEstimator {
   record(items: number, busyMs: number): void {
     if (items <= 0) return;
     const sample = Math.max(busyMs, 0) / items;
-    this.#perItemMs = this.#perItemMs === undefined ? sample : 0.5 * this.#perItemMs + 0.5 * sample;
+    const weight = Math.max(0.5, items / (items + this.#lastItems));
+    this.#lastItems = items;
+    this.#perItemMs =
+      this.#perItemMs === undefined ? sample : (1 - weight) * this.#perItemMs + weight * sample;
   }
 }

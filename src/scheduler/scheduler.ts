@@ -19,6 +19,8 @@ interface JobState {
   readonly cost: CostEstimator;
   /** Items ready to be sent now. */
   available: number;
+  /** Items sent so far (first attempts only). */
+  sent: number;
   /** False while more items may still arrive (an open stream or a submit queue). */
   closed: boolean;
   /** Paused while a slow consumer has not taken the results already sent back (retries still go out). */
@@ -57,6 +59,7 @@ export class Scheduler {
       bounds: init.bounds,
       cost: new CostEstimator(),
       available: init.available,
+      sent: 0,
       closed: init.closed,
       paused: false,
       retries: [],
@@ -139,11 +142,13 @@ export class Scheduler {
         costPerItemMs: job.cost.perItemMs,
         available: job.available,
         remaining: job.closed ? job.available : undefined,
+        total: job.closed ? job.sent + job.available : undefined,
         workers,
         bounds: job.bounds,
         chunkTripMs: this.#chunkTripMs,
       });
       job.available -= size;
+      job.sent += size;
       out.push({ worker, jobId, size, retry: undefined });
     }
   }

@@ -27,20 +27,23 @@ const costArb = fc.option(fc.double({ min: 0, max: 5000, noNaN: true, noDefaultI
   nil: undefined,
 });
 
-// `remaining`, when known, is never less than what is available now.
+// `remaining`, when known, is never less than what is available now, and the job's `total` never less
+// than what remains.
 const inputArb: fc.Arbitrary<ChunkSizeInput> = fc
   .record({
     costPerItemMs: costArb,
     available: fc.integer({ min: 0, max: 1_000_000 }),
     extra: fc.option(fc.integer({ min: 0, max: 1_000_000 }), { nil: undefined }),
+    sent: fc.integer({ min: 0, max: 10_000_000 }),
     workers: fc.integer({ min: 1, max: 64 }),
     bounds: boundsArb,
     // In-process, threads, processes, Redis, and a slow network.
     chunkTripMs: fc.constantFrom(0, 0.04, 0.1, 1, 20),
   })
-  .map(({ extra, ...rest }) => ({
+  .map(({ extra, sent, ...rest }) => ({
     ...rest,
     remaining: extra === undefined ? undefined : rest.available + extra,
+    total: extra === undefined ? undefined : rest.available + extra + sent,
   }));
 
 const measuredArb = inputArb.chain((input) =>
@@ -129,15 +132,15 @@ describe("chunkSize", () => {
     );
   });
 
-  it("near the end takes a small share of what remains, or a few trips' worth, never half a fair share", () => {
+  it("near the end takes a small share of what remains, or a few trips' worth, never more than the job's tail share", () => {
     fc.assert(
       fc.property(measuredArb, (input) => {
         fc.pre(input.remaining !== undefined);
         const { remaining, workers, chunkTripMs, bounds } = input;
         const perItem = Math.max(input.costPerItemMs, 1e-6);
         const share = Math.ceil(remaining / (tailSplit * workers));
-        const halfFair = Math.ceil(remaining / (2 * workers));
-        const trips = Math.min(Math.floor((tailTrips * chunkTripMs) / perItem), halfFair);
+        const jobShare = Math.ceil(input.total! / (tailSplit * workers));
+        const trips = Math.min(Math.floor((tailTrips * chunkTripMs) / perItem), jobShare);
         assert.ok(chunkSize(input) <= Math.max(share, trips, bounds.minChunk));
       }),
       runs,
@@ -148,16 +151,53 @@ describe("chunkSize", () => {
     fc.assert(
       fc.property(measuredArb, (input) => {
         fc.pre(input.remaining !== undefined);
-        const { remaining, workers, chunkTripMs, available, bounds } = input;
+        const { workers, chunkTripMs, available, bounds } = input;
         const perItem = Math.max(input.costPerItemMs, 1e-6);
         const caps = [
           Math.floor((tailTrips * chunkTripMs) / perItem),
-          Math.ceil(remaining / (2 * workers)),
+          Math.ceil(input.total! / (tailSplit * workers)),
           Math.max(Math.floor(targetChunkMs / perItem), 1),
           available,
           bounds.maxChunk,
         ];
         assert.ok(chunkSize(input) >= Math.min(...caps));
+      }),
+      runs,
+    );
+  });
+
+  it("ends a drained job in a bounded tail: once at its floor, at most tailSplit × workers more chunks", () => {
+    fc.assert(
+      fc.property(measuredArb, fc.integer({ min: 1, max: 5_000_000 }), (input, total) => {
+        const at = (left: number) =>
+          chunkSize({
+            ...input,
+            available: left,
+            remaining: left,
+            total,
+            bounds: { minChunk: 1, maxChunk: Infinity },
+          });
+        let left = total;
+        let first = at(left);
+        let chunks = 0;
+        while (left > 0 && at(left) >= first) {
+          // Chunks the size of the first are the body of the job; the tail starts when they shrink.
+          first = at(left);
+          left -= first;
+        }
+        for (; left > 0; chunks++) left -= at(left);
+        const floor = Math.min(
+          Math.floor((tailTrips * input.chunkTripMs) / Math.max(input.costPerItemMs, 1e-6)),
+          Math.ceil(total / (tailSplit * input.workers)),
+        );
+        // A geometric tail from the first chunk down to the floor, then the floor's own chunks.
+        const shrinking = Math.ceil(
+          Math.log(Math.max(first, 1) / Math.max(floor, 1)) / -Math.log(1 - 1 / (tailSplit * input.workers)),
+        );
+        assert.ok(
+          chunks <= Math.max(shrinking, 0) + tailSplit * input.workers + 1,
+          `${chunks} chunks in the tail`,
+        );
       }),
       runs,
     );
@@ -250,6 +290,26 @@ describe("CostEstimator", () => {
           );
         }
       }),
+      runs,
+    );
+  });
+
+  it("takes a chunk of far more items than the last nearly at its word", () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 0, max: 100, noNaN: true }),
+        fc.double({ min: 0, max: 100, noNaN: true }),
+        fc.integer({ min: 1, max: 10 }),
+        fc.integer({ min: 1000, max: 1_000_000 }),
+        (probe, steady, few, many) => {
+          const estimator = new CostEstimator();
+          estimator.record(few, probe * few);
+          estimator.record(many, steady * many);
+          // Weighed by its share of the two chunks' items: the probe's error shrinks by few / (few + many).
+          const error = Math.abs(estimator.perItemMs! - steady);
+          assert.ok(error <= (Math.abs(probe - steady) * few) / (few + many) + 1e-9 * Math.max(steady, 1));
+        },
+      ),
       runs,
     );
   });
