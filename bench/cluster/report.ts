@@ -23,6 +23,8 @@ export interface ClusterReport {
     readonly clusterMs: readonly number[];
     readonly speedup: number;
     readonly target: string;
+    /** Per timed run: the commands Redis ran (INFO commandstats, scripts' own included) over the chunks sent. */
+    readonly redisCommandsPerChunk?: readonly number[];
   };
   /** One map over `items` numbers: on the cluster, on the threads backend, and on plain BullMQ. */
   readonly fine: {

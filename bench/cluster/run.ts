@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { spawn } from "node:child_process";
 import { Queue, QueueEvents } from "bullmq";
+import { Redis } from "ioredis";
 import { median } from "../../src/scaling/analysis.ts";
 import { commandLine, publish, publishedMeta, resultsDirectory } from "../../src/scaling/publish.ts";
 import { weft, type Pool, type WeftOptions } from "../../src/index.ts";
@@ -102,23 +103,32 @@ try {
   // Tiny items on the same two worker processes, against the plain loop in this process: each warm,
   // one run of each in turn, so both see the same machine.
   const expectedTiny = tiny.sequential(tinySize);
+  // Every command Redis ran during each timed run, BullMQ's scripts' own included, over the chunks the run sent.
   const tinyTimes = await withPool(cluster, async (pool) => {
-    const times = { sequential: [] as number[], cluster: [] as number[] };
+    const times = { sequential: [] as number[], cluster: [] as number[], commandsPerChunk: [] as number[] };
     const check = equals(expectedTiny, "tiny");
+    let chunks = 0;
+    pool.events.on("chunk", () => chunks++);
     check(tiny.sequential(tinySize));
     check(await tiny.parallel(pool, tinySize, {}));
     for (let i = 0; i < repeat; i++) {
       let t0 = performance.now();
       check(tiny.sequential(tinySize));
       times.sequential.push(performance.now() - t0);
+      chunks = 0;
+      const before = await redisCommands();
       t0 = performance.now();
       check(await tiny.parallel(pool, tinySize, {}));
       times.cluster.push(performance.now() - t0);
+      // Less the INFO that asked.
+      times.commandsPerChunk.push((await redisCommands()) - before - 1);
+      times.commandsPerChunk[i]! /= chunks;
     }
     return times;
   });
   log(
-    `tiny items: plain loop ${median(tinyTimes.sequential).toFixed(0)} ms, 2 worker processes ${median(tinyTimes.cluster).toFixed(0)} ms`,
+    `tiny items: plain loop ${median(tinyTimes.sequential).toFixed(0)} ms, 2 worker processes ${median(tinyTimes.cluster).toFixed(0)} ms, ` +
+      `${median(tinyTimes.commandsPerChunk).toFixed(1)} Redis commands per chunk`,
   );
 
   // Fine: one map over a million numbers, on the cluster and on the threads backend (2 threads).
@@ -190,6 +200,7 @@ try {
       clusterMs: tinyTimes.cluster,
       speedup: median(tinyTimes.sequential) / median(tinyTimes.cluster),
       target: ">= 1.5",
+      redisCommandsPerChunk: tinyTimes.commandsPerChunk,
     },
     fine: {
       items: fineItems,
@@ -218,7 +229,7 @@ try {
   console.log(`
 weft cluster bench ${report.meta.date}: ${report.meta.cores} cores, node ${report.meta.node}, medians of ${repeat} runs
   coarse, primes below ${coarseSize.toLocaleString("en-US")}: 1 worker ${ms(median(coarseOne))}, 2 workers ${ms(median(coarseTwo))}: speedup ${x(report.coarse.speedup)} (target >= 1.80x)
-  tiny items, ${tinySize.toLocaleString("en-US")}: plain loop ${ms(median(tinyTimes.sequential))}, 2 workers ${ms(median(tinyTimes.cluster))}: speedup ${x(report.tiny.speedup)} (target >= 1.50x)
+  tiny items, ${tinySize.toLocaleString("en-US")}: plain loop ${ms(median(tinyTimes.sequential))}, 2 workers ${ms(median(tinyTimes.cluster))}: speedup ${x(report.tiny.speedup)} (target >= 1.50x), ${median(tinyTimes.commandsPerChunk).toFixed(1)} Redis commands per chunk
   fine, isPrime on ${fineItems.toLocaleString("en-US")} numbers: cluster ${ms(median(fineCluster))}, threads ${ms(median(fineThreads))}: cluster/threads ${x(report.fine.clusterOverThreads)} (target <= 1.50x)
   fine, items/s: weft ${Math.round(report.fine.weftItemsPerSecond).toLocaleString("en-US")}, plain BullMQ (one job per item, ${bullmqItems.toLocaleString("en-US")} items) ${Math.round(bullmq.itemsPerSecond).toLocaleString("en-US")}: ${x(report.fine.weftOverBullmq)} (target >= 20x)
   chunk trip through Redis: ${report.chunkTrip.oneInFlightMsPerChunk.toFixed(2)} ms one at a time, ${report.chunkTrip.manyInFlightMsPerChunk.toFixed(2)} ms per chunk with ${tripsMany.slots} in flight
@@ -230,6 +241,17 @@ saved ${resultsPath}`);
   await Promise.all(workers.map((w) => w.kill()));
   await redis.stop();
   rmSync(scratch, { recursive: true, force: true });
+}
+
+/** Commands Redis has run since it started, from INFO commandstats (a script's own commands count each). */
+async function redisCommands(): Promise<number> {
+  const client = new Redis(redis.url);
+  try {
+    const stats = await client.info("commandstats");
+    return [...stats.matchAll(/calls=(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+  } finally {
+    client.disconnect();
+  }
 }
 
 /** Plain BullMQ as its docs show: jobs added in bulk, two Worker processes, completions counted from QueueEvents. */

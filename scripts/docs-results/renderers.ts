@@ -192,6 +192,15 @@ function clusterTable(context: RenderContext): string {
         `**${fine.weftOverBullmq.toFixed(0)}x**`,
       target(fine.bullmqTarget),
     ],
+    ...(tiny.redisCommandsPerChunk
+      ? [
+          [
+            "Redis commands per chunk on tiny items (INFO commandstats, BullMQ's scripts' own commands counted)",
+            `**${median(tiny.redisCommandsPerChunk).toFixed(1)}**`,
+            "",
+          ],
+        ]
+      : []),
     [
       "a chunk's trip through Redis",
       `${chunkTrip.oneInFlightMsPerChunk.toFixed(2)} ms one at a time, ` +

@@ -285,8 +285,6 @@ export class ClusterWorker {
     }
     const bullId = bullJob.id!;
     const { coordinator } = request;
-    // Which worker holds the chunk, for its coordinator's watch: if this one dies, it sends it again.
-    void bullJob.updateProgress({ worker: this.id }).catch(() => {});
     let spec;
     let chunk;
     try {
@@ -318,7 +316,9 @@ export class ClusterWorker {
     if (thread === undefined)
       throw new Error("unreachable: BullMQ ran more chunks than the worker has threads");
     const handle = this.#backend.run(thread, { ...spec, id: localJob }, { ...chunk, jobId: localJob }, true);
-    // The coordinator's deadline counts from here, when the tasks are loaded and the chunk runs.
+    // The coordinator's deadline counts from here, when the tasks are loaded and the chunk runs; the
+    // same message names the worker that holds the chunk, for the coordinator's watch. Until then the
+    // watch finds the holder where BullMQ noted who took the job (cluster-watch.ts): one message a chunk.
     void handle.started.then(() =>
       bullJob.updateProgress({ worker: this.id, running: true }).catch(() => {}),
     );
