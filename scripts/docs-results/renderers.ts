@@ -197,7 +197,7 @@ function clusterTable(context: RenderContext): string {
           [
             "Redis commands per chunk on tiny items (INFO commandstats, BullMQ's scripts' own commands counted)",
             `**${median(tiny.redisCommandsPerChunk).toFixed(1)}**`,
-            "",
+            "<= 5",
           ],
         ]
       : []),
