@@ -57,7 +57,7 @@ export interface LoadedTerminal {
 
 /**
  * A new combiner for one chunk of `job`. A shuffle's loads its module on first use, so a worker that
- * never shuffles never loads it (a worker's modules are most of the time it takes to start).
+ * never shuffles never loads it (loading modules is a good part of a worker's start).
  */
 export async function makeCombiner(job: LoadedTerminal): Promise<Combiner> {
   const terminal = job.spec.terminal;

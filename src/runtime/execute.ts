@@ -1,6 +1,6 @@
 // Runs one chunk of a job: the per-item pipeline and the worker-side combine. Shared by every backend.
 // Files, sinks and shuffles load their modules when a chunk first needs them: a worker that only
-// maps and reduces never loads them, and its modules are most of the time a worker takes to start.
+// maps and reduces never loads them, and loading modules is a good part of a worker's start.
 import type { CallFailure, Chunk, ChunkInput, ChunkOutcome, ItemFailure } from "../protocol/plan.ts";
 import { preview, serializeError } from "../protocol/serialized-errors.ts";
 import { makeCombiner } from "./combiners.ts";
