@@ -43,6 +43,8 @@ export async function measureWorkload(
   all: readonly Entry[],
   workload: Workload<unknown>,
   repeat: number,
+  /** Awaited before each round (the core-balance check). */
+  beforeRound: () => Promise<void> = () => Promise.resolve(),
 ): Promise<Measurement[]> {
   const entries = all.filter((e) => e.started.runs?.(workload) ?? true);
   let reference: Run<unknown> | undefined;
@@ -54,6 +56,7 @@ export async function measureWorkload(
   const samples = entries.map(() => [] as number[]);
   const items = entries.map(() => workload.items);
   for (let round = 0; round < repeat; round++) {
+    await beforeRound();
     for (let k = 0; k < entries.length; k++) {
       const i = (k + round) % entries.length;
       const { name, started } = entries[i]!;

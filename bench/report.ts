@@ -51,6 +51,15 @@ export interface BenchMeta extends PublishedMeta {
   readonly faults: FaultSettings;
   /** How speedup is defined, for a reader of the file. */
   readonly speedup: string;
+  /**
+   * The core-balance checks before every round (core-balance.ts): how many, the worst imbalance a
+   * round ran with, and the rounds that ran with the cores still apart after waiting.
+   */
+  readonly coreBalance?: {
+    readonly checks: number;
+    readonly worstImbalance: number;
+    readonly unbalancedRounds: number;
+  };
 }
 
 export interface Report {

@@ -7,6 +7,7 @@ import { weft } from "../src/index.ts";
 import { commandLine, publish, publishedMeta, resultsDirectory } from "../src/scaling/publish.ts";
 import { mixRounds } from "../src/workloads/kernels/mix.ts";
 import { contenders, faultTolerance } from "./contenders.ts";
+import { CoreBalanceCheck, maxImbalance, type CoreBalance } from "./core-balance.ts";
 import { measureWorkload, WrongAnswerError, type Entry, type Measurement } from "./measure.ts";
 import { overheadJobs } from "./overhead/jobs.ts";
 import { measureOverhead } from "./overhead/measure.ts";
@@ -87,6 +88,15 @@ async function main(): Promise<void> {
   const entries: Entry[] = [];
   const startup: Startup[] = [];
   const measurements: Measurement[] = [];
+  let overhead: OverheadReport | undefined;
+  const balance = new CoreBalanceCheck(workers);
+  const balances: CoreBalance[] = [];
+  const beforeRound = async () => {
+    const checked = await balance.waitForBalance();
+    balances.push(checked);
+    if (checked.unbalanced)
+      log(`  warning: the cores still run ${checked.imbalance.toFixed(2)}x apart; this round's times say so`);
+  };
   try {
     // One at a time, so no contender's startup competes with another's for the cores; none without workloads.
     for (const contender of selected.length === 0 ? [] : contenders) {
@@ -99,20 +109,21 @@ async function main(): Promise<void> {
     }
     for (const workload of selected) {
       log(`${workload.name}: ${workload.size}`);
-      for (const m of await measureWorkload(entries, workload, opts.repeat)) {
+      for (const m of await measureWorkload(entries, workload, opts.repeat, beforeRound)) {
         measurements.push(m);
         log(
           `  ${m.contender.padEnd(11)} median ${m.medianMs.toFixed(1)} ms${m.extrapolated ? " (extrapolated)" : ""}`,
         );
       }
     }
+    // After the other pools have stopped, so that nothing else of this run is on the cores.
+    await Promise.all(entries.splice(0).map((e) => e.started.close()));
+    overhead = opts.overhead
+      ? await measureOverheads(tiny(opts.quick).items, opts.repeat, log, beforeRound)
+      : undefined;
   } finally {
-    await Promise.all(entries.map((e) => e.started.close()));
+    await Promise.all([...entries.map((e) => e.started.close()), balance.close()]);
   }
-  // After the other pools have stopped, so that nothing else of this run is on the cores.
-  const overhead = opts.overhead
-    ? await measureOverheads(tiny(opts.quick).items, opts.repeat, log)
-    : undefined;
 
   const rows = toRows(measurements, selected);
   const meta = {
@@ -123,12 +134,22 @@ async function main(): Promise<void> {
     loadAverageAfter: loadavg()[0] ?? 0,
     faults: faultTolerance,
     speedup: "plain loop (the sequential contender) median / contender median, both measured in this run",
+    coreBalance: {
+      checks: balances.length,
+      worstImbalance: Math.max(1, ...balances.map((b) => b.imbalance)),
+      unbalancedRounds: balances.filter((b) => b.unbalanced).length,
+    },
   };
   const title =
     `weft bench ${meta.date}: commit ${meta.commit ?? "?"}, node ${meta.node}, ${meta.cores} cores, ` +
     `${workers} workers, median of ${opts.repeat} runs${opts.quick ? ", quick sizes" : ""}`;
   console.log(formatReport(title, rows, startup, overhead));
   const report: Report = { meta, startup, results: rows, ...(overhead && { overhead }) };
+  const { checks, worstImbalance, unbalancedRounds } = meta.coreBalance;
+  log(
+    `core balance: ${checks} checks before rounds, worst ${worstImbalance.toFixed(2)}x apart when a round ran ` +
+      `(a round waits for ${maxImbalance}x or less), ${unbalancedRounds} rounds ran unbalanced`,
+  );
   await writeReport(resultsPath, report);
   log(`saved ${resultsPath}`);
   if (opts.publish) log(`published ${publish("bench.json", report)}; now run npm run docs:results`);
@@ -139,11 +160,12 @@ async function measureOverheads(
   items: number,
   rounds: number,
   log: (line: string) => void,
+  beforePair: () => Promise<void>,
 ): Promise<OverheadReport> {
   log(`overhead: ${overheadJobs.length} jobs on ${items.toLocaleString("en-US")} items, 1 worker thread`);
   const pool = await weft({ backend: "threads", workers: 1 });
   try {
-    const samples = await measureOverhead(pool, overheadJobs, items, rounds);
+    const samples = await measureOverhead(pool, overheadJobs, items, rounds, beforePair);
     const jobs = samples.map((s) => overheadRow(s, items));
     for (const j of jobs) log(`  ${j.job.padEnd(10)} ${j.overheadNsPerItem.toFixed(1)} ns per item`);
     return {

@@ -15,6 +15,8 @@ export async function measureOverhead(
   jobs: readonly OverheadJob<unknown>[],
   items: number,
   rounds: number,
+  /** Awaited before each job's pair of runs (the core-balance check). */
+  beforePair: () => Promise<void> = () => Promise.resolve(),
 ): Promise<OverheadSamples[]> {
   const expected = jobs.map((job) => job.plain(items));
   for (const [j, job] of jobs.entries()) check(job, expected[j], await job.weft(pool, items));
@@ -39,6 +41,7 @@ export async function measureOverhead(
         samples[j]!.weftMs.push(performance.now() - t0);
         check(job, expected[j], answer);
       };
+      await beforePair();
       if (round % 2 === 0) {
         timePlain();
         await timeWeft();

@@ -45,3 +45,10 @@ export function sumMixed({ from, to }: IndexRange): number {
 export function sumPareto({ from, to }: IndexRange): number {
   return sumParetoItems(from, to);
 }
+
+/** The core-balance check (../core-balance.ts): Σ mix(i) over [0, items), and how long it took here, in ms. */
+export function calibrate(items: number): number {
+  const t0 = performance.now();
+  sumMix(0, items);
+  return performance.now() - t0;
+}
