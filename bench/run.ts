@@ -89,9 +89,11 @@ async function main(): Promise<void> {
   const startup: Startup[] = [];
   const measurements: Measurement[] = [];
   let overhead: OverheadReport | undefined;
-  const balance = new CoreBalanceCheck(workers);
+  // Started at the first round, after the contenders' startups were timed, so as not to compete with them.
+  let balance: CoreBalanceCheck | undefined;
   const balances: CoreBalance[] = [];
   const beforeRound = async () => {
+    balance ??= new CoreBalanceCheck(workers);
     const checked = await balance.waitForBalance();
     balances.push(checked);
     if (checked.unbalanced)
@@ -122,7 +124,7 @@ async function main(): Promise<void> {
       ? await measureOverheads(tiny(opts.quick).items, opts.repeat, log, beforeRound)
       : undefined;
   } finally {
-    await Promise.all([...entries.map((e) => e.started.close()), balance.close()]);
+    await Promise.all([...entries.map((e) => e.started.close()), balance?.close()]);
   }
 
   const rows = toRows(measurements, selected);
