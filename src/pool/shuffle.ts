@@ -62,7 +62,9 @@ export function shuffleSource(
   return async () => {
     await mkdir(settings.spillDirectory, { recursive: true });
     const directory = await mkdtemp(join(settings.spillDirectory, "weft-shuffle-"));
-    const release = () => rm(directory, { recursive: true, force: true });
+    // A cancelled job settles before its workers' chunks stop: one may still write a file into the
+    // directory as it goes, and rm then meets a directory not empty; Node retries that with a backoff.
+    const release = () => rm(directory, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
     try {
       // Every side finishes (or fails) before the directory can go: none may still be writing into it.
       const settled = await Promise.allSettled(sides.map((run, side) => run(directory, side)));
@@ -81,7 +83,8 @@ export function shuffleSource(
         release,
       };
     } catch (error) {
-      await release();
+      // The job's own error is what the caller must see, not a failure to clean up after it.
+      await release().catch(() => {});
       throw error;
     }
   };
