@@ -122,6 +122,15 @@ export class WorkerError extends WeftError {
 }
 
 /**
+ * A {@link perWorker} value could not be set up in a worker (its setup function threw), or was read
+ * where no worker had set it up. The job fails at once: a setup is not retried as an item is, since
+ * every chunk on that worker would need it.
+ */
+export class SetupError extends WeftError {
+  override name = "SetupError";
+}
+
+/**
  * A worker died while running a chunk: it exited, threw outside any task, or ran out of memory.
  * The worker is replaced and the chunk runs again elsewhere; a job sees this error only when the
  * same chunk keeps killing workers ({@link PoisonTaskError}).

@@ -7,6 +7,7 @@ export type { WeftOptions, BackendName } from "./pool/options.ts";
 export type { RedisOptions } from "./backends/redis/connection.ts";
 export { task, type Task, type TaskLike } from "./task/task.ts";
 export { taskSignal } from "./runtime/signal.ts";
+export { perWorker, type PerWorker, type PerWorkerOptions } from "./task/per-worker.ts";
 export type { Collection } from "./pool/collection.ts";
 export type { Future, FutureArgs, Completed } from "./futures/future.ts";
 export type { ChunkBounds } from "./scheduler/chunking.ts";
@@ -32,6 +33,7 @@ export {
   EmptyReduceError,
   WorkerError,
   WorkerCrashedError,
+  SetupError,
   PoisonTaskError,
   AbortError,
   TimeoutError,

@@ -92,6 +92,14 @@ test("cancel-job: AbortController, AbortSignal.timeout and a chunk timeout; the 
   assert.match(stdout, /the pool still works: 9592 primes below 100,000/);
 });
 
+test("per-worker: a sieve built and a log opened once per worker, the log closed when the pool closes", async () => {
+  const stdout = await runExample("per-worker.ts");
+  assert.match(stdout, /primes below 16,777,216: 1,077,871/);
+  assert.match(stdout, /the sequential backend agrees: true/);
+  const [, logs, workers] = /(\d+) logs from (\d+) workers, 256 lines: one per block/.exec(stdout)!;
+  assert.ok(Number(logs) >= 1 && Number(logs) <= Number(workers), stdout);
+});
+
 test("retries: flaky pages are retried, a broken one is set aside under errors: collect", async () => {
   const stdout = await runExample("retries.ts");
   assert.match(

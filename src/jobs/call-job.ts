@@ -1,5 +1,5 @@
 // The calls made with `submit` for one task: one long-lived job whose chunks settle many futures each.
-import { TaskError, TimeoutError } from "../errors.ts";
+import { SetupError, TaskError, TimeoutError } from "../errors.ts";
 import type { CallFailure, Chunk, JobSpec } from "../protocol/plan.ts";
 import { deserializeError, preview } from "../protocol/serialized-errors.ts";
 import type { ChunkBounds } from "../scheduler/chunking.ts";
@@ -74,7 +74,10 @@ export class CallJob extends JobBase implements Job {
     const failed = new Set<number>();
     for (const { offset, error } of failures) {
       failed.add(offset);
-      this.#retryOrReject(calls[offset]!, chunk.start + offset, deserializeError(error));
+      const cause = deserializeError(error);
+      // Its worker could not set up a value the task reads: no retry helps, and it is not the task's error.
+      if (cause instanceof SetupError) calls[offset]!.settle.reject(cause);
+      else this.#retryOrReject(calls[offset]!, chunk.start + offset, cause);
     }
     for (let i = 0; i < calls.length; i++) if (!failed.has(i)) calls[i]!.settle.resolve(values[i]);
   }

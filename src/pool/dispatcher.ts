@@ -6,6 +6,7 @@ import {
   InterruptedError,
   PoisonTaskError,
   PoolClosedError,
+  SetupError,
   TaskError,
   TimeoutError,
   WorkerCrashedError,
@@ -206,7 +207,9 @@ export class Dispatcher {
     if (!outcome.ok) {
       this.#scheduler.chunkAbandoned(worker);
       const { failure } = outcome;
-      const error = new TaskError(failure, deserializeError(failure.error));
+      const cause = deserializeError(failure.error);
+      // A task read a perWorker value its worker could not set up: the job fails with that, not a TaskError.
+      const error = cause instanceof SetupError ? cause : new TaskError(failure, cause);
       return this.#failed(worker, active, chunk, error, failure.taskKey);
     }
     const items = inputLength(chunk.input);

@@ -1,5 +1,6 @@
 // Turning a task's thrown value into something that survives a trip between threads, and back.
 import { inspect } from "node:util";
+import { SetupError } from "../errors.ts";
 import type { SerializedError } from "./plan.ts";
 
 export function serializeError(thrown: unknown): SerializedError {
@@ -7,9 +8,13 @@ export function serializeError(thrown: unknown): SerializedError {
   return { name: "Error", message: `non-error value thrown: ${preview(thrown)}` };
 }
 
-/** Rebuilds an error on the receiving side, keeping the original name, message and stack. */
+/**
+ * Rebuilds an error on the receiving side, keeping the original name, message and stack; a
+ * {@link SetupError} comes back as one, since the pool acts on it.
+ */
 export function deserializeError(serialized: SerializedError): Error {
-  const error = new Error(serialized.message);
+  const error =
+    serialized.name === "SetupError" ? new SetupError(serialized.message) : new Error(serialized.message);
   error.name = serialized.name;
   if (serialized.stack !== undefined) error.stack = serialized.stack;
   return error;

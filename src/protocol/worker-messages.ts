@@ -7,7 +7,9 @@ export type ToWorker =
   | { readonly type: "chunk"; readonly id: number; readonly chunk: Chunk; readonly reportStart: boolean }
   | { readonly type: "forget"; readonly jobId: number }
   /** Fires the signal of a chunk that is running or queued: its job was cancelled or it passed its deadline. */
-  | { readonly type: "abort"; readonly id: number; readonly reason: SerializedError };
+  | { readonly type: "abort"; readonly id: number; readonly reason: SerializedError }
+  /** The pool is closing: tear down the perWorker values once the chunks held are done, then exit. */
+  | { readonly type: "close" };
 
 export type FromWorker =
   | { readonly type: "started"; readonly id: number }

@@ -1,9 +1,11 @@
-// The worker's side of the protocol: keeps each job's loaded tasks, runs chunks one at a time in
-// the order they came, and answers each with its outcome.
+// The worker's side of the protocol: keeps each job's loaded tasks, sets up the perWorker values,
+// runs chunks one at a time in the order they came, answers each with its outcome, and at close
+// tears the values down and exits.
 import { cloneAdvice, firstUncloneable } from "../protocol/clone-check.ts";
 import { deserializeError, serializeError } from "../protocol/serialized-errors.ts";
 import { loadJob, runChunk, type LoadedJob } from "./execute.ts";
 import type { FromWorker, ToWorker } from "../protocol/worker-messages.ts";
+import { setUpWorker, tearDownWorker } from "../task/per-worker.ts";
 import { markAsWorker } from "../task/worker-scope.ts";
 
 export interface Port {
@@ -20,6 +22,12 @@ export function serve(port: Port): void {
   const queue: ChunkMessage[] = [];
   const controllers = new Map<number, AbortController>();
   let running = false;
+  let closing = false;
+
+  const exit = async () => {
+    await tearDownWorker();
+    process.exit(0);
+  };
 
   const answer = async (message: ChunkMessage, signal: AbortSignal) => {
     const { id, chunk } = message;
@@ -32,6 +40,9 @@ export function serve(port: Port): void {
       port.postMessage({ type: "broken", id, reason: "load", error: serializeError(error) });
       return;
     }
+    // Its task modules are loaded now, so every value they define is registered.
+    const settingUp = setUpWorker(loaded);
+    if (settingUp) await settingUp;
     if (message.reportStart) port.postMessage({ type: "started", id });
     const outcome = await runChunk(loaded, chunk, signal);
     try {
@@ -50,6 +61,7 @@ export function serve(port: Port): void {
       controllers.delete(message.id);
     }
     running = false;
+    if (closing) await exit();
   };
 
   port.on("message", (message) => {
@@ -70,6 +82,10 @@ export function serve(port: Port): void {
         return;
       case "forget":
         jobs.delete(message.jobId);
+        return;
+      case "close":
+        closing = true;
+        if (!running) void exit();
         return;
     }
   });

@@ -8,9 +8,13 @@ const bin = fileURLToPath(new URL("../../bin/weft.js", import.meta.url));
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 
 /** The fixture modules conformance tests use; a cluster worker serves these and nothing else. */
-export const fixtureModules = ["tasks.ts", "crash-tasks.ts", "plain-tasks.js", "property-tasks.ts"].map(
-  fixture,
-);
+export const fixtureModules = [
+  "tasks.ts",
+  "crash-tasks.ts",
+  "plain-tasks.js",
+  "property-tasks.ts",
+  "setup-tasks.ts",
+].map(fixture);
 
 export interface ClusterWorkerProcess {
   readonly child: ChildProcess;

@@ -141,8 +141,37 @@ export class PooledBackend implements Backend {
     }
   }
 
+  /**
+   * Ends every worker. One that holds no chunk is asked to close, so it tears down its perWorker
+   * values and exits, and is ended if it has not after {@link teardownLimitMs}; one still running
+   * a chunk (the pool closed in the middle of a job) is ended at once, without its teardown.
+   */
   async close(): Promise<void> {
     this.#closing = true;
-    await Promise.all(this.#slots.filter((w) => !w.exited).map((w) => w.channel.terminate()));
+    await Promise.all(
+      this.#slots
+        .filter((w) => !w.exited)
+        .map((w) => (w.online && w.pending.size === 0 ? closeIdle(w) : w.channel.terminate())),
+    );
   }
+}
+
+/** How long a worker asked to close may take to tear down its perWorker values before it is ended. */
+export const teardownLimitMs = 5_000;
+
+async function closeIdle(w: PooledWorker): Promise<void> {
+  const exited = new Promise<void>((resolve) => w.channel.onExit(() => resolve()));
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    w.channel.send({ type: "close" });
+    await Promise.race([
+      exited,
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, teardownLimitMs))),
+    ]);
+  } catch {
+    // The channel is already gone: ending the worker below is all that is left to do.
+  } finally {
+    clearTimeout(timer);
+  }
+  await w.channel.terminate();
 }

@@ -1,7 +1,14 @@
 // The baseline: the same plan, run chunk by chunk on the calling thread. No copies, no workers.
 import type { Chunk, JobSpec } from "../../protocol/plan.ts";
 import { loadJob, runChunk, type LoadedJob } from "../../runtime/execute.ts";
+import { setUpWorker, tearDownWorker } from "../../task/per-worker.ts";
 import type { Backend, ChunkHandle } from "../backend.ts";
+
+/**
+ * Sequential backends open in this process. They share the calling thread's perWorker values, which
+ * are torn down when the last of them closes.
+ */
+let open = 0;
 
 export class SequentialBackend implements Backend {
   readonly name = "sequential";
@@ -11,12 +18,21 @@ export class SequentialBackend implements Backend {
   readonly sharesMemory = true;
   readonly chunkTripMs = 0;
   readonly #jobs = new Map<number, Promise<LoadedJob>>();
+  #closed = false;
+
+  constructor() {
+    open++;
+  }
 
   run(_worker: number, spec: JobSpec, chunk: Chunk): ChunkHandle {
     let job = this.#jobs.get(spec.id);
     if (!job) this.#jobs.set(spec.id, (job = loadJob(spec)));
     const controller = new AbortController();
-    const loaded = job;
+    const loaded = job.then(async (j) => {
+      // Its task modules are loaded now, so every value they define is registered.
+      await setUpWorker(j);
+      return j;
+    });
     return {
       outcome: loaded.then((j) => runChunk(j, chunk, controller.signal)),
       started: loaded.then(() => {}),
@@ -31,8 +47,10 @@ export class SequentialBackend implements Backend {
     this.#jobs.delete(jobId);
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     this.#jobs.clear();
-    return Promise.resolve();
+    if (this.#closed) return;
+    this.#closed = true;
+    if (--open === 0) await tearDownWorker();
   }
 }
