@@ -37,11 +37,11 @@ export class CallJob extends JobBase implements Job {
     task: TaskRef,
     bounds: ChunkBounds,
     readonly schedule: Schedule,
-    timeoutMs?: number,
+    controls: { readonly timeoutMs: number | undefined; readonly priority: number },
   ) {
     const queue = new CallQueue();
     const spec: JobSpec = { id, stages: [], terminal: { op: "call", task } };
-    super(spec, queue, undefined, { ...defaultControls(bounds), timeoutMs });
+    super(spec, queue, undefined, { ...defaultControls(bounds), ...controls });
     this.#queue = queue;
     this.#taskName = describeTask(task);
   }

@@ -55,6 +55,8 @@ export interface JobControls {
   readonly timeoutMs: number | undefined;
   /** Whether items that keep failing fail the job or are set aside. */
   readonly errors: "fail-fast" | "collect";
+  /** Jobs of a higher priority get free workers first. */
+  readonly priority: number;
 }
 
 /** A job's controls when nothing but its chunk bounds was asked for. */
@@ -66,6 +68,7 @@ export function defaultControls(bounds: ChunkBounds): JobControls {
     signal: undefined,
     timeoutMs: undefined,
     errors: "fail-fast",
+    priority: 0,
   };
 }
 

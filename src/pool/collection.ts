@@ -16,7 +16,7 @@ import type { SinkFormat } from "../protocol/files.ts";
 import { filesNotShared } from "./file-inputs.ts";
 import type { Source } from "../jobs/source.ts";
 import { OptionError } from "../errors.ts";
-import { positiveInteger, resolveBounds } from "./options.ts";
+import { positiveInteger, priority, resolveBounds } from "./options.ts";
 import type { ChunkBounds } from "../scheduler/chunking.ts";
 import { resolveTask } from "../task/resolve.ts";
 import { resolveRetry, type RetryOption, type RetryPolicy } from "../scheduler/retry.ts";
@@ -109,6 +109,12 @@ export interface JobOptions<P extends ErrorPolicy = ErrorPolicy> {
    * The sequential backend can only ask a task to stop, not force it.
    */
   readonly timeout?: number;
+  /**
+   * Free workers take the chunks of higher-priority jobs first; jobs of one priority go oldest
+   * first. A job passed over for higher-priority work gains a level every 16 chunks handed to
+   * others, so none starves. Any integer. @default 0
+   */
+  readonly priority?: number;
 }
 
 /** Chunks a reader may fall behind before a stream stops sending work. */
@@ -176,6 +182,7 @@ export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements Async
       timeoutMs:
         options.timeout === undefined ? this.controls.timeoutMs : positiveInteger("timeout", options.timeout),
       errors: options.errors === undefined ? this.controls.errors : errorPolicy(options.errors),
+      priority: options.priority === undefined ? this.controls.priority : priority(options.priority),
     };
     return new Collection<T, P>(this.runner, this.makeSource, this.stages, controls);
   }

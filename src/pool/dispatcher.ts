@@ -100,7 +100,8 @@ export class Dispatcher {
         this.#afterChange(id);
       },
     });
-    this.#scheduler.addJob(id, { available, closed, bounds: job.controls.bounds });
+    const { bounds, priority } = job.controls;
+    this.#scheduler.addJob(id, { available, closed, bounds, priority });
     this.#afterChange(id);
   }
 

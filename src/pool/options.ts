@@ -229,6 +229,16 @@ export function positiveNumber(name: string, value: unknown): number {
   return value;
 }
 
+/** A job's or call's `priority`: any integer, higher first. */
+export function priority(value: unknown): number {
+  if (typeof value !== "number" || !Number.isInteger(value)) {
+    throw new OptionError(
+      `priority must be an integer (higher runs first, 0 by default), got ${typeof value === "string" ? `"${value}"` : String(value)}`,
+    );
+  }
+  return value;
+}
+
 export function positiveInteger(name: string, value: unknown, expected = "a positive integer"): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
     throw new OptionError(

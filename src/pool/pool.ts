@@ -20,7 +20,7 @@ import {
   type ReadOptions,
 } from "./file-inputs.ts";
 import type { FileFormat } from "../protocol/files.ts";
-import { positiveInteger, type BackendName, type ResolvedOptions } from "./options.ts";
+import { positiveInteger, priority, type BackendName, type ResolvedOptions } from "./options.ts";
 
 /** Calls to one task wait here until its module is looked up, then go to its call job. */
 interface CallTarget {
@@ -32,6 +32,7 @@ interface CallTarget {
 interface CallGroup {
   readonly fn: unknown;
   readonly timeoutMs: number | undefined;
+  readonly priority: number;
 }
 
 /** Options of one `submit` call. */
@@ -46,6 +47,8 @@ export interface CallOptions {
    * The call then fails with a TimeoutError, or runs again if `retries` allow.
    */
   readonly timeout?: number;
+  /** Higher-priority work gets free workers first: see {@link JobOptions.priority}. @default 0 */
+  readonly priority?: number;
 }
 
 /**
@@ -59,7 +62,8 @@ export class Pool implements AsyncDisposable {
   readonly #dispatcher: Dispatcher;
   readonly #runner: JobRunner;
   /** By deadline, then by task: a deadline covers a whole chunk, so calls with different ones never share a chunk. */
-  readonly #callTargets = new Map<number | undefined, Map<unknown, CallTarget>>();
+  /** Calls go to one job per task, deadline and priority: keyed by `${timeoutMs}/${priority}`, then task. */
+  readonly #callTargets = new Map<string, Map<unknown, CallTarget>>();
   #nextJobId = 1;
 
   private constructor(backend: Backend, options: ResolvedOptions) {
@@ -216,7 +220,11 @@ export class Pool implements AsyncDisposable {
     );
     const { signal } = options;
     const timeoutMs = options.timeout === undefined ? undefined : positiveInteger("timeout", options.timeout);
-    const group = { fn, timeoutMs };
+    const group = {
+      fn,
+      timeoutMs,
+      priority: options.priority === undefined ? 0 : priority(options.priority),
+    };
     if (this.#dispatcher.closed) settle.reject(new PoolClosedError());
     else if (signal?.aborted) settle.reject(new AbortError(signal.reason));
     else {
@@ -240,12 +248,18 @@ export class Pool implements AsyncDisposable {
     return future;
   }
 
-  #call({ fn, timeoutMs }: CallGroup, args: readonly unknown[], settle: Settle, policy = noRetries): void {
+  #call(
+    { fn, timeoutMs, priority }: CallGroup,
+    args: readonly unknown[],
+    settle: Settle,
+    policy = noRetries,
+  ): void {
     // An inline function is often written at the call site, a new object each time: its source is its identity.
     const key =
       typeof fn === "function" && placeOf(fn) === undefined ? Function.prototype.toString.call(fn) : fn;
-    let targets = this.#callTargets.get(timeoutMs);
-    if (!targets) this.#callTargets.set(timeoutMs, (targets = new Map<unknown, CallTarget>()));
+    const groupKey = `${timeoutMs}/${priority}`;
+    let targets = this.#callTargets.get(groupKey);
+    if (!targets) this.#callTargets.set(groupKey, (targets = new Map<unknown, CallTarget>()));
     let target = targets.get(key);
     if (target?.job) return target.job.call(args, settle, policy);
     if (target) return void target.waiting!.push([args, settle, policy]);
@@ -257,7 +271,7 @@ export class Pool implements AsyncDisposable {
         const schedule = (delayMs: number, then: () => void) => this.#dispatcher.schedule(delayMs, then);
         // A deadline covers a whole chunk, so calls with one travel alone: the deadline is the call's own.
         const bounds = timeoutMs === undefined ? this.#options.bounds : { minChunk: 1, maxChunk: 1 };
-        const job = new CallJob(this.#nextJobId++, ref, bounds, schedule, timeoutMs);
+        const job = new CallJob(this.#nextJobId++, ref, bounds, schedule, { timeoutMs, priority });
         this.#dispatcher.start(job);
         for (const [a, s, p] of found.waiting!) job.call(a, s, p);
         found.job = job;

@@ -14,8 +14,18 @@ export interface Assignment {
   readonly retry: Chunk | undefined;
 }
 
+/**
+ * A job passed over this many times for a job of a higher priority gains one level: whatever its
+ * priority, a job with work ready is never starved. Jobs of one priority go oldest first, as before.
+ */
+export const agingPerLevel = 16;
+
 interface JobState {
   readonly bounds: ChunkBounds;
+  /** Higher goes first; among equals, the older job. */
+  readonly priority: number;
+  /** Chunks handed to jobs of a higher priority while this one had a chunk ready, since it last got one. */
+  passedOver: number;
   readonly cost: CostEstimator;
   /** Items ready to be sent now. */
   available: number;
@@ -54,9 +64,14 @@ export class Scheduler {
   }
 
   /** A job enters with the items ready now; `closed` says whether more can follow. */
-  addJob(jobId: number, init: { available: number; closed: boolean; bounds: ChunkBounds }): void {
+  addJob(
+    jobId: number,
+    init: { available: number; closed: boolean; bounds: ChunkBounds; priority?: number },
+  ): void {
     this.#jobs.set(jobId, {
       bounds: init.bounds,
+      priority: init.priority ?? 0,
+      passedOver: 0,
       cost: new CostEstimator(),
       available: init.available,
       sent: 0,
@@ -119,8 +134,9 @@ export class Scheduler {
   }
 
   /**
-   * Fills free worker slots, oldest job first (jobs are numbered in order of arrival), least
-   * loaded worker first. Returns the commands; the caller must send exactly these chunks.
+   * Fills free worker slots, highest priority first, then oldest job (jobs are numbered in order
+   * of arrival), least loaded worker first. Returns the commands; the caller must send exactly
+   * these chunks.
    */
   assign(): Assignment[] {
     const out: Assignment[] = [];
@@ -171,21 +187,45 @@ export class Scheduler {
   }
 
   /**
-   * The oldest job with a full chunk ready. Failing that, when no worker is busy (so no event but
-   * an offer will come to wake the pool), the oldest job with any items: a partial chunk beats a hang.
+   * The first job, by {@link ahead}, with a full chunk ready; the lower-priority ones that had one
+   * are passed over. Failing that, when no worker is busy (so no event but an offer will come to
+   * wake the pool), the first with any items: a partial chunk beats a hang.
    */
   #nextJob(allIdle: boolean): [number, JobState] | undefined {
     let full: [number, JobState] | undefined;
     let partial: [number, JobState] | undefined;
+    let competing = 0;
     for (const entry of this.#jobs) {
-      const [id, job] = entry;
-      // A paused job still sends its retries: they may be the chunk everything else waits behind.
-      if (job.retries.length === 0 && (job.paused || job.available <= 0)) continue;
-      // An open job waits for `minChunk` items, as more may come; a retry is a whole chunk already.
-      if (job.retries.length > 0 || job.closed || job.available >= job.bounds.minChunk) {
-        if (!full || id < full[0]) full = entry;
-      } else if (allIdle && (!partial || id < partial[0])) partial = entry;
+      const ready = readiness(entry[1]);
+      if (ready === "full") {
+        competing++;
+        if (!full || ahead(entry, full)) full = entry;
+      } else if (ready === "partial" && allIdle && (!partial || ahead(entry, partial))) partial = entry;
     }
-    return full ?? partial;
+    if (full && competing > 1) {
+      const chosen = full[1].priority;
+      for (const job of this.#jobs.values()) {
+        if (job.priority < chosen && readiness(job) === "full") job.passedOver++;
+      }
+    }
+    const next = full ?? partial;
+    if (next) next[1].passedOver = 0;
+    return next;
   }
+}
+
+/** Whether a job has a whole chunk to send, only part of one, or nothing. */
+function readiness(job: JobState): "full" | "partial" | "none" {
+  // A paused job still sends its retries: they may be the chunk everything else waits behind.
+  if (job.retries.length > 0) return "full";
+  if (job.paused || job.available <= 0) return "none";
+  // An open job waits for `minChunk` items, as more may come.
+  return job.closed || job.available >= job.bounds.minChunk ? "full" : "partial";
+}
+
+/** Whether job `a` goes before job `b`: higher priority (with aging), then the older. */
+function ahead([idA, a]: [number, JobState], [idB, b]: [number, JobState]): boolean {
+  const levelA = a.priority + Math.floor(a.passedOver / agingPerLevel);
+  const levelB = b.priority + Math.floor(b.passedOver / agingPerLevel);
+  return levelA !== levelB ? levelA > levelB : idA < idB;
 }

@@ -34,6 +34,8 @@ interface JobPlan {
   /** The wait before a first retry; 0 requeues at once, more goes through the dispatcher's timers. */
   readonly delayMs: number;
   readonly timeoutMs: number | undefined;
+  /** Which jobs go first must not change what any of them returns. */
+  readonly priority: number;
   /** The action before which the job starts (past the end: it starts when the script runs out). */
   readonly beginAt: number;
   /**
@@ -165,6 +167,7 @@ class Harness {
       signal: controller.signal,
       timeoutMs: plan.timeoutMs,
       errors: "fail-fast",
+      priority: plan.priority,
     } as const;
     const spec = { id, stages: [], terminal: { op: plan.op } } as const;
     const job = new CollectionJob(spec, source, plan.items, true, output, controls);
@@ -495,6 +498,7 @@ class Harness {
       retries: 0,
       delayMs: 0,
       timeoutMs: undefined,
+      priority: 0,
       beginAt: 0,
       cancelAt: undefined,
     });
@@ -598,6 +602,7 @@ const jobArb = (deadlines: boolean, steps: number): fc.Arbitrary<JobPlan> =>
     retries: fc.integer({ min: 0, max: 3 }),
     delayMs: fc.constantFrom(0, 0, 5),
     timeoutMs: deadlines ? fc.constantFrom(undefined, 15, 25) : fc.constant(undefined),
+    priority: fc.integer({ min: -1, max: 1 }),
     beginAt: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: steps })),
     cancelAt: fc.option(fc.integer({ min: 0, max: steps }), { nil: undefined, freq: 2 }),
   });
@@ -619,6 +624,7 @@ const plain: JobPlan = {
   retries: 0,
   delayMs: 0,
   timeoutMs: undefined,
+  priority: 0,
   beginAt: 0,
   cancelAt: undefined,
 };
