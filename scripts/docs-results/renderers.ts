@@ -6,6 +6,7 @@ import { describeFit, describePredictions, formatPercent } from "../../src/scali
 import { amdahl } from "../../src/scaling/models.ts";
 import type { BenchResults } from "../../src/scaling/results.ts";
 import type { InstallReport } from "../../bench/install/report.ts";
+import type { IoReport } from "../../bench/io/report.ts";
 import { renderScalingTable } from "../../src/scaling/table.ts";
 import { benchRow, benchTable, definedSpeedup, faultCost, overheadTable, peerRows } from "./bench.ts";
 import { weftContender } from "../../bench/contender-names.ts";
@@ -272,6 +273,20 @@ function installTable(context: RenderContext): string {
   );
 }
 
+function ioTable(context: RenderContext): string {
+  const { idealMs, contenders }: IoReport = context.stored.get("io");
+  const rows = [
+    ["ideal: every call waits only for the service", ms(idealMs), "", "100%"],
+    ...contenders.map((c) => [
+      c.name,
+      ms(c.medianMs),
+      `${ms(c.minMs)} to ${ms(c.maxMs)}`,
+      percent(idealMs / c.medianMs),
+    ]),
+  ];
+  return table(["contender", "median", "range", "ideal / time"], rows);
+}
+
 function demoSentenceOfWorkers(context: RenderContext): string {
   const demo = context.stored.get("demo");
   const each = demo.perWorker.map(
@@ -318,6 +333,14 @@ export const renderers: Readonly<Record<string, Renderer>> = {
     return about(c.doc, storedPath("install"), meta, `medians of ${meta.repeat} fresh processes`);
   }),
   "install.table": block([], installTable),
+  "io.about": block([], (c) => {
+    const { meta } = c.stored.get("io");
+    const details =
+      `${count(meta.calls)} calls answered after ${meta.delayMs} ms each, ${meta.workers} workers running ` +
+      `${meta.concurrency} calls each at once; medians of ${meta.repeat} runs, interleaved`;
+    return about(c.doc, storedPath("io"), meta, details);
+  }),
+  "io.table": block([], ioTable),
   "bench.overhead": block([], overheadTable),
   "bench.speedup": inline(["workload", "contender"], (c, [w, who]) =>
     speedup(definedSpeedup(benchRow(c, w!, who!))),

@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import type { ClusterReport } from "../../bench/cluster/report.ts";
 import type { DataReport } from "../../bench/data/report.ts";
 import type { InstallReport } from "../../bench/install/report.ts";
+import type { IoReport } from "../../bench/io/report.ts";
 import type { Report as BenchReport } from "../../bench/report.ts";
 import type { ServerReport } from "../../bench/server-report.ts";
 import type { PublishedMeta } from "../../src/scaling/publish.ts";
@@ -25,6 +26,7 @@ export const storedFiles = {
   demo: { file: "demo.json", publish: "npm start -- --publish" },
   install: { file: "install.json", publish: "npm run bench:install -- --publish" },
   data: { file: "data.json", publish: "npm run bench:data -- --publish" },
+  io: { file: "io.json", publish: "npm run bench:io -- --publish" },
 } as const;
 
 export type StoredName = keyof typeof storedFiles;
@@ -37,6 +39,7 @@ interface Contents {
   readonly demo: DemoReport;
   readonly install: InstallReport;
   readonly data: DataReport;
+  readonly io: IoReport;
 }
 
 /** The stored files, each read on first use, so a page that quotes only one run needs only that file. */

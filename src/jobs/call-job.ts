@@ -37,10 +37,20 @@ export class CallJob extends JobBase implements Job {
     task: TaskRef,
     bounds: ChunkBounds,
     readonly schedule: Schedule,
-    controls: { readonly timeoutMs: number | undefined; readonly priority: number },
+    controls: {
+      readonly timeoutMs: number | undefined;
+      readonly priority: number;
+      readonly concurrency: number;
+    },
   ) {
     const queue = new CallQueue();
-    const spec: JobSpec = { id, stages: [], terminal: { op: "call", task } };
+    const { concurrency } = controls;
+    const spec: JobSpec = {
+      id,
+      stages: [],
+      terminal: { op: "call", task },
+      ...(concurrency > 1 && { concurrency }),
+    };
     super(spec, queue, undefined, { ...defaultControls(bounds), ...controls });
     this.#queue = queue;
     this.#taskName = describeTask(task);

@@ -57,6 +57,8 @@ export interface JobControls {
   readonly errors: "fail-fast" | "collect";
   /** Jobs of a higher priority get free workers first. */
   readonly priority: number;
+  /** Items of a chunk one worker runs at once; undefined: the most any of the job's tasks asks for, else 1. */
+  readonly concurrency: number | undefined;
 }
 
 /** A job's controls when nothing but its chunk bounds was asked for. */
@@ -69,6 +71,7 @@ export function defaultControls(bounds: ChunkBounds): JobControls {
     timeoutMs: undefined,
     errors: "fail-fast",
     priority: 0,
+    concurrency: undefined,
   };
 }
 

@@ -17,10 +17,10 @@ import { filesNotShared } from "./file-inputs.ts";
 import type { Source } from "../jobs/source.ts";
 import { OptionError } from "../errors.ts";
 import { positiveInteger, priority, resolveBounds } from "./options.ts";
-import type { ChunkBounds } from "../scheduler/chunking.ts";
+import { boundsForConcurrency, type ChunkBounds } from "../scheduler/chunking.ts";
 import { resolveTask } from "../task/resolve.ts";
 import { resolveRetry, type RetryOption, type RetryPolicy } from "../scheduler/retry.ts";
-import { taskRetryOf, type TaskLike } from "../task/task.ts";
+import { resolveConcurrency, taskConcurrencyOf, taskRetryOf, type TaskLike } from "../task/task.ts";
 import { taskKey, type TaskRef } from "../protocol/task-ref.ts";
 import type { Stage, Terminal } from "../protocol/plan.ts";
 import type { KeyedOp, ShuffleWrite } from "../protocol/shuffle.ts";
@@ -115,6 +115,12 @@ export interface JobOptions<P extends ErrorPolicy = ErrorPolicy> {
    * others, so none starves. Any integer. @default 0
    */
   readonly priority?: number;
+  /**
+   * For async tasks (calls to a service, a database, a file system): how many items of a chunk one
+   * worker runs at once. Results are still combined in input order, so the answer is the same.
+   * Wins over the tasks' own `concurrency`. @default the most the job's tasks ask for, else 1
+   */
+  readonly concurrency?: number;
 }
 
 /** Chunks a reader may fall behind before a stream stops sending work. */
@@ -183,6 +189,10 @@ export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements Async
         options.timeout === undefined ? this.controls.timeoutMs : positiveInteger("timeout", options.timeout),
       errors: options.errors === undefined ? this.controls.errors : errorPolicy(options.errors),
       priority: options.priority === undefined ? this.controls.priority : priority(options.priority),
+      concurrency:
+        options.concurrency === undefined
+          ? this.controls.concurrency
+          : resolveConcurrency(options.concurrency),
     };
     return new Collection<T, P>(this.runner, this.makeSource, this.stages, controls);
   }
@@ -487,6 +497,8 @@ export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements Async
       const policy = taskRetryOf(fn);
       if (policy) taskRetries.set(taskKey(await this.#ref(fn)), policy);
     }
+    const concurrency =
+      this.controls.concurrency ?? Math.max(1, ...fns.map((fn) => taskConcurrencyOf(fn) ?? 1));
     const { source, total, failures = [], release } = await this.makeSource();
     // A stream hands items over as they come, so it cannot also hold back a list of failures.
     const stream = output instanceof StreamOutput;
@@ -495,8 +507,14 @@ export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements Async
       throw failures[0]!.error;
     }
     const errors = stream ? "fail-fast" : this.controls.errors;
-    const controls = { ...this.controls, taskRetries, errors };
-    const job = new CollectionJob({ id, stages, terminal }, source, total, ordered, output, controls);
+    const controls = {
+      ...this.controls,
+      taskRetries,
+      errors,
+      bounds: boundsForConcurrency(this.controls.bounds, concurrency),
+    };
+    const spec = { id, stages, terminal, ...(concurrency > 1 && { concurrency }) };
+    const job = new CollectionJob(spec, source, total, ordered, output, controls);
     return { job, failures, ...(release && { release }) };
   }
 

@@ -10,7 +10,8 @@ import { Collection, type JobRunner, type SourceFactory } from "./collection.ts"
 import { noRetries, resolveRetry, type RetryOption, type RetryPolicy } from "../scheduler/retry.ts";
 import type { TypedArray } from "../protocol/plan.ts";
 import { resolveTask } from "../task/resolve.ts";
-import { placeOf, taskRetryOf, type TaskLike } from "../task/task.ts";
+import { placeOf, taskConcurrencyOf, taskRetryOf, type TaskLike } from "../task/task.ts";
+import { boundsForConcurrency } from "../scheduler/chunking.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import {
   csvFormat,
@@ -270,8 +271,13 @@ export class Pool implements AsyncDisposable {
       (ref) => {
         const schedule = (delayMs: number, then: () => void) => this.#dispatcher.schedule(delayMs, then);
         // A deadline covers a whole chunk, so calls with one travel alone: the deadline is the call's own.
-        const bounds = timeoutMs === undefined ? this.#options.bounds : { minChunk: 1, maxChunk: 1 };
-        const job = new CallJob(this.#nextJobId++, ref, bounds, schedule, { timeoutMs, priority });
+        const concurrency = taskConcurrencyOf(fn) ?? 1;
+        const bounds =
+          timeoutMs === undefined
+            ? boundsForConcurrency(this.#options.bounds, concurrency)
+            : { minChunk: 1, maxChunk: 1 };
+        const controls = { timeoutMs, priority, concurrency };
+        const job = new CallJob(this.#nextJobId++, ref, bounds, schedule, controls);
         this.#dispatcher.start(job);
         for (const [a, s, p] of found.waiting!) job.call(a, s, p);
         found.job = job;

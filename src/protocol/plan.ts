@@ -32,6 +32,8 @@ export interface JobSpec {
   readonly id: number;
   readonly stages: readonly Stage[];
   readonly terminal: Terminal;
+  /** Items of a chunk a worker runs at once, for async tasks; absent: one at a time. */
+  readonly concurrency?: number;
 }
 
 export type TypedArray =
@@ -116,6 +118,13 @@ export type ChunkOutcome =
       readonly endedAt: number;
     }
   | { readonly ok: false; readonly failure: ItemFailure };
+
+/** Item `offset` of an input that holds its items (files and partitions are read by their own loops). */
+export function itemAt(input: Exclude<ChunkInput, { kind: "file" | "partition" }>, offset: number): unknown {
+  if (input.kind === "items") return input.items[offset];
+  if (input.kind === "range") return input.origin + (input.first + offset) * input.step;
+  return input.array[offset];
+}
 
 export function inputLength(input: ChunkInput): number {
   switch (input.kind) {

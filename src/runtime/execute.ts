@@ -1,7 +1,13 @@
 // Runs one chunk of a job: the per-item pipeline and the worker-side combine. Shared by every backend.
 // Files, sinks and shuffles load their modules when a chunk first needs them: a worker that only
 // maps and reduces never loads them, and loading modules is a good part of a worker's start.
-import type { CallFailure, Chunk, ChunkInput, ChunkOutcome, ItemFailure } from "../protocol/plan.ts";
+import {
+  itemAt,
+  type CallFailure,
+  type Chunk,
+  type ChunkOutcome,
+  type ItemFailure,
+} from "../protocol/plan.ts";
 import { preview, serializeError } from "../protocol/serialized-errors.ts";
 import { makeCombiner } from "./combiners.ts";
 import { ItemLoop } from "./item-loop.ts";
@@ -12,12 +18,6 @@ import { isThenable } from "../protocol/thenable.ts";
 export { loadJob, type LoadedJob } from "./loaded-job.ts";
 
 const wallClock = (): number => performance.timeOrigin + performance.now();
-
-function itemAt(input: Exclude<ChunkInput, { kind: "file" | "partition" }>, offset: number): unknown {
-  if (input.kind === "items") return input.items[offset];
-  if (input.kind === "range") return input.origin + (input.first + offset) * input.step;
-  return input.array[offset];
-}
 
 /** Runs a chunk to its partial result, or reports the first item that threw; `signal` is what tasks see as {@link taskSignal}. */
 export function runChunk(job: LoadedJob, chunk: Chunk, signal: AbortSignal): Promise<ChunkOutcome> {
@@ -86,13 +86,20 @@ async function runCalls(job: LoadedJob, chunk: Chunk, startedAt: number): Promis
   const calls = (chunk.input as { items: readonly unknown[][] }).items;
   const values: unknown[] = new Array(calls.length);
   const failures: CallFailure[] = [];
-  for (let offset = 0; offset < calls.length; offset++) {
-    try {
-      const out = fn(...calls[offset]!);
-      values[offset] = isThenable(out) ? await out : out;
-    } catch (error) {
-      failures.push({ offset, error: serializeError(error) });
+  let next = 0;
+  // `concurrency` of these loops take the calls in turn, so up to that many async calls wait at once.
+  const takeCalls = async () => {
+    for (let offset = next++; offset < calls.length; offset = next++) {
+      try {
+        const out = fn(...calls[offset]!);
+        values[offset] = isThenable(out) ? await out : out;
+      } catch (error) {
+        failures.push({ offset, error: serializeError(error) });
+      }
     }
-  }
+  };
+  const concurrency = Math.min(job.spec.concurrency ?? 1, calls.length);
+  if (concurrency <= 1) await takeCalls();
+  else await Promise.all(Array.from({ length: concurrency }, takeCalls));
   return { ok: true, partial: { values, failures }, failures: [], startedAt, endedAt: wallClock() };
 }

@@ -1,7 +1,7 @@
 // Runs the items of a chunk through its stages into its combiner, one input at a time: the
 // generated loop, async steps finished through the general pipeline, and each item that throws
 // either ending the chunk or, on its last attempt under `errors: "collect"`, set aside.
-import type { ChunkInput, ItemFailure } from "../protocol/plan.ts";
+import { inputLength, itemAt, type ChunkInput, type ItemFailure } from "../protocol/plan.ts";
 import { serializeError } from "../protocol/serialized-errors.ts";
 import { describeTask, taskKey, type TaskRef } from "../protocol/task-ref.ts";
 import type { Combiner } from "./combiners.ts";
@@ -15,6 +15,16 @@ export interface ItemPlace {
   readonly preview: string;
   readonly file?: string;
   readonly line?: number;
+}
+
+type ItemsInput = Exclude<ChunkInput, { kind: "file" | "partition" }>;
+
+/** An item running alongside others: what it has produced so far, and when it is done. */
+interface InFlight {
+  readonly offset: number;
+  readonly outputs: unknown[];
+  readonly pipeline: Pipeline;
+  readonly done: Promise<unknown>;
 }
 
 export class ItemLoop {
@@ -47,6 +57,8 @@ export class ItemLoop {
     input: ChunkInput,
     place: (offset: number) => ItemPlace | Promise<ItemPlace>,
   ): Promise<ItemFailure | undefined> {
+    const concurrency = this.job.spec.concurrency ?? 1;
+    if (concurrency > 1) return this.#runConcurrently(input as ItemsInput, place, concurrency);
     const { job, combiner } = this;
     const { stages, prefix } = job;
     const pipeline = this.#pipeline;
@@ -88,6 +100,56 @@ export class ItemLoop {
         from = state.offset + 1;
       }
     }
+  }
+
+  /**
+   * Runs up to `limit` items through the stages at once, so async tasks overlap their waits, and
+   * hands each item's outputs to the combiner in input order: the result is the one-at-a-time
+   * result. An item that fails is reported once every item before it has been combined.
+   */
+  async #runConcurrently(
+    input: ItemsInput,
+    place: (offset: number) => ItemPlace | Promise<ItemPlace>,
+    limit: number,
+  ): Promise<ItemFailure | undefined> {
+    const count = inputLength(input);
+    const { stages } = this.job;
+    const { combiner } = this;
+    const running: InFlight[] = [];
+    const start = (offset: number): InFlight => {
+      const outputs: unknown[] = [];
+      const sink = { add: (value: unknown) => void outputs.push(value), task: combiner.task } as Combiner;
+      const pipeline = new Pipeline(stages, sink);
+      // Async, so a task that throws at once rejects like one that fails later.
+      const done = (async () => pipeline.advance(itemAt(input, offset), 0))();
+      // Awaited in input order below; until then its failure is not unhandled.
+      done.catch(() => {});
+      return { offset, outputs, pipeline, done };
+    };
+    let next = 0;
+    while (next < count || running.length > 0) {
+      while (next < count && running.length < limit) running.push(start(next++));
+      const head = running.shift()!;
+      let failing: TaskRef | undefined;
+      try {
+        await head.done;
+        failing = combiner.task;
+        for (const value of head.outputs) {
+          const pending = combiner.add(value);
+          if (pending) await pending;
+        }
+      } catch (error) {
+        const task = failing ?? head.pipeline.failingTask;
+        const failure: ItemFailure = {
+          task: task ? describeTask(task) : "(combine)",
+          ...(task && { taskKey: taskKey(task) }),
+          ...(await place(head.offset)),
+          error: serializeError(error),
+        };
+        if (this.endsChunk(failure)) return failure;
+      }
+    }
+    return undefined;
   }
 
   /**

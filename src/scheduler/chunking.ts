@@ -104,3 +104,19 @@ export class CostEstimator {
       this.#perItemMs === undefined ? sample : (1 - weight) * this.#perItemMs + weight * sample;
   }
 }
+
+/**
+ * Windows of `concurrency` items a chunk holds at least. A worker's window empties at the end of
+ * each chunk (its last items wait alone), so a chunk of one window would leave it half idle.
+ */
+export const windowsPerChunk = 8;
+
+/**
+ * The bounds for a job whose workers run `concurrency` items at once: a chunk holds at least
+ * {@link windowsPerChunk} windows (within `maxChunk`).
+ */
+export function boundsForConcurrency(bounds: ChunkBounds, concurrency: number): ChunkBounds {
+  const least = windowsPerChunk * concurrency;
+  if (concurrency <= 1 || least <= bounds.minChunk) return bounds;
+  return { ...bounds, minChunk: Math.min(least, bounds.maxChunk) };
+}

@@ -2,6 +2,7 @@
 // place among the tasks that module defines. A worker imports the module, which defines its tasks
 // in the same order, and takes the one at that place: no export needs to be looked up, so a module
 // that is still running its top-level code (the script that starts the pool) serves its tasks too.
+import { OptionError } from "../errors.ts";
 import { resolveRetry, type RetryOption, type RetryPolicy } from "../scheduler/retry.ts";
 
 /** A function that workers can run: defined with {@link task} in a module. */
@@ -18,6 +19,24 @@ export type TaskLike<A extends unknown[], R> = Task<A, R> | ((...args: A) => R);
 export interface TaskOptions {
   /** Retries for items on which this task throws, overriding the job's. @default the job's policy */
   readonly retries?: RetryOption;
+  /**
+   * For an async task (one that waits on I/O): how many items of a chunk, or calls, one worker runs
+   * at once. Results still come back in input order. A job's own `concurrency` wins. @default 1
+   */
+  readonly concurrency?: number;
+}
+
+/** The most items one worker may run at once: beyond it, a worker only piles up promises. */
+export const maxConcurrency = 10_000;
+
+/** A `concurrency` option, checked. */
+export function resolveConcurrency(value: unknown): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > maxConcurrency) {
+    throw new OptionError(
+      `concurrency must be a whole number from 1 to ${maxConcurrency} (items one worker runs at once), got ${typeof value === "string" ? `"${value}"` : String(value)}`,
+    );
+  }
+  return value;
 }
 
 /** Where a task was defined: its module, and how many tasks that module had defined before it. */
@@ -29,6 +48,7 @@ export interface TaskPlace {
 interface Registry {
   readonly placeOfTask: WeakMap<object, TaskPlace>;
   readonly optionsOfTask: WeakMap<object, RetryPolicy>;
+  readonly concurrencyOfTask: WeakMap<object, number>;
   /** Each module's tasks in the order it defined them, in this thread. */
   readonly tasksOfModule: Map<string, ((...args: never[]) => unknown)[]>;
 }
@@ -41,10 +61,12 @@ const globals = globalThis as unknown as Record<symbol, Registry | undefined>;
 const newRegistry = (): Registry => ({
   placeOfTask: new WeakMap(),
   optionsOfTask: new WeakMap(),
+  concurrencyOfTask: new WeakMap(),
   tasksOfModule: new Map(),
 });
-const { placeOfTask, optionsOfTask, tasksOfModule } = (globals[Symbol.for("weft.task-registry")] ??=
-  newRegistry());
+const { placeOfTask, optionsOfTask, concurrencyOfTask, tasksOfModule } = (globals[
+  Symbol.for("weft.task-registry")
+] ??= newRegistry());
 
 /**
  * Declares `fn` as a task of the module at `moduleUrl`. A worker imports that module by its URL and
@@ -68,18 +90,27 @@ export function task<A extends unknown[], R>(
       `task(): the first argument must be the module's URL; pass import.meta.url (got "${moduleUrl}")`,
     );
   }
+  // Checked before the task takes a place, so a refused definition leaves no trace.
+  const retries = options.retries === undefined ? undefined : resolveRetry(options.retries);
+  const concurrency = options.concurrency === undefined ? undefined : resolveConcurrency(options.concurrency);
   let defined = tasksOfModule.get(moduleUrl);
   if (!defined) tasksOfModule.set(moduleUrl, (defined = []));
   // A function given twice keeps its first place; the second call still takes a place, as it does in a worker.
   if (!placeOfTask.has(fn)) placeOfTask.set(fn, { url: moduleUrl, index: defined.length });
   defined.push(fn);
-  if (options.retries !== undefined) optionsOfTask.set(fn, resolveRetry(options.retries));
+  if (retries !== undefined) optionsOfTask.set(fn, retries);
+  if (concurrency !== undefined) concurrencyOfTask.set(fn, concurrency);
   return fn as Task<A, R>;
 }
 
 /** The retry policy `fn` was defined with, if any. */
 export function taskRetryOf(fn: unknown): RetryPolicy | undefined {
   return typeof fn === "function" ? optionsOfTask.get(fn) : undefined;
+}
+
+/** The concurrency `fn` was defined with, if any. */
+export function taskConcurrencyOf(fn: unknown): number | undefined {
+  return typeof fn === "function" ? concurrencyOfTask.get(fn) : undefined;
 }
 
 /** Where `fn` was defined with {@link task}, or undefined for a plain function. */

@@ -63,6 +63,19 @@ describe("what cluster workers refuse", () => {
           data: request({ kind: "inline", source: "() => process.exit(9)", name: "evil" }),
           reason: /not a chunk request: a stage's task is not a module task/,
         },
+        {
+          name: "huge-concurrency",
+          data: {
+            ...request(squareRef),
+            spec: base64({
+              id: 0,
+              stages: [{ op: "map", task: squareRef }],
+              terminal: { op: "collect" },
+              concurrency: 1e9,
+            }),
+          },
+          reason: /not a chunk request: its concurrency is not a whole number from 1 to 10000/,
+        },
         { name: "not-a-string", data: { payload: 42 }, reason: /payload is number, not a string/ },
         {
           name: "no-plan",

@@ -168,6 +168,7 @@ class Harness {
       timeoutMs: plan.timeoutMs,
       errors: "fail-fast",
       priority: plan.priority,
+      concurrency: undefined,
     } as const;
     const spec = { id, stages: [], terminal: { op: plan.op } } as const;
     const job = new CollectionJob(spec, source, plan.items, true, output, controls);

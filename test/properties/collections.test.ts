@@ -209,6 +209,23 @@ const operations: Record<string, Operation> = {
     run: (open) => open().groupBy(mod3),
     expected: (items) => groupsOf(items, mod3, (n) => n),
   },
+  "map async now and then, 5 items at once per worker": {
+    run: (open) => open().map(squareSometimesAsync).options({ concurrency: 5 }).collect(),
+    expected: (items) => items.map((n) => square(n)),
+  },
+  "map async now and then, 3 at once, reduce keeps input order": {
+    run: (open) => open().map(squareSometimesAsync).map(singleton).options({ concurrency: 3 }).reduce(concat),
+    expected: (items) => (items.length === 0 ? emptyReduce : items.map((n) => square(n))),
+  },
+  "map async now and then, flatMap, filter, 7 at once, count": {
+    run: (open) =>
+      open().map(squareSometimesAsync).flatMap(copies).filter(isPrime).options({ concurrency: 7 }).count(),
+    expected: (items) =>
+      items
+        .map((n) => square(n))
+        .flatMap((n) => copies(n))
+        .filter((n) => isPrime(n)).length,
+  },
   "for await, ordered": {
     async run(open) {
       const streamed = await drain(open().map(square));

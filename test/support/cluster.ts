@@ -14,6 +14,7 @@ export const fixtureModules = [
   "plain-tasks.js",
   "property-tasks.ts",
   "setup-tasks.ts",
+  "async-tasks.ts",
 ].map(fixture);
 
 export interface ClusterWorkerProcess {

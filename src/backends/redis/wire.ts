@@ -13,6 +13,7 @@ import {
 } from "../../protocol/plan.ts";
 import type { ModuleTaskRef, TaskRef } from "../../protocol/task-ref.ts";
 import { dataInputProblem, dataPartialFits, dataTerminalProblem } from "./data-wire.ts";
+import { maxConcurrency } from "../../task/task.ts";
 
 /** Message parts (a chunk, a plan, a reply) larger than this are refused on both sides; a chunk that big should be split. */
 export const maxMessageBytes = 64 * 1024 * 1024;
@@ -125,7 +126,7 @@ export function decodeReply(payload: unknown, terminal?: Terminal["op"]): ChunkR
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
-const isCount = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
+const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 const isSerializedError = (v: unknown) =>
   isObject(v) && typeof v.name === "string" && typeof v.message === "string";
 const isItemFailure = (v: unknown) =>
@@ -194,6 +195,12 @@ function requestProblem(value: unknown): string | undefined {
       return "a stage is not map, filter or flatMap";
     if (!isNamedTask(stage.task)) return "a stage's task is not a module task";
   }
+  const { concurrency } = spec;
+  if (
+    concurrency !== undefined &&
+    !(isCount(concurrency) && concurrency >= 1 && concurrency <= maxConcurrency)
+  )
+    return `its concurrency is not a whole number from 1 to ${maxConcurrency}`;
   if (!isObject(spec.terminal) || typeof spec.terminal.op !== "string") return "no terminal";
   if (spec.terminal.op === "write" || spec.terminal.op === "shuffle") {
     const why = dataTerminalProblem(spec.terminal, isNamedTask);
@@ -217,7 +224,7 @@ function requestProblem(value: unknown): string | undefined {
     isCount(input.first) &&
     isCount(input.count)
   )
-    items = input.count as number;
+    items = input.count;
   else if (input.kind === "file" || input.kind === "partition") {
     const counted = dataInputProblem(input, isNamedTask);
     if (typeof counted === "string") return counted;
