@@ -120,8 +120,8 @@ export class ItemLoop {
       const outputs: unknown[] = [];
       const sink = { add: (value: unknown) => void outputs.push(value), task: combiner.task } as Combiner;
       const pipeline = new Pipeline(stages, sink);
-      // Async, so a task that throws at once rejects like one that fails later.
-      const done = (async () => pipeline.advance(itemAt(input, offset), 0))();
+      // A task that throws at once rejects `done` like one that fails later.
+      const done = new Promise((resolve) => resolve(pipeline.advance(itemAt(input, offset), 0)));
       // Awaited in input order below; until then its failure is not unhandled.
       done.catch(() => {});
       return { offset, outputs, pipeline, done };

@@ -83,7 +83,7 @@ for (const { name, options } of [...localBackends, clusterBackend()]) {
             /concurrency must be a whole number from 1 to 10000/.test(error.message),
         );
       }
-      assert.throws(() => task(import.meta.url, async () => 1, { concurrency: 0 }), OptionError);
+      assert.throws(() => task(import.meta.url, () => 1, { concurrency: 0 }), OptionError);
     });
   });
 }
