@@ -100,6 +100,14 @@ test("per-worker: a sieve built and a log opened once per worker, the log closed
   assert.ok(Number(logs) >= 1 && Number(logs) <= Number(workers), stdout);
 });
 
+test("io-jobs: pages fetched 25 at once per worker, in order; an urgent job overtakes a long crawl", async () => {
+  const stdout = await runExample("io-jobs.ts");
+  assert.match(stdout, /400 pages, one at a time on each of \d+ workers: [\d.]+ s/);
+  assert.match(stdout, /400 pages, 25 at once on each worker: [\d.]+ s/);
+  assert.match(stdout, /the same pages in the same order as one at a time: true/);
+  assert.match(stdout, /finished first: the urgent job/);
+});
+
 test("retries: flaky pages are retried, a broken one is set aside under errors: collect", async () => {
   const stdout = await runExample("retries.ts");
   assert.match(
