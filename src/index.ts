@@ -8,6 +8,7 @@ export type { RedisOptions } from "./backends/redis/connection.ts";
 export { task, type Task, type TaskLike } from "./task/task.ts";
 export { taskSignal } from "./runtime/signal.ts";
 export { perWorker, type PerWorker, type PerWorkerOptions } from "./task/per-worker.ts";
+export { transfer } from "./task/transfer.ts";
 export type { Collection } from "./pool/collection.ts";
 export type { Future, FutureArgs, Completed } from "./futures/future.ts";
 export type { ChunkBounds } from "./scheduler/chunking.ts";

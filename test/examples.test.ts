@@ -108,6 +108,15 @@ test("io-jobs: pages fetched 25 at once per worker, in order; an urgent job over
   assert.match(stdout, /finished first: the urgent job/);
 });
 
+test("tiles: tiles rendered on workers come back moved with transfer(), the sequential backend's pixels", async () => {
+  const stdout = await runExample("tiles.ts");
+  assert.match(
+    stdout,
+    /256 tiles of 128x128 \(4,194,304 bytes\) on \d+ workers: \d+ ms warm, sequential \d+ ms/,
+  );
+  assert.match(stdout, /the sequential backend's pixels agree: true/);
+});
+
 test("retries: flaky pages are retried, a broken one is set aside under errors: collect", async () => {
   const stdout = await runExample("retries.ts");
   assert.match(

@@ -287,6 +287,20 @@ function ioTable(context: RenderContext): string {
   return table(["contender", "median", "range", "ideal / time"], rows);
 }
 
+function transferTable(context: RenderContext): string {
+  const { rows } = context.stored.get("transfer");
+  const alone = rows[0]!.medianMs;
+  return table(
+    ["how the result comes back", "median", "range", "over the task alone"],
+    rows.map((r, i) => [
+      r.name,
+      ms(r.medianMs),
+      `${ms(r.minMs)} to ${ms(r.maxMs)}`,
+      i === 0 ? "" : ms(r.medianMs - alone),
+    ]),
+  );
+}
+
 function demoSentenceOfWorkers(context: RenderContext): string {
   const demo = context.stored.get("demo");
   const each = demo.perWorker.map(
@@ -341,6 +355,12 @@ export const renderers: Readonly<Record<string, Renderer>> = {
     return about(c.doc, storedPath("io"), meta, details);
   }),
   "io.table": block([], ioTable),
+  "transfer.about": block([], (c) => {
+    const { meta } = c.stored.get("transfer");
+    const details = `a task returns ${meta.megabytes} MB on a pool of one worker thread; medians of ${meta.repeat} runs, interleaved`;
+    return about(c.doc, storedPath("transfer"), meta, details);
+  }),
+  "transfer.table": block([], transferTable),
   "bench.overhead": block([], overheadTable),
   "bench.speedup": inline(["workload", "contender"], (c, [w, who]) =>
     speedup(definedSpeedup(benchRow(c, w!, who!))),

@@ -7,6 +7,7 @@ import type { ClusterReport } from "../../bench/cluster/report.ts";
 import type { DataReport } from "../../bench/data/report.ts";
 import type { InstallReport } from "../../bench/install/report.ts";
 import type { IoReport } from "../../bench/io/report.ts";
+import type { TransferReport } from "../../bench/transfer/report.ts";
 import type { Report as BenchReport } from "../../bench/report.ts";
 import type { ServerReport } from "../../bench/server-report.ts";
 import type { PublishedMeta } from "../../src/scaling/publish.ts";
@@ -27,6 +28,7 @@ export const storedFiles = {
   install: { file: "install.json", publish: "npm run bench:install -- --publish" },
   data: { file: "data.json", publish: "npm run bench:data -- --publish" },
   io: { file: "io.json", publish: "npm run bench:io -- --publish" },
+  transfer: { file: "transfer.json", publish: "npm run bench:transfer -- --publish" },
 } as const;
 
 export type StoredName = keyof typeof storedFiles;
@@ -40,6 +42,7 @@ interface Contents {
   readonly install: InstallReport;
   readonly data: DataReport;
   readonly io: IoReport;
+  readonly transfer: TransferReport;
 }
 
 /** The stored files, each read on first use, so a page that quotes only one run needs only that file. */

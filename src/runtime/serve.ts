@@ -4,12 +4,16 @@
 import { cloneAdvice, firstUncloneable } from "../protocol/clone-check.ts";
 import { deserializeError, serializeError } from "../protocol/serialized-errors.ts";
 import { loadJob, runChunk, type LoadedJob } from "./execute.ts";
+import type { CollectedPart } from "../protocol/packing.ts";
+import type { ChunkOutcome } from "../protocol/plan.ts";
 import type { FromWorker, ToWorker } from "../protocol/worker-messages.ts";
 import { setUpWorker, tearDownWorker } from "../task/per-worker.ts";
+import { takeTransfers } from "../task/transfer.ts";
 import { markAsWorker } from "../task/worker-scope.ts";
 
 export interface Port {
-  postMessage(message: FromWorker): void;
+  /** `transfer`: buffers to move rather than copy, where the channel can (a thread's can). */
+  postMessage(message: FromWorker, transfer?: readonly ArrayBuffer[]): void;
   on(event: "message", listener: (message: ToWorker) => void): void;
 }
 
@@ -45,8 +49,15 @@ export function serve(port: Port): void {
     if (settingUp) await settingUp;
     if (message.reportStart) port.postMessage({ type: "started", id });
     const outcome = await runChunk(loaded, chunk, signal);
+    const moved = [...takeTransfers(), ...packedBuffers(loaded, outcome)];
     try {
-      port.postMessage({ type: "outcome", id, outcome });
+      try {
+        port.postMessage({ type: "outcome", id, outcome }, moved);
+      } catch (error) {
+        // A buffer that cannot be moved (Node.js marks some untransferable) is copied instead.
+        if (moved.length === 0) throw error;
+        port.postMessage({ type: "outcome", id, outcome });
+      }
     } catch (error) {
       port.postMessage({ type: "broken", id, reason: "clone", error: describeCloneFailure(outcome, error) });
     }
@@ -99,4 +110,12 @@ function describeCloneFailure(outcome: { ok: boolean; partial?: unknown }, error
     name: "CloneError",
     message: `a task's result cannot be sent back from the worker: ${what}; ${cloneAdvice}`,
   };
+}
+
+/** The typed array a collect packed its numbers or booleans into (packing.ts): made for the trip, so moved. */
+function packedBuffers(job: LoadedJob, outcome: ChunkOutcome): ArrayBuffer[] {
+  if (job.spec.terminal.op !== "collect" || !outcome.ok || Array.isArray(outcome.partial)) return [];
+  const part = outcome.partial as Exclude<CollectedPart, readonly unknown[]>;
+  const packed = "numbers" in part ? part.numbers : part.booleans;
+  return packed.buffer instanceof ArrayBuffer ? [packed.buffer] : [];
 }

@@ -15,6 +15,7 @@ export const fixtureModules = [
   "property-tasks.ts",
   "setup-tasks.ts",
   "async-tasks.ts",
+  "buffer-tasks.ts",
 ].map(fixture);
 
 export interface ClusterWorkerProcess {
