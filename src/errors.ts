@@ -139,6 +139,15 @@ export class WorkerCrashedError extends WeftError {
   override name = "WorkerCrashedError";
 }
 
+/**
+ * An actor's worker died (or the actor was stopped): the calls waiting on it, and every call made
+ * after, reject with this. An actor started with `{ restart: true }` is made again on the worker that
+ * replaced it, from its factory and arguments, and only the calls already sent are lost.
+ */
+export class ActorDiedError extends WeftError {
+  override name = "ActorDiedError";
+}
+
 /** A chunk killed a worker every time it ran; it is not tried again, so it cannot crash-loop. */
 export class PoisonTaskError extends WeftError {
   override name = "PoisonTaskError";

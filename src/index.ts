@@ -11,6 +11,7 @@ export { perWorker, type PerWorker, type PerWorkerOptions } from "./task/per-wor
 export { transfer } from "./task/transfer.ts";
 export type { Collection } from "./pool/collection.ts";
 export type { Future, FutureArgs, Completed } from "./futures/future.ts";
+export type { Actor, ActorOptions } from "./actors/actor.ts";
 export type { ChunkBounds } from "./scheduler/chunking.ts";
 export type {
   ChunkRecord,
@@ -35,6 +36,7 @@ export {
   WorkerError,
   WorkerCrashedError,
   SetupError,
+  ActorDiedError,
   PoisonTaskError,
   AbortError,
   TimeoutError,

@@ -117,6 +117,13 @@ test("tiles: tiles rendered on workers come back moved with transfer(), the sequ
   assert.match(stdout, /the sequential backend's pixels agree: true/);
 });
 
+test("actors: two ledgers on the workers keep their balances, which agree with a plain loop", async () => {
+  const stdout = await runExample("actors.ts");
+  assert.match(stdout, /20,000 payments applied by 2 ledgers on \d+ workers/);
+  assert.match(stdout, /every balance agrees with a plain loop: true/);
+  assert.match(stdout, /acct-7 holds -?\d+/);
+});
+
 test("retries: flaky pages are retried, a broken one is set aside under errors: collect", async () => {
   const stdout = await runExample("retries.ts");
   assert.match(

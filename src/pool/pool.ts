@@ -1,4 +1,5 @@
 // The pool: the public face of a running backend. Makes collections and futures, and closes everything.
+import { startActorOn, type Actor, type ActorOptions } from "../actors/actor.ts";
 import type { Backend } from "../backends/backend.ts";
 import { AbortError, OptionError, PoolClosedError } from "../errors.ts";
 import { createEvents, type PoolEventEmitter } from "../events/events.ts";
@@ -62,15 +63,24 @@ export class Pool implements AsyncDisposable {
   readonly #options: ResolvedOptions;
   readonly #dispatcher: Dispatcher;
   readonly #runner: JobRunner;
-  /** By deadline, then by task: a deadline covers a whole chunk, so calls with different ones never share a chunk. */
-  /** Calls go to one job per task, deadline and priority: keyed by `${timeoutMs}/${priority}`, then task. */
+  /**
+   * Calls go to one job per task, deadline and priority (a deadline covers a whole chunk, so calls
+   * with different ones never share a chunk): keyed by `${timeoutMs}/${priority}`, then by task.
+   */
   readonly #callTargets = new Map<string, Map<unknown, CallTarget>>();
   #nextJobId = 1;
+  /** Actors on each worker, so a new one goes where there are fewest. */
+  readonly #actorsOn: number[];
+  /** Rejected when the pool closes: what actors' waiting calls reject with. */
+  #rejectClosing!: (error: Error) => void;
+  readonly #closing = new Promise<never>((_, reject) => (this.#rejectClosing = reject));
 
   private constructor(backend: Backend, options: ResolvedOptions) {
     this.#options = options;
     this.events = createEvents();
     this.#dispatcher = new Dispatcher(backend, this.events, options.graceMs);
+    this.#actorsOn = Array<number>(backend.workers).fill(0);
+    this.#closing.catch(() => {}); // rejects at close whether or not an actor waits on it
     const dispatcher = this.#dispatcher;
     this.#runner = {
       acceptsInline: backend.acceptsInline,
@@ -290,6 +300,54 @@ export class Pool implements AsyncDisposable {
     );
   }
 
+  /**
+   * Starts an actor: `factory` (a task) runs on one worker and returns an object, which stays
+   * there with its state. The handle's methods run on it one after another, in the order called,
+   * each returning a future; calls are sent at once, without waiting for the ones before. Actors
+   * are spread over the workers, fewest first. Stop one with `await using` or
+   * `await actor[Symbol.asyncDispose]()`. On sequential, threads and processes.
+   *
+   * @example
+   * await using counter = await pool.actor(newCounter, [10]);
+   * counter.add(1);
+   * console.log(await counter.total()); // 11
+   */
+  async actor<A extends unknown[], T extends object>(
+    factory: TaskLike<A, T | Promise<T>>,
+    args: A,
+    options: ActorOptions = {},
+  ): Promise<Actor<T>> {
+    this.#assertOpen();
+    const { backend } = this.#dispatcher;
+    if (backend.name === "redis") {
+      throw new OptionError(
+        "actors run on the sequential, threads and processes backends, not yet on a cluster: keep state " +
+          "a cluster's tasks share in perWorker values, or in a store every worker reaches",
+      );
+    }
+    if (!Array.isArray(args))
+      throw new OptionError(`actor(): the factory's arguments must be an array, got ${typeof args}`);
+    const worker = this.#actorsOn.indexOf(Math.min(...this.#actorsOn));
+    this.#actorsOn[worker]!++;
+    const host = {
+      backend,
+      nextJobId: () => this.#nextJobId++,
+      closed: () => this.#dispatcher.closed,
+      closing: this.#closing,
+    };
+    let left = false;
+    const leave = () => {
+      if (!left) this.#actorsOn[worker]!--;
+      left = true;
+    };
+    try {
+      return await startActorOn<T>(host, worker, factory, args, options, leave);
+    } catch (error) {
+      leave();
+      throw error;
+    }
+  }
+
   /** The values of all `futures`, in order; rejects with the first failure. */
   gather<T extends readonly unknown[]>(futures: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
     return gather(futures);
@@ -304,6 +362,7 @@ export class Pool implements AsyncDisposable {
   async close(): Promise<void> {
     if (this.#dispatcher.closed) return;
     this.#dispatcher.close();
+    this.#rejectClosing(new PoolClosedError());
     await this.#dispatcher.backend.close();
   }
 

@@ -16,6 +16,7 @@ export const fixtureModules = [
   "setup-tasks.ts",
   "async-tasks.ts",
   "buffer-tasks.ts",
+  "actor-tasks.ts",
 ].map(fixture);
 
 export interface ClusterWorkerProcess {

@@ -1,0 +1,35 @@
+// The worker's side of actors: weft's own tasks, which a worker loads like any task module, that
+// make an actor with its factory task, call its methods one after another, and drop it. The actors
+// a thread holds live here, by id.
+import { task } from "../task/task.ts";
+import { loadTask } from "../task/load.ts";
+import type { TaskRef } from "../protocol/task-ref.ts";
+
+interface Held {
+  readonly instance: Record<string, unknown>;
+  /** The last call made, settled or not: the next waits for it, so calls run in the order sent. */
+  last: Promise<unknown>;
+}
+
+const actors = new Map<number, Held>();
+
+export const startActor = task(import.meta.url, async (id: number, factory: TaskRef, args: unknown[]) => {
+  const { fn } = await loadTask(factory);
+  const instance = await fn(...args);
+  if (typeof instance !== "object" || instance === null) {
+    throw new TypeError(`an actor's factory must return an object with methods, got ${typeof instance}`);
+  }
+  actors.set(id, { instance: instance as Record<string, unknown>, last: Promise.resolve() });
+});
+
+export const callActor = task(import.meta.url, (id: number, method: string, args: unknown[]) => {
+  const held = actors.get(id);
+  if (!held) throw new Error(`actor ${id} is not on this worker: it was stopped, or its worker was replaced`);
+  const fn = held.instance[method];
+  if (typeof fn !== "function") throw new TypeError(`the actor has no method ${JSON.stringify(method)}`);
+  const call = held.last.then(() => (fn as (...a: unknown[]) => unknown).apply(held.instance, args));
+  held.last = call.catch(() => {});
+  return call;
+});
+
+export const stopActor = task(import.meta.url, (id: number) => void actors.delete(id));

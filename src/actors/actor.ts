@@ -1,0 +1,150 @@
+// Actors, the pool's side: an object made by a factory task on one worker, which keeps its state
+// between calls. Each method call is a chunk of weft's own `callActor` task sent to that worker, at
+// once (calls are pipelined); the worker runs them one after another, in the order sent. If the
+// worker dies, the calls waiting reject with ActorDiedError, and so do later ones, unless the actor
+// restarts: then it is made again on the worker that took the slot.
+import type { Backend } from "../backends/backend.ts";
+import { ActorDiedError, PoolClosedError, TaskError } from "../errors.ts";
+import { Future } from "../futures/future.ts";
+import type { CallFailure, JobSpec } from "../protocol/plan.ts";
+import { deserializeError, preview } from "../protocol/serialized-errors.ts";
+import { describeTask, type TaskRef } from "../protocol/task-ref.ts";
+import { resolveTask } from "../task/resolve.ts";
+import { callActor, startActor, stopActor } from "./actor-tasks.ts";
+
+type Method = (...args: never[]) => unknown;
+
+/** A handle on an actor: each of its methods, called here, runs there and returns a future of its result. */
+export type Actor<T> = {
+  readonly [K in keyof T as T[K] extends Method ? K : never]: T[K] extends (...args: infer A) => infer R
+    ? (...args: A) => Future<Awaited<R>>
+    : never;
+} & AsyncDisposable;
+
+export interface ActorOptions {
+  /**
+   * If the actor's worker dies, make the actor again on the worker that replaces it, from the same
+   * factory and arguments (its state starts over); the calls already sent reject with
+   * ActorDiedError. Without it, every call after the death rejects. @default false
+   */
+  readonly restart?: boolean;
+}
+
+/** What an actor needs of its pool. */
+export interface ActorHost {
+  readonly backend: Backend;
+  nextJobId(): number;
+  /** Whether the pool has closed. */
+  closed(): boolean;
+  /** Rejects with PoolClosedError when the pool closes, so calls waiting reject at once, as jobs do. */
+  readonly closing: Promise<never>;
+}
+
+/** Starts an actor on `worker` and resolves with its handle once it is made. */
+export async function startActorOn<T>(
+  host: ActorHost,
+  worker: number,
+  factory: unknown,
+  args: readonly unknown[],
+  options: ActorOptions,
+  onStop: () => void,
+): Promise<Actor<T>> {
+  const { backend } = host;
+  const factoryRef = await resolveTask(factory, backend.acceptsInline);
+  const [startRef, callRef, stopRef] = await Promise.all(
+    [startActor, callActor, stopActor].map((t) => resolveTask(t, false)),
+  );
+  const specOf = (task: TaskRef): JobSpec => ({
+    id: host.nextJobId(),
+    stages: [],
+    terminal: { op: "call", task },
+  });
+  const specs = { start: specOf(startRef!), call: specOf(callRef!), stop: specOf(stopRef!) };
+  const id = specs.call.id;
+  const who = `the actor made by ${describeTask(factoryRef)} on worker ${worker}`;
+  let seq = 0;
+  let calls = 0;
+  /** Bumped when the actor is made again: calls sent to an earlier one die with it. */
+  let generation = 0;
+  let dead: ActorDiedError | undefined;
+  let stopped = false;
+
+  /** Runs one call of `spec` on the actor's worker; resolves with its value or rejects with its error. */
+  const send = async (spec: JobSpec, callArgs: readonly unknown[]): Promise<unknown> => {
+    const chunk = {
+      jobId: spec.id,
+      seq: seq++,
+      start: 0,
+      input: { kind: "items" as const, items: [callArgs] },
+    };
+    const outcome = await backend.run(worker, spec, chunk, false).outcome;
+    if (!outcome.ok) throw deserializeError(outcome.failure.error);
+    const { values, failures } = outcome.partial as { values: unknown[]; failures: CallFailure[] };
+    if (failures.length > 0) throw deserializeError(failures[0]!.error);
+    return values[0];
+  };
+
+  let ready = send(specs.start, [id, factoryRef, args]);
+  await ready;
+
+  const died = (cause: unknown): ActorDiedError => {
+    if (host.closed()) throw new PoolClosedError();
+    return new ActorDiedError(`${who} died: ${(cause as Error).message}`, { cause });
+  };
+
+  const call = async (method: string, callArgs: unknown[]): Promise<unknown> => {
+    if (host.closed()) throw new PoolClosedError();
+    if (stopped) throw new ActorDiedError(`${who} was stopped: start another with pool.actor()`);
+    if (dead) throw dead;
+    const mine = generation;
+    const index = calls++;
+    await ready;
+    try {
+      return await Promise.race([send(specs.call, [id, method, callArgs]), host.closing]);
+    } catch (error) {
+      if (error instanceof PoolClosedError) throw error;
+      // A method that threw is its own failure; anything else means the actor is gone.
+      const failedInMethod = !(error instanceof Error && isWorkerLoss(error));
+      if (failedInMethod && mine === generation && !dead) {
+        throw new TaskError(
+          { task: `${method} of ${who}`, index, preview: preview(callArgs) },
+          error instanceof Error ? error : new Error(String(error)),
+        );
+      }
+      const loss = dead ?? died(error);
+      if (mine === generation && options.restart && !host.closed()) {
+        generation++;
+        ready = send(specs.start, [id, factoryRef, args]);
+        ready.catch(() => {});
+      } else if (mine === generation) dead = loss;
+      throw loss;
+    }
+  };
+
+  const methods = new Map<string, (...callArgs: unknown[]) => Future<unknown>>();
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    onStop();
+    if (!dead && !host.closed()) await send(specs.stop, [id]).catch(() => {});
+    for (const spec of Object.values(specs)) backend.forget(spec.id);
+  };
+  return new Proxy({} as Actor<T>, {
+    get(_, key) {
+      if (key === Symbol.asyncDispose) return stop;
+      // Not a thenable: `await pool.actor(...)` must resolve with the handle itself.
+      if (typeof key !== "string" || key === "then") return undefined;
+      let method = methods.get(key);
+      if (!method) methods.set(key, (method = (...callArgs) => new Future(call(key, callArgs))));
+      return method;
+    },
+  });
+}
+
+/** Errors that mean the worker, not the method, failed: it died, was replaced, or lost the actor. */
+function isWorkerLoss(error: Error): boolean {
+  return (
+    ["WorkerCrashedError", "InterruptedError", "WorkerError", "PoolClosedError"].includes(error.name) ||
+    /^actor \d+ is not on this worker/.test(error.message)
+  );
+}
