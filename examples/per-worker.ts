@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { weft, type WeftOptions } from "../src/index.ts";
-import { blockSize, limit, primesInBlock } from "./sieve-tasks.ts";
+import { blockSize, limit, primesInBlock, warmSieve } from "./sieve-tasks.ts";
 
 /** Counts the primes below `limit` on a pool, and reads back the logs its workers wrote. */
 async function countPrimes(options: WeftOptions) {
@@ -18,6 +18,10 @@ async function countPrimes(options: WeftOptions) {
     {
       await using pool = await weft(options);
       workers = pool.workers;
+      // #region broadcast
+      const built = await pool.broadcast(warmSieve, []); // every worker builds its sieve now
+      // #endregion
+      if (built.length !== workers) throw new Error(`${built.length} sieves for ${workers} workers`);
       primes = await pool
         .range(0, limit / blockSize)
         .map(primesInBlock)

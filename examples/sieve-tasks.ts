@@ -26,6 +26,9 @@ const log = perWorker(
 );
 // #endregion
 
+/** Makes a worker build its sieve now (broadcast it before timing a job); returns the sieve's size. */
+export const warmSieve = task(import.meta.url, () => sieve.value.length);
+
 // #region read
 /** The primes in block `block` of the sieve's range, noted in this worker's log. */
 export const primesInBlock = task(import.meta.url, async (block: number) => {

@@ -61,5 +61,11 @@ export interface Backend {
   restart(worker: number, reason: Error): void;
   /** The job is over; workers may drop what they kept for it. */
   forget(jobId: number): void;
+  /**
+   * Runs `chunk` on every worker now, and first of all on every worker that replaces one later;
+   * resolves with each current worker's outcome, by worker. Absent where workers cannot be reached
+   * one by one (a cluster).
+   */
+  broadcast?(job: JobSpec, chunk: Chunk): Promise<ChunkOutcome>[];
   close(): Promise<void>;
 }

@@ -1,7 +1,7 @@
 // The pool: the public face of a running backend. Makes collections and futures, and closes everything.
 import { startActorOn, type Actor, type ActorOptions } from "../actors/actor.ts";
 import type { Backend } from "../backends/backend.ts";
-import { AbortError, OptionError, PoolClosedError } from "../errors.ts";
+import { AbortError, OptionError, PoolClosedError, TaskError } from "../errors.ts";
 import { createEvents, type PoolEventEmitter } from "../events/events.ts";
 import { asCompleted, Future, gather, type Completed, type FutureArgs } from "../futures/future.ts";
 import { CallJob, type Settle } from "../jobs/call-job.ts";
@@ -9,7 +9,9 @@ import { defaultControls } from "../jobs/job.ts";
 import { ArraySource, RangeSource, StreamSource, TypedArraySource } from "../jobs/source.ts";
 import { Collection, type JobRunner, type SourceFactory } from "./collection.ts";
 import { noRetries, resolveRetry, type RetryOption, type RetryPolicy } from "../scheduler/retry.ts";
-import type { TypedArray } from "../protocol/plan.ts";
+import type { CallFailure, JobSpec, SerializedError, TypedArray } from "../protocol/plan.ts";
+import { deserializeError, preview } from "../protocol/serialized-errors.ts";
+import { describeTask } from "../protocol/task-ref.ts";
 import { resolveTask } from "../task/resolve.ts";
 import { placeOf, taskConcurrencyOf, taskRetryOf, type TaskLike } from "../task/task.ts";
 import { boundsForConcurrency } from "../scheduler/chunking.ts";
@@ -297,6 +299,50 @@ export class Pool implements AsyncDisposable {
         targets.delete(key);
         for (const [, s] of found.waiting!) s.reject(error);
       },
+    );
+  }
+
+  /**
+   * Runs `fn(...args)` once on every worker, and first of all on every worker that replaces one
+   * later (after a crash, a deadline, recycling): for configuration and warming caches. Resolves
+   * with each current worker's result, by worker, once all have run it; rejects with the first
+   * failure. On sequential, threads and processes.
+   *
+   * @example
+   * await pool.broadcast(setLogLevel, ["debug"]);
+   */
+  async broadcast<A extends unknown[], R>(fn: TaskLike<A, R>, args: A): Promise<Awaited<R>[]> {
+    this.#assertOpen();
+    const { backend } = this.#dispatcher;
+    if (!backend.broadcast) {
+      throw new OptionError(
+        "broadcast runs on the sequential, threads and processes backends, not yet on a cluster: for " +
+          "what every worker must set up, use perWorker, which each cluster worker thread runs itself",
+      );
+    }
+    if (!Array.isArray(args))
+      throw new OptionError(`broadcast(): the arguments must be an array, got ${typeof args}`);
+    const ref = await resolveTask(fn, backend.acceptsInline);
+    const spec: JobSpec = { id: this.#nextJobId++, stages: [], terminal: { op: "call", task: ref } };
+    const chunk = { jobId: spec.id, seq: 0, start: 0, input: { kind: "items" as const, items: [args] } };
+    const outcomes = backend.broadcast(spec, chunk);
+    return Promise.all(
+      outcomes.map(async (pending, worker) => {
+        const failed = (error: SerializedError) =>
+          new TaskError(
+            {
+              task: `${describeTask(ref)}, broadcast to worker ${worker}`,
+              index: worker,
+              preview: preview(args),
+            },
+            deserializeError(error),
+          );
+        const outcome = await pending;
+        if (!outcome.ok) throw failed(outcome.failure.error);
+        const { values, failures } = outcome.partial as { values: unknown[]; failures: CallFailure[] };
+        if (failures.length > 0) throw failed(failures[0]!.error);
+        return values[0] as Awaited<R>;
+      }),
     );
   }
 

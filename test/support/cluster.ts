@@ -17,6 +17,7 @@ export const fixtureModules = [
   "async-tasks.ts",
   "buffer-tasks.ts",
   "actor-tasks.ts",
+  "broadcast-tasks.ts",
 ].map(fixture);
 
 export interface ClusterWorkerProcess {

@@ -29,6 +29,8 @@ export class PooledBackend implements Backend {
   readonly #recycleAfter: number | undefined;
   #nextId = 0;
   #closing = false;
+  /** What every worker runs before anything else, the ones that replace others included. */
+  readonly #broadcasts: { readonly spec: JobSpec; readonly chunk: Chunk }[] = [];
 
   private constructor(settings: PooledSettings, spawn: Spawn) {
     this.name = settings.name;
@@ -68,7 +70,21 @@ export class PooledBackend implements Backend {
       // only loop. One ended on purpose is replaced, whether it was up yet or not.
       if (this.#closing || this.#slots[index] !== dead || !(dead.online || dead.stopReason)) return;
       this.#slots[index] = this.#start(index);
+      for (const { spec, chunk } of this.#broadcasts) {
+        // Nobody waits for this outcome: a failure is reported as a warning.
+        this.run(index, spec, chunk, false).outcome.then(
+          (outcome) => {
+            if (!outcome.ok) warnBroadcastFailed(index, outcome.failure.error.message);
+          },
+          (error: Error) => warnBroadcastFailed(index, error.message),
+        );
+      }
     });
+  }
+
+  broadcast(spec: JobSpec, chunk: Chunk): Promise<ChunkOutcome>[] {
+    this.#broadcasts.push({ spec, chunk });
+    return this.#slots.map((_, worker) => this.run(worker, spec, chunk, false).outcome);
   }
 
   get workers(): number {
@@ -174,4 +190,13 @@ async function closeIdle(w: PooledWorker): Promise<void> {
     clearTimeout(timer);
   }
   await w.channel.terminate();
+}
+
+function warnBroadcastFailed(worker: number, why: string): void {
+  process.emitWarning(
+    `a broadcast call failed on worker ${worker}, which replaced one that stopped: ${why}`,
+    {
+      code: "WEFT_BROADCAST",
+    },
+  );
 }

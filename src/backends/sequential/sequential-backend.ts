@@ -1,5 +1,5 @@
 // The baseline: the same plan, run chunk by chunk on the calling thread. No copies, no workers.
-import type { Chunk, JobSpec } from "../../protocol/plan.ts";
+import type { Chunk, ChunkOutcome, JobSpec } from "../../protocol/plan.ts";
 import { loadJob, runChunk, type LoadedJob } from "../../runtime/execute.ts";
 import { setUpWorker, tearDownWorker } from "../../task/per-worker.ts";
 import type { Backend, ChunkHandle } from "../backend.ts";
@@ -38,6 +38,11 @@ export class SequentialBackend implements Backend {
       started: loaded.then(() => {}),
       abort: (reason) => controller.abort(reason),
     };
+  }
+
+  /** The one worker is the calling thread, never replaced: the chunk runs once. */
+  broadcast(spec: JobSpec, chunk: Chunk): Promise<ChunkOutcome>[] {
+    return [this.run(0, spec, chunk).outcome];
   }
 
   /** A task on the calling thread cannot be stopped from outside; only its abort signal can ask. */
