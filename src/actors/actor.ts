@@ -84,39 +84,42 @@ export async function startActorOn<T>(
     return values[0];
   };
 
-  let ready = send(specs.start, [id, factoryRef, args]);
-  await ready;
+  await send(specs.start, [id, factoryRef, args]);
+  let ready = Promise.resolve();
 
-  const died = (cause: unknown): ActorDiedError => {
-    if (host.closed()) throw new PoolClosedError();
-    return new ActorDiedError(`${who} died: ${(cause as Error).message}`, { cause });
+  /** The actor is made again on the worker in its slot; calls wait for that, and fail if it fails. */
+  const remake = () => {
+    generation++;
+    ready = send(specs.start, [id, factoryRef, args]).then(
+      () => {},
+      (cause: unknown) => {
+        dead = new ActorDiedError(`${who} died and could not be made again: ${String(cause)}`, { cause });
+      },
+    );
   };
 
   const call = async (method: string, callArgs: unknown[]): Promise<unknown> => {
     if (host.closed()) throw new PoolClosedError();
     if (stopped) throw new ActorDiedError(`${who} was stopped: start another with pool.actor()`);
+    await ready;
     if (dead) throw dead;
     const mine = generation;
     const index = calls++;
-    await ready;
     try {
       return await Promise.race([send(specs.call, [id, method, callArgs]), host.closing]);
     } catch (error) {
-      if (error instanceof PoolClosedError) throw error;
-      // A method that threw is its own failure; anything else means the actor is gone.
-      const failedInMethod = !(error instanceof Error && isWorkerLoss(error));
-      if (failedInMethod && mine === generation && !dead) {
-        throw new TaskError(
-          { task: `${method} of ${who}`, index, preview: preview(callArgs) },
-          error instanceof Error ? error : new Error(String(error)),
-        );
+      if (error instanceof PoolClosedError || host.closed()) throw new PoolClosedError();
+      const cause = error instanceof Error ? error : new Error(String(error));
+      // A method that threw is its own failure; a lost worker means the actor is gone.
+      if (!isWorkerLoss(cause) && mine === generation) {
+        throw new TaskError({ task: `${method} of ${who}`, index, preview: preview(callArgs) }, cause);
       }
-      const loss = dead ?? died(error);
-      if (mine === generation && options.restart && !host.closed()) {
-        generation++;
-        ready = send(specs.start, [id, factoryRef, args]);
-        ready.catch(() => {});
-      } else if (mine === generation) dead = loss;
+      const loss = dead ?? new ActorDiedError(`${who} died: ${cause.message}`, { cause });
+      // The first call to learn of a death acts on it; the others sent to the same actor only fail.
+      if (mine === generation) {
+        if (options.restart) remake();
+        else dead = loss;
+      }
       throw loss;
     }
   };
