@@ -1,5 +1,6 @@
 // I/O-bound work: async tasks that wait on a service, many at once on each worker with
-// `concurrency`, and an urgent job that overtakes a long one with `priority`.
+// `concurrency`, kept under the service's rate limit with `rateLimit`, and an urgent job that
+// overtakes a long one with `priority`.
 // Run it: `node --import tsx examples/io-jobs.ts` (it serves the pages itself, on a local port).
 import { once } from "node:events";
 import { createServer } from "node:http";
@@ -38,6 +39,16 @@ try {
     console.log(
       `the same pages in the same order as one at a time: ${JSON.stringify(pages) === JSON.stringify(oneAtATime)}`,
     );
+
+    // #region rate-limit
+    started = performance.now();
+    await pool
+      .from(urls)
+      .map(fetchAndParse)
+      .options({ concurrency: 25, rateLimit: { perSecond: 500 } })
+      .collect();
+    // #endregion
+    console.log(`${urls.length} pages, at most 500 a second on all workers together: ${seconds(started)}`);
 
     // A long crawl is under way when an urgent job arrives: its chunks go first.
     const finished: string[] = [];

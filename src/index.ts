@@ -43,7 +43,7 @@ export {
   InterruptedError,
 } from "./errors.ts";
 export type { RetryPolicy, RetryOption } from "./scheduler/retry.ts";
-export type { JobOptions, ErrorPolicy, Settled, Outcome } from "./pool/collection.ts";
+export type { JobOptions, ErrorPolicy, Settled, Outcome, RateLimit } from "./pool/collection.ts";
 export type { Failure } from "./jobs/collection-job.ts";
 export type { CallOptions } from "./pool/pool.ts";
 export type { ReadOptions, CsvOptions } from "./pool/file-inputs.ts";

@@ -104,6 +104,9 @@ test("io-jobs: pages fetched 25 at once per worker, in order; an urgent job over
   const stdout = await runExample("io-jobs.ts");
   assert.match(stdout, /400 pages, one at a time on each of \d+ workers: [\d.]+ s/);
   assert.match(stdout, /400 pages, 25 at once on each worker: [\d.]+ s/);
+  // 400 starts at 500 a second take 0.8 s at the least, however fast the machine.
+  const [, limited] = /400 pages, at most 500 a second on all workers together: ([\d.]+) s/.exec(stdout)!;
+  assert.ok(Number(limited) >= 0.75, `the rate-limited job took ${limited} s`);
   assert.match(stdout, /the same pages in the same order as one at a time: true/);
   assert.match(stdout, /finished first: the urgent job/);
 });

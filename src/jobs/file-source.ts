@@ -5,6 +5,7 @@ import type { ChunkInput } from "../protocol/plan.ts";
 import type { Source } from "./source.ts";
 
 export class FileSource implements Source {
+  readonly itemsAreRecords = false;
   #next = 0;
   constructor(
     readonly ranges: readonly FileRange[],

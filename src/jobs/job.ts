@@ -59,6 +59,8 @@ export interface JobControls {
   readonly priority: number;
   /** Items of a chunk one worker runs at once; undefined: the most any of the job's tasks asks for, else 1. */
   readonly concurrency: number | undefined;
+  /** The most items the whole job starts per second, or undefined for no limit. */
+  readonly perSecond: number | undefined;
 }
 
 /** A job's controls when nothing but its chunk bounds was asked for. */
@@ -72,6 +74,7 @@ export function defaultControls(bounds: ChunkBounds): JobControls {
     errors: "fail-fast",
     priority: 0,
     concurrency: undefined,
+    perSecond: undefined,
   };
 }
 

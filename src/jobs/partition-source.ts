@@ -5,6 +5,7 @@ import type { KeyedOp, PartitionRead } from "../protocol/shuffle.ts";
 import type { Source } from "./source.ts";
 
 export class PartitionSource implements Source {
+  readonly itemsAreRecords = false;
   #next = 0;
   constructor(
     readonly keyed: KeyedOp,

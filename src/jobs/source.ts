@@ -17,6 +17,8 @@ export interface Source {
   take(size: number): ChunkInput;
   /** Stop reading: the job is over. */
   stop(): void;
+  /** False where a chunk's items are not the records tasks see (byte ranges, partitions). @default true */
+  readonly itemsAreRecords?: boolean;
 }
 
 export class ArraySource implements Source {

@@ -84,6 +84,16 @@ export interface Settled<R> {
 /** A terminal's result type: the value itself, or a {@link Settled} under the `collect` policy. */
 export type Outcome<R, E extends ErrorPolicy> = E extends "collect" ? Settled<R> : R;
 
+function perSecond(rateLimit: unknown): number {
+  const value = (rateLimit as { perSecond?: unknown } | null)?.perSecond;
+  if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value)) {
+    throw new OptionError(
+      `rateLimit must be { perSecond: n } with n a number above 0 (items the job starts per second), got ${JSON.stringify(rateLimit)}`,
+    );
+  }
+  return value;
+}
+
 function errorPolicy(value: unknown): ErrorPolicy {
   if (value === "fail-fast" || value === "collect") return value;
   throw new OptionError(`errors must be "fail-fast" or "collect", got ${JSON.stringify(value)}`);
@@ -121,6 +131,19 @@ export interface JobOptions<P extends ErrorPolicy = ErrorPolicy> {
    * Wins over the tasks' own `concurrency`. @default the most the job's tasks ask for, else 1
    */
   readonly concurrency?: number;
+  /**
+   * The most items the whole job starts per second, on every worker together (a cluster's too),
+   * for calling a rate-limited service. The pool hands each chunk its own stretch of the job's
+   * schedule, and a worker starts each item no sooner than its slot. For in-memory inputs
+   * (`from`, `range`), not files. @default none
+   */
+  readonly rateLimit?: RateLimit;
+}
+
+/** A job's {@link JobOptions.rateLimit}. */
+export interface RateLimit {
+  /** Items the whole job starts per second, at most; any number above 0. */
+  readonly perSecond: number;
 }
 
 /** Chunks a reader may fall behind before a stream stops sending work. */
@@ -193,6 +216,7 @@ export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements Async
         options.concurrency === undefined
           ? this.controls.concurrency
           : resolveConcurrency(options.concurrency),
+      perSecond: options.rateLimit === undefined ? this.controls.perSecond : perSecond(options.rateLimit),
     };
     return new Collection<T, P>(this.runner, this.makeSource, this.stages, controls);
   }
@@ -500,6 +524,13 @@ export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements Async
     const concurrency =
       this.controls.concurrency ?? Math.max(1, ...fns.map((fn) => taskConcurrencyOf(fn) ?? 1));
     const { source, total, failures = [], release } = await this.makeSource();
+    // A file chunk's items are byte ranges, not the records the tasks see: no schedule fits them.
+    if (this.controls.perSecond !== undefined && source.itemsAreRecords === false) {
+      await release?.();
+      throw new OptionError(
+        "rateLimit paces in-memory inputs (from, range), not files: read the records with from() over a stream to pace them",
+      );
+    }
     // A stream hands items over as they come, so it cannot also hold back a list of failures.
     const stream = output instanceof StreamOutput;
     if (stream && failures.length > 0) {

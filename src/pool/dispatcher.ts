@@ -24,6 +24,8 @@ interface ActiveJob {
   readonly job: Job;
   readonly startedAt: number;
   done: number;
+  /** Under a rate limit: when the next item of the job may start, in wall-clock ms since the epoch. */
+  nextSlotMs: number;
   readonly stopListening: () => void;
 }
 
@@ -82,7 +84,7 @@ export class Dispatcher {
     const onAbort = () => this.cancel(job, new AbortError(signal!.reason));
     signal?.addEventListener("abort", onAbort, { once: true });
     const stopListening = () => signal?.removeEventListener("abort", onAbort);
-    this.#jobs.set(id, { job, startedAt: performance.now(), done: 0, stopListening });
+    this.#jobs.set(id, { job, startedAt: performance.now(), done: 0, nextSlotMs: 0, stopListening });
     this.events.emit("job", { jobId: id, state: "started" });
     // A listener of that event may have cancelled the job already: it is over, and was dropped.
     if (job.finished) return;
@@ -141,7 +143,7 @@ export class Dispatcher {
     for (const { worker, jobId, size, retry } of this.#scheduler.assign()) {
       const active = this.#jobs.get(jobId)!;
       const { job } = active;
-      const chunk = retry ?? job.take(size);
+      const chunk = paced(active, retry ?? job.take(size));
       const handle = this.backend.run(worker, job.spec, chunk, job.controls.timeoutMs !== undefined);
       const entry: DispatchedChunk = { worker, active, chunk, handle };
       const lane = this.#lanes.get(worker)!;
@@ -358,3 +360,19 @@ function failureKind(error: Error): FailureKind {
   if (error instanceof TaskError) return "task";
   return "other";
 }
+
+/**
+ * The chunk with its stretch of a rate-limited job's schedule: its items take the next slots, one
+ * every 1000 / perSecond ms from the first free one. A chunk sent again takes new slots.
+ */
+function paced(active: ActiveJob, chunk: Chunk): Chunk {
+  const { perSecond } = active.job.controls;
+  if (perSecond === undefined) return chunk;
+  const intervalMs = 1000 / perSecond;
+  const startAt = Math.max(wallClock(), active.nextSlotMs);
+  active.nextSlotMs = startAt + inputLength(chunk.input) * intervalMs;
+  return { ...chunk, pace: { startAt, intervalMs } };
+}
+
+/** Milliseconds since the epoch, to the fraction: workers on this machine read the same clock. */
+const wallClock = (): number => performance.timeOrigin + performance.now();

@@ -72,6 +72,17 @@ export type ChunkInput =
       readonly budget: number;
     };
 
+/**
+ * When a rate-limited chunk's items may start: item k no sooner than `startAt + k × intervalMs`
+ * (wall-clock ms since the epoch, so a chunk that waited behind another keeps its slots), and
+ * `intervalMs` after the item before it. The pool hands each chunk its own stretch of the job's
+ * schedule, so together the items start at most at the job's rate.
+ */
+export interface Pace {
+  readonly startAt: number;
+  readonly intervalMs: number;
+}
+
 /** One unit of work: a slice of a job's input, starting at input index `start`. */
 export interface Chunk {
   readonly jobId: number;
@@ -80,6 +91,8 @@ export interface Chunk {
   readonly input: ChunkInput;
   /** Set on the last attempt of a chunk under the `collect` error policy: failing items are noted and skipped. */
   readonly skipFailures?: boolean;
+  /** A job's rate limit, as this chunk's share of it: see {@link Pace}. */
+  readonly pace?: Pace;
 }
 
 /** A call made with `submit` that failed, by its index within the chunk. */

@@ -58,10 +58,11 @@ async function run(job: LoadedJob, chunk: Chunk): Promise<ChunkOutcome> {
         ).runFileChunk(loop, chunk, input.format, input.ranges, flush)
       : input.kind === "partition"
         ? await (await import("./shuffle/partition-chunk.ts")).runPartitionChunk(loop, chunk, input, flush)
-        : await loop.run(input, (offset) => ({
-            index: chunk.start + offset,
-            preview: preview(itemAt(input, offset)),
-          }));
+        : await loop.run(
+            input,
+            (offset) => ({ index: chunk.start + offset, preview: preview(itemAt(input, offset)) }),
+            chunk.pace,
+          );
   failure ??= await flush();
   let partial: unknown;
   if (!failure) {

@@ -1,7 +1,7 @@
 // Runs the items of a chunk through its stages into its combiner, one input at a time: the
 // generated loop, async steps finished through the general pipeline, and each item that throws
 // either ending the chunk or, on its last attempt under `errors: "collect"`, set aside.
-import { inputLength, itemAt, type ChunkInput, type ItemFailure } from "../protocol/plan.ts";
+import { inputLength, itemAt, type ChunkInput, type ItemFailure, type Pace } from "../protocol/plan.ts";
 import { serializeError } from "../protocol/serialized-errors.ts";
 import { describeTask, taskKey, type TaskRef } from "../protocol/task-ref.ts";
 import type { Combiner } from "./combiners.ts";
@@ -56,9 +56,10 @@ export class ItemLoop {
   async run(
     input: ChunkInput,
     place: (offset: number) => ItemPlace | Promise<ItemPlace>,
+    pace?: Pace,
   ): Promise<ItemFailure | undefined> {
     const concurrency = this.job.spec.concurrency ?? 1;
-    if (concurrency > 1) return this.#runConcurrently(input as ItemsInput, place, concurrency);
+    if (concurrency > 1 || pace) return this.#runConcurrently(input as ItemsInput, place, concurrency, pace);
     const { job, combiner } = this;
     const { stages, prefix } = job;
     const pipeline = this.#pipeline;
@@ -105,14 +106,17 @@ export class ItemLoop {
   /**
    * Runs up to `limit` items through the stages at once, so async tasks overlap their waits, and
    * hands each item's outputs to the combiner in input order: the result is the one-at-a-time
-   * result. An item that fails is reported once every item before it has been combined.
+   * result. An item that fails is reported once every item before it has been combined. Under a
+   * `pace`, no item starts before its slot.
    */
   async #runConcurrently(
     input: ItemsInput,
     place: (offset: number) => ItemPlace | Promise<ItemPlace>,
     limit: number,
+    pace: Pace | undefined,
   ): Promise<ItemFailure | undefined> {
     const count = inputLength(input);
+    const slots = pace && new Slots(pace);
     const { stages } = this.job;
     const { combiner } = this;
     const running: InFlight[] = [];
@@ -128,7 +132,10 @@ export class ItemLoop {
     };
     let next = 0;
     while (next < count || running.length > 0) {
-      while (next < count && running.length < limit) running.push(start(next++));
+      while (next < count && running.length < limit) {
+        if (slots) await slots.waitFor(next);
+        running.push(start(next++));
+      }
       const head = running.shift()!;
       let failing: TaskRef | undefined;
       try {
@@ -162,3 +169,23 @@ export class ItemLoop {
     return false;
   }
 }
+
+/** The start times a paced chunk's items keep to. */
+class Slots {
+  #last = -Infinity;
+
+  constructor(readonly pace: Pace) {}
+
+  /** Resolves when item `offset` may start: at its slot, and an interval after the item before it. */
+  async waitFor(offset: number): Promise<void> {
+    const { startAt, intervalMs } = this.pace;
+    const at = Math.max(startAt + offset * intervalMs, this.#last + intervalMs);
+    const wait = at - wallClock();
+    // Timers fire in whole milliseconds: items due sooner than that start now, and the spacing catches up.
+    if (wait >= 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    this.#last = Math.max(at, wallClock());
+  }
+}
+
+/** Milliseconds since the epoch, to the fraction: the clock the pool set the slots by. */
+const wallClock = (): number => performance.timeOrigin + performance.now();

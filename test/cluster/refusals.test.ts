@@ -76,6 +76,24 @@ describe("what cluster workers refuse", () => {
           },
           reason: /not a chunk request: its concurrency is not a whole number from 1 to 10000/,
         },
+        {
+          name: "pace-in-the-past",
+          data: {
+            ...request(squareRef),
+            payload: base64({
+              version: 2,
+              coordinator: "written-by-the-test",
+              chunk: {
+                jobId: 0,
+                seq: 0,
+                start: 0,
+                input: { kind: "items", items: [2] },
+                pace: { startAt: 0, intervalMs: 1 },
+              },
+            }),
+          },
+          reason: /not a chunk request: its pace is not a start within 86400000 ms of now/,
+        },
         { name: "not-a-string", data: { payload: 42 }, reason: /payload is number, not a string/ },
         {
           name: "no-plan",

@@ -169,6 +169,7 @@ class Harness {
       errors: "fail-fast",
       priority: plan.priority,
       concurrency: undefined,
+      perSecond: undefined,
     } as const;
     const spec = { id, stages: [], terminal: { op: plan.op } } as const;
     const job = new CollectionJob(spec, source, plan.items, true, output, controls);

@@ -126,6 +126,9 @@ export function decodeReply(payload: unknown, terminal?: Terminal["op"]): ChunkR
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
+/** The longest a chunk's pace may ask a worker to wait: a day. */
+const maxPaceMs = 86_400_000;
+
 const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 const isSerializedError = (v: unknown) =>
   isObject(v) && typeof v.name === "string" && typeof v.message === "string";
@@ -212,6 +215,14 @@ function requestProblem(value: unknown): string | undefined {
     }
   if (!isObject(chunk) || !isCount(chunk.jobId) || !isCount(chunk.seq) || !isCount(chunk.start))
     return "no chunk";
+  if (chunk.pace !== undefined) {
+    const pace = chunk.pace;
+    const interval = (v: unknown) => typeof v === "number" && v >= 0 && v <= maxPaceMs;
+    // Its start must be a time near now: a worker waits for it.
+    const soon = (v: unknown) => typeof v === "number" && Math.abs(v - Date.now()) <= maxPaceMs;
+    if (!isObject(pace) || !soon(pace.startAt) || !interval(pace.intervalMs))
+      return `its pace is not a start within ${maxPaceMs} ms of now and an interval of 0 to ${maxPaceMs} ms`;
+  }
   const input = chunk.input;
   if (!isObject(input)) return "chunk has no input";
   let items: number;
