@@ -44,10 +44,11 @@ export function serve(port: Port): void {
       port.postMessage({ type: "broken", id, reason: "load", error: serializeError(error) });
       return;
     }
+    // The deadline covers the setups too, so a setup that never settles cannot hang the job.
+    if (message.reportStart) port.postMessage({ type: "started", id });
     // Its task modules are loaded now, so every value they define is registered.
     const settingUp = setUpWorker(loaded);
     if (settingUp) await settingUp;
-    if (message.reportStart) port.postMessage({ type: "started", id });
     const outcome = await runChunk(loaded, chunk, signal);
     const moved = [...takeTransfers(), ...packedBuffers(loaded, outcome)];
     try {

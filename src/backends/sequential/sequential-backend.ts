@@ -28,13 +28,14 @@ export class SequentialBackend implements Backend {
     let job = this.#jobs.get(spec.id);
     if (!job) this.#jobs.set(spec.id, (job = loadJob(spec)));
     const controller = new AbortController();
-    const loaded = job.then(async (j) => {
-      // Its task modules are loaded now, so every value they define is registered.
-      await setUpWorker(j);
-      return j;
-    });
+    const loaded = job;
     return {
-      outcome: loaded.then((j) => runChunk(j, chunk, controller.signal)),
+      outcome: loaded.then(async (j) => {
+        // Its task modules are loaded now, so every value they define is registered.
+        await setUpWorker(j);
+        return runChunk(j, chunk, controller.signal);
+      }),
+      // As on a worker, the deadline covers the setups too.
       started: loaded.then(() => {}),
       abort: (reason) => controller.abort(reason),
     };
