@@ -365,7 +365,9 @@ export class Pool implements AsyncDisposable {
   ): Promise<Actor<T>> {
     this.#assertOpen();
     const { backend } = this.#dispatcher;
-    if (backend.name === "redis") {
+    // An actor needs its worker reached by itself, every call in order: what a backend that can
+    // broadcast offers, and a cluster (chunks go to whichever machine takes them) does not.
+    if (!backend.broadcast) {
       throw new OptionError(
         "actors run on the sequential, threads and processes backends, not yet on a cluster: keep state " +
           "a cluster's tasks share in perWorker values, or in a store every worker reaches",

@@ -91,12 +91,7 @@ export class ItemLoop {
         let task: TaskRef | undefined = pipeline.failingTask;
         if (failedInLoop && state.stage < prefix) task = stages[state.stage]!.ref;
         else if (failedInLoop && prefix === stages.length) task = combiner.task;
-        const failure: ItemFailure = {
-          task: task ? describeTask(task) : "(combine)",
-          ...(task && { taskKey: taskKey(task) }),
-          ...(await place(state.offset)),
-          error: serializeError(error),
-        };
+        const failure = await itemFailure(task, place(state.offset), error);
         if (this.endsChunk(failure)) return failure;
         from = state.offset + 1;
       }
@@ -146,13 +141,7 @@ export class ItemLoop {
           if (pending) await pending;
         }
       } catch (error) {
-        const task = failing ?? head.pipeline.failingTask;
-        const failure: ItemFailure = {
-          task: task ? describeTask(task) : "(combine)",
-          ...(task && { taskKey: taskKey(task) }),
-          ...(await place(head.offset)),
-          error: serializeError(error),
-        };
+        const failure = await itemFailure(failing ?? head.pipeline.failingTask, place(head.offset), error);
         if (this.endsChunk(failure)) return failure;
       }
     }
@@ -168,6 +157,20 @@ export class ItemLoop {
     this.failures.push(failure);
     return false;
   }
+}
+
+/** An item's failure as it travels: the task that threw (none: the combine), where the item sits, the error. */
+async function itemFailure(
+  task: TaskRef | undefined,
+  place: ItemPlace | Promise<ItemPlace>,
+  error: unknown,
+): Promise<ItemFailure> {
+  return {
+    task: task ? describeTask(task) : "(combine)",
+    ...(task && { taskKey: taskKey(task) }),
+    ...(await place),
+    error: serializeError(error),
+  };
 }
 
 /** The start times a paced chunk's items keep to. */

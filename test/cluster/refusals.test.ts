@@ -32,13 +32,17 @@ describe("what cluster workers refuse", () => {
   after(() => cluster.stop());
 
   const base64 = (value: unknown) => serialize(value).toString("base64");
-  /** A chunk's message as a coordinator would write it, with `task` as its one map stage. */
-  const request = (task: object, input: object = { kind: "items", items: [2] }) => ({
-    spec: base64({ id: 0, stages: [{ op: "map", task }], terminal: { op: "collect" } }),
+  /** A chunk's message as a coordinator would write it, with `task` as its one map stage, and `extra` fields. */
+  const request = (
+    task: object,
+    input: object = { kind: "items", items: [2] },
+    extra: { spec?: object; chunk?: object } = {},
+  ) => ({
+    spec: base64({ id: 0, stages: [{ op: "map", task }], terminal: { op: "collect" }, ...extra.spec }),
     payload: base64({
       version: 2,
       coordinator: "written-by-the-test",
-      chunk: { jobId: 0, seq: 0, start: 0, input },
+      chunk: { jobId: 0, seq: 0, start: 0, input, ...extra.chunk },
     }),
   });
   const squareRef = { kind: "module", url: "weft-cluster:tasks.square", index: 0, name: "square" };
@@ -65,33 +69,12 @@ describe("what cluster workers refuse", () => {
         },
         {
           name: "huge-concurrency",
-          data: {
-            ...request(squareRef),
-            spec: base64({
-              id: 0,
-              stages: [{ op: "map", task: squareRef }],
-              terminal: { op: "collect" },
-              concurrency: 1e9,
-            }),
-          },
+          data: request(squareRef, undefined, { spec: { concurrency: 1e9 } }),
           reason: /not a chunk request: its concurrency is not a whole number from 1 to 10000/,
         },
         {
           name: "pace-in-the-past",
-          data: {
-            ...request(squareRef),
-            payload: base64({
-              version: 2,
-              coordinator: "written-by-the-test",
-              chunk: {
-                jobId: 0,
-                seq: 0,
-                start: 0,
-                input: { kind: "items", items: [2] },
-                pace: { startAt: 0, intervalMs: 1 },
-              },
-            }),
-          },
+          data: request(squareRef, undefined, { chunk: { pace: { startAt: 0, intervalMs: 1 } } }),
           reason: /not a chunk request: its pace is not a start within 86400000 ms of now/,
         },
         { name: "not-a-string", data: { payload: 42 }, reason: /payload is number, not a string/ },

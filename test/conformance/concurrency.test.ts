@@ -3,7 +3,7 @@
 // a failing item is reported as itself; a bad setting is refused.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { OptionError, task, TaskError, weft } from "../../src/index.ts";
+import { AbortError, OptionError, task, TaskError, weft } from "../../src/index.ts";
 import { doubleLater, doubleLaterConcurrently, doubleLaterFailsOn13 } from "../fixtures/async-tasks.ts";
 import { clusterBackend, localBackends } from "../support/backends.ts";
 import { checkLeaks } from "../support/leaks.ts";
@@ -70,6 +70,21 @@ for (const { name, options } of [...localBackends, clusterBackend()]) {
       assert.deepEqual(
         settled.failures.map((f) => f.index),
         [13],
+      );
+    });
+
+    test("a job cancelled while items of its chunks run at once rejects at once; the pool goes on", async () => {
+      await using pool = await weft(options);
+      const job = pool
+        .range(0, 5_000)
+        .map(doubleLater)
+        .options({ concurrency: 4, signal: AbortSignal.timeout(100) })
+        .collect();
+      await assert.rejects(job, AbortError);
+      const out = await pool.range(0, 50).map(doubleLater).options({ concurrency: 4 }).collect();
+      assert.deepEqual(
+        out.map((o) => o.value),
+        doubles(50),
       );
     });
 
