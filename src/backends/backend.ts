@@ -62,10 +62,24 @@ export interface Backend {
   /** The job is over; workers may drop what they kept for it. */
   forget(jobId: number): void;
   /**
-   * Runs `chunk` on every worker now, and first of all on every worker that replaces one later;
-   * resolves with each current worker's outcome, by worker. Absent where workers cannot be reached
-   * one by one (a cluster).
+   * Runs `chunk` on every worker now, and first of all on every worker that replaces one or joins
+   * later; resolves, once the workers there now are known, with each one's outcome, by worker.
    */
-  broadcast?(job: JobSpec, chunk: Chunk): Promise<ChunkOutcome>[];
+  broadcast(job: JobSpec, chunk: Chunk): Promise<Promise<ChunkOutcome>[]>;
+  /** One worker, chosen for holding the fewest pins, reached by itself: where an actor lives. */
+  pin(): Promise<PinnedWorker>;
   close(): Promise<void>;
+}
+
+/**
+ * A worker reached by itself: the chunks given to it run there one after another, in the order
+ * given. If it dies, they reject as a chunk whose worker died does, and the next one goes to the
+ * worker that took its place (on a cluster, another machine's if the whole machine is gone).
+ */
+export interface PinnedWorker {
+  /** The worker as errors name it: "worker 1", "cluster worker host-42-1a2b thread 0". */
+  readonly name: string;
+  run(job: JobSpec, chunk: Chunk): Promise<ChunkOutcome>;
+  /** No more chunks will come: the worker no longer counts this pin. */
+  release(): void;
 }

@@ -1,4 +1,5 @@
 // The pool: the public face of a running backend. Makes collections and futures, and closes everything.
+import { setTimeout as delay } from "node:timers/promises";
 import { startActorOn, type Actor, type ActorOptions } from "../actors/actor.ts";
 import type { Backend } from "../backends/backend.ts";
 import { AbortError, OptionError, PoolClosedError, TaskError } from "../errors.ts";
@@ -59,6 +60,9 @@ export interface CallOptions {
  * A set of workers and everything that runs on them. Create one with `weft()`; close it with
  * `close()` or `await using`.
  */
+/** How long closing a pool waits for its actors to stop (behind their calls still running). */
+export const actorStopLimitMs = 2000;
+
 export class Pool implements AsyncDisposable {
   /** Progress, per-chunk records and job state changes, for progress bars, timelines and dashboards. */
   readonly events: PoolEventEmitter;
@@ -72,16 +76,17 @@ export class Pool implements AsyncDisposable {
   readonly #callTargets = new Map<string, Map<unknown, CallTarget>>();
   #nextJobId = 1;
   /** Actors on each worker, so a new one goes where there are fewest. */
-  readonly #actorsOn: number[];
   /** Rejected when the pool closes: what actors' waiting calls reject with. */
   #rejectClosing!: (error: Error) => void;
   readonly #closing = new Promise<never>((_, reject) => (this.#rejectClosing = reject));
+  #closed: Promise<void> | undefined;
+  /** How to stop each actor still running. */
+  readonly #actors = new Set<() => Promise<void>>();
 
   private constructor(backend: Backend, options: ResolvedOptions) {
     this.#options = options;
     this.events = createEvents();
     this.#dispatcher = new Dispatcher(backend, this.events, options.graceMs);
-    this.#actorsOn = Array<number>(backend.workers).fill(0);
     this.#closing.catch(() => {}); // rejects at close whether or not an actor waits on it
     const dispatcher = this.#dispatcher;
     this.#runner = {
@@ -306,7 +311,8 @@ export class Pool implements AsyncDisposable {
    * Runs `fn(...args)` once on every worker, and first of all on every worker that replaces one
    * later (after a crash, a deadline, recycling): for configuration and warming caches. Resolves
    * with each current worker's result, by worker, once all have run it; rejects with the first
-   * failure. On sequential, threads and processes.
+   * failure. On every backend; on a cluster "every worker" is every thread of every `weft worker`,
+   * and one that joins later runs it before its first chunk.
    *
    * @example
    * await pool.broadcast(setLogLevel, ["debug"]);
@@ -314,18 +320,12 @@ export class Pool implements AsyncDisposable {
   async broadcast<A extends unknown[], R>(fn: TaskLike<A, R>, args: A): Promise<Awaited<R>[]> {
     this.#assertOpen();
     const { backend } = this.#dispatcher;
-    if (!backend.broadcast) {
-      throw new OptionError(
-        "broadcast runs on the sequential, threads and processes backends, not yet on a cluster: for " +
-          "what every worker must set up, use perWorker, which each cluster worker thread runs itself",
-      );
-    }
     if (!Array.isArray(args))
       throw new OptionError(`broadcast(): the arguments must be an array, got ${typeof args}`);
     const ref = await resolveTask(fn, backend.acceptsInline);
     const spec: JobSpec = { id: this.#nextJobId++, stages: [], terminal: { op: "call", task: ref } };
     const chunk = { jobId: spec.id, seq: 0, start: 0, input: { kind: "items" as const, items: [args] } };
-    const outcomes = backend.broadcast(spec, chunk);
+    const outcomes = await backend.broadcast(spec, chunk);
     return Promise.all(
       outcomes.map(async (pending, worker) => {
         const failed = (error: SerializedError) =>
@@ -350,8 +350,8 @@ export class Pool implements AsyncDisposable {
    * Starts an actor: `factory` (a task) runs on one worker and returns an object, which stays
    * there with its state. The handle's methods run on it one after another, in the order called,
    * each returning a future; calls are sent at once, without waiting for the ones before. Actors
-   * are spread over the workers, fewest first. Stop one with `await using` or
-   * `await actor[Symbol.asyncDispose]()`. On sequential, threads and processes.
+   * are spread over the workers, fewest first (on a cluster, over every thread of every
+   * `weft worker`). Stop one with `await using` or `await actor[Symbol.asyncDispose]()`.
    *
    * @example
    * await using counter = await pool.actor(newCounter, [10]);
@@ -365,33 +365,20 @@ export class Pool implements AsyncDisposable {
   ): Promise<Actor<T>> {
     this.#assertOpen();
     const { backend } = this.#dispatcher;
-    // An actor needs its worker reached by itself, every call in order: what a backend that can
-    // broadcast offers, and a cluster (chunks go to whichever machine takes them) does not.
-    if (!backend.broadcast) {
-      throw new OptionError(
-        "actors run on the sequential, threads and processes backends, not yet on a cluster: keep state " +
-          "a cluster's tasks share in perWorker values, or in a store every worker reaches",
-      );
-    }
     if (!Array.isArray(args))
       throw new OptionError(`actor(): the factory's arguments must be an array, got ${typeof args}`);
-    const worker = this.#actorsOn.indexOf(Math.min(...this.#actorsOn));
-    this.#actorsOn[worker]!++;
+    const pinned = await backend.pin();
     const host = {
       backend,
       nextJobId: () => this.#nextJobId++,
       closed: () => this.#dispatcher.closed,
       closing: this.#closing,
-    };
-    let left = false;
-    const leave = () => {
-      if (!left) this.#actorsOn[worker]!--;
-      left = true;
+      running: this.#actors,
     };
     try {
-      return await startActorOn<T>(host, worker, factory, args, options, leave);
+      return await startActorOn<T>(host, pinned, factory, args, options);
     } catch (error) {
-      leave();
+      pinned.release();
       throw error;
     }
   }
@@ -406,11 +393,25 @@ export class Pool implements AsyncDisposable {
     return asCompleted(futures);
   }
 
-  /** Ends every worker. Jobs still running reject with PoolClosedError. Safe to call twice. */
-  async close(): Promise<void> {
-    if (this.#dispatcher.closed) return;
-    this.#dispatcher.close();
+  /**
+   * Stops the actors still running (waiting at most {@link actorStopLimitMs} for calls still out),
+   * then ends every worker. Jobs still running reject with PoolClosedError. Safe to call twice.
+   */
+  close(): Promise<void> {
+    this.#closed ??= this.#shutDown();
+    return this.#closed;
+  }
+
+  async #shutDown(): Promise<void> {
+    // Actors' calls still out reject now, as jobs do.
     this.#rejectClosing(new PoolClosedError());
+    if (this.#actors.size > 0) {
+      // A cluster's workers outlive the pool: actors left there would never be dropped. Bounded,
+      // since a stop waits behind the actor's calls still running.
+      const stops = Promise.allSettled([...this.#actors].map((stop) => stop()));
+      await Promise.race([stops, delay(actorStopLimitMs, undefined, { ref: false })]);
+    }
+    this.#dispatcher.close();
     await this.#dispatcher.backend.close();
   }
 

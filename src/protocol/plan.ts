@@ -17,8 +17,12 @@ export type Terminal =
   | { readonly op: "fold"; readonly zero: unknown; readonly task: TaskRef }
   | { readonly op: "reduceByKey"; readonly key: TaskRef; readonly value?: TaskRef; readonly combine: TaskRef }
   | { readonly op: "groupBy"; readonly key: TaskRef }
-  /** Each item is an argument list; every call settles on its own (used by `submit`). */
-  | { readonly op: "call"; readonly task: TaskRef }
+  /**
+   * Each item is an argument list; every call settles on its own (used by `submit`). `with`, if
+   * given, comes first in every call, as a reference that `task` loads itself (an actor's factory):
+   * it travels in the plan, so a cluster names it and its workers check it like any other task.
+   */
+  | { readonly op: "call"; readonly task: TaskRef; readonly with?: TaskRef }
   /**
    * A sink: the chunk's items are written to a temporary file in `directory` (see files.ts), which
    * the pool renames to the chunk's part file when it accepts the chunk.

@@ -84,6 +84,7 @@ async function run(job: LoadedJob, chunk: Chunk): Promise<ChunkOutcome> {
 /** `submit` calls: each item is an argument list, and each call settles on its own. */
 async function runCalls(job: LoadedJob, chunk: Chunk, startedAt: number): Promise<ChunkOutcome> {
   const fn = job.terminalFns[0]!;
+  const passed = job.spec.terminal.op === "call" ? job.spec.terminal.with : undefined;
   const calls = (chunk.input as { items: readonly unknown[][] }).items;
   const values: unknown[] = new Array(calls.length);
   const failures: CallFailure[] = [];
@@ -92,7 +93,7 @@ async function runCalls(job: LoadedJob, chunk: Chunk, startedAt: number): Promis
   const takeCalls = async () => {
     for (let offset = next++; offset < calls.length; offset = next++) {
       try {
-        const out = fn(...calls[offset]!);
+        const out = passed ? fn(passed, ...calls[offset]!) : fn(...calls[offset]!);
         values[offset] = isThenable(out) ? await out : out;
       } catch (error) {
         failures.push({ offset, error: serializeError(error) });

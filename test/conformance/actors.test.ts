@@ -1,9 +1,10 @@
 // Conformance, actors: an object on one worker that keeps its state; calls run in the order made,
 // pipelined, as futures; a method that throws fails its call only; a dead worker fails the actor's
-// calls with ActorDiedError, or the actor is made again with `restart`; refused on a cluster.
+// calls with ActorDiedError, or the actor is made again with `restart` (on a cluster, where a worker
+// machine dies: test/cluster/actors.test.ts).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { ActorDiedError, OptionError, PoolClosedError, TaskError, weft } from "../../src/index.ts";
+import { ActorDiedError, PoolClosedError, TaskError, weft } from "../../src/index.ts";
 import { newCounter, newCounterLater, notAnObject } from "../fixtures/actor-tasks.ts";
 import { add } from "../fixtures/tasks.ts";
 import { clusterBackend, localBackends } from "../support/backends.ts";
@@ -11,7 +12,7 @@ import { checkLeaks } from "../support/leaks.ts";
 
 checkLeaks();
 
-for (const { name, options } of localBackends) {
+for (const { name, options } of [...localBackends, clusterBackend()]) {
   describe(`actors on ${name}`, () => {
     test("calls run in the order made and keep the actor's state; their futures gather", async () => {
       await using pool = await weft(options);
@@ -109,13 +110,3 @@ for (const { name, options } of localBackends) {
     }
   });
 }
-
-const cluster = clusterBackend();
-test("actors are refused on a cluster, saying what to use instead", async () => {
-  await using pool = await weft(cluster.options);
-  await assert.rejects(pool.actor(newCounter, [0]), (error: unknown) => {
-    assert.ok(error instanceof OptionError);
-    assert.match(error.message, /not yet on a cluster/);
-    return true;
-  });
-});

@@ -1,11 +1,11 @@
 // Any sequence of calls to any number of actors, sync or async with any delays, pipelined without
-// waiting, gives what the same calls on plain objects give, one after another, on every local backend.
+// waiting, gives what the same calls on plain objects give, one after another, on every backend.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import fc from "fast-check";
 import { weft, type Pool } from "../../src/index.ts";
 import { Counter, newCounter } from "../fixtures/actor-tasks.ts";
-import { localBackends } from "../support/backends.ts";
+import { clusterBackend, localBackends } from "../support/backends.ts";
 
 const params = { seed: 7, numRuns: 15, includeErrorInReport: true };
 
@@ -24,7 +24,7 @@ const scriptArb = fc.record({
   ),
 });
 
-for (const { name, options } of localBackends) {
+for (const { name, options } of [...localBackends, clusterBackend()]) {
   describe(`actors on ${name} equal plain objects`, () => {
     let pool: Pool;
     before(async () => {

@@ -1,5 +1,5 @@
 // A Backend with no workers: every chunk waits until the test settles it by hand, so the dispatcher's fault logic runs as a state machine.
-import type { Backend, ChunkHandle } from "../../src/backends/backend.ts";
+import type { Backend, ChunkHandle, PinnedWorker } from "../../src/backends/backend.ts";
 import { InterruptedError, WorkerCrashedError } from "../../src/errors.ts";
 import type { Chunk, ChunkInput, ChunkOutcome, JobSpec } from "../../src/protocol/plan.ts";
 
@@ -157,6 +157,19 @@ export class FakeBackend implements Backend {
   /** The worker dies as a real one does: its running chunk crashed, the ones behind it interrupted. */
   crash(worker: number, how = "exited with code 9"): void {
     this.#endWorker(worker, new WorkerCrashedError(`worker ${worker} ${how}`));
+  }
+
+  /** Like a pool's workers: each runs the chunk, settled by the test like any other. */
+  broadcast(spec: JobSpec, chunk: Chunk): Promise<Promise<ChunkOutcome>[]> {
+    return Promise.resolve(
+      Array.from({ length: this.workers }, (_, worker) => this.run(worker, spec, chunk, false).outcome),
+    );
+  }
+
+  /** Always worker 0: the dispatcher's tests start no actors. */
+  pin(): Promise<PinnedWorker> {
+    const run = (spec: JobSpec, chunk: Chunk) => this.run(0, spec, chunk, false).outcome;
+    return Promise.resolve({ name: "worker 0", run, release() {} });
   }
 
   restart(worker: number, reason: Error): void {

@@ -4,7 +4,7 @@ import { InterruptedError, WorkerError } from "../../errors.ts";
 import { inputLength, type Chunk, type ChunkOutcome, type JobSpec } from "../../protocol/plan.ts";
 import { describeSendFailure } from "../../protocol/send-failure.ts";
 import { serializeError } from "../../protocol/serialized-errors.ts";
-import type { Backend, ChunkHandle } from "../backend.ts";
+import type { Backend, ChunkHandle, PinnedWorker } from "../backend.ts";
 import type { Spawn } from "./channel.ts";
 import { PooledWorker } from "./pooled-worker.ts";
 
@@ -30,7 +30,9 @@ export class PooledBackend implements Backend {
   #nextId = 0;
   #closing = false;
   /** What every worker runs before anything else, the ones that replace others included. */
-  readonly #broadcasts: { readonly spec: JobSpec; readonly chunk: Chunk }[] = [];
+  #broadcasts: { readonly spec: JobSpec; readonly chunk: Chunk }[] = [];
+  /** Pins held on each slot (actors living there). */
+  readonly #pins: number[];
 
   private constructor(settings: PooledSettings, spawn: Spawn) {
     this.name = settings.name;
@@ -38,6 +40,7 @@ export class PooledBackend implements Backend {
     this.chunkTripMs = settings.chunkTripMs;
     this.#spawn = spawn;
     this.#recycleAfter = settings.maxTasksPerWorker;
+    this.#pins = Array<number>(settings.workers).fill(0);
     for (let i = 0; i < settings.workers; i++) this.#slots.push(this.#start(i));
   }
 
@@ -82,9 +85,23 @@ export class PooledBackend implements Backend {
     });
   }
 
-  broadcast(spec: JobSpec, chunk: Chunk): Promise<ChunkOutcome>[] {
+  broadcast(spec: JobSpec, chunk: Chunk): Promise<Promise<ChunkOutcome>[]> {
     this.#broadcasts.push({ spec, chunk });
-    return this.#slots.map((_, worker) => this.run(worker, spec, chunk, false).outcome);
+    return Promise.resolve(this.#slots.map((_, worker) => this.run(worker, spec, chunk, false).outcome));
+  }
+
+  pin(): Promise<PinnedWorker> {
+    const worker = this.#pins.indexOf(Math.min(...this.#pins));
+    this.#pins[worker]!++;
+    let released = false;
+    return Promise.resolve({
+      name: `worker ${worker}`,
+      run: (spec, chunk) => this.run(worker, spec, chunk, false).outcome,
+      release: () => {
+        if (!released) this.#pins[worker]!--;
+        released = true;
+      },
+    });
   }
 
   get workers(): number {
@@ -151,7 +168,9 @@ export class PooledBackend implements Backend {
     void w.channel.terminate();
   }
 
+  /** Forgetting a broadcast's job stops its replay on workers that come later. */
   forget(jobId: number): void {
+    this.#broadcasts = this.#broadcasts.filter(({ spec }) => spec.id !== jobId);
     for (const w of this.#slots) {
       if (w.knownJobs.delete(jobId) && !w.exited) w.channel.send({ type: "forget", jobId });
     }

@@ -8,7 +8,8 @@ import { UnrecoverableError, Worker, type Job as BullJob } from "bullmq";
 import type { Redis } from "ioredis";
 import { InterruptedError, WorkerError } from "../../errors.ts";
 import { mapChunkPaths, mapSpecPaths, resolveUnderRoot, usesFiles } from "../../protocol/data-paths.ts";
-import type { ChunkOutcome } from "../../protocol/plan.ts";
+import type { CallFailure, Chunk, ChunkOutcome, JobSpec } from "../../protocol/plan.ts";
+import { actorTasksModule } from "../../runtime/actor-tasks.ts";
 import { clusterTaskName, loadNamedTasks } from "../../task/named-tasks.ts";
 import { markAsWorker } from "../../task/worker-scope.ts";
 import type { ModuleTaskRef } from "../../protocol/task-ref.ts";
@@ -27,14 +28,20 @@ import { RedisClients } from "./clients.ts";
 import { workerTtlMs } from "./cluster-watch.ts";
 import { CoordinatorWatch } from "./coordinator-watch.ts";
 import {
+  answersKey,
+  broadcastsKey,
   chunkQueueName,
   controlChannel,
+  coordinatorKey,
+  inboxKey,
   presenceChannel,
   workerKey,
   workerSet,
   type WorkerBeat,
 } from "./keys.ts";
-import { isRefused, parseControl } from "./messages.ts";
+import { isRefused, parseControl, parseDirectCall, type DirectAnswer } from "./messages.ts";
+import { mailboxTtlMs } from "./direct-line.ts";
+import { Mailbox } from "./mailbox.ts";
 import { clusterNameOf } from "./task-names.ts";
 import {
   decodeRequest,
@@ -43,6 +50,7 @@ import {
   renameChunkTasks,
   renameTasks,
   type ChunkReply,
+  type ChunkRequest,
 } from "./wire.ts";
 
 export interface ClusterWorkerOptions {
@@ -101,6 +109,9 @@ export class ClusterWorker {
   /** Local job ids, by coordinator and its job id: each coordinator numbers its jobs from 0. */
   readonly #localJobs = new Map<string, Map<number, number>>();
   readonly #coordinators: CoordinatorWatch;
+  readonly #inbox: Mailbox;
+  /** The broadcasts run here, by `<coordinator>:<its job id>`: each runs once, however it arrives. */
+  readonly #broadcasts = new Map<string, Promise<ChunkReply[]>>();
   /** The heap each thread may use, in MB. */
   readonly maxHeapMb: number;
   readonly #beat: NodeJS.Timeout;
@@ -143,6 +154,8 @@ export class ClusterWorker {
       stalledInterval: leaseMs,
       maxStalledCount: 1,
       name: this.id,
+      // Started once the broadcasts of the coordinators there have run (start()).
+      autorun: false,
     });
     this.#worker.on("error", (error) => this.#log(`redis: ${error.message}`));
     this.#beat = setInterval(() => void this.#heartbeat(), beatEveryMs);
@@ -150,6 +163,9 @@ export class ClusterWorker {
     // coordinator takes its missing heartbeat for a death.
     this.#control.on("ready", () => void this.#heartbeat());
     this.#coordinators = new CoordinatorWatch(this.#control, redis.prefix, (c) => this.#coordinatorGone(c));
+    this.#inbox = new Mailbox(clients.open(true), inboxKey(redis.prefix, this.id), (text) =>
+      this.#onDirect(text),
+    );
     this.#coordinators.start(() => this.#localJobs.keys());
   }
 
@@ -169,6 +185,13 @@ export class ClusterWorker {
       registry.set(name, ref);
       registry.set(clusterTaskName(ref.url, { index: ref.index }), ref);
     }
+    // Weft's own tasks for actors, for coordinators that start actors here; an actor's factory is
+    // checked against the modules served like any task.
+    for (const { name, ref } of (await loadNamedTasks([actorTasksModule])).values()) {
+      if (registry.has(name))
+        throw new WorkerError(`a task module defines ${name}, which is weft's own: rename it`);
+      registry.set(name, ref);
+    }
     const served = [...named.keys()];
     const threads = options.concurrency ?? availableParallelism();
     const maxHeapMb = options.maxHeapMb ?? defaultThreadHeapMb(threads);
@@ -180,7 +203,10 @@ export class ClusterWorker {
     const clients = new RedisClients(redis.connection);
     const worker = new ClusterWorker(redis, registry, served, backend, maxHeapMb, clients, options);
     await worker.#listen();
+    // In the cluster's set of workers first: a coordinator that broadcasts from now on sends it the call.
     await worker.#heartbeat();
+    await worker.#joinBroadcasts();
+    worker.#worker.run().catch((error: Error) => worker.#log(`stopped taking chunks: ${error.message}`));
     return worker;
   }
 
@@ -205,10 +231,17 @@ export class ClusterWorker {
     await within(closing, closeBoundMs).catch(() => void this.#worker.close(true));
     const { prefix } = this.#redis;
     await within(
-      this.#control.multi().del(workerKey(prefix, this.id)).srem(workerSet(prefix), this.id).exec(),
+      this.#control
+        .multi()
+        .del(workerKey(prefix, this.id), inboxKey(prefix, this.id))
+        .srem(workerSet(prefix), this.id)
+        .exec(),
       closeBoundMs,
     ).catch(() => {});
+    const reading = this.#inbox.stop();
     await this.#clients.close();
+    // A read queued while Redis is down is never answered once its connection is cut: bounded.
+    await within(reading, closeBoundMs).catch(() => {});
     await this.#backend.close();
   }
 
@@ -225,6 +258,7 @@ export class ClusterWorker {
     // The presence channel says this worker is there for as long as its connection is: coordinators
     // send its chunks again within a moment of its death.
     await subscriber.subscribe(control, presenceChannel(this.#redis.prefix, this.id));
+    this.#inbox.start();
   }
 
   /** A control message, checked first: a malformed one is refused and logged, and the worker serves on. */
@@ -239,6 +273,7 @@ export class ClusterWorker {
       const local = jobs?.get(message.jobId);
       if (local === undefined) return;
       this.#backend.forget(local);
+      this.#broadcasts.delete(`${message.coordinator}:${message.jobId}`);
       jobs!.delete(message.jobId);
       if (jobs!.size === 0) this.#localJobs.delete(message.coordinator);
       return;
@@ -260,6 +295,8 @@ export class ClusterWorker {
     }
     for (const local of this.#localJobs.get(coordinator)?.values() ?? []) this.#backend.forget(local);
     this.#localJobs.delete(coordinator);
+    for (const key of this.#broadcasts.keys())
+      if (key.startsWith(`${coordinator}:`)) this.#broadcasts.delete(key);
     this.#log(`coordinator ${coordinator} is gone: stopped its chunks here and dropped its jobs`);
   }
 
@@ -269,7 +306,7 @@ export class ClusterWorker {
     try {
       return await this.#take(bullJob);
     } finally {
-      if (--this.#taken === 0) for (const resolve of this.#whenIdle.splice(0)) resolve();
+      this.#untake();
     }
   }
 
@@ -285,17 +322,9 @@ export class ClusterWorker {
     }
     const bullId = bullJob.id!;
     const { coordinator } = request;
-    let spec;
-    let chunk;
+    let local;
     try {
-      const rename = (ref: ModuleTaskRef) => this.#localTask(ref);
-      spec = renameTasks(request.spec, rename);
-      chunk = renameChunkTasks(request.chunk, rename);
-      if (usesFiles(spec, chunk)) {
-        const fromRoot = this.#fromDataRoot();
-        spec = mapSpecPaths(spec, fromRoot);
-        chunk = mapChunkPaths(chunk, fromRoot);
-      }
+      local = this.#local(request);
     } catch (error) {
       this.#failed++;
       return {
@@ -308,14 +337,11 @@ export class ClusterWorker {
       const message = `chunk ${bullId} was not run: ${skip}`;
       return { payload: encodeReply({ kind: "error", name: "InterruptedError", message }) };
     }
-    let jobs = this.#localJobs.get(coordinator);
-    if (!jobs) this.#localJobs.set(coordinator, (jobs = new Map<number, number>()));
-    let localJob = jobs.get(request.spec.id);
-    if (localJob === undefined) jobs.set(request.spec.id, (localJob = this.#nextLocalJob++));
+    const { spec, chunk } = this.#localIds(coordinator, local);
     const thread = this.#freeThreads.pop();
     if (thread === undefined)
       throw new Error("unreachable: BullMQ ran more chunks than the worker has threads");
-    const handle = this.#backend.run(thread, { ...spec, id: localJob }, { ...chunk, jobId: localJob }, true);
+    const handle = this.#backend.run(thread, spec, chunk, true);
     // The coordinator's deadline counts from here, when the tasks are loaded and the chunk runs; the
     // same message names the worker that holds the chunk, for the coordinator's watch. Until then the
     // watch finds the holder where BullMQ noted who took the job (cluster-watch.ts): one message a chunk.
@@ -325,25 +351,126 @@ export class ClusterWorker {
     this.#running.set(bullId, { thread, handle, coordinator });
     let reply: ChunkReply;
     try {
-      const outcome: ChunkOutcome = await handle.outcome;
-      reply = { kind: "outcome", outcome };
-      this.#done++;
-    } catch (error) {
-      reply = { kind: "error", name: (error as Error).name, message: (error as Error).message };
-      this.#failed++;
+      reply = await replyOf(handle.outcome);
     } finally {
       this.#running.delete(bullId);
       this.#freeThreads.push(thread);
     }
-    try {
-      return { payload: encodeReply(reply) };
-    } catch (error) {
-      return {
-        payload: encodeReply({ kind: "error", name: "CloneError", message: (error as Error).message }),
-      };
-    }
+    if (reply.kind === "outcome") this.#done++;
+    else this.#failed++;
+    return { payload: encodeReplyOrCloneError(reply) };
   }
 
+  /** The request with this worker's tasks (refused if it names one not served here) and, for a job with files, paths. */
+  #local({ spec, chunk }: ChunkRequest): { spec: JobSpec; chunk: Chunk } {
+    const rename = (ref: ModuleTaskRef) => this.#localTask(ref);
+    spec = renameTasks(spec, rename);
+    chunk = renameChunkTasks(chunk, rename);
+    if (!usesFiles(spec, chunk)) return { spec, chunk };
+    const fromRoot = this.#fromDataRoot();
+    return { spec: mapSpecPaths(spec, fromRoot), chunk: mapChunkPaths(chunk, fromRoot) };
+  }
+
+  /** The chunk under this worker's own id for its job: each coordinator numbers its jobs from 0. */
+  #localIds(coordinator: string, { spec, chunk }: { spec: JobSpec; chunk: Chunk }) {
+    let jobs = this.#localJobs.get(coordinator);
+    if (!jobs) this.#localJobs.set(coordinator, (jobs = new Map<number, number>()));
+    let localJob = jobs.get(spec.id);
+    if (localJob === undefined) jobs.set(spec.id, (localJob = this.#nextLocalJob++));
+    return { spec: { ...spec, id: localJob }, chunk: { ...chunk, jobId: localJob } };
+  }
+
+  /**
+   * A call a coordinator sent this worker by itself: an actor's, for one thread, run at once behind
+   * what that thread runs; or a broadcast, for every thread. Answered on the coordinator's list.
+   */
+  #onDirect(text: string): void {
+    const call = parseDirectCall(text);
+    if (isRefused(call)) return this.#log(`refused a direct call (${call.refused}): ${text.slice(0, 80)}`);
+    const { coordinator, thread } = call;
+    let replies: Promise<ChunkReply[]>;
+    try {
+      const request = decodeRequest(call.message);
+      if (request.coordinator !== coordinator)
+        throw new WorkerError("a direct call for another coordinator's chunk");
+      if (thread !== "all" && thread >= this.#backend.workers)
+        throw new WorkerError(
+          `no thread ${thread} here: cluster worker ${this.id} has ${this.#backend.workers}`,
+        );
+      const local = this.#local(request);
+      if (usesFiles(local.spec, local.chunk))
+        throw new WorkerError("a direct call that reads or writes files");
+      const { spec, chunk } = this.#localIds(coordinator, local);
+      replies =
+        thread === "all"
+          ? this.#broadcast(coordinator, request.spec.id, spec, chunk)
+          : replyOf(this.#backend.run(thread, spec, chunk, false).outcome).then((reply) => [reply]);
+    } catch (error) {
+      replies = Promise.resolve([{ kind: "error", name: "WorkerError", message: (error as Error).message }]);
+    }
+    this.#taken++;
+    void replies.then((all) => this.#answer(coordinator, call.call, all)).finally(() => this.#untake());
+  }
+
+  /** Runs a broadcast on every thread, and on every thread that replaces one, once, however often it arrives. */
+  #broadcast(coordinator: string, jobId: number, spec: JobSpec, chunk: Chunk): Promise<ChunkReply[]> {
+    const key = `${coordinator}:${jobId}`;
+    let replies = this.#broadcasts.get(key);
+    if (!replies) {
+      // Queued on every thread at once (before any chunk taken after it), though it resolves later.
+      replies = this.#backend.broadcast(spec, chunk).then((outcomes) => Promise.all(outcomes.map(replyOf)));
+      this.#broadcasts.set(key, replies);
+    }
+    return replies;
+  }
+
+  /**
+   * Runs the broadcasts of the coordinators still there, before this worker takes its first chunk;
+   * those of coordinators that are gone are removed. Nobody waits for these: a failure is logged.
+   */
+  async #joinBroadcasts(): Promise<void> {
+    const { prefix } = this.#redis;
+    const entries = Object.entries(await this.#control.hgetall(broadcastsKey(prefix)));
+    if (entries.length === 0) return;
+    const coordinatorOf = (field: string) => field.slice(0, field.lastIndexOf(":"));
+    const present = await this.#control
+      .pipeline(entries.map(([field]) => ["exists", coordinatorKey(prefix, coordinatorOf(field))]))
+      .exec();
+    const gone: string[] = [];
+    entries.forEach(([field, text], i) => {
+      if (present?.[i]?.[1] !== 1) return void gone.push(field);
+      const call = parseDirectCall(text);
+      if (isRefused(call) || call.thread !== "all")
+        return this.#log(`refused a broadcast left in Redis (${field}): not a broadcast`);
+      try {
+        const request = decodeRequest(call.message);
+        const { spec, chunk } = this.#localIds(call.coordinator, this.#local(request));
+        void this.#broadcast(call.coordinator, request.spec.id, spec, chunk).then((replies) => {
+          const why = replies.map(failureOf).find((failure) => failure !== undefined);
+          if (why) this.#log(`broadcast ${field} failed here: ${why}`);
+        });
+      } catch (error) {
+        this.#log(`refused a broadcast left in Redis (${field}): ${(error as Error).message}`);
+      }
+    });
+    if (gone.length > 0) await this.#control.hdel(broadcastsKey(prefix), ...gone);
+  }
+
+  async #answer(coordinator: string, call: number, replies: ChunkReply[]): Promise<void> {
+    const answers = answersKey(this.#redis.prefix, coordinator);
+    const answer: DirectAnswer = { call, worker: this.id, replies: replies.map(encodeReplyOrCloneError) };
+    await this.#control
+      .multi()
+      .rpush(answers, JSON.stringify(answer))
+      .pexpire(answers, mailboxTtlMs)
+      .exec()
+      .catch((error: Error) => this.#log(`could not answer coordinator ${coordinator}: ${error.message}`));
+  }
+
+  /** One chunk or call taken here has ended; close() waits for none to be left. */
+  #untake(): void {
+    if (--this.#taken === 0) for (const resolve of this.#whenIdle.splice(0)) resolve();
+  }
   /** Paths in a message, resolved under this worker's data root; a job with files needs one. */
   #fromDataRoot(): (path: string) => string {
     const root = this.#dataRoot;
@@ -391,4 +518,30 @@ export class ClusterWorker {
       .exec()
       .catch(() => {});
   }
+}
+
+/** How a chunk ended, as the reply a cluster worker sends. */
+async function replyOf(outcome: Promise<ChunkOutcome>): Promise<ChunkReply> {
+  try {
+    return { kind: "outcome", outcome: await outcome };
+  } catch (error) {
+    return { kind: "error", name: (error as Error).name, message: (error as Error).message };
+  }
+}
+
+/** The reply encoded, or, if its outcome cannot travel, the reason as a CloneError. */
+function encodeReplyOrCloneError(reply: ChunkReply): string {
+  try {
+    return encodeReply(reply);
+  } catch (error) {
+    return encodeReply({ kind: "error", name: "CloneError", message: (error as Error).message });
+  }
+}
+
+/** Why a call's chunk failed, or undefined if its call returned. */
+function failureOf(reply: ChunkReply): string | undefined {
+  if (reply.kind === "error") return reply.message;
+  const { outcome } = reply;
+  if (!outcome.ok) return outcome.failure.error.message;
+  return (outcome.partial as { failures: CallFailure[] }).failures[0]?.error.message;
 }

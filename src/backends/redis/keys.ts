@@ -12,6 +12,9 @@ export const workerKey = (prefix: string, id: string) => `${prefix}:workers:${id
 /** The ids of the workers that have announced themselves; an id whose heartbeat expired is dropped by its readers. */
 export const workerSet = (prefix: string) => `${prefix}:workers`;
 
+/** A worker's inbox: the calls coordinators send it by itself (broadcasts, an actor's calls), oldest first. */
+export const inboxKey = (prefix: string, worker: string) => `${prefix}:workers:${worker}:inbox`;
+
 /** A coordinator's heartbeat (a pool on the cluster), which expires when it stops beating. */
 export const coordinatorKey = (prefix: string, id: string) => `${prefix}:coordinators:${id}`;
 /**
@@ -20,6 +23,18 @@ export const coordinatorKey = (prefix: string, id: string) => `${prefix}:coordin
  */
 export const withdrawnSet = (prefix: string, coordinator: string) =>
   `${prefix}:coordinators:${coordinator}:withdrawn`;
+
+/** Where workers answer the calls a coordinator sent them by themselves. */
+export const answersKey = (prefix: string, coordinator: string) =>
+  `${prefix}:coordinators:${coordinator}:answers`;
+
+/**
+ * The broadcasts of the cluster's coordinators, by `<coordinator>:<its job id>`, each a direct call
+ * for every thread: a worker that joins runs those of the coordinators still there before its first
+ * chunk. A coordinator removes its own as it closes; a worker that finds one of a coordinator that is
+ * gone removes it.
+ */
+export const broadcastsKey = (prefix: string) => `${prefix}:broadcasts`;
 
 /**
  * A channel each coordinator and worker subscribes to while it runs: Redis drops the subscription as

@@ -1,8 +1,10 @@
 // The small messages that cross Redis beside chunks: control messages on the pub/sub channel, worker
-// heartbeats, and the progress a worker reports on a chunk. Anyone who can write to the cluster's
+// heartbeats, the progress a worker reports on a chunk, and the envelopes of direct calls (a chunk
+// sent to one worker by itself) and of their answers. Anyone who can write to the cluster's
 // Redis can write these, so each is parsed and its shape checked before use: a malformed one is
 // refused with the reason, never trusted, and never crashes its reader.
 import type { ControlMessage, WorkerBeat } from "./keys.ts";
+import type { ChunkMessage } from "./wire.ts";
 
 /** A message that failed its check: `why` says what is wrong with it. */
 export interface Refused {
@@ -108,4 +110,58 @@ export function parseProgress(text: unknown): ChunkProgress | undefined {
   if (value === 1) return { worker: undefined, running: true };
   if (!isObject(value) || !isName(value.worker)) return undefined;
   return { worker: value.worker, running: value.running === true };
+}
+
+/**
+ * A chunk a coordinator sends one worker by itself, through the worker's inbox: for one of its
+ * threads (an actor's), or for all of them, and every thread that replaces one later (a broadcast).
+ * `message` is the chunk as BullMQ would carry it, checked like any chunk when it is read.
+ */
+export interface DirectCall {
+  readonly call: number;
+  readonly coordinator: string;
+  readonly thread: number | "all";
+  readonly message: ChunkMessage;
+}
+
+/** A worker's answer to a direct call: one chunk reply (wire.ts) per thread it ran on. */
+export interface DirectAnswer {
+  readonly call: number;
+  readonly worker: string;
+  readonly replies: readonly string[];
+}
+
+function parseObject(text: unknown): Record<string, unknown> | Refused {
+  let value: unknown;
+  try {
+    value = parseJson(text);
+  } catch (error) {
+    return { refused: `not JSON (${(error as Error).message})` };
+  }
+  return isObject(value) ? value : { refused: "not an object" };
+}
+
+/** A direct call from its JSON text, or why it was refused. */
+export function parseDirectCall(text: unknown): DirectCall | Refused {
+  const value = parseObject(text);
+  if (isRefused(value)) return value;
+  const { call, coordinator, thread, message } = value;
+  if (!isCount(call)) return { refused: "no call number" };
+  if (!isName(coordinator)) return { refused: "no coordinator id" };
+  if (thread !== "all" && !isCount(thread)) return { refused: "neither a thread number nor all threads" };
+  if (!isObject(message) || typeof message.spec !== "string" || typeof message.payload !== "string")
+    return { refused: "no chunk message" };
+  return { call, coordinator, thread, message: { spec: message.spec, payload: message.payload } };
+}
+
+/** A direct call's answer from its JSON text, or why it was refused. */
+export function parseDirectAnswer(text: unknown): DirectAnswer | Refused {
+  const value = parseObject(text);
+  if (isRefused(value)) return value;
+  const { call, worker, replies } = value;
+  if (!isCount(call)) return { refused: "no call number" };
+  if (!isName(worker)) return { refused: "no worker id" };
+  if (!Array.isArray(replies) || !replies.every((r) => typeof r === "string"))
+    return { refused: "no replies" };
+  return { call, worker, replies };
 }

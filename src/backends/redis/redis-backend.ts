@@ -6,15 +6,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import {
-  CloneError,
-  InterruptedError,
-  OptionError,
-  TimeoutError,
-  WorkerCrashedError,
-  WorkerError,
-  type WeftError,
-} from "../../errors.ts";
+import { InterruptedError, OptionError, WorkerCrashedError, WorkerError } from "../../errors.ts";
 import {
   inputLength,
   type Chunk,
@@ -23,7 +15,7 @@ import {
   type Terminal,
 } from "../../protocol/plan.ts";
 import { mapChunkPaths, mapSpecPaths, underRoot, usesFiles } from "../../protocol/data-paths.ts";
-import type { Backend, ChunkHandle, ChunkSettlers } from "../backend.ts";
+import type { Backend, ChunkHandle, ChunkSettlers, PinnedWorker } from "../backend.ts";
 import { describeSendFailure } from "../../protocol/send-failure.ts";
 import { RedisClients } from "./clients.ts";
 import { ClusterWatch, type WatchedChunk } from "./cluster-watch.ts";
@@ -37,13 +29,22 @@ import {
   type ResolvedRedis,
 } from "./connection.ts";
 import { EventReader } from "./event-reader.ts";
-import { chunkQueueName, controlChannel, presenceChannel, type ControlMessage } from "./keys.ts";
-import { parseProgress } from "./messages.ts";
-import { clusterThreads } from "./presence.ts";
+import { ClusterPins } from "./cluster-pins.ts";
+import { DirectLine } from "./direct-line.ts";
+import {
+  broadcastsKey,
+  chunkQueueName,
+  controlChannel,
+  presenceChannel,
+  type ControlMessage,
+} from "./keys.ts";
+import { parseProgress, type DirectCall } from "./messages.ts";
+import { clusterThreads, workerBeats } from "./presence.ts";
 import { clusterTaskRef } from "./task-names.ts";
 import {
   decodeReply,
   encodeChunk,
+  errorOfReply,
   encodeSpec,
   renameChunkTasks,
   renameTasks,
@@ -73,15 +74,6 @@ export interface RedisBackendSettings {
   readonly dataRoot?: string | undefined;
 }
 
-/** Errors a cluster worker reports by name, rebuilt as the classes the dispatcher acts on. */
-const errorClasses = new Map<string, new (message: string) => WeftError>([
-  ["WorkerCrashedError", WorkerCrashedError],
-  ["InterruptedError", InterruptedError],
-  ["TimeoutError", TimeoutError],
-  ["CloneError", CloneError],
-  ["WorkerError", WorkerError],
-]);
-
 /**
  * A chunk lost this many times (Redis lost it, or a worker skipped it) fails its job instead of being
  * sent again for ever: something is wrong with the cluster, and the error says what.
@@ -100,6 +92,10 @@ export class RedisBackend implements Backend {
   readonly #reader: EventReader;
   readonly #control: Redis;
   readonly #watch: ClusterWatch;
+  readonly #line: DirectLine;
+  readonly #pins: ClusterPins;
+  /** This coordinator's entries in the cluster's broadcasts, removed as it closes. */
+  readonly #broadcastFields: string[] = [];
   /** Per slot, the chunk posted and the ones given to it after. */
   #slots: { posted: PostedChunk | undefined; held: HeldChunk[] }[] = [];
   readonly #byBullId = new Map<string, PostedChunk>();
@@ -132,6 +128,16 @@ export class RedisBackend implements Backend {
       lost: (posted) => this.#resend(posted as PostedChunk, "Redis lost it"),
       unreachable: (posted, error) => this.#lost(posted as PostedChunk, error),
     });
+    this.#line = new DirectLine(
+      this.#control,
+      () => clients.open(true),
+      redis.prefix,
+      id,
+      (worker) => this.#pins.workerGone(worker),
+    );
+    this.#pins = new ClusterPins(this.#control, redis.prefix, this.#line, (spec, chunk) =>
+      this.#encodeDirect(spec, chunk),
+    );
   }
 
   get workers(): number {
@@ -228,6 +234,50 @@ export class RedisBackend implements Backend {
     this.#publish({ action: "forget", coordinator: this.id, jobId });
   }
 
+  /**
+   * Sends the call to every thread of every worker there now, and leaves it in the cluster's
+   * broadcasts, which a worker that joins later runs before its first chunk, for as long as this
+   * coordinator is there.
+   */
+  async broadcast(spec: JobSpec, chunk: Chunk): Promise<Promise<ChunkOutcome>[]> {
+    const message = this.#encodeDirect(spec, chunk);
+    const { prefix } = this.#redis;
+    const field = `${this.id}:${spec.id}`;
+    const call: DirectCall = { call: 0, coordinator: this.id, thread: "all", message };
+    await this.#control.hset(broadcastsKey(prefix), field, JSON.stringify(call));
+    this.#broadcastFields.push(field);
+    // Listed after the broadcast is left for joiners: a worker either is among these or finds it there.
+    const beats = await workerBeats(this.#control, prefix);
+    return beats.flatMap(({ id, concurrency }) => {
+      const replies = this.#line.send(id, "all", message);
+      return Array.from({ length: concurrency }, (_, thread) =>
+        replies.then((all) => {
+          const reply = all[thread];
+          if (!reply)
+            throw new WorkerError(
+              `cluster worker ${id} ran the broadcast on ${all.length} threads, not ${concurrency}`,
+            );
+          if (reply.kind === "outcome") return reply.outcome;
+          throw errorOfReply(reply);
+        }),
+      );
+    });
+  }
+
+  /** A thread of one cluster worker, the one with the fewest actors. */
+  pin(): Promise<PinnedWorker> {
+    return this.#pins.pin();
+  }
+
+  /** A chunk for a direct call: its tasks named, as for the queue; no files (broadcasts and actors read none). */
+  #encodeDirect(spec: JobSpec, chunk: Chunk): ChunkMessage {
+    return encodeChunk(
+      this.id,
+      encodeSpec(renameTasks(spec, clusterTaskRef)),
+      renameChunkTasks(chunk, clusterTaskRef),
+    );
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -241,12 +291,17 @@ export class RedisBackend implements Backend {
     // A finished coordinator leaves nothing behind: chunks still queued for it are removed, and its
     // heartbeat goes, so that workers skip any chunk of it they take and stop those they run.
     await within(
-      Promise.allSettled([...left.map((s) => this.#queue.remove(s.bullId)), this.#watch.leave()]),
+      Promise.allSettled([
+        ...left.map((s) => this.#queue.remove(s.bullId)),
+        this.#watch.leave(),
+        this.#broadcastFields.length > 0 &&
+          this.#control.hdel(broadcastsKey(this.#redis.prefix), ...this.#broadcastFields),
+      ]),
       closeBoundMs,
     ).catch(() => {});
     // BullMQ's close never resolves while Redis is down: bounded; the connections are ours to end,
     // the reader's last (its read in progress ends as its connection is cut).
-    const reading = this.#reader.stop();
+    const reading = Promise.all([this.#reader.stop(), this.#line.stop()]);
     await within(this.#queue.close(), closeBoundMs).catch(() => {});
     await this.clients.close();
     await within(reading, closeBoundMs).catch(() => {});
@@ -313,8 +368,7 @@ export class RedisBackend implements Backend {
     // Skipped by the worker that took it (it judged this coordinator gone): sent again, a bounded number of times.
     if (reply.name === "InterruptedError")
       return this.#resend(posted, `a worker skipped it (${reply.message})`);
-    const ErrorClass = errorClasses.get(reply.name) ?? WorkerError;
-    this.#lost(posted, new ErrorClass(reply.message));
+    this.#lost(posted, errorOfReply(reply));
   }
 
   /** The processor itself failed (a malformed message) or BullMQ gave up on a chunk whose worker kept dying. */

@@ -2,7 +2,15 @@
 // outcomes as V8-serialized data (Maps, BigInts and typed arrays survive, as between threads),
 // size-limited and checked on arrival. Data only: tasks are named, never sent as code.
 import { deserialize, serialize } from "node:v8";
-import { CloneError, OptionError } from "../../errors.ts";
+import {
+  CloneError,
+  InterruptedError,
+  OptionError,
+  TimeoutError,
+  WorkerCrashedError,
+  WorkerError,
+  type WeftError,
+} from "../../errors.ts";
 import {
   inputLength,
   type Chunk,
@@ -57,6 +65,20 @@ export type ChunkReply =
 /** A message from Redis that is not what weft writes there: refused with the reason, never run. */
 export class MalformedMessageError extends Error {
   override name = "MalformedMessageError";
+}
+
+/** Errors a cluster worker reports by name, rebuilt as the classes the dispatcher acts on. */
+const errorClasses = new Map<string, new (message: string) => WeftError>([
+  ["WorkerCrashedError", WorkerCrashedError],
+  ["InterruptedError", InterruptedError],
+  ["TimeoutError", TimeoutError],
+  ["CloneError", CloneError],
+  ["WorkerError", WorkerError],
+]);
+
+/** Why a chunk could not run on a cluster worker, as the error its class names (a WorkerError if unknown). */
+export function errorOfReply(reply: { readonly name: string; readonly message: string }): WeftError {
+  return new (errorClasses.get(reply.name) ?? WorkerError)(reply.message);
 }
 
 /** A job's plan with its tasks named, for every {@link ChunkMessage} of the job. */
@@ -209,7 +231,7 @@ function requestProblem(value: unknown): string | undefined {
     const why = dataTerminalProblem(spec.terminal, isNamedTask);
     if (why) return why;
   } else
-    for (const key of ["task", "key", "value", "combine"]) {
+    for (const key of ["task", "key", "value", "combine", "with"]) {
       const ref = spec.terminal[key];
       if (ref !== undefined && !isNamedTask(ref)) return `the terminal's ${key} is not a module task`;
     }
@@ -290,6 +312,9 @@ export function renameTasks(spec: JobSpec, rename: (ref: ModuleTaskRef) => Modul
       terminal = { ...t, keyed, ...(t.key && { key: one(t.key) }), ...(t.value && { value: one(t.value) }) };
       break;
     }
+    case "call":
+      terminal = { ...t, task: one(t.task), ...(t.with && { with: one(t.with) }) };
+      break;
     default:
       terminal = { ...t, task: one(t.task) };
   }

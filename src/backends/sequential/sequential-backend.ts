@@ -2,7 +2,7 @@
 import type { Chunk, ChunkOutcome, JobSpec } from "../../protocol/plan.ts";
 import { loadJob, runChunk, type LoadedJob } from "../../runtime/execute.ts";
 import { setUpWorker, tearDownWorker } from "../../task/per-worker.ts";
-import type { Backend, ChunkHandle } from "../backend.ts";
+import type { Backend, ChunkHandle, PinnedWorker } from "../backend.ts";
 
 /**
  * Sequential backends open in this process. They share the calling thread's perWorker values, which
@@ -42,8 +42,17 @@ export class SequentialBackend implements Backend {
   }
 
   /** The one worker is the calling thread, never replaced: the chunk runs once. */
-  broadcast(spec: JobSpec, chunk: Chunk): Promise<ChunkOutcome>[] {
-    return [this.run(0, spec, chunk).outcome];
+  broadcast(spec: JobSpec, chunk: Chunk): Promise<Promise<ChunkOutcome>[]> {
+    return Promise.resolve([this.run(0, spec, chunk).outcome]);
+  }
+
+  /** Every actor lives on the one worker, the calling thread. */
+  pin(): Promise<PinnedWorker> {
+    return Promise.resolve({
+      name: "the calling thread",
+      run: (spec, chunk) => this.run(0, spec, chunk).outcome,
+      release() {},
+    });
   }
 
   /** A task on the calling thread cannot be stopped from outside; only its abort signal can ask. */

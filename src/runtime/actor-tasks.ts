@@ -11,9 +11,14 @@ interface Held {
   last: Promise<unknown>;
 }
 
-const actors = new Map<number, Held>();
+/** By id: a UUID, since a cluster worker's threads hold the actors of many coordinators. */
+const actors = new Map<string, Held>();
 
-export const startActor = task(import.meta.url, async (id: number, factory: TaskRef, args: unknown[]) => {
+/** This module, which a cluster worker serves beside the modules it was started with. */
+export const actorTasksModule = import.meta.url;
+
+/** Its plan passes it the factory (`with`), so that a cluster checks the factory as it checks any task. */
+export const startActor = task(import.meta.url, async (factory: TaskRef, id: string, args: unknown[]) => {
   const { fn } = await loadTask(factory);
   const instance = await fn(...args);
   if (typeof instance !== "object" || instance === null) {
@@ -22,7 +27,7 @@ export const startActor = task(import.meta.url, async (id: number, factory: Task
   actors.set(id, { instance: instance as Record<string, unknown>, last: Promise.resolve() });
 });
 
-export const callActor = task(import.meta.url, (id: number, method: string, args: unknown[]) => {
+export const callActor = task(import.meta.url, (id: string, method: string, args: unknown[]) => {
   const held = actors.get(id);
   if (!held) throw new Error(`actor ${id} is not on this worker: it was stopped, or its worker was replaced`);
   const fn = held.instance[method];
@@ -32,4 +37,4 @@ export const callActor = task(import.meta.url, (id: number, method: string, args
   return call;
 });
 
-export const stopActor = task(import.meta.url, (id: number) => void actors.delete(id));
+export const stopActor = task(import.meta.url, (id: string) => void actors.delete(id));
