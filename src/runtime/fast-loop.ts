@@ -94,22 +94,28 @@ export function compileFastLoop(
   const store = inline ? storeOf[inline] : "";
   const thenable = (name: string) =>
     `${name} !== null && (typeof ${name} === "object" || typeof ${name} === "function") && typeof ${name}.then === "function"`;
-  const pause = (stage: number) =>
-    `if (${thenable("o")}) { state.stage = ${stage}; state.pending = o; state.value = v; ${store} return k; }`;
+  // Each step's input and output in variables of their own: one shared by steps whose values differ
+  // in kind (a small integer in, a double out) would make V8 box every value it holds.
+  const pause = (stage: number, out: string, value: string) =>
+    `if (${thenable(out)}) { state.stage = ${stage}; state.pending = ${out}; state.value = ${value}; ${store} return k; }`;
   let body = "";
   for (let i = 0; i < prefix; i++) {
-    body += `at = ${i}; o = s${i}(v); ${pause(i)}\n`;
-    body += stages[i]!.op === "map" ? "v = o;\n" : "if (!o) continue;\n";
+    body += `at = ${i}; const o${i} = s${i}(v${i}); ${pause(i, `o${i}`, `v${i}`)}\n`;
+    body +=
+      stages[i]!.op === "map"
+        ? `const v${i + 1} = o${i};\n`
+        : `if (!o${i}) continue;\n const v${i + 1} = v${i};\n`;
   }
+  const v = `v${prefix}`;
   body += inline
-    ? stepOf[inline](prefix, pause(prefix))
-    : `at = ${prefix}; o = rest(v); if (o !== undefined) { state.stage = ${prefix}; state.pending = o; state.value = v; return k; }\n`;
+    ? stepOf[inline](prefix, v, (out) => pause(prefix, out, v))
+    : `at = ${prefix}; const o = rest(${v}); if (o !== undefined) { state.stage = ${prefix}; state.pending = o; state.value = ${v}; return k; }\n`;
   const loop = (read: string, length: string) => `
-    let k = from, at = 0, o, v;
+    let k = from, at = 0;
     ${inline ? loadOf[inline] : ""}
     try {
       for (const end = ${length}; k < end; k++) {
-        v = ${read};
+        const v0 = ${read};
         ${body}
       }
     } catch (error) {
@@ -153,11 +159,11 @@ const storeOf: Record<InlineTerminal, string> = {
   fold: "c.acc = acc;",
 };
 
-/** ...and its step for one item `v`; a reducer that goes async pauses the loop at stage `at`. */
-const stepOf: Record<InlineTerminal, (at: number, pause: string) => string> = {
-  collect: () => "out.push(v);\n",
+/** ...and its step for one item `v`; a reducer that goes async pauses the loop at stage `at` (`pause` of its output). */
+const stepOf: Record<InlineTerminal, (at: number, v: string, pause: (out: string) => string) => string> = {
+  collect: (_, v) => `out.push(${v});\n`,
   count: () => "n++;\n",
-  reduce: (at, pause) =>
-    `if (has) { at = ${at}; o = t0(acc, v); ${pause} acc = o; } else { acc = v; has = true; }\n`,
-  fold: (at, pause) => `at = ${at}; o = t0(acc, v); ${pause} acc = o;\n`,
+  reduce: (at, v, pause) =>
+    `if (has) { at = ${at}; const o = t0(acc, ${v}); ${pause("o")} acc = o; } else { acc = ${v}; has = true; }\n`,
+  fold: (at, v, pause) => `at = ${at}; const o = t0(acc, ${v}); ${pause("o")} acc = o;\n`,
 };
