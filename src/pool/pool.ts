@@ -56,13 +56,13 @@ export interface CallOptions {
   readonly priority?: number;
 }
 
+/** How long closing a pool waits for its actors to stop (behind their calls still running). */
+export const actorStopLimitMs = 2000;
+
 /**
  * A set of workers and everything that runs on them. Create one with `weft()`; close it with
  * `close()` or `await using`.
  */
-/** How long closing a pool waits for its actors to stop (behind their calls still running). */
-export const actorStopLimitMs = 2000;
-
 export class Pool implements AsyncDisposable {
   /** Progress, per-chunk records and job state changes, for progress bars, timelines and dashboards. */
   readonly events: PoolEventEmitter;
@@ -75,7 +75,6 @@ export class Pool implements AsyncDisposable {
    */
   readonly #callTargets = new Map<string, Map<unknown, CallTarget>>();
   #nextJobId = 1;
-  /** Actors on each worker, so a new one goes where there are fewest. */
   /** Rejected when the pool closes: what actors' waiting calls reject with. */
   #rejectClosing!: (error: Error) => void;
   readonly #closing = new Promise<never>((_, reject) => (this.#rejectClosing = reject));

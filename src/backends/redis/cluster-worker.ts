@@ -39,7 +39,7 @@ import {
   workerSet,
   type WorkerBeat,
 } from "./keys.ts";
-import { isRefused, parseControl, parseDirectCall, type DirectAnswer } from "./messages.ts";
+import { isRefused, parseControl, parseDirectCall, type DirectAnswer, type DirectCall } from "./messages.ts";
 import { mailboxTtlMs } from "./direct-line.ts";
 import { Mailbox } from "./mailbox.ts";
 import { clusterNameOf } from "./task-names.ts";
@@ -390,26 +390,33 @@ export class ClusterWorker {
     const { coordinator, thread } = call;
     let replies: Promise<ChunkReply[]>;
     try {
-      const request = decodeRequest(call.message);
-      if (request.coordinator !== coordinator)
-        throw new WorkerError("a direct call for another coordinator's chunk");
-      if (thread !== "all" && thread >= this.#backend.workers)
-        throw new WorkerError(
-          `no thread ${thread} here: cluster worker ${this.id} has ${this.#backend.workers}`,
-        );
-      const local = this.#local(request);
-      if (usesFiles(local.spec, local.chunk))
-        throw new WorkerError("a direct call that reads or writes files");
-      const { spec, chunk } = this.#localIds(coordinator, local);
+      const { jobId, spec, chunk } = this.#directChunk(call);
       replies =
         thread === "all"
-          ? this.#broadcast(coordinator, request.spec.id, spec, chunk)
+          ? this.#broadcast(coordinator, jobId, spec, chunk)
           : replyOf(this.#backend.run(thread, spec, chunk, false).outcome).then((reply) => [reply]);
     } catch (error) {
       replies = Promise.resolve([{ kind: "error", name: "WorkerError", message: (error as Error).message }]);
     }
     this.#taken++;
     void replies.then((all) => this.#answer(coordinator, call.call, all)).finally(() => this.#untake());
+  }
+
+  /**
+   * A direct call's chunk, checked as a queued one is (and no files: broadcasts and actors read
+   * none), under this worker's own tasks and job id; `jobId` is its coordinator's.
+   */
+  #directChunk({ coordinator, thread, message }: DirectCall): { jobId: number; spec: JobSpec; chunk: Chunk } {
+    const request = decodeRequest(message);
+    if (request.coordinator !== coordinator)
+      throw new WorkerError("a direct call for another coordinator's chunk");
+    if (thread !== "all" && thread >= this.#backend.workers)
+      throw new WorkerError(
+        `no thread ${thread} here: cluster worker ${this.id} has ${this.#backend.workers}`,
+      );
+    const local = this.#local(request);
+    if (usesFiles(local.spec, local.chunk)) throw new WorkerError("a direct call that reads or writes files");
+    return { jobId: request.spec.id, ...this.#localIds(coordinator, local) };
   }
 
   /** Runs a broadcast on every thread, and on every thread that replaces one, once, however often it arrives. */
@@ -440,12 +447,11 @@ export class ClusterWorker {
     entries.forEach(([field, text], i) => {
       if (present?.[i]?.[1] !== 1) return void gone.push(field);
       const call = parseDirectCall(text);
-      if (isRefused(call) || call.thread !== "all")
-        return this.#log(`refused a broadcast left in Redis (${field}): not a broadcast`);
+      if (isRefused(call) || call.thread !== "all" || call.coordinator !== coordinatorOf(field))
+        return this.#log(`refused a broadcast left in Redis (${field}): not this coordinator's broadcast`);
       try {
-        const request = decodeRequest(call.message);
-        const { spec, chunk } = this.#localIds(call.coordinator, this.#local(request));
-        void this.#broadcast(call.coordinator, request.spec.id, spec, chunk).then((replies) => {
+        const { jobId, spec, chunk } = this.#directChunk(call);
+        void this.#broadcast(call.coordinator, jobId, spec, chunk).then((replies) => {
           const why = replies.map(failureOf).find((failure) => failure !== undefined);
           if (why) this.#log(`broadcast ${field} failed here: ${why}`);
         });
