@@ -41,7 +41,7 @@ import {
 } from "./keys.ts";
 import { isRefused, parseControl, parseDirectCall, type DirectAnswer, type DirectCall } from "./messages.ts";
 import { mailboxTtlMs } from "./direct-line.ts";
-import { Mailbox } from "./mailbox.ts";
+import { mailbox, type Mailbox } from "./mailbox.ts";
 import { clusterNameOf } from "./task-names.ts";
 import {
   decodeRequest,
@@ -163,7 +163,7 @@ export class ClusterWorker {
     // coordinator takes its missing heartbeat for a death.
     this.#control.on("ready", () => void this.#heartbeat());
     this.#coordinators = new CoordinatorWatch(this.#control, redis.prefix, (c) => this.#coordinatorGone(c));
-    this.#inbox = new Mailbox(clients.open(true), inboxKey(redis.prefix, this.id), (text) =>
+    this.#inbox = mailbox(clients.open(true), inboxKey(redis.prefix, this.id), (text) =>
       this.#onDirect(text),
     );
     this.#coordinators.start(() => this.#localJobs.keys());

@@ -7,7 +7,7 @@ import type { Redis } from "ioredis";
 import { InterruptedError, WorkerCrashedError, WorkerError } from "../../errors.ts";
 import { holderCheckMs, workerPresenceTimes } from "./cluster-watch.ts";
 import { answersKey, inboxKey, workerKey } from "./keys.ts";
-import { Mailbox } from "./mailbox.ts";
+import { mailbox, type Mailbox } from "./mailbox.ts";
 import { isRefused, parseDirectAnswer, type DirectCall } from "./messages.ts";
 import { every, PresenceWatch } from "./presence.ts";
 import { decodeReply, MalformedMessageError, type ChunkMessage, type ChunkReply } from "./wire.ts";
@@ -53,8 +53,9 @@ export class DirectLine {
   send(worker: string, thread: number | "all", message: ChunkMessage): Promise<ChunkReply[]> {
     if (!this.#answers) {
       const key = answersKey(this.prefix, this.coordinator);
-      this.#answers = new Mailbox(this.openReader(), key, (text) => this.#answer(text));
-      this.#answers.start();
+      const answers = mailbox(this.openReader(), key, (text) => this.#answer(text));
+      answers.start();
+      this.#answers = answers;
       this.#stopWatch = every(
         holderCheckMs,
         () => this.#checkWorkers(),

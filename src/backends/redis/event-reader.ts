@@ -4,8 +4,8 @@
 // coordinator deaf. This one reads the same entries, hands on only the events of chunks its owner is
 // waiting for, passes over any entry it cannot read, and reads on after a lost connection from where
 // it was, so results published while it was away are not missed.
-import { setTimeout as delay } from "node:timers/promises";
 import type { Redis } from "ioredis";
+import { BlockingReads } from "./blocking-reads.ts";
 
 /** The events a coordinator acts on, for the BullMQ job ids it `wants`. Each gets the entry's raw fields. */
 export interface ChunkEventHandlers {
@@ -18,10 +18,11 @@ export interface ChunkEventHandlers {
 /** Entries read at most at once. */
 const batch = 1000;
 
+type XReadReply = [string, [string, string[]][]][] | null;
+
 export class EventReader {
-  #stopped = false;
   #last = "$";
-  #running: Promise<void> | undefined;
+  readonly #reads: BlockingReads<XReadReply>;
 
   constructor(
     readonly client: Redis,
@@ -29,49 +30,32 @@ export class EventReader {
     readonly handlers: ChunkEventHandlers,
     /** How long one blocking read waits for new entries, in ms. */
     readonly blockMs = 5000,
-  ) {}
+  ) {
+    this.#reads = new BlockingReads(
+      () => client.xread("COUNT", batch, "BLOCK", blockMs, "STREAMS", stream, this.#last),
+      (reply) => this.#handle(reply),
+    );
+  }
 
   /** Notes where the stream ends now, then reads on from there until `stop()`; resolves once it reads. */
   async start(): Promise<void> {
     const [newest] = await this.client.xrevrange(this.stream, "+", "-", "COUNT", 1);
     this.#last = newest?.[0] ?? "0-0";
-    this.#running = this.#loop();
+    this.#reads.start();
   }
 
   /** Stops reading; resolves once the loop has ended (its connection must be cut for a read in progress to end). */
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    await this.#running;
+  stop(): Promise<void> {
+    return this.#reads.stop();
   }
 
-  async #loop(): Promise<void> {
-    let failures = 0;
-    while (!this.#stopped) {
-      let reply: [string, [string, string[]][]][] | null;
+  #handle(reply: XReadReply): void {
+    for (const [id, fields] of reply?.[0]?.[1] ?? []) {
+      this.#last = id;
       try {
-        reply = await this.client.xread(
-          "COUNT",
-          batch,
-          "BLOCK",
-          this.blockMs,
-          "STREAMS",
-          this.stream,
-          this.#last,
-        );
-        failures = 0;
+        this.#dispatch(fields);
       } catch {
-        // Redis is away, or the connection was cut to stop: the owner's watchdog reports a long outage.
-        if (this.#stopped) return;
-        await delay(Math.min(100 * ++failures, 1000));
-        continue;
-      }
-      for (const [id, fields] of reply?.[0]?.[1] ?? []) {
-        this.#last = id;
-        try {
-          this.#dispatch(fields);
-        } catch {
-          // Not an entry of ours, or one that does not read: passed over, as any other entry would be.
-        }
+        // Not an entry of ours, or one that does not read: passed over, as any other entry would be.
       }
     }
   }
