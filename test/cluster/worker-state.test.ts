@@ -17,7 +17,7 @@ checkLeaks();
 
 describe("worker state on a cluster", () => {
   test(
-    "a worker that joins runs the broadcasts of the pools there before its first chunk; a pool that closes takes its own away",
+    "a worker that joins runs the broadcasts of the pools there before its first chunk, refuses bad ones left in Redis and removes those of pools gone; a pool that closes takes its own away",
     { timeout: 60_000 },
     async () => {
       await using cluster = await startCluster(1, workerSettings);
@@ -25,7 +25,20 @@ describe("worker state on a cluster", () => {
       {
         await using pool = await weft({ redis: cluster.redis.url });
         assert.equal((await pool.broadcast(setLevel, ["debug"])).length, 2);
-        await cluster.addWorker();
+        const [field] = Object.keys(await admin.hgetall("weft:broadcasts"));
+        const coordinator = field!.slice(0, field!.lastIndexOf(":"));
+        const planted = { [`${coordinator}:990`]: "{not json", [`${coordinator}:991`]: "{}" };
+        await admin.hset("weft:broadcasts", { ...planted, "gone-coordinator:1": "{}" });
+        const joined = await cluster.addWorker();
+        for (const bad of Object.keys(planted)) {
+          await within(
+            waitForOutput(joined, new RegExp(`refused a broadcast left in Redis \\(${bad}\\)`)),
+            10_000,
+            `the refusal of ${bad}`,
+          );
+        }
+        assert.equal(await admin.hexists("weft:broadcasts", "gone-coordinator:1"), 0);
+        await admin.hdel("weft:broadcasts", ...Object.keys(planted));
         // Only the worker that joined is left to run the job.
         await cluster.workers[0]!.stop();
         const levels = await pool.range(0, 200).map(readLevel).collect();
