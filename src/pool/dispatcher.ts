@@ -18,6 +18,7 @@ import { describeChunkInput, inputLength } from "../protocol/plan.ts";
 import { deserializeError } from "../protocol/serialized-errors.ts";
 import { decide, type FailureKind } from "../scheduler/failure-policy.ts";
 import { Scheduler } from "../scheduler/scheduler.ts";
+import { shuffleChunkMs } from "../scheduler/chunking.ts";
 
 /** A job the dispatcher runs: started, not yet finished. */
 interface ActiveJob {
@@ -103,7 +104,9 @@ export class Dispatcher {
       },
     });
     const { bounds, priority } = job.controls;
-    this.#scheduler.addJob(id, { available, closed, bounds, priority });
+    // A shuffle's chunk writes out its table of partials once, whatever its size (chunking.ts).
+    const chunkMs = job.spec.terminal.op === "shuffle" ? shuffleChunkMs : undefined;
+    this.#scheduler.addJob(id, { available, closed, bounds, priority, chunkMs });
     this.#afterChange(id);
   }
 

@@ -21,6 +21,8 @@ export interface ChunkSizeInput {
   readonly bounds: ChunkBounds;
   /** What a chunk's trip to a worker and back costs beyond its work, in ms (about 0.04 on threads, 2.5 through Redis). */
   readonly chunkTripMs: number;
+  /** How long one chunk should run, in ms: {@link targetChunkMs}, or {@link shuffleChunkMs} for a shuffle. */
+  readonly targetMs?: number;
 }
 
 /**
@@ -31,6 +33,14 @@ export interface ChunkSizeInput {
  * shrinking tail, not from small chunks.
  */
 export const targetChunkMs = 40;
+/**
+ * How long one chunk of a shuffle's map side should run. Its table of partials is written out and
+ * merged once per chunk, at a cost that grows with the distinct keys it holds, not with its items:
+ * a word count's 4 MiB range holds nearly the whole vocabulary, so at 40 ms a chunk that write-out
+ * and its merge took a fifth of the job. A chunk combined over ten times the input pays it once for
+ * all of it; the tail still shrinks as for every job (README.md beside this file).
+ */
+export const shuffleChunkMs = 400;
 /**
  * Near the end of a job of known size, a chunk takes at most remaining / (tailSplit × workers)
  * items. The cost estimate comes from items already measured, so where cost rises along the input
@@ -62,7 +72,7 @@ export function chunkSize(input: ChunkSizeInput): number {
     size = probeChunk;
   } else {
     const perItem = Math.max(costPerItemMs, 1e-6);
-    size = Math.floor(targetChunkMs / perItem);
+    size = Math.floor((input.targetMs ?? targetChunkMs) / perItem);
     if (remaining !== undefined) {
       // Guided self-scheduling: toward the end each chunk takes a shrinking share of what is left,
       // so the last chunks finish together instead of one worker running a big one alone.

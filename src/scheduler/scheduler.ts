@@ -22,6 +22,8 @@ export const agingPerLevel = 16;
 
 interface JobState {
   readonly bounds: ChunkBounds;
+  /** How long one of its chunks should run, in ms. */
+  readonly chunkMs: number | undefined;
   /** Higher goes first; among equals, the older job. */
   readonly priority: number;
   /** Chunks handed to jobs of a higher priority while this one had a chunk ready, since it last got one. */
@@ -66,10 +68,11 @@ export class Scheduler {
   /** A job enters with the items ready now; `closed` says whether more can follow. */
   addJob(
     jobId: number,
-    init: { available: number; closed: boolean; bounds: ChunkBounds; priority?: number },
+    init: { available: number; closed: boolean; bounds: ChunkBounds; priority?: number; chunkMs?: number },
   ): void {
     this.#jobs.set(jobId, {
       bounds: init.bounds,
+      chunkMs: init.chunkMs,
       priority: init.priority ?? 0,
       passedOver: 0,
       cost: new CostEstimator(),
@@ -162,6 +165,7 @@ export class Scheduler {
         workers,
         bounds: job.bounds,
         chunkTripMs: this.#chunkTripMs,
+        targetMs: job.chunkMs,
       });
       job.available -= size;
       job.sent += size;

@@ -6,6 +6,7 @@ import {
   chunkSize,
   CostEstimator,
   probeChunk,
+  shuffleChunkMs,
   tailSplit,
   tailTrips,
   targetChunkMs,
@@ -39,6 +40,8 @@ const inputArb: fc.Arbitrary<ChunkSizeInput> = fc
     bounds: boundsArb,
     // In-process, threads, processes, Redis, and a slow network.
     chunkTripMs: fc.constantFrom(0, 0.04, 0.1, 1, 20),
+    // Any job, or a shuffle's map side.
+    targetMs: fc.constantFrom(undefined, targetChunkMs, shuffleChunkMs),
   })
   .map(({ extra, sent, ...rest }) => ({
     ...rest,
@@ -108,25 +111,26 @@ describe("chunkSize", () => {
     );
   });
 
-  it("plans a measured chunk to take at most targetChunkMs unless minChunk forces more", () => {
+  it("plans a measured chunk to take at most its target unless minChunk forces more", () => {
     fc.assert(
       fc.property(measuredArb, (input) => {
         const size = chunkSize(input);
         fc.pre(size > Math.max(input.bounds.minChunk, 1));
-        assert.ok(closeEnough(size * Math.max(input.costPerItemMs, 1e-6), targetChunkMs));
+        assert.ok(closeEnough(size * Math.max(input.costPerItemMs, 1e-6), input.targetMs ?? targetChunkMs));
       }),
       runs,
     );
   });
 
-  it("fills targetChunkMs when nothing but the cost limits the size", () => {
+  it("fills its target when nothing but the cost limits the size", () => {
     fc.assert(
       fc.property(measuredArb, (input) => {
         const open = { ...input, remaining: undefined };
         const size = chunkSize(open);
         fc.pre(size < input.available && size < input.bounds.maxChunk);
         // One more item would overrun the target: the chunk is as long as it is allowed to be.
-        assert.ok((size + 1) * Math.max(input.costPerItemMs, 1e-6) > targetChunkMs * (1 - 1e-9));
+        const target = input.targetMs ?? targetChunkMs;
+        assert.ok((size + 1) * Math.max(input.costPerItemMs, 1e-6) > target * (1 - 1e-9));
       }),
       runs,
     );
@@ -156,7 +160,7 @@ describe("chunkSize", () => {
         const caps = [
           Math.floor((tailTrips * chunkTripMs) / perItem),
           Math.ceil(input.total! / (tailSplit * workers)),
-          Math.max(Math.floor(targetChunkMs / perItem), 1),
+          Math.max(Math.floor((input.targetMs ?? targetChunkMs) / perItem), 1),
           available,
           bounds.maxChunk,
         ];

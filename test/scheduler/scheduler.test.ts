@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { inputLength, type Chunk } from "../../src/protocol/plan.ts";
-import { targetChunkMs, type ChunkBounds } from "../../src/scheduler/chunking.ts";
+import { shuffleChunkMs, targetChunkMs, type ChunkBounds } from "../../src/scheduler/chunking.ts";
 import { Scheduler, type Assignment } from "../../src/scheduler/scheduler.ts";
 import { mulberry32 } from "../support/random.ts";
 
@@ -376,12 +376,14 @@ function simulate(
   prefetch: number,
   slowest = 1,
   seed = 0,
+  chunkMs: number | undefined = undefined,
 ): Simulation {
   const random = mulberry32(seed);
   const slowdown = () => 1 + (slowest - 1) * random();
   const scheduler = new Scheduler({ prefetch });
   for (let w = 0; w < workers; w++) scheduler.addWorker(w);
-  scheduler.addJob(1, { available: costs.length, closed: true, bounds: { minChunk: 1, maxChunk: Infinity } });
+  const bounds = { minChunk: 1, maxChunk: Infinity };
+  scheduler.addJob(1, { available: costs.length, closed: true, bounds, chunkMs });
   const freeAt = new Array<number>(workers).fill(0);
   const running: { end: number; worker: number; size: number; busy: number }[] = [];
   const sizes: number[] = [];
@@ -427,34 +429,39 @@ function checkCoverage(items: number, sizes: readonly number[]): void {
 }
 
 describe("Scheduler simulation", () => {
-  for (const kind of ["increasing", "hump", "random"] as const) {
-    it(`assigns every item once, never idles a worker while work is left, and finishes near the ideal (${kind} costs)`, () => {
-      fc.assert(
-        fc.property(profileArb(kind), (p) => {
-          const costs = costsOf(p);
-          const { sizes, makespan, longestChunk } = simulate(costs, p.workers, p.prefetch);
-          checkCoverage(p.items, sizes);
-          // Until the last item is sent every worker is busy; after, each finishes at most `prefetch` chunks.
-          const total = costs.reduce((a, b) => a + b, 0);
-          const busy = total + sizes.length * overheadMs;
-          assert.ok(makespan <= busy / p.workers + p.prefetch * longestChunk + 1e-6);
-          // Within 1.25x of the ideal plus a few chunks' slack.
-          const ideal = total / p.workers;
-          const allowed =
-            1.25 * ideal +
-            2 * Math.max(...costs) +
-            (sizes.length * overheadMs) / p.workers +
-            2 * targetChunkMs;
-          assert.ok(
-            makespan <= allowed,
-            `makespan ${makespan.toFixed(1)} ms > ${allowed.toFixed(1)} ms allowed (ideal ${ideal.toFixed(1)} ms, ` +
-              `${sizes.length} chunks: ${sizes.slice(0, 12).join(", ")}${sizes.length > 12 ? ", ..." : ""})`,
-          );
-        }),
-        { seed: 42, numRuns: 150, includeErrorInReport: true },
-      );
-    });
-  }
+  const targets = [
+    ["", undefined],
+    [", a shuffle's chunks", shuffleChunkMs],
+  ] as const;
+  for (const kind of ["increasing", "hump", "random"] as const)
+    for (const [which, chunkMs] of targets) {
+      it(`assigns every item once, never idles a worker while work is left, and finishes near the ideal (${kind} costs${which})`, () => {
+        fc.assert(
+          fc.property(profileArb(kind), (p) => {
+            const costs = costsOf(p);
+            const { sizes, makespan, longestChunk } = simulate(costs, p.workers, p.prefetch, 1, 0, chunkMs);
+            checkCoverage(p.items, sizes);
+            // Until the last item is sent every worker is busy; after, each finishes at most `prefetch` chunks.
+            const total = costs.reduce((a, b) => a + b, 0);
+            const busy = total + sizes.length * overheadMs;
+            assert.ok(makespan <= busy / p.workers + p.prefetch * longestChunk + 1e-6);
+            // Within 1.25x of the ideal plus a few chunks' slack.
+            const ideal = total / p.workers;
+            const allowed =
+              1.25 * ideal +
+              2 * Math.max(...costs) +
+              (sizes.length * overheadMs) / p.workers +
+              2 * (chunkMs ?? targetChunkMs);
+            assert.ok(
+              makespan <= allowed,
+              `makespan ${makespan.toFixed(1)} ms > ${allowed.toFixed(1)} ms allowed (ideal ${ideal.toFixed(1)} ms, ` +
+                `${sizes.length} chunks: ${sizes.slice(0, 12).join(", ")}${sizes.length > 12 ? ", ..." : ""})`,
+            );
+          }),
+          { seed: 42, numRuns: 150, includeErrorInReport: true },
+        );
+      });
+    }
 
   // A Mandelbrot image by rows at bench size: a cheap head, then rows up to 300 times dearer. Chunks
   // sized from the cheap head carry dear rows; when chunks also run at uneven speed, one of those
