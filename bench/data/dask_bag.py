@@ -13,7 +13,9 @@ the default for bags) on a pool of `--workers` processes started with the spawn 
 """
 
 import argparse
+import functools
 import gc
+import itertools
 import json
 import multiprocessing
 import operator
@@ -85,19 +87,31 @@ def distinct(lines, _users):
     return set(lines.map(user_of).distinct().compute()), keys_answer
 
 
-def join(lines, users):
-    """As weft does it for now: bytes per user on the workers, joined with the table here."""
-    per_user = lines.foldby(user_of, add_bytes, 0, operator.add, 0).compute()
+# The join's user table, read once in each worker process and run: the broadcast of weft's join. The
+# run's number is part of the key, so every run loads it again, as weft's and the readline loop's do.
+
+
+@functools.lru_cache(maxsize=1)
+def countries(path, _run):
     country_of = {}
-    with open(users, encoding="utf-8") as table:
+    with open(path, encoding="utf-8") as table:
         for row in table:
             user, country = row.rstrip("\n").split(",")
             country_of[user] = country
-    sums = {}
-    for user, total in per_user:
-        country = country_of[user]
-        sums[country] = sums.get(country, 0) + total
-    return sums, sums_answer
+    return country_of
+
+
+def country_of_line(path, run, line):
+    return countries(path, run)[user_of(line)]
+
+
+RUNS = itertools.count()
+
+
+def join(lines, users):
+    """A broadcast hash join, as weft does it: each worker loads the table, then sums per country."""
+    key = functools.partial(country_of_line, users, next(RUNS))
+    return dict(lines.foldby(key, add_bytes, 0, operator.add, 0).compute()), sums_answer
 
 
 WORKLOADS = {"wordcount": wordcount, "groupby": groupby, "distinct": distinct, "join": join}

@@ -1,10 +1,11 @@
 // The tasks of `npm run bench:data`, which weft's workers import by this module's URL: the field
 // readers of log-format.ts, which the sequential loop calls directly, the small helpers of the keyed
-// operations, and the answer's digest (answers.ts), computed on the workers so the keyed results
-// never come to the calling process.
+// operations, the join's user table (user-table.ts), and the answer's digest (answers.ts), computed
+// on the workers so the keyed results never come to the calling process.
 import { task } from "../../src/index.ts";
 import { fnv1a } from "./answers.ts";
 import * as format from "./log-format.ts";
+import { countryOf, readCountries, type Countries } from "./user-table.ts";
 
 export const wordsOf = task(import.meta.url, format.wordsOf);
 export const userOf = task(import.meta.url, format.userOf);
@@ -16,14 +17,16 @@ export const itself = task(import.meta.url, (word: string) => word);
 export const one = task(import.meta.url, () => 1);
 export const add = task(import.meta.url, (a: number, b: number) => a + b);
 
-/** The user table's line as `[user, country]`. */
-export const parseUser = task(import.meta.url, format.parseUser);
-export const first = task(import.meta.url, (pair: readonly [string, unknown]) => pair[0]);
-
-/** A joined `[user, [[user, bytes], [user, country]]]` as its country, and as its bytes. */
-type Joined = [string, [[string, number], [string, string]]];
-export const countryOfJoined = task(import.meta.url, ([, [, row]]: Joined) => row[1]);
-export const bytesOfJoined = task(import.meta.url, ([, [sum]]: Joined) => sum[1]);
+/** This worker's copy of the user table, read by `loadCountries`, which the join broadcasts first. */
+let countries: Countries | undefined;
+export const loadCountries = task(import.meta.url, async (path: string) => {
+  countries = await readCountries(path);
+  return countries.size;
+});
+export const countryOfLine = task(import.meta.url, (line: string) => {
+  if (!countries) throw new Error("the user table is not loaded here: broadcast loadCountries first");
+  return countryOf(countries, format.userOf(line));
+});
 
 /** An answer in parts, to be added up: keys, the sum of the values, the checksum (answers.ts). */
 export type Digest = [keys: number, total: number, checksum: bigint];

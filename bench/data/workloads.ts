@@ -9,7 +9,8 @@ import type { Collection, Pool } from "../../src/index.ts";
 import { keysAnswer, sumsAnswer, type Answer } from "./answers.ts";
 import * as tasks from "./data-tasks.ts";
 import type { DataFiles } from "./generate.ts";
-import { bytesOf, parseUser, routeOf, userOf, wordsOf } from "./log-format.ts";
+import { bytesOf, routeOf, userOf, wordsOf } from "./log-format.ts";
+import { countryOf, readCountries } from "./user-table.ts";
 
 export const workloadNames = ["wordcount", "groupby", "distinct", "join"] as const;
 export type WorkloadName = (typeof workloadNames)[number];
@@ -97,42 +98,26 @@ function distinctWeft(pool: Pool, { log }: Files): Promise<Answer> {
   );
 }
 
-// Join with the user table: response bytes per country of the user.
+// Join with the user table: response bytes per country of the user. The table is small (a user id
+// and a country per line, tens of MB at most), so both sides join it as a broadcast hash join, the
+// plan Spark picks for a table under its broadcast threshold: the table in a Map, then one pass over
+// the log, each line's user looked up there.
 
-async function loadCountries(path: string): Promise<Map<string, string>> {
-  const countryOf = new Map<string, string>();
-  for await (const line of lines(path)) {
-    const [user, country] = parseUser(line);
-    countryOf.set(user, country);
-  }
-  return countryOf;
-}
-
-function countryOf(countries: ReadonlyMap<string, string>, user: string): string {
-  const country = countries.get(user);
-  if (country === undefined) throw new Error(`user ${user} is not in the user table`);
-  return country;
-}
-
-/** A hash join as one would write it: the small table in a Map, then one pass over the log. */
 async function joinSequential({ log, users }: Files): Promise<Keyed> {
-  const countries = await loadCountries(users);
+  const countries = await readCountries(users);
   const bytes = new Map<string, number>();
   for await (const line of lines(log)) addTo(bytes, countryOf(countries, userOf(line)), bytesOf(line));
   return bytes;
 }
 
 /**
- * As one would write it on Spark: the log reduced to bytes per user first (so one record per user,
- * not per line, is joined), joined with the user table by user on the workers, then summed per
- * country; the countries are few, so their sums come back as a Map, as Spark's collectAsMap would.
+ * Every worker reads the table into its own Map first (a broadcast, which a worker that replaces a
+ * crashed one runs again), then the log is summed per country as in the group-by; the countries
+ * are few, so their sums come back as a Map, as Spark's collectAsMap would.
  */
 async function joinWeft(pool: Pool, { log, users }: Files): Promise<Answer> {
-  const perUser = pool.readLines(log).reduceByKey(tasks.userOf, tasks.bytesOf, tasks.add, { partitions });
-  const table = pool.readLines(users).map(tasks.parseUser);
-  const perCountry = await perUser
-    .join(table, tasks.first, tasks.first, { partitions })
-    .reduceByKey(tasks.countryOfJoined, tasks.bytesOfJoined, tasks.add);
+  await pool.broadcast(tasks.loadCountries, [users]);
+  const perCountry = await pool.readLines(log).reduceByKey(tasks.countryOfLine, tasks.bytesOf, tasks.add);
   return sumsAnswer(perCountry);
 }
 
