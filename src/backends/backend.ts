@@ -42,7 +42,7 @@ export interface ChunkSettlers {
 export interface Backend {
   /** The backend's name as users select it: "sequential", "threads". */
   readonly name: string;
-  /** Worker ids, 0..n-1. */
+  /** Worker ids, 0..n-1: how many there are now (a cluster's may change, see `watchWorkers`). */
   readonly workers: number;
   /** Whether inline functions (sent as source text) may run here. */
   readonly acceptsInline: boolean;
@@ -53,6 +53,12 @@ export interface Backend {
   /** About what one chunk's trip to a worker and back costs beyond its work, in ms, measured one call at a time. */
   readonly chunkTripMs: number;
   run(worker: number, job: JobSpec, chunk: Chunk, reportStart: boolean): ChunkHandle;
+  /**
+   * For a backend whose workers come and go while it runs (a cluster that machines join and leave):
+   * calls `listener` with the new count each time it changes. Ids below it may be new; those at or
+   * above it get no new chunk, while the chunks they hold finish as usual. Fixed sets omit it.
+   */
+  watchWorkers?(listener: (workers: number) => void): void;
   /**
    * Ends worker `worker` now and replaces it: the chunk it is running rejects with `reason`, the
    * ones waiting behind it with InterruptedError. For a task that ignores its abort signal.

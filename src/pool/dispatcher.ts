@@ -70,6 +70,14 @@ export class Dispatcher {
       this.#scheduler.addWorker(w);
       this.#lanes.set(w, []);
     }
+    backend.watchWorkers?.((workers) => this.#resize(workers));
+  }
+
+  /** The backend's workers are now 0..workers-1 (a cluster grew or shrank): new chunks go to those. */
+  #resize(workers: number): void {
+    for (let w = 0; w < workers; w++) if (!this.#lanes.has(w)) this.#lanes.set(w, []);
+    this.#scheduler.resize(workers);
+    this.schedulePump();
   }
 
   get closed(): boolean {
@@ -116,9 +124,14 @@ export class Dispatcher {
     if (!paused) this.schedulePump();
   }
 
-  /** For each worker, the job of the chunk it is running (or was last sent), or undefined when idle. */
+  /**
+   * For each worker, the job of the chunk it is running (or was last sent), or undefined when idle;
+   * a worker the set shrank below is listed while it still holds a chunk.
+   */
   workerJobs(): (number | undefined)[] {
-    return [...this.#lanes.values()].map((lane) => lane[0]?.chunk.jobId);
+    const jobs = [...this.#lanes.values()].map((lane) => lane[0]?.chunk.jobId);
+    while (jobs.length > this.backend.workers && jobs.at(-1) === undefined) jobs.pop();
+    return jobs;
   }
 
   /** Runs `fn` after `delayMs` unless the pool closes first. */

@@ -52,6 +52,8 @@ export class Scheduler {
   readonly #prefetch: number;
   readonly #chunkTripMs: number;
   readonly #inflight = new Map<number, number>();
+  /** Workers that take no new chunk (the set shrank below them); their chunks in flight run on. */
+  readonly #retired = new Set<number>();
   readonly #jobs = new Map<number, JobState>();
 
   constructor(options: SchedulerOptions) {
@@ -63,6 +65,20 @@ export class Scheduler {
 
   addWorker(worker: number): void {
     this.#inflight.set(worker, 0);
+  }
+
+  /**
+   * The set of workers is now 0..workers-1 (a cluster that machines join and leave): workers new to
+   * it take chunks from the next `assign()`, and those at or above `workers` take no new one, while
+   * the chunks they hold run on and are released as usual. The tail of every job is recomputed for
+   * the new count.
+   */
+  resize(workers: number): void {
+    for (let w = 0; w < workers; w++) {
+      if (!this.#inflight.has(w)) this.#inflight.set(w, 0);
+      this.#retired.delete(w);
+    }
+    for (const w of this.#inflight.keys()) if (w >= workers) this.#retired.add(w);
   }
 
   /** A job enters with the items ready now; `closed` says whether more can follow. */
@@ -143,7 +159,7 @@ export class Scheduler {
    */
   assign(): Assignment[] {
     const out: Assignment[] = [];
-    const workers = this.#inflight.size;
+    const workers = this.#inflight.size - this.#retired.size;
     if (workers === 0) return out;
     for (;;) {
       const worker = this.#leastLoadedWorker();
@@ -177,7 +193,7 @@ export class Scheduler {
     let best: number | undefined;
     let bestLoad = this.#prefetch;
     for (const [worker, load] of this.#inflight) {
-      if (load < bestLoad) {
+      if (load < bestLoad && !this.#retired.has(worker)) {
         best = worker;
         bestLoad = load;
       }

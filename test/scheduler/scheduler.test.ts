@@ -9,6 +9,7 @@ import { mulberry32 } from "../support/random.ts";
 
 type Event =
   | { kind: "addWorker" }
+  | { kind: "resize"; workers: number }
   | { kind: "addJob"; available: number; closed: boolean; bounds: ChunkBounds }
   | { kind: "offer"; pick: number; items: number }
   | { kind: "close"; pick: number }
@@ -27,6 +28,10 @@ const boundsArb: fc.Arbitrary<ChunkBounds> = fc
 // that exists (or existed: events for removed jobs must be harmless too).
 const eventArb: fc.Arbitrary<Event> = fc.oneof(
   { weight: 2, arbitrary: fc.constant({ kind: "addWorker" as const }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant("resize" as const), workers: fc.integer({ min: 0, max: 6 }) }),
+  },
   {
     weight: 3,
     arbitrary: fc.record({
@@ -89,6 +94,8 @@ class Model {
   readonly held: Held[] = [];
   /** Chunks that failed, not yet due for another attempt. */
   readonly failed: Held[] = [];
+  /** Workers above the last resize: they take no new chunk. */
+  readonly retired = new Set<number>();
   nextWorker = 0;
   nextJob = 1;
 
@@ -110,8 +117,13 @@ class Model {
     });
   }
 
+  /** Loads of the workers that take chunks. */
+  activeLoads(): number[] {
+    return [...this.loads].filter(([worker]) => !this.retired.has(worker)).map(([, load]) => load);
+  }
+
   minLoad(): number {
-    return Math.min(...this.loads.values());
+    return Math.min(...this.activeLoads());
   }
 }
 
@@ -127,6 +139,16 @@ function step(scheduler: Scheduler, model: Model, event: Event): void {
       const worker = model.nextWorker++;
       scheduler.addWorker(worker);
       model.loads.set(worker, 0);
+      break;
+    }
+    case "resize": {
+      scheduler.resize(event.workers);
+      for (let w = 0; w < event.workers; w++) {
+        if (!model.loads.has(w)) model.loads.set(w, 0);
+        model.retired.delete(w);
+      }
+      model.nextWorker = Math.max(model.nextWorker, event.workers);
+      for (const w of model.loads.keys()) if (w >= event.workers) model.retired.add(w);
       break;
     }
     case "addJob": {
@@ -214,6 +236,7 @@ function checkAssign(model: Model, assignments: readonly Assignment[]): void {
   for (const { worker, jobId, size, retry } of assignments) {
     const load = model.loads.get(worker);
     assert.ok(load !== undefined, `assigned to worker ${worker}, which is not in the pool`);
+    assert.ok(!model.retired.has(worker), `assigned to worker ${worker}, which the pool shrank below`);
     assert.ok(load < model.prefetch, `worker ${worker} already holds ${load} of ${model.prefetch} chunks`);
     assert.equal(load, model.minLoad(), "the least loaded worker is filled first");
     const job = model.jobs.get(jobId);
@@ -248,7 +271,7 @@ function checkAssign(model: Model, assignments: readonly Assignment[]): void {
     model.held.push({ worker, jobId, size });
   }
   // No stall: what is left is either no free slot, or no job that can be sent.
-  const free = [...model.loads.values()].some((load) => load < model.prefetch);
+  const free = model.activeLoads().some((load) => load < model.prefetch);
   assert.ok(
     !free || model.oldestReady() === undefined,
     "a worker has room and a job is ready, yet nothing was sent",

@@ -5,13 +5,15 @@
 // - its chunks in BullMQ (every few seconds): one whose BullMQ job vanished (Redis restarted empty)
 //   is sent again, and while Redis is away the wait is bounded by `unreachableTimeoutMs`;
 // - its own heartbeat (every 2 s), which workers read to skip and stop the chunks of a coordinator
-//   that is gone, and the set of chunks it withdrew (cancelled, or sent again), which they skip.
+//   that is gone, and the set of chunks it withdrew (cancelled, or sent again), which they skip;
+// - the threads of the workers there now (every second), from their heartbeats, so the chunks it keeps
+//   in flight follow the machines that join and leave while a job runs.
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { WorkerError } from "../../errors.ts";
 import { describeConnectionError, within, type ResolvedRedis } from "./connection.ts";
 import { chunkQueueName, coordinatorKey, withdrawnSet, workerKey, type CoordinatorBeat } from "./keys.ts";
-import { every, PresenceWatch } from "./presence.ts";
+import { clusterThreads, every, PresenceWatch } from "./presence.ts";
 
 /** What the watch needs to know of a chunk in flight. */
 export interface WatchedChunk {
@@ -33,10 +35,14 @@ export interface WatchedCoordinator {
   lost(chunk: WatchedChunk): void;
   /** Redis has been away longer than `unreachableTimeoutMs` for `chunk`. */
   unreachable(chunk: WatchedChunk, error: Error): void;
+  /** The workers' threads counted now; absent: the coordinator keeps the slots it started with. */
+  readonly threads?: (count: number) => void;
 }
 
 /** How often a coordinator looks at the workers holding its chunks. */
 export const holderCheckMs = 500;
+/** How often a coordinator counts the workers' threads. */
+export const threadCountMs = 1000;
 /** How often a coordinator beats, and how long its heartbeat lives without a beat. */
 export const coordinatorBeatMs = 2000;
 /**
@@ -97,6 +103,11 @@ export class ClusterWatch {
         () => {},
       ),
     ];
+    const { threads } = this.coordinator;
+    if (threads) {
+      const count = async () => threads(await clusterThreads(this.control, this.redis.prefix));
+      this.#stops.push(every(threadCountMs, count, () => {}));
+    }
   }
 
   stop(): void {

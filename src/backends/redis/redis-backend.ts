@@ -68,7 +68,7 @@ interface HeldChunk {
 
 export interface RedisBackendSettings {
   readonly redis: string | RedisOptions;
-  /** Chunks in flight at once; undefined: twice the threads of the workers connected at the start. */
+  /** Chunks in flight at once; undefined: twice the threads of the workers there, followed as they join and leave. */
   readonly slots: number | undefined;
   /** The shared data root as mounted on this machine; paths travel relative to it. */
   readonly dataRoot?: string | undefined;
@@ -79,6 +79,13 @@ export interface RedisBackendSettings {
  * sent again for ever: something is wrong with the cluster, and the error says what.
  */
 export const maxResendsPerChunk = 5;
+
+/**
+ * Chunks in flight for a cluster of `threads` threads: two each, so every thread has the next chunk
+ * waiting in the queue when it finishes one; two at least, so a job started before any worker waits
+ * in the queue for the first to join.
+ */
+const slotsFor = (threads: number) => Math.max(2, 2 * threads);
 
 export class RedisBackend implements Backend {
   readonly name = "redis";
@@ -96,8 +103,10 @@ export class RedisBackend implements Backend {
   readonly #pins: ClusterPins;
   /** This coordinator's entries in the cluster's broadcasts, removed as it closes. */
   readonly #broadcastFields: string[] = [];
-  /** Per slot, the chunk posted and the ones given to it after. */
+  /** Per slot, the chunk posted and the ones given to it after; those from `#active` on get no new chunk. */
   #slots: { posted: PostedChunk | undefined; held: HeldChunk[] }[] = [];
+  #active = 0;
+  readonly #resized: ((workers: number) => void)[] = [];
   readonly #byBullId = new Map<string, PostedChunk>();
   /** Each running job's plan, encoded once for all of its chunks: by job id. */
   readonly #specs = new Map<number, string>();
@@ -112,6 +121,7 @@ export class RedisBackend implements Backend {
     queue: Queue,
     readonly clients: RedisClients,
     readonly dataRoot: string | undefined,
+    fixedSlots: number | undefined,
   ) {
     this.#redis = redis;
     this.#queue = queue;
@@ -127,6 +137,7 @@ export class RedisBackend implements Backend {
       diedWith: (posted, worker) => this.#workerDied(posted as PostedChunk, worker),
       lost: (posted) => this.#resend(posted as PostedChunk, "Redis lost it"),
       unreachable: (posted, error) => this.#lost(posted as PostedChunk, error),
+      ...(fixedSlots === undefined && { threads: (count: number) => this.#resize(slotsFor(count)) }),
     });
     this.#line = new DirectLine(
       this.#control,
@@ -141,7 +152,19 @@ export class RedisBackend implements Backend {
   }
 
   get workers(): number {
-    return this.#slots.length;
+    return this.#active;
+  }
+
+  watchWorkers(listener: (workers: number) => void): void {
+    this.#resized.push(listener);
+  }
+
+  /** `slots` chunks in flight from now on: slots past it take none, and finish what they hold. */
+  #resize(slots: number): void {
+    if (slots === this.#active || this.#closed) return;
+    while (this.#slots.length < slots) this.#slots.push({ posted: undefined, held: [] });
+    this.#active = slots;
+    for (const listener of this.#resized) listener(slots);
   }
 
   static async start(settings: RedisBackendSettings): Promise<RedisBackend> {
@@ -151,7 +174,7 @@ export class RedisBackend implements Backend {
     const queue = new Queue(chunkQueueName, { connection: clients.open(), prefix: redis.prefix });
     // A lost Redis is reported by the watchdog, with how long it has been gone; these would only repeat it.
     queue.on("error", () => {});
-    const backend = new RedisBackend(randomUUID(), redis, queue, clients, settings.dataRoot);
+    const backend = new RedisBackend(randomUUID(), redis, queue, clients, settings.dataRoot, settings.slots);
     try {
       await backend.#begin(settings.slots);
       return backend;
@@ -178,8 +201,7 @@ export class RedisBackend implements Backend {
   /** Reads the event stream from now on, and is present in the cluster until close. */
   async #begin(slots: number | undefined): Promise<void> {
     const { prefix } = this.#redis;
-    slots ??= Math.max(2, 2 * (await clusterThreads(this.#control, prefix)));
-    this.#slots = Array.from({ length: slots }, () => ({ posted: undefined, held: [] }));
+    this.#resize(slots ?? slotsFor(await clusterThreads(this.#control, prefix)));
     await this.#reader.start();
     // The workers stop this coordinator's chunks once it is gone: its subscription and heartbeat say it is not.
     await this.clients.open().subscribe(presenceChannel(prefix, this.id));
