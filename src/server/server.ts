@@ -1,5 +1,6 @@
 // `weft serve`: the HTTP service. Starts the job store, the pool, the job service and the HTTP app
 // on them, and closes them in the order that lets running jobs stop before what reports them.
+import type { ClusterMonitor } from "../backends/redis/cluster-status.ts";
 import { weft } from "../pool/weft.ts";
 import { createApp } from "./http/app.ts";
 import { JobService } from "./jobs/job-service.ts";
@@ -31,13 +32,20 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     store.close();
     throw error;
   });
+  let cluster: ClusterMonitor | undefined;
   try {
+    // The pool has loaded the cluster's packages already, so this import cannot miss one.
+    if (options.redis) {
+      const { ClusterMonitor } = await import("../backends/redis/cluster-status.ts");
+      cluster = await ClusterMonitor.open(options.redis);
+    }
     service = new JobService(store, pool, catalog, settings.service);
-    app = await createApp(service, settings, options);
+    app = await createApp(service, settings, options, cluster);
     await app.listen({ host: settings.host, port: settings.port });
   } catch (error) {
     await app?.close();
     await service?.close();
+    await cluster?.close();
     await pool.close();
     store.close();
     throw error;
@@ -54,6 +62,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       // Jobs first, so they stop before the streams that report them; then the HTTP side.
       await running.close();
       await http.close();
+      await cluster?.close();
       await pool.close();
       store.close();
     },

@@ -4,6 +4,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import type { WorkersView } from "../../src/server/api/types.ts";
+import { pollUntil, workerSettings } from "../cluster/helpers.ts";
+import { startCluster } from "../support/cluster.ts";
 import { checkLeaks } from "../support/leaks.ts";
 import {
   crashTasks,
@@ -255,6 +257,37 @@ describe("observing the service over HTTP", { timeout: 60_000 }, () => {
     const [firstName] = Object.keys(withNullable.components!.schemas!);
     (withNullable.components!.schemas![firstName!] as Record<string, unknown>).nullable = true;
     assert.deepEqual(schemaViolations(withNullable), [`#/components/schemas/${firstName}: nullable`]);
+  });
+  test("on a cluster, GET /metrics reports its queue, its chunks in flight and its workers", async (t) => {
+    await using cluster = await startCluster(0, workerSettings);
+    await using server = await serve({ redis: cluster.redis.url, workers: undefined });
+    const metrics = async () => parseMetrics((await server.request<string>("GET", "/metrics")).body);
+    const until = (what: string, holds: (values: Map<string, number>) => boolean) =>
+      pollUntil(
+        async () => ((values) => (holds(values) ? values : undefined))(await metrics()),
+        20_000,
+        what,
+      );
+    const queued = 'weft_cluster_chunks{state="queued"}';
+    const empty = await metrics();
+    for (const name of [
+      "weft_cluster_workers",
+      "weft_cluster_threads",
+      queued,
+      'weft_cluster_chunks{state="in_flight"}',
+    ])
+      assert.equal(empty.get(name), 0, name);
+
+    // No worker yet: the job's chunks wait in the queue, the depth an autoscaler adds machines for.
+    const events = await server.events();
+    const job = await server.submit({ type: "task", task: "tasks.square", input: { items: [1, 2, 3, 4] } });
+    await until("the job's chunks queued", (values) => values.get(queued)! > 0);
+    await cluster.addWorker();
+    const done = await settled(events, job.id, t);
+    assert.equal(done.state, "completed");
+    const after = await until("the queue drained", (values) => values.get(queued) === 0);
+    assert.equal(after.get("weft_cluster_workers"), 1);
+    assert.equal(after.get("weft_cluster_threads"), workerSettings.threads);
   });
 });
 

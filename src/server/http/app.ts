@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
 import fastifySwagger from "@fastify/swagger";
 import Fastify, { type FastifyInstance } from "fastify";
+import type { ClusterMonitor } from "../../backends/redis/cluster-status.ts";
 import { errorSchema, jobDefinitionSchema, jobViewSchema } from "../api/schemas.ts";
 import type { JobService } from "../jobs/job-service.ts";
 import type { ServeOptions, ServerSettings } from "../options.ts";
@@ -19,11 +20,12 @@ import { siteRoutes } from "./routes/site.ts";
 
 const webDir = fileURLToPath(new URL("../../../web/", import.meta.url));
 
-/** The app with every route, not yet listening. */
+/** The app with every route, not yet listening; `cluster` when its jobs run on one, for the metrics. */
 export async function createApp(
   service: JobService,
   settings: ServerSettings,
   options: Pick<ServeOptions, "log" | "trustProxy" | "allowedHosts">,
+  cluster?: ClusterMonitor,
 ): Promise<FastifyInstance> {
   const app = Fastify({
     logger: loggerOptions(options.log),
@@ -63,7 +65,7 @@ export async function createApp(
   resultRoutes(app, service);
   poolRoutes(app, service);
   eventRoutes(app, service, settings.eventBufferBytes);
-  siteRoutes(app, service);
+  siteRoutes(app, service, cluster);
   return app;
 }
 

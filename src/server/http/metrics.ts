@@ -1,13 +1,17 @@
 // `/metrics` in Prometheus's text format: jobs by state, items and chunks processed, workers, the
-// queue, retries and worker restarts. Counters only grow; rates are Prometheus's to take.
+// queue, retries and worker restarts; on a cluster, also its chunks queued and in flight and its
+// workers, what an autoscaler adds or removes machines by. Counters only grow; rates are Prometheus's
+// to take.
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { ClusterMonitor, ClusterStatus } from "../../backends/redis/cluster-status.ts";
 import type { JobState } from "../api/types.ts";
 import type { JobService } from "../jobs/job-service.ts";
 
 const states: readonly JobState[] = ["queued", "running", "completed", "failed", "cancelled", "interrupted"];
 
-export function createMetrics(service: JobService): Registry {
+export function createMetrics(service: JobService, cluster: ClusterMonitor | undefined): Registry {
   const registry = new Registry();
+  if (cluster) clusterMetrics(registry, cluster);
   new Gauge({
     name: "weft_jobs",
     help: "Jobs in the store, by state",
@@ -66,4 +70,44 @@ export function createMetrics(service: JobService): Registry {
   service.on("retry", () => retries.inc());
   service.on("restart", () => restarts.inc());
   return registry;
+}
+
+/** How long one reading of the cluster serves a scrape's gauges: one read of Redis per scrape. */
+const clusterReadingMs = 1000;
+
+function clusterMetrics(registry: Registry, cluster: ClusterMonitor): void {
+  let reading: { at: number; status: Promise<ClusterStatus> } | undefined;
+  const status = () => {
+    if (!reading || Date.now() - reading.at > clusterReadingMs) {
+      reading = { at: Date.now(), status: cluster.read() };
+    }
+    return reading.status;
+  };
+  new Gauge({
+    name: "weft_cluster_chunks",
+    help: "Chunks in the cluster's queue: waiting for a worker (queued, the queue's depth) or taken by one (in_flight)",
+    labelNames: ["state"],
+    registers: [registry],
+    async collect() {
+      const { queued, inFlight } = await status();
+      this.set({ state: "queued" }, queued);
+      this.set({ state: "in_flight" }, inFlight);
+    },
+  });
+  new Gauge({
+    name: "weft_cluster_workers",
+    help: "weft worker processes connected to the cluster (their heartbeats)",
+    registers: [registry],
+    async collect() {
+      this.set((await status()).workers.length);
+    },
+  });
+  new Gauge({
+    name: "weft_cluster_threads",
+    help: "Threads of the weft worker processes connected to the cluster",
+    registers: [registry],
+    async collect() {
+      this.set((await status()).threads);
+    },
+  });
 }
