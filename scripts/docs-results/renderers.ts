@@ -12,6 +12,7 @@ import { benchRow, benchTable, definedSpeedup, faultCost, overheadTable, peerRow
 import { weftContender } from "../../bench/contender-names.ts";
 import { RenderError, storedPath, type RenderContext } from "./context.ts";
 import { dataAbout, dataTable } from "./data-renderer.ts";
+import { simulateAbout, simulateChart, simulateTable } from "./simulate-renderer.ts";
 import { about, compact, count, fence, ms, percent, range, seconds, speedup, table } from "./markdown.ts";
 
 export { RenderError, type RenderContext } from "./context.ts";
@@ -481,6 +482,11 @@ export const renderers: Readonly<Record<string, Renderer>> = {
   // npm run bench:data
   "data.about": block([], dataAbout),
   "data.table": block([], dataTable),
+
+  // npm run simulate
+  "simulate.about": block([], simulateAbout),
+  "simulate.table": block([], simulateTable),
+  "simulate.chart": block([], simulateChart),
 
   // weft demo
   "demo.about": block([], (c) => about(c.doc, storedPath("demo"), c.stored.get("demo").meta, "")),

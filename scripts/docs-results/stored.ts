@@ -10,6 +10,7 @@ import type { IoReport } from "../../bench/io/report.ts";
 import type { TransferReport } from "../../bench/transfer/report.ts";
 import type { Report as BenchReport } from "../../bench/report.ts";
 import type { ServerReport } from "../../bench/server-report.ts";
+import type { SimulateReport } from "../../bench/simulate/report.ts";
 import type { PublishedMeta } from "../../src/scaling/publish.ts";
 import type { PublishedScaling } from "../../src/cli/commands/bench.ts";
 import type { DemoReport } from "../../src/cli/commands/demo.ts";
@@ -29,6 +30,7 @@ export const storedFiles = {
   data: { file: "data.json", publish: "npm run bench:data -- --publish" },
   io: { file: "io.json", publish: "npm run bench:io -- --publish" },
   transfer: { file: "transfer.json", publish: "npm run bench:transfer -- --publish" },
+  simulate: { file: "simulate.json", publish: "npm run simulate -- --publish" },
 } as const;
 
 export type StoredName = keyof typeof storedFiles;
@@ -43,6 +45,7 @@ interface Contents {
   readonly data: DataReport;
   readonly io: IoReport;
   readonly transfer: TransferReport;
+  readonly simulate: SimulateReport;
 }
 
 /** The stored files, each read on first use, so a page that quotes only one run needs only that file. */

@@ -52,6 +52,11 @@ export interface Backend {
   readonly sharesMemory: boolean;
   /** About what one chunk's trip to a worker and back costs beyond its work, in ms, measured one call at a time. */
   readonly chunkTripMs: number;
+  /**
+   * What one chunk costs the path all chunks pass through one at a time (a cluster's coordinator and
+   * Redis), in ms; absent where it is negligible next to the chunks (threads, processes).
+   */
+  readonly chunkLoadMs?: number;
   run(worker: number, job: JobSpec, chunk: Chunk, reportStart: boolean): ChunkHandle;
   /**
    * For a backend whose workers come and go while it runs (a cluster that machines join and leave):

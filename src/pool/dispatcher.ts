@@ -65,6 +65,7 @@ export class Dispatcher {
     this.#scheduler = new Scheduler({
       prefetch: backend.copiesValues ? 2 : 1,
       chunkTripMs: backend.chunkTripMs,
+      chunkLoadMs: backend.chunkLoadMs,
     });
     for (let w = 0; w < backend.workers; w++) {
       this.#scheduler.addWorker(w);

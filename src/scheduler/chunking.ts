@@ -23,6 +23,11 @@ export interface ChunkSizeInput {
   readonly chunkTripMs: number;
   /** How long one chunk should run, in ms: {@link targetChunkMs}, or {@link shuffleChunkMs} for a shuffle. */
   readonly targetMs?: number;
+  /**
+   * The time one chunk takes of what every chunk passes through one at a time (the coordinator's
+   * thread, one Redis), in ms; 0 where that is negligible. See {@link loadShare}.
+   */
+  readonly chunkLoadMs?: number;
 }
 
 /**
@@ -61,6 +66,16 @@ export const tailSplit = 8;
  * so that it stays put as the job drains and the tail ends in a bounded number of chunks.
  */
 export const tailTrips = 4;
+/**
+ * On a large cluster one coordinator and one Redis carry every chunk: with W workers (slots) running
+ * chunks of T ms that each cost them L ms, they are busy about W × L / (2 × T) of the time (a thread
+ * holds two slots). Chunks run at least 2 × W × L ms, so that share stays below a quarter, and the
+ * tail stops shrinking at W × L ms, below a half even as every worker finishes at once. On threads
+ * and processes L is negligible and nothing changes; on a cluster of a thousand threads, where the
+ * coordinator saturated at about 120 threads of 40 ms chunks, chunks grow to a second or so
+ * (`npm run simulate` shows both; docs/cluster.md).
+ */
+export const loadShare = { run: 2, tail: 1 } as const;
 /** Chunk size while nothing has been measured: one item, so an expensive task never starts in a big batch. */
 export const probeChunk = 1;
 
@@ -72,13 +87,14 @@ export function chunkSize(input: ChunkSizeInput): number {
     size = probeChunk;
   } else {
     const perItem = Math.max(costPerItemMs, 1e-6);
-    size = Math.floor((input.targetMs ?? targetChunkMs) / perItem);
+    const load = workers * (input.chunkLoadMs ?? 0);
+    size = Math.floor(Math.max(input.targetMs ?? targetChunkMs, loadShare.run * load) / perItem);
     if (remaining !== undefined) {
       // Guided self-scheduling: toward the end each chunk takes a shrinking share of what is left,
       // so the last chunks finish together instead of one worker running a big one alone.
       const share = Math.ceil(remaining / (tailSplit * workers));
       const floor = Math.min(
-        Math.floor((tailTrips * chunkTripMs) / perItem),
+        Math.floor(Math.max(tailTrips * chunkTripMs, loadShare.tail * load) / perItem),
         Math.ceil(total / (tailSplit * workers)),
       );
       size = Math.min(size, Math.max(share, floor));

@@ -46,11 +46,14 @@ export interface SchedulerOptions {
   readonly prefetch: number;
   /** What a chunk's trip to a worker and back costs beyond its work, in ms. @default 0 */
   readonly chunkTripMs?: number;
+  /** What a chunk costs the path every chunk shares (chunking.ts, `loadShare`), in ms. @default 0 */
+  readonly chunkLoadMs?: number;
 }
 
 export class Scheduler {
   readonly #prefetch: number;
   readonly #chunkTripMs: number;
+  readonly #chunkLoadMs: number;
   readonly #inflight = new Map<number, number>();
   /** Workers that take no new chunk (the set shrank below them); their chunks in flight run on. */
   readonly #retired = new Set<number>();
@@ -61,6 +64,7 @@ export class Scheduler {
       throw new RangeError(`prefetch must be at least 1, got ${options.prefetch}`);
     this.#prefetch = options.prefetch;
     this.#chunkTripMs = options.chunkTripMs ?? 0;
+    this.#chunkLoadMs = options.chunkLoadMs ?? 0;
   }
 
   addWorker(worker: number): void {
@@ -181,6 +185,7 @@ export class Scheduler {
         workers,
         bounds: job.bounds,
         chunkTripMs: this.#chunkTripMs,
+        chunkLoadMs: this.#chunkLoadMs,
         targetMs: job.chunkMs,
       });
       job.available -= size;

@@ -5,6 +5,7 @@ import fc from "fast-check";
 import {
   chunkSize,
   CostEstimator,
+  loadShare,
   probeChunk,
   shuffleChunkMs,
   tailSplit,
@@ -42,6 +43,8 @@ const inputArb: fc.Arbitrary<ChunkSizeInput> = fc
     chunkTripMs: fc.constantFrom(0, 0.04, 0.1, 1, 20),
     // Any job, or a shuffle's map side.
     targetMs: fc.constantFrom(undefined, targetChunkMs, shuffleChunkMs),
+    // A local backend, or a cluster's coordinator and Redis.
+    chunkLoadMs: fc.constantFrom(undefined, 0, 0.35, 2),
   })
   .map(({ extra, sent, ...rest }) => ({
     ...rest,
@@ -52,6 +55,13 @@ const inputArb: fc.Arbitrary<ChunkSizeInput> = fc
 const measuredArb = inputArb.chain((input) =>
   fc.double({ min: 1e-6, max: 5000, noNaN: true }).map((costPerItemMs) => ({ ...input, costPerItemMs })),
 );
+
+/** How long a measured chunk is planned to run: its target, or longer where the shared path needs it. */
+const runMs = (input: ChunkSizeInput) =>
+  Math.max(input.targetMs ?? targetChunkMs, loadShare.run * input.workers * (input.chunkLoadMs ?? 0));
+/** How short the tail's chunks may get: a few trips, or longer where the shared path needs it. */
+const floorMs = (input: ChunkSizeInput) =>
+  Math.max(tailTrips * input.chunkTripMs, loadShare.tail * input.workers * (input.chunkLoadMs ?? 0));
 
 /** Floating-point slack for comparisons of planned chunk durations. */
 const closeEnough = (a: number, b: number) => a <= b * (1 + 1e-9) + 1e-12;
@@ -116,7 +126,7 @@ describe("chunkSize", () => {
       fc.property(measuredArb, (input) => {
         const size = chunkSize(input);
         fc.pre(size > Math.max(input.bounds.minChunk, 1));
-        assert.ok(closeEnough(size * Math.max(input.costPerItemMs, 1e-6), input.targetMs ?? targetChunkMs));
+        assert.ok(closeEnough(size * Math.max(input.costPerItemMs, 1e-6), runMs(input)));
       }),
       runs,
     );
@@ -129,8 +139,7 @@ describe("chunkSize", () => {
         const size = chunkSize(open);
         fc.pre(size < input.available && size < input.bounds.maxChunk);
         // One more item would overrun the target: the chunk is as long as it is allowed to be.
-        const target = input.targetMs ?? targetChunkMs;
-        assert.ok((size + 1) * Math.max(input.costPerItemMs, 1e-6) > target * (1 - 1e-9));
+        assert.ok((size + 1) * Math.max(input.costPerItemMs, 1e-6) > runMs(input) * (1 - 1e-9));
       }),
       runs,
     );
@@ -140,11 +149,11 @@ describe("chunkSize", () => {
     fc.assert(
       fc.property(measuredArb, (input) => {
         fc.pre(input.remaining !== undefined);
-        const { remaining, workers, chunkTripMs, bounds } = input;
+        const { remaining, workers, bounds } = input;
         const perItem = Math.max(input.costPerItemMs, 1e-6);
         const share = Math.ceil(remaining / (tailSplit * workers));
         const jobShare = Math.ceil(input.total! / (tailSplit * workers));
-        const trips = Math.min(Math.floor((tailTrips * chunkTripMs) / perItem), jobShare);
+        const trips = Math.min(Math.floor(floorMs(input) / perItem), jobShare);
         assert.ok(chunkSize(input) <= Math.max(share, trips, bounds.minChunk));
       }),
       runs,
@@ -155,12 +164,12 @@ describe("chunkSize", () => {
     fc.assert(
       fc.property(measuredArb, (input) => {
         fc.pre(input.remaining !== undefined);
-        const { workers, chunkTripMs, available, bounds } = input;
+        const { workers, available, bounds } = input;
         const perItem = Math.max(input.costPerItemMs, 1e-6);
         const caps = [
-          Math.floor((tailTrips * chunkTripMs) / perItem),
+          Math.floor(floorMs(input) / perItem),
           Math.ceil(input.total! / (tailSplit * workers)),
-          Math.max(Math.floor((input.targetMs ?? targetChunkMs) / perItem), 1),
+          Math.max(Math.floor(runMs(input) / perItem), 1),
           available,
           bounds.maxChunk,
         ];
@@ -191,7 +200,7 @@ describe("chunkSize", () => {
         }
         for (; left > 0; chunks++) left -= at(left);
         const floor = Math.min(
-          Math.floor((tailTrips * input.chunkTripMs) / Math.max(input.costPerItemMs, 1e-6)),
+          Math.floor(floorMs(input) / Math.max(input.costPerItemMs, 1e-6)),
           Math.ceil(total / (tailSplit * input.workers)),
         );
         // A geometric tail from the first chunk down to the floor, then the floor's own chunks.
@@ -233,7 +242,7 @@ describe("chunkSize", () => {
     );
   });
 
-  it("never grows when items get dearer or workers are added", () => {
+  it("never grows when items get dearer, nor when workers are added where chunks load no shared path", () => {
     fc.assert(
       fc.property(
         measuredArb,
@@ -242,9 +251,24 @@ describe("chunkSize", () => {
         (input, factor, moreWorkers) => {
           const base = chunkSize(input);
           assert.ok(chunkSize({ ...input, costPerItemMs: input.costPerItemMs * factor }) <= base);
-          assert.ok(chunkSize({ ...input, workers: input.workers + moreWorkers }) <= base);
+          const local = { ...input, chunkLoadMs: 0 };
+          assert.ok(chunkSize({ ...local, workers: input.workers + moreWorkers }) <= chunkSize(local));
         },
       ),
+      runs,
+    );
+  });
+
+  it("on a shared path, runs chunks long enough that it is busy at most a quarter of the time", () => {
+    fc.assert(
+      fc.property(measuredArb, fc.double({ min: 0.01, max: 2, noNaN: true }), (input, chunkLoadMs) => {
+        const open = { ...input, chunkLoadMs, remaining: undefined, total: undefined };
+        const size = chunkSize(open);
+        fc.pre(size < input.available && size < input.bounds.maxChunk);
+        // Each thread (two slots) runs one chunk at a time: threads × load / duration of the path's time.
+        const duration = (size + 1) * Math.max(input.costPerItemMs, 1e-6);
+        assert.ok(((input.workers / 2) * chunkLoadMs) / duration <= 0.25 + 1e-9);
+      }),
       runs,
     );
   });
