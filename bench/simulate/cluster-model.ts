@@ -146,8 +146,6 @@ interface SimChunk {
   readonly slot: number;
   readonly start: number;
   readonly end: number;
-  /** The thread running it, while it runs. */
-  thread?: SimThread;
 }
 
 interface SimThread {
@@ -190,6 +188,8 @@ export function simulate(settings: ModelSettings): ModelResult {
   scheduler.addJob(jobId, { available: items, closed: true, bounds: { minChunk: 1, maxChunk: Infinity } });
 
   const lanes = new Map<number, SimChunk[]>();
+  /** Chunks lost with their thread and requeued, by the scheduler's chunk, to run again. */
+  const rerunOf = new Map<Chunk, SimChunk>();
   const waiting: SimChunk[] = [];
   let waitingHead = 0;
   const idle: SimThread[] = [...threads];
@@ -214,13 +214,14 @@ export function simulate(settings: ModelSettings): ModelResult {
     coordinator.serve(timeline.now, 0, () => {
       pumping = false;
       for (const { worker: slot, size, retry } of scheduler.assign()) {
-        const chunk: SimChunk = retry
-          ? { ...(retry as unknown as { sim: SimChunk }).sim, thread: undefined }
+        const lost = retry && rerunOf.get(retry);
+        const chunk: SimChunk = lost
+          ? { chunk: lost.chunk, slot, start: lost.start, end: lost.end }
           : { chunk: chunkOf(seq++, sent, size), slot, start: sent, end: sent + size };
-        if (!retry) sent += size;
+        if (!lost) sent += size;
         const lane = lanes.get(slot) ?? [];
         lanes.set(slot, lane);
-        lane.push({ ...chunk, slot });
+        lane.push(chunk);
         if (lane.length === 1) post(lane[0]!);
       }
     });
@@ -252,7 +253,6 @@ export function simulate(settings: ModelSettings): ModelResult {
 
   const take = (thread: SimThread, chunk: SimChunk) => {
     thread.running = chunk;
-    chunk.thread = thread;
     redis.serve(timeline.now, settings.redisMsPerChunk / 3, () => {
       const runMs = cost(chunk) * thread.slowness;
       timeline.at(timeline.now + hop() + runMs, () => {
@@ -322,8 +322,8 @@ export function simulate(settings: ModelSettings): ModelResult {
             scheduler.chunkAbandoned(lost.slot);
             const lane = lanes.get(lost.slot)!;
             lane.shift();
-            const retry = { ...lost.chunk, sim: lost } as Chunk;
-            scheduler.requeue(retry);
+            rerunOf.set(lost.chunk, lost);
+            scheduler.requeue(lost.chunk);
             if (lane.length > 0) post(lane[0]!);
             pump();
           }),

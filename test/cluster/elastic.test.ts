@@ -23,9 +23,9 @@ describe("an elastic cluster", () => {
     "a worker that joins mid-job takes chunks of it; when it leaves mid-job its slots go, and the job ends exact",
     { timeout: 120_000 },
     async () => {
-      await using cluster = await startCluster(1, { ...workerSettings, threads: 1 });
+      await using cluster = await startCluster(1, workerSettings);
       await using pool = await weft({ redis: cluster.redis.url });
-      assert.equal(pool.workers, 2, "two chunks in flight for the one thread there at the start");
+      assert.equal(pool.workers, 4, "two chunks in flight for each of the two threads there at the start");
       const chunks: ChunkRecord[] = [];
       pool.events.on("chunk", (record) => chunks.push(record));
       const n = 25_000;
@@ -35,23 +35,23 @@ describe("an elastic cluster", () => {
         () => true,
       );
       await pollUntil(() => Promise.resolve(chunks[0]), 20_000, "the job's first chunk");
-      const joined = await cluster.addWorker({ ...workerSettings, threads: 2 });
-      await workersBecome(pool, 6, "two slots for each of the three threads");
+      const joined = await cluster.addWorker();
+      await workersBecome(pool, 8, "two slots for each of the four threads");
       const grownAt = chunks.length;
       await pollUntil(
-        () => Promise.resolve(chunks.slice(grownAt).some((c) => c.worker >= 2) || undefined),
+        () => Promise.resolve(chunks.slice(grownAt).some((c) => c.worker >= 4) || undefined),
         20_000,
         "a chunk of the running job in a slot added for the worker that joined",
       );
 
       // It leaves mid-job: it finishes what it runs, and its slots go while the job runs on.
       await joined.stop();
-      await workersBecome(pool, 2, "the slots of the worker that left given back");
+      await workersBecome(pool, 4, "the slots of the worker that left given back");
       assert.equal(await Promise.race([finished, Promise.resolve(false)]), false, "the job still runs");
       assert.equal(await sum, await sequentialSumOfSquares(n));
       const after = await pool.range(0, 500).map(square).reduce(add);
       assert.equal(after, await sequentialSumOfSquares(500));
-      assert.equal(pool.activity().length, 2, "the dashboard's view lists the two slots left");
+      assert.equal(pool.activity().length, 4, "the dashboard's view lists the four slots left");
     },
   );
 
