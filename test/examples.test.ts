@@ -11,6 +11,7 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { startCluster } from "./support/cluster.ts";
+import { runWeft } from "./cluster/helpers.ts";
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -157,6 +158,30 @@ test(
     } finally {
       rmSync(dataRoot, { recursive: true, force: true });
     }
+  },
+);
+
+test(
+  "resumable-job runs on a cluster of its own, and its ledger is gone once the result is delivered",
+  { timeout: 90_000 },
+  async () => {
+    const tasks = fileURLToPath(new URL("../examples/tasks.ts", import.meta.url));
+    await using cluster = await startCluster(1, { modules: [tasks] });
+    const stdout = await runExample("resumable-job.ts", {
+      ...process.env,
+      WEFT_REDIS_URL: cluster.redis.authUrl,
+    });
+    assert.match(stdout, /148933 primes below 2,000,000, kept in a ledger/);
+    const resumed = await runWeft([
+      "resume",
+      "primes-2m",
+      "--redis",
+      cluster.redis.authUrl,
+      "--tasks",
+      tasks,
+    ]);
+    assert.notEqual(resumed.code, 0);
+    assert.match(resumed.stderr, /no job named "primes-2m" is kept/);
   },
 );
 

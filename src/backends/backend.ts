@@ -1,4 +1,5 @@
 // The backend contract: how the dispatcher runs a chunk on a worker. Every backend passes test/conformance.
+import type { LedgerStore } from "../protocol/ledger.ts";
 import type { Chunk, ChunkOutcome, JobSpec } from "../protocol/plan.ts";
 
 /**
@@ -57,6 +58,11 @@ export interface Backend {
    * Redis), in ms; absent where it is negligible next to the chunks (threads, processes).
    */
   readonly chunkLoadMs?: number;
+  /**
+   * Where resumable jobs keep their ledgers, outside this process, for a backend whose workers
+   * outlive it (a cluster); absent where a job cannot outlive its pool.
+   */
+  readonly ledgers?: LedgerStore;
   run(worker: number, job: JobSpec, chunk: Chunk, reportStart: boolean): ChunkHandle;
   /**
    * For a backend whose workers come and go while it runs (a cluster that machines join and leave):

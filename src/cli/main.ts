@@ -174,6 +174,25 @@ program
     await clusterStatus({ ...options, redis });
   });
 
+program
+  .command("resume")
+  .description(
+    "finish a resumable job whose process died, from its ledger on the cluster; prints its result as JSON",
+  )
+  .argument("<name>", "the job's name, as given to its resumable option")
+  .requiredOption("--tasks <module...>", "the task modules the job's tasks come from (those its workers run)")
+  .option("--redis <url>", "the cluster's Redis (default: $WEFT_REDIS_URL)")
+  .option("--prefix <prefix>", "the cluster's key prefix in Redis", "weft")
+  .action(async (name, options) => {
+    const redis = redisUrl(options.redis, "weft resume");
+    const { resumeCommand } = await loadFeature(
+      "cluster",
+      "weft resume",
+      () => import("./commands/resume.ts"),
+    );
+    await resumeCommand(name, { ...options, redis });
+  });
+
 /** The cluster's Redis URL: `--redis`, else $WEFT_REDIS_URL (out of the process list, where anyone on the machine can read a password). */
 function redisUrl(given: string | undefined, command: string): string {
   const url = given ?? process.env.WEFT_REDIS_URL;

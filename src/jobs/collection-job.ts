@@ -1,7 +1,9 @@
 // A collection job: chunk partials flow to an output, in input order or as they arrive.
 import { TaskError, WeftError } from "../errors.ts";
+import type { JobLedger } from "./ledger.ts";
 import {
   describeChunkInput,
+  inputLength,
   type Chunk,
   type ItemFailure,
   type JobSpec,
@@ -34,11 +36,22 @@ export interface Output {
   discard?(partial: unknown): void;
 }
 
-export class CollectionJob extends JobBase implements Job {
-  /** Results that came back before an earlier chunk's, by chunk number. */
-  readonly #reordered = new Map<number, { readonly chunk: Chunk; readonly partial: unknown }>();
-  #nextSeq = 0;
+/** A chunk's result waiting for the ones before it; from the ledger, it has no chunk of this run. */
+interface Arrived {
+  readonly start: number;
+  readonly count: number;
+  readonly partial: unknown;
+  readonly chunk?: Chunk;
+}
 
+export class CollectionJob extends JobBase implements Job {
+  /** Results that came back before an earlier chunk's, by the index of their first item. */
+  readonly #reordered = new Map<number, Arrived>();
+  #nextStart = 0;
+  /** Items set aside under the `collect` policy, as they came. */
+  readonly failures: Failure[] = [];
+
+  /** With a `ledger`, the chunks it holds count as settled already, and each chunk settled is kept there. */
   constructor(
     spec: JobSpec,
     source: Source,
@@ -46,12 +59,14 @@ export class CollectionJob extends JobBase implements Job {
     readonly ordered: boolean,
     readonly output: Output,
     controls: JobControls,
+    readonly ledger?: JobLedger,
   ) {
     super(spec, source, total, controls);
+    for (const { start, count, partial, failures } of ledger?.earlier ?? []) {
+      this.#noteFailures(failures);
+      this.#reordered.set(start, { start, count, partial });
+    }
   }
-
-  /** Items set aside under the `collect` policy, as they came. */
-  readonly failures: Failure[] = [];
 
   settle(chunk: Chunk, partial: unknown, failures: readonly ItemFailure[]): void {
     this.unsettled--;
@@ -59,6 +74,29 @@ export class CollectionJob extends JobBase implements Job {
       this.output.discard?.(partial);
       return;
     }
+    const count = inputLength(chunk.input);
+    this.ledger?.record({ start: chunk.start, count, partial, failures });
+    this.#noteFailures(failures);
+    if (!this.ordered) {
+      this.#add({ start: chunk.start, count, partial, chunk });
+      return;
+    }
+    this.#reordered.set(chunk.start, { start: chunk.start, count, partial, chunk });
+    if (!this.#addInOrder()) return;
+    this.output.held?.(this.#reordered.size);
+  }
+
+  /** Hands on every result whose turn has come; false if one failed to merge. */
+  #addInOrder(): boolean {
+    for (let next = this.#reordered.get(this.#nextStart); next; next = this.#reordered.get(this.#nextStart)) {
+      this.#reordered.delete(this.#nextStart);
+      this.#nextStart += next.count;
+      if (!this.#add(next)) return false;
+    }
+    return true;
+  }
+
+  #noteFailures(failures: readonly ItemFailure[]): void {
     for (const f of failures) {
       this.failures.push({
         index: f.index,
@@ -69,25 +107,15 @@ export class CollectionJob extends JobBase implements Job {
         ...(f.line !== undefined && { line: f.line }),
       });
     }
-    if (!this.ordered) {
-      if (!this.#add(chunk, partial)) return;
-    } else {
-      this.#reordered.set(chunk.seq, { chunk, partial });
-      for (let next = this.#reordered.get(this.#nextSeq); next; next = this.#reordered.get(this.#nextSeq)) {
-        this.#reordered.delete(this.#nextSeq++);
-        if (!this.#add(next.chunk, next.partial)) return;
-      }
-      this.output.held?.(this.#reordered.size);
-    }
   }
 
   /** Hands a chunk's result to the output; false if that failed (the job has failed with the reason). */
-  #add(chunk: Chunk, partial: unknown): boolean {
+  #add(arrived: Arrived): boolean {
     try {
-      this.output.add(partial);
+      this.output.add(arrived.partial);
       return true;
     } catch (error) {
-      this.fail(mergeError(this.spec.terminal, chunk, error));
+      this.fail(mergeError(this.spec.terminal, arrived, error));
       return false;
     }
   }
@@ -107,6 +135,8 @@ export class CollectionJob extends JobBase implements Job {
 
   completeIfSettled(): void {
     if (this.finished || this.unsettled > 0) return;
+    // A resumed job whose every chunk was done before it: its results are all in the ledger.
+    if (this.ordered && !this.#addInOrder()) return;
     this.finished = true;
     this.output.finish();
   }
@@ -117,7 +147,7 @@ export class CollectionJob extends JobBase implements Job {
  * reducer, a combiner) is named as a worker's failure would name it, with the chunk whose result it
  * was adding; weft's own errors pass through.
  */
-function mergeError(terminal: Terminal, chunk: Chunk, error: unknown): Error {
+function mergeError(terminal: Terminal, { start, count, chunk }: Arrived, error: unknown): Error {
   if (error instanceof WeftError) return error;
   const cause = error instanceof Error ? error : new Error(`non-error value thrown: ${String(error)}`);
   const task =
@@ -127,7 +157,11 @@ function mergeError(terminal: Terminal, chunk: Chunk, error: unknown): Error {
         ? describeTask(terminal.combine)
         : `the ${terminal.op} merge on this thread`;
   return new TaskError(
-    { task, index: chunk.start, preview: `combining the result of ${describeChunkInput(chunk)}` },
+    {
+      task,
+      index: start,
+      preview: `combining the result of ${chunk ? describeChunkInput(chunk) : `items ${start}..${start + count - 1} (from the job's ledger)`}`,
+    },
     cause,
   );
 }

@@ -61,6 +61,8 @@ export interface JobControls {
   readonly concurrency: number | undefined;
   /** The most items the whole job starts per second, or undefined for no limit. */
   readonly perSecond: number | undefined;
+  /** The job's name in its ledger, if it keeps one so that another process can finish it. */
+  readonly resumable: string | undefined;
 }
 
 /** A job's controls when nothing but its chunk bounds was asked for. */
@@ -75,6 +77,7 @@ export function defaultControls(bounds: ChunkBounds): JobControls {
     priority: 0,
     concurrency: undefined,
     perSecond: undefined,
+    resumable: undefined,
   };
 }
 
@@ -114,7 +117,7 @@ export abstract class JobBase implements Partial<Job> {
     const chunk: Chunk = {
       jobId: this.spec.id,
       seq: this.#seq++,
-      start: this.#start,
+      start: this.source.nextIndex ?? this.#start,
       input: this.source.take(size),
     };
     this.#start += size;

@@ -19,11 +19,39 @@ export interface Source {
   stop(): void;
   /** False where a chunk's items are not the records tasks see (byte ranges, partitions). @default true */
   readonly itemsAreRecords?: boolean;
+  /** The input index of the item `take` cuts next, where it is not the count of items taken so far. */
+  readonly nextIndex?: number;
+  /** For an input that can be read again from any item (see {@link Replayable}): what it is. */
+  readonly replay?: Replayable;
 }
 
-export class ArraySource implements Source {
+/**
+ * An input a job can be rebuilt from in another process and resumed at any item: a range, or the
+ * items themselves. Streams are read once, and files are cut anew by each run, so they are not.
+ */
+export type Replayable =
+  | { readonly kind: "range"; readonly from: number; readonly to: number; readonly step: number }
+  | { readonly kind: "items"; readonly items: readonly unknown[] }
+  | { readonly kind: "typed"; readonly array: TypedArray };
+
+/** A source that can start cutting at any item: a replayable one. */
+export interface SeekableSource extends Source {
+  readonly replay: Replayable;
+  /** The next `take` starts at input item `index`. */
+  seek(index: number): void;
+}
+
+export class ArraySource implements SeekableSource {
   #next = 0;
   constructor(readonly items: readonly unknown[]) {}
+
+  get replay(): Replayable {
+    return { kind: "items", items: this.items };
+  }
+
+  seek(index: number): void {
+    this.#next = index;
+  }
 
   open() {
     return { available: this.items.length, closed: true };
@@ -38,7 +66,7 @@ export class ArraySource implements Source {
   stop(): void {}
 }
 
-export class RangeSource implements Source {
+export class RangeSource implements SeekableSource {
   readonly #length: number;
   #next = 0;
 
@@ -48,6 +76,14 @@ export class RangeSource implements Source {
     readonly step: number,
   ) {
     this.#length = Math.max(0, Math.ceil((to - from) / step));
+  }
+
+  get replay(): Replayable {
+    return { kind: "range", from: this.from, to: this.to, step: this.step };
+  }
+
+  seek(index: number): void {
+    this.#next = index;
   }
 
   open() {
@@ -73,12 +109,20 @@ export class RangeSource implements Source {
  * A typed array on a SharedArrayBuffer is sent as views (no copy) where the workers share memory;
  * any other, or across processes, as copied slices.
  */
-export class TypedArraySource implements Source {
+export class TypedArraySource implements SeekableSource {
   #next = 0;
   constructor(
     readonly array: TypedArray,
     readonly workersShareMemory: boolean,
   ) {}
+
+  get replay(): Replayable {
+    return { kind: "typed", array: this.array };
+  }
+
+  seek(index: number): void {
+    this.#next = index;
+  }
 
   open() {
     return { available: this.array.length, closed: true };

@@ -25,6 +25,10 @@ import { taskKey, type TaskRef } from "../protocol/task-ref.ts";
 import type { Stage, Terminal } from "../protocol/plan.ts";
 import type { KeyedOp, ShuffleWrite } from "../protocol/shuffle.ts";
 import { shuffleOutput } from "../jobs/shuffle-output.ts";
+import { ledgerName } from "../jobs/ledger.ts";
+import type { SeekableSource } from "../jobs/source.ts";
+import type { LedgerStore } from "../protocol/ledger.ts";
+import { ledgerStoreFor, notResumableTerminal, openLedger, planOf } from "./resumable.ts";
 import {
   resolvePartitions,
   shuffleSource,
@@ -43,6 +47,8 @@ export interface JobRunner {
   readonly spillDirectory: string;
   /** Bytes of keyed records a worker holds before it writes them out. */
   readonly memoryBudget: number;
+  /** Where resumable jobs keep their ledgers; undefined where no job can outlive its pool. */
+  readonly ledgers: LedgerStore | undefined;
   nextJobId(): number;
   start(job: Job): void;
   setPaused(jobId: number, paused: boolean): void;
@@ -138,6 +144,15 @@ export interface JobOptions<P extends ErrorPolicy = ErrorPolicy> {
    * (`from`, `range`), not files. @default none
    */
   readonly rateLimit?: RateLimit;
+  /**
+   * On a cluster, keeps the job's ledger in Redis under this name (letters, digits, `_`, `.`, `-`):
+   * its plan and every chunk's partial result as the chunk settles. If this process dies, the job is
+   * finished by another one (`pool.resume(name, modules)`, `weft resume <name>`, or this program run
+   * again with the same name): the chunks done before are not run again and count once. For a range,
+   * an array or a typed array ending in collect, count, reduce, fold, reduceByKey or groupBy; the
+   * ledger goes when the result is delivered. See docs/cluster.md. @default none
+   */
+  readonly resumable?: string;
 }
 
 /** A job's {@link JobOptions.rateLimit}. */
@@ -217,6 +232,7 @@ export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements Async
           ? this.controls.concurrency
           : resolveConcurrency(options.concurrency),
       perSecond: options.rateLimit === undefined ? this.controls.perSecond : perSecond(options.rateLimit),
+      resumable: options.resumable === undefined ? this.controls.resumable : ledgerName(options.resumable),
     };
     return new Collection<T, P>(this.runner, this.makeSource, this.stages, controls);
   }
@@ -248,7 +264,7 @@ export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements Async
   async reduce(fn: TaskLike<[T, T], T>, ...initial: [] | [T]): Promise<Outcome<T, E>> {
     const task = await this.#ref(fn);
     const start = initial.length > 0 ? { value: initial[0] } : undefined;
-    return this.#run({ op: "reduce", task }, reduceMerge(fn as never, start) as Merge<T>, [fn]);
+    return this.#run({ op: "reduce", task }, reduceMerge(fn as never, start) as Merge<T>, [fn], start);
   }
 
   /**
@@ -426,6 +442,8 @@ export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements Async
     otherFns: readonly unknown[] = [],
   ): (keyed: KeyedOp, partitions: number) => MapSide {
     return (keyed, partitions) => async (directory, side) => {
+      if (this.controls.resumable !== undefined)
+        throw notResumableTerminal("a keyed operation with partitions");
       const [keyRef, valueRef] = await Promise.all([
         key === undefined ? undefined : this.#ref(key),
         value === undefined ? undefined : this.#ref(value),
@@ -468,6 +486,7 @@ export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements Async
   }
 
   async #write(directory: string, format: SinkFormat): Promise<Outcome<WriteSummary, E>> {
+    if (this.controls.resumable !== undefined) throw notResumableTerminal("a job that writes files");
     if (!this.runner.sharesFiles) throw filesNotShared(format === "json" ? "writeJson()" : "writeLines()");
     const { terminal, ...into } = await openSink(directory, format);
     // Out of order: each part is renamed as soon as its chunk is accepted; its name keeps the order.
@@ -487,6 +506,7 @@ export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements Async
   }
 
   async *#stream(ordered: boolean): AsyncGenerator<T> {
+    if (this.controls.resumable !== undefined) throw notResumableTerminal("a stream");
     const id = this.runner.nextJobId();
     const output = new StreamOutput<T>(streamHighWater * this.runner.workers, (paused) =>
       this.runner.setPaused(id, paused),
@@ -511,6 +531,7 @@ export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements Async
     terminalFns: readonly unknown[],
     ordered: boolean,
     output: Output,
+    initial?: { readonly value: unknown },
   ): Promise<{ job: CollectionJob; failures: readonly Failure[]; release?: () => Promise<void> }> {
     const stages = await Promise.all(
       this.stages.map(async (s) => ({ op: s.op, task: await this.#ref(s.fn) })),
@@ -545,16 +566,26 @@ export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements Async
       bounds: boundsForConcurrency(this.controls.bounds, concurrency),
     };
     const spec = { id, stages, terminal, ...(concurrency > 1 && { concurrency }) };
-    const job = new CollectionJob(spec, source, total, ordered, output, controls);
-    return { job, failures, ...(release && { release }) };
+    const { resumable } = this.controls;
+    if (resumable === undefined) {
+      const job = new CollectionJob(spec, source, total, ordered, output, controls);
+      return { job, failures, ...(release && { release }) };
+    }
+    const store = ledgerStoreFor(source, this.runner.ledgers);
+    const plan = planOf(spec, source, this.controls, initial);
+    const kept = await openLedger(store, resumable, plan, source as SeekableSource, total!);
+    const job = new CollectionJob(spec, kept.source, total, ordered, output, controls, kept.ledger);
+    return { job, failures, release: () => store.drop(resumable).catch(() => {}) };
   }
 
+  /** Runs a job whose chunks' partials merge here: the kind a ledger can keep (`initial` is a reduce's). */
   async #run<R>(
     terminal: Terminal,
     merge: Merge<R>,
     terminalFns: readonly unknown[] = [],
+    initial?: { readonly value: unknown },
   ): Promise<Outcome<R, E>> {
-    return this.#runInto(terminal, mergeOutput(merge), terminalFns, true);
+    return this.#runInto(terminal, mergeOutput(merge), terminalFns, true, initial);
   }
 
   async #runInto<R>(
@@ -562,8 +593,9 @@ export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements Async
     { output, result }: { output: Output; result: Promise<R> },
     terminalFns: readonly unknown[],
     ordered: boolean,
+    initial?: { readonly value: unknown },
   ): Promise<Outcome<R, E>> {
-    const planned = await this.#job(this.runner.nextJobId(), terminal, terminalFns, ordered, output);
+    const planned = await this.#job(this.runner.nextJobId(), terminal, terminalFns, ordered, output, initial);
     const { job } = planned;
     this.runner.start(job);
     let value: R;

@@ -13,6 +13,7 @@ import {
 } from "../errors.ts";
 import type { PoolEventEmitter } from "../events/events.ts";
 import type { Job } from "../jobs/job.ts";
+import { ResumedSource } from "../jobs/resumed-source.ts";
 import type { Chunk, ChunkOutcome } from "../protocol/plan.ts";
 import { describeChunkInput, inputLength } from "../protocol/plan.ts";
 import { deserializeError } from "../protocol/serialized-errors.ts";
@@ -115,7 +116,9 @@ export class Dispatcher {
     const { bounds, priority } = job.controls;
     // A shuffle's chunk writes out its table of partials once, whatever its size (chunking.ts).
     const chunkMs = job.spec.terminal.op === "shuffle" ? shuffleChunkMs : undefined;
-    this.#scheduler.addJob(id, { available, closed, bounds, priority, chunkMs });
+    // A resumed job's runs between the chunks done before: each chunk stays inside one.
+    const runs = job.source instanceof ResumedSource ? job.source.runs.map((run) => run.count) : undefined;
+    this.#scheduler.addJob(id, { available, closed, bounds, priority, chunkMs, ...(runs && { runs }) });
     this.#afterChange(id);
   }
 

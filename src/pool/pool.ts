@@ -17,6 +17,8 @@ import { resolveTask } from "../task/resolve.ts";
 import { placeOf, taskConcurrencyOf, taskRetryOf, type TaskLike } from "../task/task.ts";
 import { boundsForConcurrency } from "../scheduler/chunking.ts";
 import { Dispatcher } from "./dispatcher.ts";
+import { resumeJob, type Resumed } from "./resumable.ts";
+import { ledgerName } from "../jobs/ledger.ts";
 import {
   csvFormat,
   fileSourceFactory,
@@ -95,6 +97,7 @@ export class Pool implements AsyncDisposable {
       sharesFiles: backend.name !== "redis" || options.dataRoot !== undefined,
       spillDirectory: options.spillDirectory,
       memoryBudget: options.memoryBudget,
+      ledgers: backend.ledgers,
       nextJobId: () => this.#nextJobId++,
       start: (job) => dispatcher.start(job),
       setPaused: (id, paused) => dispatcher.setPaused(id, paused),
@@ -219,6 +222,20 @@ export class Pool implements AsyncDisposable {
     if (!this.#runner.sharesFiles) throw filesNotShared(`${method}()`);
     const makeSource = fileSourceFactory(paths, format, options, this.workers);
     return new Collection<T>(this.#runner, makeSource, [], defaultControls(this.#options.bounds));
+  }
+
+  /**
+   * Finishes the resumable job kept under `name` in the cluster's ledgers (see
+   * {@link JobOptions.resumable}) after the process that ran it died: its plan comes from the ledger,
+   * its tasks by name from `modules` (the task modules the cluster's workers run), and only the chunks
+   * the ledger lacks run. Resolves with the job's result and how many of its items were done before.
+   *
+   * @example
+   * const { result, done, items } = await pool.resume("nightly-primes", ["./tasks.ts"]);
+   */
+  resume(name: string, modules: readonly string[]): Promise<Resumed> {
+    this.#assertOpen();
+    return resumeJob(this, this.#dispatcher.backend.ledgers, ledgerName(name), modules);
   }
 
   /**

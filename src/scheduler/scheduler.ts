@@ -39,6 +39,11 @@ interface JobState {
   paused: boolean;
   /** Chunks that failed and are due for another attempt, oldest first. */
   readonly retries: Chunk[];
+  /**
+   * Where the input is cut into stretches no chunk may cross (a resumed job's runs between the
+   * chunks done before): the item counts at which one ends, rising; empty for one stretch.
+   */
+  readonly breaks: readonly number[];
 }
 
 export interface SchedulerOptions {
@@ -88,8 +93,18 @@ export class Scheduler {
   /** A job enters with the items ready now; `closed` says whether more can follow. */
   addJob(
     jobId: number,
-    init: { available: number; closed: boolean; bounds: ChunkBounds; priority?: number; chunkMs?: number },
+    init: {
+      available: number;
+      closed: boolean;
+      bounds: ChunkBounds;
+      priority?: number;
+      chunkMs?: number;
+      /** Lengths of the stretches of input no chunk may cross, in order; absent: one stretch. */
+      runs?: readonly number[];
+    },
   ): void {
+    let end = 0;
+    const breaks = (init.runs ?? []).map((count) => (end += count));
     this.#jobs.set(jobId, {
       bounds: init.bounds,
       chunkMs: init.chunkMs,
@@ -101,6 +116,7 @@ export class Scheduler {
       closed: init.closed,
       paused: false,
       retries: [],
+      breaks,
     });
   }
 
@@ -177,17 +193,20 @@ export class Scheduler {
         out.push({ worker, jobId, size: inputLength(retry.input), retry });
         continue;
       }
-      const size = chunkSize({
-        costPerItemMs: job.cost.perItemMs,
-        available: job.available,
-        remaining: job.closed ? job.available : undefined,
-        total: job.closed ? job.sent + job.available : undefined,
-        workers,
-        bounds: job.bounds,
-        chunkTripMs: this.#chunkTripMs,
-        chunkLoadMs: this.#chunkLoadMs,
-        targetMs: job.chunkMs,
-      });
+      const size = cutAtBreak(
+        job,
+        chunkSize({
+          costPerItemMs: job.cost.perItemMs,
+          available: job.available,
+          remaining: job.closed ? job.available : undefined,
+          total: job.closed ? job.sent + job.available : undefined,
+          workers,
+          bounds: job.bounds,
+          chunkTripMs: this.#chunkTripMs,
+          chunkLoadMs: this.#chunkLoadMs,
+          targetMs: job.chunkMs,
+        }),
+      );
       job.available -= size;
       job.sent += size;
       out.push({ worker, jobId, size, retry: undefined });
@@ -237,6 +256,12 @@ export class Scheduler {
     if (next) next[1].passedOver = 0;
     return next;
   }
+}
+
+/** `size` items, or fewer if the stretch the job's next item is in ends sooner. */
+function cutAtBreak(job: JobState, size: number): number {
+  for (const end of job.breaks) if (end > job.sent) return Math.min(size, end - job.sent);
+  return size;
 }
 
 /** Whether a job has a whole chunk to send, only part of one, or nothing. */

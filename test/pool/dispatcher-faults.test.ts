@@ -170,6 +170,7 @@ class Harness {
       priority: plan.priority,
       concurrency: undefined,
       perSecond: undefined,
+      resumable: undefined,
     } as const;
     const spec = { id, stages: [], terminal: { op: plan.op } } as const;
     const job = new CollectionJob(spec, source, plan.items, true, output, controls);

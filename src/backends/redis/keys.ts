@@ -36,6 +36,9 @@ export const answersKey = (prefix: string, coordinator: string) =>
  */
 export const broadcastsKey = (prefix: string) => `${prefix}:broadcasts`;
 
+/** A resumable job's ledger (ledgers.ts), by the name the job was given. */
+export const ledgerKey = (prefix: string, name: string) => `${prefix}:ledgers:${name}`;
+
 /**
  * A channel each coordinator and worker subscribes to while it runs: Redis drops the subscription as
  * soon as the process's connection closes, so `PUBSUB NUMSUB` tells within a moment that it died.

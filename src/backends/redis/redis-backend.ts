@@ -29,6 +29,7 @@ import {
   type ResolvedRedis,
 } from "./connection.ts";
 import { EventReader } from "./event-reader.ts";
+import { RedisLedgers } from "./ledgers.ts";
 import { ClusterPins } from "./cluster-pins.ts";
 import { DirectLine } from "./direct-line.ts";
 import {
@@ -102,6 +103,7 @@ export class RedisBackend implements Backend {
   /** A chunk's trip through Redis and BullMQ, one at a time, on one machine (`npm run bench:cluster`, the trip row). */
   readonly chunkTripMs = 2.5;
   readonly chunkLoadMs = chunkLoadMs;
+  readonly ledgers: RedisLedgers;
   readonly #redis: ResolvedRedis;
   readonly #queue: Queue;
   readonly #reader: EventReader;
@@ -134,6 +136,7 @@ export class RedisBackend implements Backend {
     this.#redis = redis;
     this.#queue = queue;
     this.#control = clients.open();
+    this.ledgers = new RedisLedgers(this.#control, redis.prefix, id);
     this.#reader = new EventReader(clients.open(true), queue.keys.events!, {
       wants: (bullId) => this.#byBullId.has(bullId),
       completed: (bullId, returnvalue) => this.#settle(bullId, returnvalue),
