@@ -5,6 +5,7 @@ import type { PublishedMeta } from "../src/scaling/publish.ts";
 import { isPeer, sequential, shownName } from "./contender-names.ts";
 import type { Measurement } from "./measure.ts";
 import type { OverheadReport } from "./overhead/stats.ts";
+import type { TelemetryReport } from "./telemetry/measure.ts";
 import type { FaultSettings, Target, Workload, WorkloadName } from "./workloads/workload.ts";
 
 export interface Startup {
@@ -68,6 +69,8 @@ export interface Report {
   readonly results: readonly Row[];
   /** What weft adds per item over a plain loop; absent when the run left it out (--only). */
   readonly overhead?: OverheadReport;
+  /** What telemetry costs when on; absent when the run left it out (--only). */
+  readonly telemetry?: TelemetryReport;
 }
 
 export function toRows(measurements: readonly Measurement[], workloads: readonly Workload<unknown>[]): Row[] {
@@ -121,6 +124,7 @@ export function formatReport(
   rows: readonly Row[],
   startup: readonly Startup[],
   overhead?: OverheadReport,
+  telemetry?: TelemetryReport,
 ): string {
   const results = table(
     ["workload", "contender", "median ms", "min-max ms", "rate", "speedup", "target", "result", "best peer"],
@@ -175,6 +179,7 @@ export function formatReport(
     title,
     ...(rows.length === 0 ? [] : [...sizes, "", results, ...notes]),
     ...(overhead ? ["", formatOverhead(overhead)] : []),
+    ...(telemetry ? ["", formatTelemetry(telemetry)] : []),
     ...(startup.length === 0 ? [] : ["", "Startup (not included above):", starts]),
   ].join("\n");
 }
@@ -207,6 +212,21 @@ export function formatOverhead(overhead: OverheadReport): string {
     "result",
   ];
   return [heading, table(headers, rows, 2)].join("\n");
+}
+
+/** The telemetry section: each workload untraced and traced, and what tracing cost. */
+export function formatTelemetry(telemetry: TelemetryReport): string {
+  const heading =
+    `Telemetry: weft on ${telemetry.workers} worker threads without it and with a tracer (every span kept in memory) ` +
+    `and a meter, medians of ${telemetry.rounds} interleaved rounds; cost = traced / untraced - 1`;
+  const rows = telemetry.rows.map((r) => [
+    r.workload,
+    ms(r.offMs),
+    ms(r.onMs),
+    String(r.spans),
+    `${(100 * r.cost).toFixed(1)}%`,
+  ]);
+  return [heading, table(["workload", "off ms", "on ms", "spans a run", "cost"], rows, 2)].join("\n");
 }
 
 export async function writeReport(path: string, report: Report): Promise<void> {

@@ -12,6 +12,7 @@ import { measureWorkload, WrongAnswerError, type Entry, type Measurement } from 
 import { overheadJobs } from "./overhead/jobs.ts";
 import { measureOverhead } from "./overhead/measure.ts";
 import { overheadRow, overheadTargetNs, type OverheadReport } from "./overhead/stats.ts";
+import { measureTelemetry, type TelemetryReport } from "./telemetry/measure.ts";
 import { formatReport, toRows, writeReport, type Report, type Startup } from "./report.ts";
 import { workloadNames, workloads } from "./workloads/all.ts";
 import { tiny } from "./workloads/tiny.ts";
@@ -22,12 +23,16 @@ const resultsPath = fileURLToPath(new URL("./results/latest.json", import.meta.u
 
 /** The overhead section, which `--only` can pick like a workload. */
 const overheadSection = "overhead";
-const sections: readonly string[] = [...workloadNames, overheadSection];
+/** The telemetry section: what tracing costs on the workloads with the most chunks. */
+const telemetrySection = "telemetry";
+const telemetryWorkloads = ["fine", "skewed", "submit"] as const;
+const sections: readonly string[] = [...workloadNames, overheadSection, telemetrySection];
 
 const usage = `usage: npm run bench -- [--repeat N] [--only ${sections.join(",")}] [--quick] [--publish]
   --repeat N   timed runs per workload and contender, after one warm-up; the median is reported (default 3);
                also the rounds of the per-item overhead measurement
-  --only LIST  run only these workloads (and "${overheadSection}": the per-item overhead), comma-separated
+  --only LIST  run only these workloads (and "${overheadSection}": the per-item overhead; "${telemetrySection}": what
+               tracing costs), comma-separated
   --quick      small sizes, for a smoke run
   --publish    also save the results as docs/results/bench.json, for npm run docs:results`;
 
@@ -62,6 +67,7 @@ function options() {
     repeat,
     only: workloadNames.filter((name) => only.includes(name)),
     overhead: only.includes(overheadSection),
+    telemetry: only.includes(telemetrySection),
     quick: values.quick,
     publish: values.publish,
     help: values.help,
@@ -89,6 +95,7 @@ async function main(): Promise<void> {
   const startup: Startup[] = [];
   const measurements: Measurement[] = [];
   let overhead: OverheadReport | undefined;
+  let telemetry: TelemetryReport | undefined;
   // Started at the first round, after the contenders' startups were timed, so as not to compete with them.
   let balance: CoreBalanceCheck | undefined;
   const balances: CoreBalance[] = [];
@@ -123,6 +130,15 @@ async function main(): Promise<void> {
     overhead = opts.overhead
       ? await measureOverheads(tiny(opts.quick).items, opts.repeat, log, beforeRound)
       : undefined;
+    if (opts.telemetry) {
+      log(`telemetry: ${telemetryWorkloads.join(", ")}, without and with a tracer and a meter`);
+      const traced = telemetryWorkloads.map((name) => workloads[name](opts.quick));
+      telemetry = await measureTelemetry(traced, workers, opts.repeat, beforeRound);
+      for (const r of telemetry.rows)
+        log(
+          `  ${r.workload.padEnd(10)} off ${r.offMs.toFixed(1)} ms, on ${r.onMs.toFixed(1)} ms (${r.spans} spans)`,
+        );
+    }
   } finally {
     await Promise.all([...entries.map((e) => e.started.close()), balance?.close()]);
   }
@@ -145,8 +161,14 @@ async function main(): Promise<void> {
   const title =
     `weft bench ${meta.date}: commit ${meta.commit ?? "?"}, node ${meta.node}, ${meta.cores} cores, ` +
     `${workers} workers, median of ${opts.repeat} runs${opts.quick ? ", quick sizes" : ""}`;
-  console.log(formatReport(title, rows, startup, overhead));
-  const report: Report = { meta, startup, results: rows, ...(overhead && { overhead }) };
+  console.log(formatReport(title, rows, startup, overhead, telemetry));
+  const report: Report = {
+    meta,
+    startup,
+    results: rows,
+    ...(overhead && { overhead }),
+    ...(telemetry && { telemetry }),
+  };
   const { checks, worstImbalance, unbalancedRounds } = meta.coreBalance;
   log(
     `core balance: ${checks} checks before rounds, worst ${worstImbalance.toFixed(2)}x apart when a round ran ` +

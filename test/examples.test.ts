@@ -70,6 +70,13 @@ test("large-data: logs read by range on the workers, a gzip file whole, errors w
   assert.match(stdout, /4002 minutes; the busiest: (\S+ \(30\), ){2}\S+ \(30\)/);
 });
 
+test("telemetry: a job's span under the program's, and a span for each of its chunks", async () => {
+  const stdout = await runExample("telemetry.ts");
+  assert.match(stdout, /78498 primes below 1,000,000/);
+  assert.match(stdout, /spans: 1 for the program's report, 1 for the job, [1-9]\d* for its chunks/);
+  assert.match(stdout, /the job is the report's child: true/);
+});
+
 test("futures-dag: a graph of futures gives the one-call answer; a failure travels along it", async () => {
   const stdout = await runExample("futures-dag.ts");
   for (const block of [0, 1, 2, 3]) assert.match(stdout, new RegExp(`block ${block} \\[\\d+, \\d+\\) done`));

@@ -46,6 +46,18 @@ interface DispatchedChunk {
   stopped?: boolean;
 }
 
+/**
+ * What a pool that traces its work (telemetry.ts) is told as jobs and chunks start and end. A chunk
+ * goes out as `chunkSent` returns it: with the trace context its worker runs it in.
+ */
+export interface DispatchTracing {
+  jobStarted(job: Job): void;
+  chunkSent(job: Job, chunk: Chunk, worker: number): Chunk;
+  /** `error` undefined: the chunk came back with its result. */
+  chunkEnded(chunk: Chunk, error: Error | undefined): void;
+  jobEnded(job: Job): void;
+}
+
 export class Dispatcher {
   readonly #scheduler: Scheduler;
   readonly #jobs = new Map<number, ActiveJob>();
@@ -60,6 +72,7 @@ export class Dispatcher {
     readonly events: PoolEventEmitter,
     /** How long a task has to stop after its abort signal fires before its worker is ended. */
     readonly graceMs: number,
+    readonly tracing?: DispatchTracing,
   ) {
     // A worker holds one chunk running and one waiting, so it never idles between messages.
     // In-process there is nothing to overlap, and a waiting chunk would only delay cancellation.
@@ -97,6 +110,7 @@ export class Dispatcher {
     const stopListening = () => signal?.removeEventListener("abort", onAbort);
     this.#jobs.set(id, { job, startedAt: performance.now(), done: 0, nextSlotMs: 0, stopListening });
     this.events.emit("job", { jobId: id, state: "started" });
+    this.tracing?.jobStarted(job);
     // A listener of that event may have cancelled the job already: it is over, and was dropped.
     if (job.finished) return;
     const { available, closed } = job.source.open({
@@ -120,6 +134,11 @@ export class Dispatcher {
     const runs = job.source instanceof ResumedSource ? job.source.runs.map((run) => run.count) : undefined;
     this.#scheduler.addJob(id, { available, closed, bounds, priority, chunkMs, ...(runs && { runs }) });
     this.#afterChange(id);
+  }
+
+  /** Input items not yet sent to a worker, retries included: the pool's queue depth. */
+  queuedItems(): number {
+    return this.#scheduler.waitingItems();
   }
 
   /** Pauses or resumes a job whose consumer is behind. */
@@ -163,7 +182,8 @@ export class Dispatcher {
     for (const { worker, jobId, size, retry } of this.#scheduler.assign()) {
       const active = this.#jobs.get(jobId)!;
       const { job } = active;
-      const chunk = paced(active, retry ?? job.take(size));
+      const cut = paced(active, retry ?? job.take(size));
+      const chunk = this.tracing ? this.tracing.chunkSent(job, cut, worker) : cut;
       const handle = this.backend.run(worker, job.spec, chunk, job.controls.timeoutMs !== undefined);
       const entry: DispatchedChunk = { worker, active, chunk, handle };
       const lane = this.#lanes.get(worker)!;
@@ -177,6 +197,7 @@ export class Dispatcher {
         (error: Error) => {
           this.#release(entry);
           this.#scheduler.chunkAbandoned(worker);
+          this.tracing?.chunkEnded(chunk, error);
           this.#failed(worker, active, chunk, error);
         },
       );
@@ -233,8 +254,10 @@ export class Dispatcher {
       const cause = deserializeError(failure.error);
       // A task read a perWorker value its worker could not set up: the job fails with that, not a TaskError.
       const error = cause instanceof SetupError ? cause : new TaskError(failure, cause);
+      this.tracing?.chunkEnded(chunk, error);
       return this.#failed(worker, active, chunk, error, failure.taskKey);
     }
+    this.tracing?.chunkEnded(chunk, undefined);
     const items = inputLength(chunk.input);
     this.#scheduler.chunkDone(worker, job.spec.id, items, outcome.endedAt - outcome.startedAt);
     active.done += items;
@@ -332,6 +355,7 @@ export class Dispatcher {
       this.backend.forget(jobId);
       active.stopListening();
       const { error } = active.job;
+      this.tracing?.jobEnded(active.job);
       this.events.emit("job", error ? { jobId, state: "failed", error } : { jobId, state: "completed" });
     }
     this.schedulePump();
@@ -365,6 +389,7 @@ export class Dispatcher {
     for (const lane of this.#lanes.values()) for (const entry of lane) clearTimeout(entry.timer);
     for (const [id, { job, stopListening }] of this.#jobs) {
       job.fail(new PoolClosedError());
+      this.tracing?.jobEnded(job);
       this.#scheduler.removeJob(id);
       stopListening();
     }

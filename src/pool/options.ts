@@ -4,6 +4,7 @@ import { join, relative, resolve as resolvePath } from "node:path";
 import { OptionError } from "../errors.ts";
 import type { RedisOptions } from "../backends/redis/connection.ts";
 import type { ChunkBounds } from "../scheduler/chunking.ts";
+import type { TelemetryOptions } from "./telemetry.ts";
 
 export type BackendName = "threads" | "processes" | "sequential" | "redis";
 
@@ -79,6 +80,13 @@ export interface WeftOptions {
    * @default none
    */
   readonly dataRoot?: string;
+  /**
+   * OpenTelemetry: a tracer (a span per job, and per attempt of each chunk, under which task code's
+   * spans nest on every backend) and a meter (the pool's items, chunks, retries, restarts and queue
+   * depth), from `@opentelemetry/api`. Costs nothing when absent. See docs/observability.md.
+   * @default none
+   */
+  readonly telemetry?: TelemetryOptions;
 }
 
 export interface ResolvedOptions {
@@ -96,6 +104,7 @@ export interface ResolvedOptions {
   readonly spillDirectory: string;
   /** Absolute; only on a cluster. */
   readonly dataRoot: string | undefined;
+  readonly telemetry: TelemetryOptions | undefined;
 }
 
 const backends: readonly BackendName[] = ["threads", "processes", "sequential", "redis"];
@@ -152,7 +161,27 @@ export function resolveOptions(options: WeftOptions = {}): ResolvedOptions {
     readAhead,
     graceMs,
     maxWorkerHeapMb,
+    telemetry: resolveTelemetry(options.telemetry),
   };
+}
+
+function resolveTelemetry(telemetry: unknown): TelemetryOptions | undefined {
+  if (telemetry === undefined) return undefined;
+  const { tracer, meter } = (telemetry ?? {}) as { tracer?: unknown; meter?: unknown };
+  const has = (value: unknown, method: string) =>
+    typeof (value as Record<string, unknown> | null | undefined)?.[method] === "function";
+  if (
+    telemetry === null ||
+    typeof telemetry !== "object" ||
+    (tracer === undefined && meter === undefined) ||
+    (tracer !== undefined && !has(tracer, "startSpan")) ||
+    (meter !== undefined && !has(meter, "createCounter"))
+  ) {
+    throw new OptionError(
+      "telemetry must be { tracer, meter } (either or both) from @opentelemetry/api: trace.getTracer(name) and metrics.getMeter(name)",
+    );
+  }
+  return telemetry;
 }
 
 /** The cluster's shared directory, absolute; refused on the local backends, whose workers see this machine's files. */

@@ -18,6 +18,7 @@ import { placeOf, taskConcurrencyOf, taskRetryOf, type TaskLike } from "../task/
 import { boundsForConcurrency } from "../scheduler/chunking.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { resumeJob, type Resumed } from "./resumable.ts";
+import type { Telemetry } from "./telemetry.ts";
 import { ledgerName } from "../jobs/ledger.ts";
 import {
   csvFormat,
@@ -84,10 +85,15 @@ export class Pool implements AsyncDisposable {
   /** How to stop each actor still running. */
   readonly #actors = new Set<() => Promise<void>>();
 
-  private constructor(backend: Backend, options: ResolvedOptions) {
+  private constructor(backend: Backend, options: ResolvedOptions, telemetry: Telemetry | undefined) {
     this.#options = options;
     this.events = createEvents();
-    this.#dispatcher = new Dispatcher(backend, this.events, options.graceMs);
+    const tracing = telemetry?.attach(this.events, {
+      backend: backend.name,
+      queuedItems: () => this.#dispatcher.queuedItems(),
+      workers: () => backend.workers,
+    });
+    this.#dispatcher = new Dispatcher(backend, this.events, options.graceMs, tracing);
     this.#closing.catch(() => {}); // rejects at close whether or not an actor waits on it
     const dispatcher = this.#dispatcher;
     this.#runner = {
@@ -106,8 +112,8 @@ export class Pool implements AsyncDisposable {
   }
 
   /** @internal Use `weft()`, which resolves the options and starts the backend. */
-  static create(backend: Backend, resolved: ResolvedOptions): Pool {
-    return new Pool(backend, resolved);
+  static create(backend: Backend, resolved: ResolvedOptions, telemetry?: Telemetry): Pool {
+    return new Pool(backend, resolved, telemetry);
   }
 
   /** The backend's name: "threads", "processes", "sequential" or "redis". */

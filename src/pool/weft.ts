@@ -33,14 +33,17 @@ export async function weft(options?: WeftOptions): Promise<Pool> {
   // The backend's modules load alone and its workers start before the pool's own modules load: those
   // would otherwise be read and parsed in between, delaying the workers' start by as long.
   const backend = (await loadBackend(resolved))();
-  const [started, { Pool }] = await Promise.all([backend, import("./pool.ts")]).catch(
-    async (error: unknown) => {
-      await backend.then(
-        (b) => b.close(),
-        () => {},
-      );
-      throw error;
-    },
-  );
-  return Pool.create(started, resolved);
+  const { telemetry } = resolved;
+  const [started, { Pool }, loaded] = await Promise.all([
+    backend,
+    import("./pool.ts"),
+    telemetry && import("./telemetry.ts").then(({ loadTelemetry }) => loadTelemetry(telemetry)),
+  ]).catch(async (error: unknown) => {
+    await backend.then(
+      (b) => b.close(),
+      () => {},
+    );
+    throw error;
+  });
+  return Pool.create(started, resolved, loaded);
 }

@@ -97,6 +97,8 @@ export interface Chunk {
   readonly skipFailures?: boolean;
   /** A job's rate limit, as this chunk's share of it: see {@link Pace}. */
   readonly pace?: Pace;
+  /** The W3C traceparent of the chunk's span, when the pool traces its work: its tasks run in that context. */
+  readonly trace?: string;
 }
 
 /** A call made with `submit` that failed, by its index within the chunk. */

@@ -13,6 +13,7 @@ import { makeCombiner } from "./combiners.ts";
 import { ItemLoop } from "./item-loop.ts";
 import type { LoadedJob } from "./loaded-job.ts";
 import { withSignal } from "./signal.ts";
+import { inTraceContext } from "./trace-context.ts";
 import { isThenable } from "../protocol/thenable.ts";
 
 export { loadJob, type LoadedJob } from "./loaded-job.ts";
@@ -21,7 +22,9 @@ const wallClock = (): number => performance.timeOrigin + performance.now();
 
 /** Runs a chunk to its partial result, or reports the first item that threw; `signal` is what tasks see as {@link taskSignal}. */
 export function runChunk(job: LoadedJob, chunk: Chunk, signal: AbortSignal): Promise<ChunkOutcome> {
-  return withSignal(signal, () => run(job, chunk));
+  return withSignal(signal, () =>
+    chunk.trace === undefined ? run(job, chunk) : inTraceContext(chunk.trace, () => run(job, chunk)),
+  );
 }
 
 async function run(job: LoadedJob, chunk: Chunk): Promise<ChunkOutcome> {

@@ -151,6 +151,16 @@ export class Scheduler {
     return job !== undefined && job.closed && job.available === 0;
   }
 
+  /** Items ready to send and not yet sent, over every job, chunks waiting for a retry included. */
+  waitingItems(): number {
+    let items = 0;
+    for (const job of this.#jobs.values()) {
+      items += job.available;
+      for (const chunk of job.retries) items += inputLength(chunk.input);
+    }
+    return items;
+  }
+
   /** The job finished, failed or was cancelled: nothing more of it is assigned. */
   removeJob(jobId: number): void {
     this.#jobs.delete(jobId);

@@ -148,6 +148,8 @@ export function decodeReply(payload: unknown, terminal?: Terminal["op"]): ChunkR
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
+const traceparent = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
 /** The longest a chunk's pace may ask a worker to wait: a day. */
 const maxPaceMs = 86_400_000;
 
@@ -245,6 +247,8 @@ function requestProblem(value: unknown): string | undefined {
     if (!isObject(pace) || !soon(pace.startAt) || !interval(pace.intervalMs))
       return `its pace is not a start within ${maxPaceMs} ms of now and an interval of 0 to ${maxPaceMs} ms`;
   }
+  if (chunk.trace !== undefined && (typeof chunk.trace !== "string" || !traceparent.test(chunk.trace)))
+    return "its trace is not a W3C traceparent (00-<32 hex>-<16 hex>-<2 hex>)";
   const input = chunk.input;
   if (!isObject(input)) return "chunk has no input";
   let items: number;
