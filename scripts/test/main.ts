@@ -1,10 +1,12 @@
 // `npm test` (through scripts/test.mjs): installs what the suite needs, then runs the whole suite on
-// one supported Node.js line and the parts every user meets (the conformance suite, the examples and
-// the docs' snippets) on the other lines. `npm test -- <files or folders>` runs just those, on one line.
+// one supported Node.js line, the parts every user meets (the conformance suite, the examples and
+// the docs' snippets) on the other lines, and the conformance parts that hold on Bun and Deno.
+// `npm test -- <files or folders>` runs just those, on one line.
 import { spawnSync } from "node:child_process";
 import { delimiter, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { nodeBinary, primaryLine, supportedLines, type Line } from "./node-lines.ts";
+import { runOnOtherRuntimes } from "./other-runtimes.ts";
 import { ensureRequirements } from "./requirements.ts";
 
 /** What runs on every supported line, not only on the one that runs everything. */
@@ -42,5 +44,6 @@ if (chosen.length === 0) {
   for (const line of supportedLines.filter((l) => l !== primary)) {
     results.push(runOn(line, onEveryLine, "the conformance suite, the examples and the docs"));
   }
+  results.push(runOnOtherRuntimes());
 }
 process.exitCode = results.every(Boolean) ? 0 : 1;

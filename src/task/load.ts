@@ -6,6 +6,7 @@ import { compileInline } from "./inline.ts";
 import { tasksDefinedBy } from "./task.ts";
 import { loadingModule } from "./worker-scope.ts";
 import { taskKey, type ModuleTaskRef, type TaskRef } from "../protocol/task-ref.ts";
+import { readsTypeScript } from "./runtime.ts";
 
 type Fn = (...args: unknown[]) => unknown;
 
@@ -121,7 +122,7 @@ async function importModule(url: string): Promise<Record<string, unknown>> {
   try {
     return (await import(url)) as Record<string, unknown>;
   } catch (error) {
-    if ((error as { code?: string }).code !== "ERR_UNKNOWN_FILE_EXTENSION") throw error;
+    if ((error as { code?: string }).code !== "ERR_UNKNOWN_FILE_EXTENSION" || readsTypeScript()) throw error;
     await registerTypeScript();
     return (await import(url)) as Record<string, unknown>;
   }

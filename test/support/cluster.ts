@@ -7,6 +7,12 @@ import { startRedis, type RedisServer, type RedisServerOptions } from "./redis-s
 const bin = fileURLToPath(new URL("../../bin/weft.js", import.meta.url));
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 
+/**
+ * What runs `weft worker`: this test's own runtime, except under Deno, whose Node compatibility does
+ * not run the command (a coordinator on Deno with workers on Node.js, the `node` on the PATH).
+ */
+const workerRuntime = "Deno" in globalThis ? "node" : process.execPath;
+
 /** The fixture modules conformance tests use; a cluster worker serves these and nothing else. */
 export const fixtureModules = [
   "tasks.ts",
@@ -62,7 +68,7 @@ export function startClusterWorker(
     "--tasks",
     ...(settings.modules ?? fixtureModules),
   ];
-  const child = spawn(process.execPath, args, {
+  const child = spawn(workerRuntime, args, {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, ...settings.env, ...(settings.urlInEnv && { WEFT_REDIS_URL: redisUrl }) },
   });

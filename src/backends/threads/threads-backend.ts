@@ -3,10 +3,13 @@ import { Worker } from "node:worker_threads";
 import type { FromWorker, ToWorker } from "../../protocol/worker-messages.ts";
 import type { WorkerChannel, WorkerLimits } from "../pooled/channel.ts";
 import { PooledBackend } from "../pooled/pooled-backend.ts";
+import { readsTypeScript } from "../../task/runtime.ts";
 
 // Built, the entry is worker.js. Run from TypeScript sources (tests, tsx), it is worker.ts, and since
-// Node 20 does not pass `--import` loaders on to worker threads, a one-line bootstrap registers tsx first.
+// Node does not pass `--import` loaders on to worker threads, a one-line bootstrap registers tsx
+// first; Bun and Deno read TypeScript themselves, and load worker.ts as it is.
 const runningFromSource = import.meta.url.endsWith(".ts");
+const needsLoader = runningFromSource && !readsTypeScript();
 const entry = new URL(runningFromSource ? "./worker.ts" : "./worker.js", import.meta.url);
 const sourceBootstrap = `import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))})
   .then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`;
@@ -22,7 +25,7 @@ function threadChannel(index: number, limits: WorkerLimits): WorkerChannel {
   const name = `weft-worker-${index}`;
   const resourceLimits =
     limits.maxHeapMb === undefined ? undefined : { maxOldGenerationSizeMb: limits.maxHeapMb };
-  const thread = runningFromSource
+  const thread = needsLoader
     ? new Worker(sourceBootstrap, { eval: true, name, resourceLimits })
     : new Worker(entry, { name, resourceLimits });
   liveThreads++;

@@ -1,0 +1,92 @@
+// Bun and Deno, besides Node.js: a binary of each installed from the npm registry into
+// node_modules/.cache, once, and the parts of the conformance suite that hold on it run there, with
+// TypeScript read by the runtime itself (no tsx). What is left out, and why, is printed with the run.
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const conformance = (name: string) => `test/conformance/${name}.test.ts`;
+
+interface Runtime {
+  readonly name: string;
+  /** The npm package that carries the binary, and the binary's path inside it. */
+  readonly pkg: string;
+  readonly bin: string;
+  readonly args: (files: readonly string[]) => string[];
+  readonly files: readonly string[];
+  readonly leftOut: string;
+}
+
+const runtimes: readonly Runtime[] = [
+  {
+    name: "Bun",
+    pkg: "@oven/bun-linux-x64",
+    bin: "bin/bun",
+    args: (files) => ["test", "--timeout", "60000", ...files],
+    files: ["results", "errors", "lifecycle", "concurrency"].map(conformance),
+    leftOut:
+      "the faults part: on Bun a worker thread takes no heap limit (resourceLimits), and a child process that exits or is killed is not replaced as on Node.js",
+  },
+  {
+    name: "Deno",
+    pkg: "@deno/linux-x64-glibc",
+    bin: "deno",
+    // Type checking is the project's own (npm run check); Deno's would check every file again.
+    args: (files) => [
+      "test",
+      "-A",
+      "--no-check",
+      "--filter",
+      "/^(results|errors) on (sequential|threads|redis)$/",
+      ...files,
+    ],
+    files: ["results", "errors"].map(conformance),
+    leftOut:
+      "the processes backend (a result that cannot be copied back fails as a crash, not with its own error) and the faults part (it does not finish); on redis, the workers run on Node.js",
+  },
+];
+
+/** The runtime's binary, installing its package if needed. */
+function binary({ name, pkg, bin }: Runtime): string {
+  const prefix = join(root, "node_modules", ".cache", "weft-runtimes");
+  const path = join(prefix, "node_modules", pkg, bin);
+  if (!existsSync(path)) {
+    console.log(`npm test: installing ${name} from the npm registry (${pkg})`);
+    const args = [
+      "install",
+      "--prefix",
+      prefix,
+      "--no-save",
+      "--no-package-lock",
+      "--no-audit",
+      "--no-fund",
+      pkg,
+    ];
+    execFileSync("npm", args, { stdio: "inherit" });
+  }
+  return path;
+}
+
+/** Runs the conformance parts that hold on Bun and on Deno; true if every test passed. */
+export function runOnOtherRuntimes(): boolean {
+  if (process.platform !== "linux" || process.arch !== "x64") {
+    console.log("\n=== Bun and Deno: skipped, the suite installs them for Linux on x64 only ===\n");
+    return true;
+  }
+  return runtimes
+    .map((runtime) => {
+      const path = binary(runtime);
+      const version = spawnSync(path, ["--version"], { encoding: "utf8" }).stdout.trim().split("\n")[0];
+      console.log(`\n=== ${runtime.files.join(", ")} on ${runtime.name} ${version} ===`);
+      console.log(`(left out: ${runtime.leftOut})\n`);
+      const result = spawnSync(path, runtime.args(runtime.files), {
+        cwd: root,
+        stdio: "inherit",
+        env: { ...process.env, NO_COLOR: "1" },
+      });
+      return result.status === 0;
+    })
+    .every(Boolean);
+}
