@@ -44,6 +44,6 @@ if (chosen.length === 0) {
   for (const line of supportedLines.filter((l) => l !== primary)) {
     results.push(runOn(line, onEveryLine, "the conformance suite, the examples and the docs"));
   }
-  results.push(runOnOtherRuntimes());
+  results.push(runOnOtherRuntimes(nodeBinary(primary)));
 }
 process.exitCode = results.every(Boolean) ? 0 : 1;

@@ -3,7 +3,7 @@
 // TypeScript read by the runtime itself (no tsx). What is left out, and why, is printed with the run.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -69,8 +69,11 @@ function binary({ name, pkg, bin }: Runtime): string {
   return path;
 }
 
-/** Runs the conformance parts that hold on Bun and on Deno; true if every test passed. */
-export function runOnOtherRuntimes(): boolean {
+/**
+ * Runs the conformance parts that hold on Bun and on Deno; true if every test passed. `node` is the
+ * Node.js binary the suite's cluster workers run on under Deno, put first on the PATH.
+ */
+export function runOnOtherRuntimes(node: string): boolean {
   if (process.platform !== "linux" || process.arch !== "x64") {
     console.log("\n=== Bun and Deno: skipped, the suite installs them for Linux on x64 only ===\n");
     return true;
@@ -84,7 +87,7 @@ export function runOnOtherRuntimes(): boolean {
       const result = spawnSync(path, runtime.args(runtime.files), {
         cwd: root,
         stdio: "inherit",
-        env: { ...process.env, NO_COLOR: "1" },
+        env: { ...process.env, NO_COLOR: "1", PATH: `${dirname(node)}${delimiter}${process.env.PATH ?? ""}` },
       });
       return result.status === 0;
     })
