@@ -175,6 +175,26 @@ program
   });
 
 program
+  .command("pipe")
+  .description(
+    "records in on standard input, one a line, each run through a task on this machine's workers, one result a line out, in order (Spark's RDD.pipe, Dask's map_partitions)",
+  )
+  .argument("<module>", "the task module")
+  .argument("<task>", "the task's export name")
+  .option("--json", "each line is one JSON value, and each result is written as JSON", false)
+  .option("--workers <n>", "workers (default: one per core)", positiveInteger)
+  .addOption(
+    new Option("--errors <policy>", "a failing line: fail (exit 1 naming it) or skip (report it and go on)")
+      .choices(["fail", "skip"] as const)
+      .default("fail" as const),
+  )
+  .option("--batch <lines>", "lines run as one job (two run at once)", positiveInteger, 16_384)
+  .action(async (module, task, options) => {
+    const { pipe } = await import("./commands/pipe.ts");
+    process.exitCode = await pipe({ module, task, ...options });
+  });
+
+program
   .command("resume")
   .description(
     "finish a resumable job whose process died, from its ledger on the cluster; prints its result as JSON",

@@ -1,0 +1,154 @@
+// `weft pipe <module> <task>`: records in on standard input, one a line (text, or JSON with --json),
+// each run through the task on a pool of this machine's workers, one result a line on standard
+// output, in input order. The contract of Spark's RDD.pipe and of a Dask map_partitions that calls a
+// subprocess: newline framing, the input's end is the partition's end, an empty input gives nothing.
+// Lines are read and run in batches, two at a time, so memory stays bounded whatever the input's size.
+import { once } from "node:events";
+import type { Readable, Writable } from "node:stream";
+import { TaskError } from "../../errors.ts";
+import type { Failure } from "../../jobs/collection-job.ts";
+import { weft } from "../../pool/weft.ts";
+import { loadNamedTasks } from "../../task/named-tasks.ts";
+
+export interface PipeOptions {
+  readonly module: string;
+  readonly task: string;
+  readonly json: boolean;
+  readonly workers?: number | undefined;
+  /** `fail`: the first failing line ends the run, non-zero; `skip`: it is reported on standard error and left out. */
+  readonly errors: "fail" | "skip";
+  /** Lines run as one job; two jobs run at once. */
+  readonly batch: number;
+}
+
+/** Why a line gave no result: its task threw, or (with --json) it is not JSON. */
+class LineFailure extends Error {
+  constructor(
+    readonly line: number,
+    message: string,
+  ) {
+    super(`line ${line}: ${message}`);
+  }
+}
+
+/** Runs the pipe from `input` to `output`; resolves with the exit code (1 after a failing line under `fail`). */
+export async function pipe(
+  options: PipeOptions,
+  input: Readable = process.stdin,
+  output: Writable = process.stdout,
+  report: (line: string) => void = (line) => console.error(line),
+): Promise<number> {
+  const fn = await findTask(options.module, options.task);
+  await using pool = await weft(options.workers === undefined ? {} : { workers: options.workers });
+  /** A batch's output, and under `fail` the failure that ends the run after it. */
+  const run = async (lines: string[], first: number): Promise<{ text: string; failure?: LineFailure }> => {
+    const records: unknown[] = [];
+    const unreadable: LineFailure[] = [];
+    const numbers: number[] = [];
+    lines.forEach((text, i) => {
+      if (!options.json) return void (records.push(text), numbers.push(first + i));
+      try {
+        if (text.trim() === "") throw new Error("an empty line, not a JSON value");
+        records.push(JSON.parse(text));
+        numbers.push(first + i);
+      } catch (error) {
+        unreadable.push(new LineFailure(first + i, `not JSON: ${(error as Error).message}`));
+      }
+    });
+    const { result, failures } = await pool.from(records).map(fn).options({ errors: "collect" }).collect();
+    const failed = [...unreadable, ...failures.map((f) => new LineFailure(numbers[f.index]!, describe(f)))];
+    failed.sort((a, b) => a.line - b.line);
+    const gone = new Set(failed.map((f) => f.line));
+    const kept = numbers.filter((n) => !gone.has(n));
+    if (failed.length > 0 && options.errors === "fail") {
+      // The results before the failing line still go out, as a stream would have written them.
+      const before = kept.filter((n) => n < failed[0]!.line);
+      return { text: encode(result.slice(0, before.length), options.json, before), failure: failed[0]! };
+    }
+    for (const failure of failed) report(`weft pipe: skipped ${failure.message}`);
+    return { text: encode(result, options.json, kept) };
+  };
+  const emit = async ({ text, failure }: { text: string; failure?: LineFailure }) => {
+    await write(output, text);
+    if (failure) throw failure;
+  };
+  // Two batches at once: the next one runs while this one's results are written.
+  const queue: ReturnType<typeof run>[] = [];
+  try {
+    let next = 1;
+    for await (const lines of batches(input, options.batch)) {
+      queue.push(run(lines, next));
+      next += lines.length;
+      if (queue.length === 2) await emit(await queue.shift()!);
+    }
+    while (queue.length > 0) await emit(await queue.shift()!);
+    return 0;
+  } catch (error) {
+    if (!(error instanceof LineFailure)) throw error;
+    report(`weft pipe: ${error.message}`);
+    return 1;
+  } finally {
+    await Promise.allSettled(queue);
+  }
+}
+
+/** The task `name` (its export's name) of `module`, which must define it with task(). */
+async function findTask(module: string, name: string): Promise<(item: unknown) => unknown> {
+  const tasks = await loadNamedTasks([module]);
+  const found = [...tasks.values()].find((t) => t.ref.name === name || t.name === name);
+  if (found) return found.fn as (item: unknown) => unknown;
+  const names = [...tasks.values()].map((t) => t.ref.name ?? t.name);
+  throw new Error(`${module} defines no task named ${name}; it defines ${names.join(", ")}`);
+}
+
+function describe(failure: Failure): string {
+  const cause = failure.error instanceof TaskError ? (failure.error.cause as Error) : failure.error;
+  return `${failure.task} threw ${cause.name}: ${cause.message}`;
+}
+
+/** One line a result: JSON with --json; otherwise a string as it is, anything else as JSON. */
+function encode(results: readonly unknown[], json: boolean, numbers: readonly number[]): string {
+  let text = "";
+  results.forEach((value, i) => {
+    const line =
+      !json && typeof value === "string" ? value : (JSON.stringify(value, bigintAsString) ?? "null");
+    if (line.includes("\n")) {
+      throw new LineFailure(
+        numbers[i]!,
+        "the task's result holds a line break: use --json to write it as JSON",
+      );
+    }
+    text += `${line}\n`;
+  });
+  return text;
+}
+
+function bigintAsString(_: string, value: unknown): unknown {
+  return typeof value === "bigint" ? String(value) : value;
+}
+
+async function write(output: Writable, text: string): Promise<void> {
+  if (text !== "" && !output.write(text)) await once(output, "drain");
+}
+
+/** The input's lines ("\n" or "\r\n" ends), `size` at a time; a last line without an end counts. */
+async function* batches(input: Readable, size: number): AsyncGenerator<string[]> {
+  let lines: string[] = [];
+  let rest = "";
+  input.setEncoding("utf8");
+  for await (const chunk of input as AsyncIterable<string>) {
+    const text = rest + chunk;
+    let start = 0;
+    for (let end = text.indexOf("\n"); end >= 0; end = text.indexOf("\n", start)) {
+      lines.push(text.slice(start, end > start && text[end - 1] === "\r" ? end - 1 : end));
+      start = end + 1;
+      if (lines.length === size) {
+        yield lines;
+        lines = [];
+      }
+    }
+    rest = text.slice(start);
+  }
+  if (rest !== "") lines.push(rest.endsWith("\r") ? rest.slice(0, -1) : rest);
+  if (lines.length > 0) yield lines;
+}
