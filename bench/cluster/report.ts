@@ -60,4 +60,44 @@ export interface ClusterReport {
     readonly recoveryMs: number;
     readonly leaseMs: number;
   };
+  /**
+   * The coarse, tiny and fine jobs on `workers` worker processes of one thread each, more than the
+   * machine's cores (meta.cores) when it ran on two; absent from runs before it was measured.
+   */
+  readonly manyWorkers?: {
+    readonly workers: number;
+    readonly coarseMs: readonly number[];
+    /** Over `coarse.oneWorkerMs`. */
+    readonly coarseSpeedup: number;
+    /** The plain loop, run in turn with `tinyClusterMs`. */
+    readonly tinySequentialMs: readonly number[];
+    readonly tinyClusterMs: readonly number[];
+    readonly tinySpeedup: number;
+    readonly tinyRedisCommandsPerChunk: readonly number[];
+    readonly fineMs: readonly number[];
+    /** Over `fine.threadsMs`. */
+    readonly fineOverThreads: number;
+  };
+  /**
+   * A second worker process spawned `joinAfterMs` into a job of `items` items on one, against the same
+   * job on one worker all along and on two, in turn; one thread each, and a pool that follows the
+   * threads in the workers' heartbeats. Absent from runs before it was measured.
+   */
+  readonly join?: {
+    readonly items: number;
+    /** The work of one item as planned from a spin timed in the coordinator's process; the workers may differ. */
+    readonly itemMs: number;
+    readonly joinAfterMs: number;
+    readonly oneWorkerMs: readonly number[];
+    readonly joinedMs: readonly number[];
+    readonly twoWorkersMs: readonly number[];
+    /** Per joined run: from its spawn until it said it was serving (its first heartbeat written). */
+    readonly startupMs: readonly number[];
+    /** Per joined run: from then until it ran its first item of the job. */
+    readonly readyToChunkMs: readonly number[];
+    /** Per joined run: from its spawn until it ran its first item of the job. */
+    readonly firstChunkMs: readonly number[];
+    /** (one worker - joined) / (one worker - two workers), of the medians: the share of a second worker's saving the joiner won. */
+    readonly shareOfGain: number;
+  };
 }

@@ -1,14 +1,16 @@
 // `npm run bench:cluster`: weft on a cluster of `weft worker` processes (one thread each) against
-// one worker, against the threads backend, and against plain BullMQ with one job per item; plus
-// the cost of a chunk's trip through Redis and the time to recover a chunk whose worker was killed.
+// one worker, against the threads backend, and against plain BullMQ with one job per item, on two
+// worker processes and again on four; plus the cost of a chunk's trip through Redis, the time to
+// recover a chunk whose worker was killed, and a worker that joins a running job.
 // Saves bench/results/cluster.json, and with --publish docs/results/cluster.json for npm run docs:results.
 import { watch } from "node:fs";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { spawn } from "node:child_process";
+import { setTimeout as sleep } from "node:timers/promises";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { median } from "../../src/scaling/analysis.ts";
@@ -21,7 +23,7 @@ import { tiny } from "../../src/workloads/tiny.ts";
 import { isPrime } from "../../src/workloads/tasks.ts";
 import { startClusterWorker, type ClusterWorkerProcess } from "../../test/support/cluster.ts";
 import { startRedis } from "../../test/support/redis-server.ts";
-import { announceAndSpin, noop } from "./cluster-bench-tasks.ts";
+import { announceAndSpin, noop, stampAndSpin, type Stamped } from "./cluster-bench-tasks.ts";
 import type { ClusterReport } from "./report.ts";
 
 const { values: args } = parseArgs({
@@ -43,6 +45,14 @@ const tinySize = quick ? tiny.quickSize : tiny.defaultSize;
 const fineItems = quick ? 100_000 : 1_000_000;
 const bullmqItems = quick ? 2_000 : 20_000;
 const chunkTrips = quick ? 200 : 1000;
+// Twice the worker processes of the rows before: on two cores, more processes than cores, as in a
+// cluster whose machines each run a worker of a thread or two whatever their cores.
+const manyWorkers = 4;
+// A job of about 6 s (4 s quick) on one worker, which a second joins 1 s in: its start-up (about a
+// second, longer on a busy machine) leaves it a share of the job even when quick.
+const joinItems = quick ? 400 : 600;
+const joinItemMs = 10;
+const joinAfterMs = 1000;
 const resultsPath = fileURLToPath(new URL("../results/cluster.json", import.meta.url));
 const modules = [
   fileURLToPath(new URL("../../src/workloads/tasks.ts", import.meta.url)),
@@ -77,8 +87,8 @@ async function withPool<T>(options: WeftOptions, use: (pool: Pool) => Promise<T>
 const redis = await startRedis();
 const workers: ClusterWorkerProcess[] = [];
 const scratch = mkdtempSync(join(tmpdir(), "weft-cluster-bench-"));
-const addWorker = async () => {
-  const w = await startClusterWorker(redis.url, { threads: 1, leaseMs, modules });
+const addWorker = async (prefix = "weft") => {
+  const w = await startClusterWorker(redis.url, { threads: 1, leaseMs, modules, prefix });
   workers.push(w);
   return w;
 };
@@ -100,37 +110,9 @@ try {
   );
   log(`coarse on 2 worker processes: ${median(coarseTwo).toFixed(0)} ms`);
 
-  // Tiny items on the same two worker processes, against the plain loop in this process: each warm,
-  // one run of each in turn, so both see the same machine.
+  // Tiny items on the same two worker processes, against the plain loop in this process.
   const expectedTiny = tiny.sequential(tinySize);
-  // Every command Redis ran during each timed run, BullMQ's scripts' own included, over the chunks the run sent.
-  const tinyTimes = await withPool(cluster, async (pool) => {
-    const times = { sequential: [] as number[], cluster: [] as number[], commandsPerChunk: [] as number[] };
-    const check = equals(expectedTiny, "tiny");
-    let chunks = 0;
-    pool.events.on("chunk", () => chunks++);
-    // One connection, opened before: a new one would add its own ready check (an INFO) to the count.
-    const stats = new Redis(redis.url);
-    try {
-      check(tiny.sequential(tinySize));
-      check(await tiny.parallel(pool, tinySize, {}));
-      for (let i = 0; i < repeat; i++) {
-        let t0 = performance.now();
-        check(tiny.sequential(tinySize));
-        times.sequential.push(performance.now() - t0);
-        chunks = 0;
-        const before = await redisCommands(stats);
-        t0 = performance.now();
-        check(await tiny.parallel(pool, tinySize, {}));
-        times.cluster.push(performance.now() - t0);
-        // Less the INFO that asked.
-        times.commandsPerChunk.push(((await redisCommands(stats)) - before - 1) / chunks);
-      }
-    } finally {
-      stats.disconnect();
-    }
-    return times;
-  });
+  const tinyTimes = await withPool(cluster, (pool) => tinyAgainstLoop(pool, expectedTiny));
   log(
     `tiny items: plain loop ${median(tinyTimes.sequential).toFixed(0)} ms, 2 worker processes ${median(tinyTimes.cluster).toFixed(0)} ms, ` +
       `${median(tinyTimes.commandsPerChunk).toFixed(1)} Redis commands per chunk`,
@@ -148,6 +130,25 @@ try {
     timed(() => fineJob(pool), equals(expectedFine, "fine on threads")),
   );
   log(`fine on 2 threads: ${median(fineThreads).toFixed(0)} ms`);
+
+  // The same coarse, tiny and fine jobs on four worker processes, each against the same baseline as on two.
+  const extra = await Promise.all(Array.from({ length: manyWorkers - 2 }, () => addWorker()));
+  const coarseMany = await withPool(cluster, (pool) =>
+    timed(
+      () => primes.parallel(pool, coarseSize),
+      equals(expectedPrimes, `coarse on ${manyWorkers} workers`),
+    ),
+  );
+  const tinyMany = await withPool(cluster, (pool) => tinyAgainstLoop(pool, expectedTiny));
+  const fineMany = await withPool(cluster, (pool) =>
+    timed(() => fineJob(pool), equals(expectedFine, `fine on ${manyWorkers} workers`)),
+  );
+  log(
+    `${manyWorkers} worker processes: coarse ${median(coarseMany).toFixed(0)} ms, tiny ${median(tinyMany.cluster).toFixed(0)} ms ` +
+      `(plain loop ${median(tinyMany.sequential).toFixed(0)} ms), fine ${median(fineMany).toFixed(0)} ms`,
+  );
+  // What follows measures two workers, and the recovery kills whichever of them takes its chunk.
+  await Promise.all(extra.map((w) => w.stop()));
 
   // Plain BullMQ, one job per item, two worker processes of concurrency 1: a prefix of the same numbers.
   const bullmq = await bullmqRun(numbers.slice(0, bullmqItems));
@@ -190,6 +191,24 @@ try {
   );
   log(`recovery after SIGKILL, default settings: ${recoveryDefaults.recoveryMs.toFixed(0)} ms`);
 
+  const joining = await workerJoining();
+  log(
+    `a worker joining mid-job: serving ${median(joining.startupMs).toFixed(0)} ms after its spawn, first chunk ` +
+      `${median(joining.readyToChunkMs).toFixed(0)} ms after; the job ${median(joining.joinedMs).toFixed(0)} ms ` +
+      `(1 worker ${median(joining.oneWorkerMs).toFixed(0)} ms, 2 workers ${median(joining.twoWorkersMs).toFixed(0)} ms)`,
+  );
+
+  const onMany = {
+    workers: manyWorkers,
+    coarseMs: coarseMany,
+    coarseSpeedup: median(coarseOne) / median(coarseMany),
+    tinySequentialMs: tinyMany.sequential,
+    tinyClusterMs: tinyMany.cluster,
+    tinySpeedup: median(tinyMany.sequential) / median(tinyMany.cluster),
+    tinyRedisCommandsPerChunk: tinyMany.commandsPerChunk,
+    fineMs: fineMany,
+    fineOverThreads: median(fineMany) / median(fineThreads),
+  };
   const report: ClusterReport = {
     meta: { ...published, repeat, leaseMs },
     coarse: {
@@ -227,25 +246,72 @@ try {
     },
     recovery,
     recoveryDefaults: { ...recoveryDefaults, leaseMs: 30_000 },
+    manyWorkers: onMany,
+    join: joining,
   };
   writeFileSync(resultsPath, `${JSON.stringify(report, null, 2)}\n`);
   const x = (n: number) => `${n.toFixed(2)}x`;
   const ms = (n: number) => `${Math.round(n).toLocaleString("en-US")} ms`;
+  const { cores } = report.meta;
+  // A share of no saving means nothing: other work on the cores is the likelier story.
+  const joinerShare =
+    median(joining.twoWorkersMs) < median(joining.oneWorkerMs)
+      ? `the joiner won ${(100 * joining.shareOfGain).toFixed(0)}% of the time a second worker all along saves`
+      : `a second worker all along saved no time (load average ${report.meta.loadAverage} at the start)`;
+  const many = `${manyWorkers} workers x 1 thread${manyWorkers > cores ? ` (oversubscribed: ${cores} cores)` : ""}`;
   console.log(`
 weft cluster bench ${report.meta.date}: ${report.meta.cores} cores, node ${report.meta.node}, medians of ${repeat} runs
   coarse, primes below ${coarseSize.toLocaleString("en-US")}: 1 worker ${ms(median(coarseOne))}, 2 workers ${ms(median(coarseTwo))}: speedup ${x(report.coarse.speedup)} (target >= 1.80x)
   tiny items, ${tinySize.toLocaleString("en-US")}: plain loop ${ms(median(tinyTimes.sequential))}, 2 workers ${ms(median(tinyTimes.cluster))}: speedup ${x(report.tiny.speedup)} (target >= 1.50x), ${median(tinyTimes.commandsPerChunk).toFixed(1)} Redis commands per chunk
   fine, isPrime on ${fineItems.toLocaleString("en-US")} numbers: cluster ${ms(median(fineCluster))}, threads ${ms(median(fineThreads))}: cluster/threads ${x(report.fine.clusterOverThreads)} (target <= 1.50x)
   fine, items/s: weft ${Math.round(report.fine.weftItemsPerSecond).toLocaleString("en-US")}, plain BullMQ (one job per item, ${bullmqItems.toLocaleString("en-US")} items) ${Math.round(bullmq.itemsPerSecond).toLocaleString("en-US")}: ${x(report.fine.weftOverBullmq)} (target >= 20x)
+  coarse, ${many}: 1 worker ${ms(median(coarseOne))}, ${manyWorkers} workers ${ms(median(coarseMany))}: speedup ${x(onMany.coarseSpeedup)} (2 workers ${x(report.coarse.speedup)})
+  tiny items, ${many}: plain loop ${ms(median(tinyMany.sequential))}, ${manyWorkers} workers ${ms(median(tinyMany.cluster))}: speedup ${x(onMany.tinySpeedup)} (2 workers ${x(report.tiny.speedup)}), ${median(tinyMany.commandsPerChunk).toFixed(1)} Redis commands per chunk
+  fine, ${many}: cluster ${ms(median(fineMany))}, threads ${ms(median(fineThreads))}: cluster/threads ${x(onMany.fineOverThreads)} (2 workers ${x(report.fine.clusterOverThreads)})
   chunk trip through Redis: ${report.chunkTrip.oneInFlightMsPerChunk.toFixed(2)} ms one at a time, ${report.chunkTrip.manyInFlightMsPerChunk.toFixed(2)} ms per chunk with ${tripsMany.slots} in flight
   recovery after SIGKILL: the chunk finished ${ms(recovery.recoveryMs)} later than it would have (lease ${leaseMs} ms)
   recovery after SIGKILL, default settings: the chunk finished ${ms(recoveryDefaults.recoveryMs)} later than it would have (lease 30,000 ms)
+  a worker joining mid-job, spawned ${ms(joinAfterMs)} into a job on 1 worker (1 thread each): serving ${ms(median(joining.startupMs))} after its spawn, its first chunk ${ms(median(joining.readyToChunkMs))} after that (${ms(median(joining.firstChunkMs))} in all)
+  the job, ${joinItems.toLocaleString("en-US")} items (${(median(joining.oneWorkerMs) / joinItems).toFixed(1)} ms each on 1 worker): 1 worker ${ms(median(joining.oneWorkerMs))}, joined ${ms(median(joining.joinedMs))}, 2 workers ${ms(median(joining.twoWorkersMs))}: ${joinerShare}
 saved ${resultsPath}`);
   if (args.publish) log(`published ${publish("cluster.json", report)}; now run npm run docs:results`);
 } finally {
   await Promise.all(workers.map((w) => w.kill()));
   await redis.stop();
   rmSync(scratch, { recursive: true, force: true });
+}
+
+/**
+ * The tiny items on `pool` against the plain loop in this process: each warm, one run of each in turn,
+ * so both see the same machine. With them, every command Redis ran during each timed run, BullMQ's
+ * scripts' own included, over the chunks the run sent.
+ */
+async function tinyAgainstLoop(pool: Pool, expected: number) {
+  const times = { sequential: [] as number[], cluster: [] as number[], commandsPerChunk: [] as number[] };
+  const check = equals(expected, `tiny on ${pool.workers} slots`);
+  let chunks = 0;
+  pool.events.on("chunk", () => chunks++);
+  // One connection, opened before: a new one would add its own ready check (an INFO) to the count.
+  const stats = new Redis(redis.url);
+  try {
+    check(tiny.sequential(tinySize));
+    check(await tiny.parallel(pool, tinySize, {}));
+    for (let i = 0; i < repeat; i++) {
+      let t0 = performance.now();
+      check(tiny.sequential(tinySize));
+      times.sequential.push(performance.now() - t0);
+      chunks = 0;
+      const before = await redisCommands(stats);
+      t0 = performance.now();
+      check(await tiny.parallel(pool, tinySize, {}));
+      times.cluster.push(performance.now() - t0);
+      // Less the INFO that asked.
+      times.commandsPerChunk.push(((await redisCommands(stats)) - before - 1) / chunks);
+    }
+  } finally {
+    stats.disconnect();
+  }
+  return times;
 }
 
 /** Commands Redis has run since it started, from INFO commandstats (a script's own commands count each). */
@@ -309,9 +375,7 @@ async function recoveryAfterKill(
   among: ClusterWorkerProcess[],
   replace: () => Promise<ClusterWorkerProcess>,
 ): Promise<{ undisturbedMs: number; killedMs: number; recoveryMs: number }> {
-  const t0 = performance.now();
-  spin(0, 10_000_000);
-  const rounds = Math.round(10_000_000 * (1000 / (performance.now() - t0)));
+  const rounds = spinRounds(1000);
   return withPool({ ...on, maxChunk: 1 }, async (pool) => {
     const run = (dir: string) => pool.from([{ dir, rounds }]).map(announceAndSpin).collect();
     const quiet = mkdtempSync(join(scratch, "quiet-"));
@@ -339,4 +403,131 @@ async function recoveryAfterKill(
     await replace(); // back to two for anything after
     return { undisturbedMs, killedMs, recoveryMs: killedMs - undisturbedMs };
   });
+}
+
+/**
+ * A job of `joinItems` items on a cluster of its own (a prefix of its own) of one worker process, and a
+ * second `weft worker` spawned `joinAfterMs` into it; against the same job on one worker all along and
+ * on two, interleaved. The pool has no fixed slots, so it follows the threads in the workers'
+ * heartbeats (slotsFor in redis-backend.ts), as it does on a cluster that grows while a job runs.
+ */
+async function workerJoining() {
+  const prefix = "weft-join";
+  await addWorker(prefix);
+  const rounds = spinRounds(joinItemMs);
+  const seeds = Array.from({ length: joinItems }, (_, seed) => seed);
+  const check = equals(
+    seeds.map((seed) => spin(seed, rounds)),
+    "a worker joining mid-job",
+  );
+  // A directory per run, where each process notes when it ran its first item of that run.
+  const items = (): Stamped[] => {
+    const dir = mkdtempSync(join(scratch, "join-"));
+    return seeds.map((seed) => ({ dir, seed, rounds }));
+  };
+  const run = (pool: Pool, input: Stamped[]) => pool.from(input).map(stampAndSpin).collect();
+
+  const allAlong = async (pool: Pool, threads: number) => {
+    await following(pool, threads);
+    const input = items();
+    const t0 = performance.now();
+    const answer = await run(pool, input);
+    const ms = performance.now() - t0;
+    check(answer);
+    return ms;
+  };
+
+  const joined = async (pool: Pool) => {
+    await following(pool, 1);
+    const input = items();
+    const t0 = performance.now();
+    const job = run(pool, input).then((answer) => ({ answer, ms: performance.now() - t0 }));
+    const joining = (async () => {
+      await sleep(joinAfterMs);
+      const spawnedAt = Date.now();
+      const joiner = await addWorker(prefix);
+      return { joiner, spawnedAt, readyAt: Date.now() };
+    })();
+    // Both settle before either failure is thrown: a joiner still starting would outlive the finally block that ends the workers.
+    const [ran, started] = await Promise.allSettled([job, joining]);
+    if (ran.status === "rejected") throw ran.reason;
+    if (started.status === "rejected") throw started.reason;
+    const { answer, ms } = ran.value;
+    const { joiner, spawnedAt, readyAt } = started.value;
+    check(answer);
+    const stamp = join(input[0]!.dir, `${joiner.child.pid}.first`);
+    if (!existsSync(stamp)) {
+      throw new Error(
+        `the job ended ${Math.round(ms - joinAfterMs)} ms after the second worker was spawned, before it ran a chunk: ` +
+          `lengthen it (joinItems)`,
+      );
+    }
+    const firstAt = Number(readFileSync(stamp, "utf8"));
+    return {
+      joiner,
+      ms,
+      startupMs: readyAt - spawnedAt,
+      readyToChunkMs: firstAt - readyAt,
+      firstChunkMs: firstAt - spawnedAt,
+    };
+  };
+
+  return withPool({ redis: { url: redis.url, prefix } }, async (pool) => {
+    const times = {
+      oneWorkerMs: [] as number[],
+      joinedMs: [] as number[],
+      twoWorkersMs: [] as number[],
+      startupMs: [] as number[],
+      readyToChunkMs: [] as number[],
+      firstChunkMs: [] as number[],
+    };
+    // Only the resident worker and this process warm up: a worker that joins starts cold, every time.
+    await allAlong(pool, 1);
+    for (let i = 0; i < repeat; i++) {
+      times.oneWorkerMs.push(await allAlong(pool, 1));
+      const { joiner, ms, startupMs, readyToChunkMs, firstChunkMs } = await joined(pool);
+      times.joinedMs.push(ms);
+      times.startupMs.push(startupMs);
+      times.readyToChunkMs.push(readyToChunkMs);
+      times.firstChunkMs.push(firstChunkMs);
+      times.twoWorkersMs.push(await allAlong(pool, 2));
+      await joiner.stop();
+    }
+    const one = median(times.oneWorkerMs);
+    return {
+      items: joinItems,
+      itemMs: joinItemMs,
+      joinAfterMs,
+      ...times,
+      shareOfGain: (one - median(times.joinedMs)) / (one - median(times.twoWorkersMs)),
+    };
+  });
+}
+
+/** Waits for `pool` to keep the chunks in flight of a cluster of `threads` threads (slotsFor in redis-backend.ts), which it counts every second. */
+async function following(pool: Pool, threads: number): Promise<void> {
+  const slots = 2 * threads;
+  const deadline = performance.now() + 10_000;
+  while (pool.workers !== slots) {
+    if (performance.now() > deadline) {
+      throw new Error(
+        `the pool keeps ${pool.workers} chunks in flight after 10 s, not the ${slots} of ${threads} threads`,
+      );
+    }
+    await sleep(50);
+  }
+}
+
+/**
+ * Rounds of `spin` that take about `ms` on a free core of this machine: the fastest of three, so that
+ * other work on the cores during one of them makes the work longer, not shorter.
+ */
+function spinRounds(ms: number): number {
+  const rounds = 50_000_000;
+  const samples = Array.from({ length: 3 }, () => {
+    const t0 = performance.now();
+    spin(0, rounds);
+    return performance.now() - t0;
+  });
+  return Math.round(rounds * (ms / Math.min(...samples)));
 }
