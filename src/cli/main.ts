@@ -150,6 +150,17 @@ program
     "trust X-Forwarded-For from these proxies (addresses, CIDRs, comma-separated)",
   )
   .option("--allowed-host <name...>", "host names the service answers to besides the loopback names")
+  .option(
+    "--drain-timeout <seconds>",
+    "on SIGTERM, how long running jobs have to finish before they are stopped (new jobs are refused at once)",
+    positiveNumber,
+    30,
+  )
+  .addOption(
+    new Option("--log <format>", "log every request as JSON lines, with its request id and job id").choices([
+      "json",
+    ] as const),
+  )
   .action(async (options) => {
     const { serve } = await loadFeature("service", "weft serve", () => import("./commands/serve.ts"));
     const redis = options.redis ?? (process.env.WEFT_REDIS_URL || undefined);

@@ -15,6 +15,11 @@ export interface RunningServer {
   readonly service: JobService;
   /** How many jobs the store found interrupted by the previous run. */
   readonly interrupted: number;
+  /**
+   * Takes no new job (`POST /api/jobs` answers 503, `/readyz` says not ready) and resolves once the
+   * running jobs have ended or `timeoutMs` has passed; `close()` then stops what still runs.
+   */
+  drain(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -58,6 +63,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     url: `http://${settings.host.includes(":") ? `[${settings.host}]` : settings.host}:${port}`,
     service: running,
     interrupted: store.interruptedAtOpen,
+    drain: (timeoutMs) => running.drain(timeoutMs),
     async close() {
       // Jobs first, so they stop before the streams that report them; then the HTTP side.
       await running.close();

@@ -2,16 +2,21 @@
 import { startServer, type ServeOptions } from "../../server/server.ts";
 
 /** `weft serve`'s options as the command line gives them: times in seconds and days. */
-export interface ServeCommandOptions extends ServeOptions {
+export interface ServeCommandOptions extends Omit<ServeOptions, "log"> {
   readonly jobTimeout: number;
   readonly retainDays: number;
+  /** Seconds the running jobs have to finish once SIGTERM arrives. */
+  readonly drainTimeout: number;
   readonly allowedHost?: readonly string[];
+  /** `json`: Fastify's structured request log on standard output. */
+  readonly log?: "json";
 }
 
 export async function serve(options: ServeCommandOptions): Promise<void> {
-  const { jobTimeout, retainDays, allowedHost, ...rest } = options;
+  const { jobTimeout, retainDays, allowedHost, drainTimeout, log, ...rest } = options;
   const server = await startServer({
     ...rest,
+    log: log === "json",
     jobTimeoutMs: jobTimeout * 1000,
     retainMs: retainDays * 24 * 3600_000,
     ...(allowedHost && { allowedHosts: allowedHost }),
@@ -26,10 +31,16 @@ export async function serve(options: ServeCommandOptions): Promise<void> {
     );
   }
   if (options.token) console.log("  a token is required: Authorization: Bearer <token>");
-  await new Promise<void>((resolve) => {
-    process.once("SIGTERM", () => resolve());
-    process.once("SIGINT", () => resolve());
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once("SIGTERM", resolve);
+    process.once("SIGINT", resolve);
   });
-  console.log("stopping: running jobs are cancelled and will show as interrupted");
+  // SIGTERM (a node drained, a rolling update): no new jobs, and the running ones get the grace
+  // period to finish. Ctrl-C stops at once.
+  if (signal === "SIGTERM") {
+    console.log(`draining: no new jobs; the running ones have ${drainTimeout} s to finish`);
+    await server.drain(drainTimeout * 1000);
+  }
+  console.log("stopping: jobs still running are cancelled and will show as interrupted");
   await server.close();
 }

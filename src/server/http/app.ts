@@ -13,6 +13,7 @@ import { handleError, handleNotFound } from "./errors.ts";
 import { allowedHosts, installGuard } from "./guard.ts";
 import { loggerOptions } from "./logging.ts";
 import { eventRoutes } from "./routes/events.ts";
+import { healthRoutes } from "./routes/health.ts";
 import { jobRoutes } from "./routes/jobs.ts";
 import { poolRoutes } from "./routes/pool.ts";
 import { resultRoutes } from "./routes/results.ts";
@@ -66,6 +67,7 @@ export async function createApp(
   poolRoutes(app, service);
   eventRoutes(app, service, settings.eventBufferBytes);
   siteRoutes(app, service, cluster);
+  healthRoutes(app, service, cluster);
   return app;
 }
 

@@ -102,9 +102,12 @@ function originHost(origin: string): string | undefined {
  * The dashboard's page and its scripts hold no data; everything else needs the token. Decided on the
  * route the router matched, never on the raw URL, which can spell the same path other ways (%61pi).
  */
+/** The dashboard's page and files, and the probes (which say nothing about jobs). */
 function isPublic(request: FastifyRequest): boolean {
   const route = request.routeOptions.url;
-  return route === "/" || route?.startsWith("/assets/") === true;
+  return (
+    route === "/" || route === "/healthz" || route === "/readyz" || route?.startsWith("/assets/") === true
+  );
 }
 
 function acceptsQueryToken(request: FastifyRequest): boolean {

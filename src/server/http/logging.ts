@@ -13,6 +13,7 @@ export function loggerOptions(log: LogOption | undefined) {
       req: (request: FastifyRequest) => ({
         method: request.method,
         url: redactToken(request.url),
+        ...jobIdOf(request.url),
         host: request.host,
         remoteAddress: request.ip,
         remotePort: request.socket.remotePort,
@@ -24,4 +25,10 @@ export function loggerOptions(log: LogOption | undefined) {
 /** A URL with the value of its `token` query parameter (the event stream's and links') replaced. */
 export function redactToken(url: string): string {
   return url.replace(/([?&]token=)[^&#]*/gi, "$1[redacted]");
+}
+
+/** The job a request is about, from its URL (`/api/jobs/<id>...`), for its log lines. */
+function jobIdOf(url: string): { jobId?: string } {
+  const id = /^\/api\/jobs\/([^/?#]+)/.exec(url)?.[1];
+  return id === undefined ? {} : { jobId: decodeURIComponent(id) };
 }

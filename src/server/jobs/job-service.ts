@@ -60,6 +60,7 @@ export class JobService extends EventEmitter<JobServiceEvents> {
   readonly #recorder: Recorder;
   readonly #queue: RunQueue;
   readonly #workersTimer: NodeJS.Timeout;
+  #draining = false;
 
   constructor(store: JobStore, pool: Pool, tasks: TaskCatalog, settings: JobServiceSettings) {
     super();
@@ -117,8 +118,39 @@ export class JobService extends EventEmitter<JobServiceEvents> {
     };
   }
 
+  /**
+   * Takes no new job from now on, and resolves once the running ones have ended or `timeoutMs` has
+   * passed; jobs still queued stay in the store. For a server asked to stop (SIGTERM).
+   */
+  drain(timeoutMs: number): Promise<void> {
+    this.#draining = true;
+    return this.#queue.drain(timeoutMs);
+  }
+
+  /** Whether the service takes new jobs: false once it drains. */
+  get accepting(): boolean {
+    return !this.#draining;
+  }
+
+  /** Whether its job store answers (a read of one row's worth). */
+  storeAnswers(): boolean {
+    try {
+      this.#store.countByState();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** Checks the definition and the client's quota, records the job and queues it; its own view. */
   submit(definition: JobDefinition, client: string, resubmittedFrom?: string): JobView {
+    if (this.#draining) {
+      throw new RequestError(
+        503,
+        "draining",
+        "the service is stopping and takes no new jobs: send it to another replica, or again once it is back",
+      );
+    }
     const label = this.#admission.label(definition);
     this.#admission.checkQuota(this.#store.activeCount(client));
     const job = this.#store.create(definition, label, client, resubmittedFrom);

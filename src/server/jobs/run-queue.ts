@@ -40,6 +40,7 @@ export class RunQueue {
   readonly #parts: RunQueueParts;
   readonly #waiting: string[] = [];
   readonly #running = new Map<string, RunningJob>();
+  #draining = false;
 
   constructor(settings: RunQueueSettings, parts: RunQueueParts) {
     this.#settings = settings;
@@ -64,6 +65,24 @@ export class RunQueue {
     return this.#running.get(id)?.task;
   }
 
+  /**
+   * Starts no waiting job from now on, and resolves once every running job has ended or `timeoutMs`
+   * has passed, whichever comes first: a server being stopped lets its jobs finish.
+   */
+  async drain(timeoutMs: number): Promise<void> {
+    this.#draining = true;
+    const ending = Promise.allSettled([...this.#running.values()].map((r) => r.done));
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    await Promise.race([ending, late]);
+    clearTimeout(timer);
+  }
+
+  /** Jobs running now. */
+  get running(): number {
+    return this.#running.size;
+  }
+
   /** Stops what runs and forgets what waits (the store shows both interrupted next time). */
   async close(): Promise<void> {
     this.#waiting.length = 0;
@@ -81,7 +100,7 @@ export class RunQueue {
 
   #startWaiting(): void {
     this.#parts.recorder.flush();
-    while (this.#running.size < this.#settings.maxRunning && this.#waiting.length > 0) {
+    while (!this.#draining && this.#running.size < this.#settings.maxRunning && this.#waiting.length > 0) {
       const id = this.#waiting.shift()!;
       let definition: JobDefinition;
       try {

@@ -16,7 +16,13 @@ export function jobRoutes(app: FastifyInstance, service: JobService, clientOf: C
         response: { 202: jobReply, ...errorReplies },
       },
     },
-    async (request, reply) => reply.code(202).send({ job: service.submit(request.body, clientOf(request)) }),
+    async (request, reply) => {
+      const job = service.submit(request.body, clientOf(request));
+      // The new job's id on the log's request lines from here on, as the id in the URL is on later ones.
+      request.log = request.log.child({ jobId: job.id });
+      request.log.info("job submitted");
+      return reply.code(202).send({ job });
+    },
   );
   app.get<{ Querystring: ListQuery }>(
     "/api/jobs",
