@@ -135,6 +135,10 @@ test("weft serve on SIGTERM drains and exits 0; --log json writes request and jo
   assert.ok(entries.every((e) => typeof e.reqId === "string" || e.reqId === undefined));
   assert.ok(entries.some((e) => e.msg === "job submitted" && e.jobId === job.id && e.reqId !== undefined));
   assert.ok(
+    entries.some((e) => e.msg === "request completed" && e.jobId === job.id),
+    "the submission's own request line names the job it made",
+  );
+  assert.ok(
     entries.some((e) => e.req?.jobId === job.id),
     "a request about the job names it",
   );

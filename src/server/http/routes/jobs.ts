@@ -18,8 +18,9 @@ export function jobRoutes(app: FastifyInstance, service: JobService, clientOf: C
     },
     async (request, reply) => {
       const job = service.submit(request.body, clientOf(request));
-      // The new job's id on the log's request lines from here on, as the id in the URL is on later ones.
-      request.log = request.log.child({ jobId: job.id });
+      // The new job's id on this request's log lines from here on (its "request completed" too), as
+      // the id in the URL is on later requests'.
+      reply.log = request.log = request.log.child({ jobId: job.id });
       request.log.info("job submitted");
       return reply.code(202).send({ job });
     },
