@@ -136,6 +136,10 @@ program
   .option("--port <port>", "port to listen on (0: any free one)", nonNegativeInteger, 8787)
   .option("--db <file>", "the job store, SQLite", "weft.db")
   .option("--token <token...>", "required from every client; several: one per client (default: $WEFT_TOKEN)")
+  .option(
+    "--tokens-file <path>",
+    "tokens with scopes and quotas, kept as SHA-256 digests (weft token makes one); re-read on SIGHUP",
+  )
   .option("--workers <n>", "workers of the shared pool (default: one per core)", positiveInteger)
   .option("--job-timeout <seconds>", "the longest a job may run; past it, it fails", positiveNumber, 600)
   .option(
@@ -183,6 +187,34 @@ program
       () => import("./commands/cluster-status.ts"),
     );
     await clusterStatus({ ...options, redis });
+  });
+
+program
+  .command("token")
+  .description(
+    "make a token for weft serve --tokens-file: prints the token once, and the file's entry for it",
+  )
+  .argument("<name>", "who the token is for, as refusals and the job list name it")
+  .addOption(
+    new Option(
+      "--scope <scope>",
+      "read: list and watch jobs; submit: also create and cancel them; admin: also others'",
+    )
+      .choices(["read", "submit", "admin"] as const)
+      .default("submit" as const),
+  )
+  .option(
+    "--quota <jobs>",
+    "jobs it may have queued or running (default: the server's limit for one client, 8)",
+    nonNegativeInteger,
+  )
+  .action(async (name, options) => {
+    const { randomBytes } = await import("node:crypto");
+    const { tokenEntry } = await import("../server/http/tokens.ts");
+    const token = randomBytes(24).toString("base64url");
+    console.log(`token (shown once; give it to ${name}): ${token}`);
+    console.log(`its entry for the "tokens" list of the tokens file:`);
+    console.log(JSON.stringify(tokenEntry(name, token, options.scope, options.quota)));
   });
 
 program

@@ -3,6 +3,7 @@
 import { availableParallelism } from "node:os";
 import type { RedisOptions } from "../backends/redis/connection.ts";
 import type { LogOption } from "./http/logging.ts";
+import { TokenTable } from "./http/tokens.ts";
 import type { JobServiceSettings } from "./jobs/job-service.ts";
 
 export interface ServeOptions {
@@ -19,6 +20,12 @@ export interface ServeOptions {
    * listens on loopback only. Several tokens: one per client, each with its own quota.
    */
   readonly token?: string | readonly string[];
+  /**
+   * A JSON file of tokens, each with a name, a scope (read, submit, admin) and a quota, kept as
+   * their SHA-256 digests (`weft token` makes one); re-read by `reloadTokens()` (on SIGHUP in
+   * `weft serve`), so a token can be added or revoked without a restart. @default none
+   */
+  readonly tokensFile?: string;
   /** Run jobs on a cluster instead of this machine's threads. */
   readonly redis?: string | RedisOptions;
   /** Workers of the shared pool. @default one per core */
@@ -71,8 +78,8 @@ export interface ServerSettings {
   readonly host: string;
   readonly port: number;
   readonly db: string;
-  /** The tokens clients may send; none when no token is asked for. */
-  readonly tokens: readonly string[];
+  /** The tokens clients may send, with what each may do; none asked for when it is empty. */
+  readonly tokens: TokenTable;
   /** Whether `host` is a loopback address, so that the service is not reachable from elsewhere. */
   readonly loopback: boolean;
   readonly bodyLimit: number;
@@ -85,10 +92,13 @@ const loopback = new Set(["127.0.0.1", "::1", "localhost"]);
 /** The options with their defaults; throws if they would expose the service without a token. */
 export function resolveOptions(options: ServeOptions): ServerSettings {
   const host = options.host ?? "127.0.0.1";
-  const tokens = [options.token ?? []].flat().filter((token) => token !== "");
-  if (!loopback.has(host) && tokens.length === 0) {
+  const tokens = new TokenTable(
+    [options.token ?? []].flat().filter((token) => token !== ""),
+    options.tokensFile,
+  );
+  if (!loopback.has(host) && !tokens.required) {
     throw new Error(
-      `listening on ${host} exposes the service beyond this machine: give a token (--token or WEFT_TOKEN) that every client must send`,
+      `listening on ${host} exposes the service beyond this machine: give a token (--token or WEFT_TOKEN, or a --tokens-file) that every client must send`,
     );
   }
   return {

@@ -20,6 +20,8 @@ export interface RunningServer {
    * running jobs have ended or `timeoutMs` has passed; `close()` then stops what still runs.
    */
   drain(timeoutMs: number): Promise<void>;
+  /** Reads the tokens file again (`tokensFile`); on an error, keeps the tokens it had and throws why. */
+  reloadTokens(): void;
   close(): Promise<void>;
 }
 
@@ -64,6 +66,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     service: running,
     interrupted: store.interruptedAtOpen,
     drain: (timeoutMs) => running.drain(timeoutMs),
+    reloadTokens: () => settings.tokens.reload(),
     async close() {
       // Jobs first, so they stop before the streams that report them; then the HTTP side.
       await running.close();

@@ -30,7 +30,17 @@ export async function serve(options: ServeCommandOptions): Promise<void> {
       `  ${server.interrupted} jobs were running when the server last stopped: marked interrupted, resubmit them from the dashboard`,
     );
   }
-  if (options.token) console.log("  a token is required: Authorization: Bearer <token>");
+  if (options.token || options.tokensFile)
+    console.log("  a token is required: Authorization: Bearer <token>");
+  // SIGHUP re-reads the tokens file: a token added or revoked without a restart.
+  process.on("SIGHUP", () => {
+    try {
+      server.reloadTokens();
+      console.log("tokens reloaded");
+    } catch (error) {
+      console.error(`weft serve: tokens not reloaded, the ones before stay: ${(error as Error).message}`);
+    }
+  });
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once("SIGTERM", resolve);
     process.once("SIGINT", resolve);

@@ -36,7 +36,7 @@ export async function createApp(
       trustProxy: typeof options.trustProxy === "object" ? [...options.trustProxy] : options.trustProxy,
     }),
   });
-  const token = settings.tokens.length > 0;
+  const token = settings.tokens.required;
   await app.register(fastifySwagger, {
     // Shared schemas keep their names in the description instead of def-0, def-1...
     refResolver: {
@@ -55,14 +55,14 @@ export async function createApp(
   app.addSchema(errorSchema);
   await app.register(fastifyStatic, { root: webDir, prefix: "/assets/", index: false });
 
-  const clientOf = installGuard(app, {
+  const access = installGuard(app, {
     tokens: settings.tokens,
     hosts: allowedHosts(settings.host, settings.loopback, options.allowedHosts),
   });
   app.setNotFoundHandler(handleNotFound);
   app.setErrorHandler(handleError);
 
-  jobRoutes(app, service, clientOf);
+  jobRoutes(app, service, access);
   resultRoutes(app, service);
   poolRoutes(app, service);
   eventRoutes(app, service, settings.eventBufferBytes);

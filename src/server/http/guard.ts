@@ -1,19 +1,26 @@
 // Who may ask the service for what, checked before any route runs: the Host names it answers to
 // (against DNS rebinding), no changes asked by another site's page, and the token when there is one;
 // and which client a request is, for its quota: its token when tokens are used, else its address.
-import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { RequestError } from "../jobs/errors.ts";
 import { failure } from "./errors.ts";
+import { allows, type Grant, type Scope, type TokenTable } from "./tokens.ts";
 
 export interface GuardSettings {
-  /** The tokens clients may send; none: no token is asked for. */
-  readonly tokens: readonly string[];
+  /** The tokens clients may send; none asked for when it is empty. */
+  readonly tokens: TokenTable;
   /** The host names requests may carry; undefined: any. */
   readonly hosts: ReadonlySet<string> | undefined;
 }
 
-/** Which client a request is. */
-export type ClientOf = (request: FastifyRequest) => string;
+/** Which client a request is, and whether it may do what needs `scope` (to a job of `owner`'s, if given). */
+export interface Access {
+  clientOf(request: FastifyRequest): string;
+  /** Throws a 403 RequestError, saying what the token may do, if the request may not. */
+  require(request: FastifyRequest, scope: Scope, what: string, owner?: string): void;
+  /** The request's token's own quota of jobs, if it has one. */
+  quotaOf(request: FastifyRequest): number | undefined;
+}
 
 const stateChanging = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
@@ -23,24 +30,41 @@ const stateChanging = new Set(["POST", "PUT", "PATCH", "DELETE"]);
  */
 const queryTokenRoutes = new Set(["/api/events", "/api/jobs/:id/result", "/api/jobs/:id/report"]);
 
-/** Adds the checks to every request of `app`; the function that names a request's client. */
-export function installGuard(app: FastifyInstance, settings: GuardSettings): ClientOf {
-  const clients = new WeakMap<FastifyRequest, string>();
+/** Adds the checks to every request of `app`; what routes ask of a request's client. */
+export function installGuard(app: FastifyInstance, settings: GuardSettings): Access {
+  const grants = new WeakMap<FastifyRequest, Grant>();
   app.addHook("onRequest", async (request, reply) => {
     const refused = refusal(request, settings.hosts);
     if (refused) return reply.code(403).send(failure(refused.code, refused.message));
-    if (settings.tokens.length === 0 || isPublic(request)) return;
+    if (!settings.tokens.required || isPublic(request)) return;
     const given = bearer(request) ?? (acceptsQueryToken(request) ? queryToken(request) : undefined);
-    const matched = given === undefined ? undefined : settings.tokens.find((t) => sameSecret(given, t));
-    if (matched === undefined) {
+    const grant = given === undefined ? undefined : settings.tokens.grantFor(given);
+    if (grant === undefined) {
       return reply
         .code(401)
         .send(failure("unauthorized", "a valid token is required: Authorization: Bearer <token>"));
     }
-    // The store keeps a client's key: a digest of its token, never the token.
-    clients.set(request, `token:${createHash("sha256").update(matched).digest("hex").slice(0, 16)}`);
+    grants.set(request, grant);
   });
-  return (request) => clients.get(request) ?? request.ip;
+  const clientOf = (request: FastifyRequest) => grants.get(request)?.client ?? request.ip;
+  return {
+    clientOf,
+    quotaOf: (request) => grants.get(request)?.quota,
+    require(request, scope, what, owner) {
+      const grant = grants.get(request);
+      // Without tokens, anyone who reaches the service (on loopback) may do anything.
+      if (!grant) return;
+      const needed: Scope =
+        owner !== undefined && owner !== grant.client && scope === "submit" ? "admin" : scope;
+      if (allows(grant, needed)) return;
+      const whose = needed !== scope ? " of another client" : "";
+      throw new RequestError(
+        403,
+        "forbidden",
+        `the token ${grant.name} has the ${grant.scope} scope: ${what}${whose} needs ${needed}`,
+      );
+    },
+  };
 }
 
 /** The host names a server on `host` answers to; undefined: any (beyond loopback, a token is required). */
@@ -122,10 +146,4 @@ function bearer(request: FastifyRequest): string | undefined {
 function queryToken(request: FastifyRequest): string | undefined {
   const token = new URL(request.url, "http://x").searchParams.get("token");
   return token ?? undefined;
-}
-
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
 }

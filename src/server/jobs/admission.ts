@@ -62,8 +62,9 @@ export class Admission {
   }
 
   /** Refuses a client's job past its quota, given how many it has queued or running. */
-  checkQuota(active: number): void {
-    const most = this.#settings.maxPerClient;
+  /** `quota`: the client's own (its token's), instead of the server's `maxPerClient`. */
+  checkQuota(active: number, quota = this.#settings.maxPerClient): void {
+    const most = quota;
     if (active >= most) {
       throw new RequestError(
         429,

@@ -143,7 +143,7 @@ export class JobService extends EventEmitter<JobServiceEvents> {
   }
 
   /** Checks the definition and the client's quota, records the job and queues it; its own view. */
-  submit(definition: JobDefinition, client: string, resubmittedFrom?: string): JobView {
+  submit(definition: JobDefinition, client: string, resubmittedFrom?: string, quota?: number): JobView {
     if (this.#draining) {
       throw new RequestError(
         503,
@@ -152,16 +152,16 @@ export class JobService extends EventEmitter<JobServiceEvents> {
       );
     }
     const label = this.#admission.label(definition);
-    this.#admission.checkQuota(this.#store.activeCount(client));
+    this.#admission.checkQuota(this.#store.activeCount(client), quota);
     const job = this.#store.create(definition, label, client, resubmittedFrom);
     this.emit("job", job);
     this.#queue.enqueue(job.id);
     return { ...job, definition };
   }
 
-  resubmit(id: string, client: string): JobView {
+  resubmit(id: string, client: string, quota?: number): JobView {
     const old = this.get(id);
-    return this.submit(old.definition!, client, old.id);
+    return this.submit(old.definition!, client, old.id, quota);
   }
 
   /** A job's own view, with its definition. */
@@ -170,6 +170,13 @@ export class JobService extends EventEmitter<JobServiceEvents> {
     if (!job) throw new RequestError(404, "not_found", `no job ${id}`);
     const unrecorded = this.#recorder.unrecorded(id);
     return unrecorded ? { ...unrecorded, definition: job.definition } : job;
+  }
+
+  /** The client that submitted job `id` (404 if there is none), for who may act on it. */
+  ownerOf(id: string): string {
+    const client = this.#store.clientOf(id);
+    if (client === undefined) throw new RequestError(404, "not_found", `no job ${id}`);
+    return client;
   }
 
   /** Jobs newest first, without their definitions. */

@@ -229,6 +229,11 @@ export class JobStore {
     return counts;
   }
 
+  /** The client that submitted job `id`, or undefined if there is no such job. */
+  clientOf(id: string): string | undefined {
+    return this.#sql.clientOf.get(id)?.client;
+  }
+
   /** Jobs of this client queued or running. */
   activeCount(client: string): number {
     return this.#sql.activeCount.get(client)!.count;

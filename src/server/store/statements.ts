@@ -84,6 +84,7 @@ export function prepareStatements(db: DatabaseSync) {
       db,
       "SELECT state, COUNT(*) AS count FROM jobs GROUP BY state",
     ),
+    clientOf: prepare<[string], { client: string }>(db, "SELECT client FROM jobs WHERE id = ?"),
     activeCount: prepare<[string], { count: number }>(
       db,
       "SELECT COUNT(*) AS count FROM jobs WHERE client = ? AND state IN ('queued', 'running')",

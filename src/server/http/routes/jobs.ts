@@ -3,10 +3,10 @@ import type { FastifyInstance } from "fastify";
 import type { JobDefinition, ListQuery } from "../../api/types.ts";
 import { jobIdParams, listQuery } from "../../api/schemas.ts";
 import type { JobService } from "../../jobs/job-service.ts";
-import type { ClientOf } from "../guard.ts";
+import type { Access } from "../guard.ts";
 import { errorReplies, jobReply } from "./replies.ts";
 
-export function jobRoutes(app: FastifyInstance, service: JobService, clientOf: ClientOf): void {
+export function jobRoutes(app: FastifyInstance, service: JobService, access: Access): void {
   app.post<{ Body: JobDefinition }>(
     "/api/jobs",
     {
@@ -17,7 +17,8 @@ export function jobRoutes(app: FastifyInstance, service: JobService, clientOf: C
       },
     },
     async (request, reply) => {
-      const job = service.submit(request.body, clientOf(request));
+      access.require(request, "submit", "submitting a job");
+      const job = service.submit(request.body, access.clientOf(request), undefined, access.quotaOf(request));
       // The new job's id on this request's log lines from here on (its "request completed" too), as
       // the id in the URL is on later requests'.
       reply.log = request.log = request.log.child({ jobId: job.id });
@@ -50,7 +51,10 @@ export function jobRoutes(app: FastifyInstance, service: JobService, clientOf: C
         response: { 200: jobReply, ...errorReplies },
       },
     },
-    (request) => ({ job: service.cancel(request.params.id) }),
+    (request) => {
+      access.require(request, "submit", "cancelling a job", service.ownerOf(request.params.id));
+      return { job: service.cancel(request.params.id) };
+    },
   );
   app.post<{ Params: { id: string } }>(
     "/api/jobs/:id/resubmit",
@@ -61,7 +65,10 @@ export function jobRoutes(app: FastifyInstance, service: JobService, clientOf: C
         response: { 202: jobReply, ...errorReplies },
       },
     },
-    async (request, reply) =>
-      reply.code(202).send({ job: service.resubmit(request.params.id, clientOf(request)) }),
+    async (request, reply) => {
+      access.require(request, "submit", "resubmitting a job", service.ownerOf(request.params.id));
+      const job = service.resubmit(request.params.id, access.clientOf(request), access.quotaOf(request));
+      return reply.code(202).send({ job });
+    },
   );
 }
