@@ -170,7 +170,8 @@ function timeline(context: RenderContext, workload: string, workers: string) {
 // ---- npm run bench:cluster and npm run bench:server ----
 
 function clusterTable(context: RenderContext): string {
-  const { coarse, tiny, fine, chunkTrip, recovery, recoveryDefaults, meta } = context.stored.get("cluster");
+  const { coarse, tiny, fine, chunkTrip, recovery, recoveryDefaults, meta, manyWorkers, join } =
+    context.stored.get("cluster");
   const median = (samples: readonly number[]) => [...samples].sort((a, b) => a - b)[samples.length >> 1]!;
   const rows = [
     [
@@ -200,6 +201,40 @@ function clusterTable(context: RenderContext): string {
             "Redis commands per chunk on tiny items (INFO commandstats, BullMQ's scripts' own commands counted)",
             `**${median(tiny.redisCommandsPerChunk).toFixed(1)}**`,
             "<= 5",
+          ],
+        ]
+      : []),
+    ...(manyWorkers
+      ? [
+          [
+            `coarse, ${manyWorkers.workers} worker processes of one thread on ${meta.cores} cores (oversubscribed) against 1`,
+            `${ms(median(coarse.oneWorkerMs))} → ${ms(median(manyWorkers.coarseMs))}, **${speedup(manyWorkers.coarseSpeedup)}**`,
+            "",
+          ],
+          [
+            `tiny items, ${manyWorkers.workers} worker processes (oversubscribed) against the plain loop`,
+            `${ms(median(manyWorkers.tinySequentialMs))} → ${ms(median(manyWorkers.tinyClusterMs))}, **${speedup(manyWorkers.tinySpeedup)}**`,
+            "",
+          ],
+          [
+            `fine, ${manyWorkers.workers} worker processes (oversubscribed) against the threads backend`,
+            `${ms(median(manyWorkers.fineMs))} against ${ms(median(fine.threadsMs))}, **${speedup(manyWorkers.fineOverThreads)}** the time`,
+            "",
+          ],
+        ]
+      : []),
+    ...(join
+      ? [
+          [
+            `a worker joining a job on 1 worker, ${seconds(join.joinAfterMs, 0)} in: its start, then its first chunk`,
+            `serving ${ms(median(join.startupMs))} after its spawn, its first chunk ${ms(median(join.readyToChunkMs))} later`,
+            "",
+          ],
+          [
+            `that job (${count(join.items)} items): 1 worker all along, the worker joining, 2 all along`,
+            `${ms(median(join.oneWorkerMs))}, ${ms(median(join.joinedMs))}, ${ms(median(join.twoWorkersMs))}: ` +
+              `**${Math.round(100 * join.shareOfGain)}%** of a second worker's saving`,
+            "",
           ],
         ]
       : []),
