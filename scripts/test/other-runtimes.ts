@@ -1,10 +1,9 @@
-// Bun and Deno, besides Node.js: a binary of each installed from the npm registry into
-// node_modules/.cache, once, and the parts of the conformance suite that hold on it run there, with
+// Bun and Deno, besides Node.js: a binary of each installed from the npm registry, and the parts of the conformance suite that hold on it run there, with
 // TypeScript read by the runtime itself (no tsx). What is left out, and why, is printed with the run.
-import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { delimiter, dirname, join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { delimiter, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { registryBinary } from "./registry-binary.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const conformance = (name: string) => `test/conformance/${name}.test.ts`;
@@ -48,27 +47,6 @@ const runtimes: readonly Runtime[] = [
   },
 ];
 
-/** The runtime's binary, installing its package if needed. */
-function binary({ name, pkg, bin }: Runtime): string {
-  const prefix = join(root, "node_modules", ".cache", "weft-runtimes");
-  const path = join(prefix, "node_modules", pkg, bin);
-  if (!existsSync(path)) {
-    console.log(`npm test: installing ${name} from the npm registry (${pkg})`);
-    const args = [
-      "install",
-      "--prefix",
-      prefix,
-      "--no-save",
-      "--no-package-lock",
-      "--no-audit",
-      "--no-fund",
-      pkg,
-    ];
-    execFileSync("npm", args, { stdio: "inherit" });
-  }
-  return path;
-}
-
 /**
  * Runs the conformance parts that hold on Bun and on Deno; true if every test passed. `node` is the
  * Node.js binary the suite's cluster workers run on under Deno, put first on the PATH.
@@ -80,7 +58,13 @@ export function runOnOtherRuntimes(node: string): boolean {
   }
   return runtimes
     .map((runtime) => {
-      const path = binary(runtime);
+      // A folder each: an install into a shared one would remove the other runtime as extraneous.
+      const path = registryBinary(
+        `weft-runtimes/${runtime.name.toLowerCase()}`,
+        runtime.pkg,
+        runtime.bin,
+        runtime.name,
+      );
       const version = spawnSync(path, ["--version"], { encoding: "utf8" }).stdout.trim().split("\n")[0];
       console.log(`\n=== ${runtime.files.join(", ")} on ${runtime.name} ${version} ===`);
       console.log(`(left out: ${runtime.leftOut})\n`);
