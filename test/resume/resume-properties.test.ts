@@ -12,7 +12,7 @@ import { resolveOptions } from "../../src/pool/options.ts";
 import { Pool } from "../../src/pool/pool.ts";
 import type { Collection } from "../../src/pool/collection.ts";
 import type { LedgerStore } from "../../src/protocol/ledger.ts";
-import { add, isPrime, mod3, square } from "../fixtures/tasks.ts";
+import { add, failOn, isPrime, mod3, square } from "../fixtures/tasks.ts";
 import { MemoryLedgers } from "../support/memory-ledgers.ts";
 
 const tasksModule = fileURLToPath(new URL("../fixtures/tasks.ts", import.meta.url));
@@ -112,6 +112,37 @@ describe("a resumable job run again after its process died", () => {
       ),
       { seed: 7, numRuns: 120 },
     );
+  });
+
+  it("under errors: collect, an item set aside before the resume is reported once, with the rest's result", async () => {
+    for (const keep of [(i: number) => i % 2 === 0, (i: number) => i % 2 === 1]) {
+      const store = new MemoryLedgers();
+      const pool = Pool.create(new LedgeredSequential(store), resolveOptions({ backend: "sequential" }));
+      try {
+        const run = () =>
+          pool
+            .range(0, 40)
+            .map(failOn)
+            .chunks({ maxChunk: 5 })
+            .options({ errors: "collect", resumable: "job" })
+            .collect();
+        store.keepFinished = true;
+        await run();
+        store.lose("job", (_, index) => keep(index));
+        store.keepFinished = false;
+        const { result, failures } = await run();
+        assert.deepEqual(
+          result,
+          [...Array(40).keys()].filter((n) => n !== 13),
+        );
+        assert.deepEqual(
+          failures.map((f) => [f.index, f.error.message]),
+          [[13, "unlucky 13"]],
+        );
+      } finally {
+        await pool.close();
+      }
+    }
   });
 
   it("is refused, saying why, where it cannot be resumed", async () => {
