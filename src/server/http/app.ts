@@ -39,15 +39,28 @@ export async function createApp(
   const token = settings.tokens.required;
   await app.register(fastifySwagger, {
     // Shared schemas keep their names in the description instead of def-0, def-1...
+    // A discriminator over inline branches helps Ajv's messages, but no client generator can use it.
+    transformObject: (document) =>
+      "openapiObject" in document
+        ? withoutInlineDiscriminators(document.openapiObject)
+        : document.swaggerObject,
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, i) =>
         typeof json.$id === "string" ? json.$id : `def-${i}`,
     },
     openapi: {
       openapi: "3.1.0",
-      info: { title: "weft", version: packageVersion(), description: "Jobs on weft's workers, over HTTP." },
+      info: {
+        title: "weft",
+        version: packageVersion(),
+        description: "Jobs on weft's workers, over HTTP.",
+        license: { name: "MIT", identifier: "MIT" },
+      },
+      // The service that serves this document: a client is pointed at it.
+      servers: [{ url: "/", description: "this service" }],
       components: token ? { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } } : {},
-      ...(token && { security: [{ bearer: [] }] }),
+      // Without a token (on loopback), none: said outright, so a client does not look for one.
+      security: token ? [{ bearer: [] }] : [],
     },
   });
   app.addSchema(jobDefinitionSchema);
@@ -69,6 +82,18 @@ export async function createApp(
   siteRoutes(app, service, cluster);
   healthRoutes(app, service, cluster);
   return app;
+}
+
+/** `document` without the discriminators whose `oneOf` branches are inline, which select nothing there. */
+function withoutInlineDiscriminators<T>(document: T): T {
+  const schemas = (document as { components?: { schemas?: Record<string, Record<string, unknown>> } })
+    .components?.schemas;
+  for (const schema of Object.values(schemas ?? {})) {
+    const branches = schema.oneOf as { $ref?: string }[] | undefined;
+    if (schema.discriminator && branches?.some((branch) => branch.$ref === undefined))
+      delete schema.discriminator;
+  }
+  return document;
 }
 
 function packageVersion(): string {

@@ -3,6 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { JobService } from "../../jobs/job-service.ts";
 import { EventSink } from "../event-sink.ts";
+import { errorReplies, textReply } from "./replies.ts";
 
 export function eventRoutes(app: FastifyInstance, service: JobService, bufferBytes: number): void {
   // An open event stream would keep close() waiting for ever: the server ends them as it closes.
@@ -13,7 +14,13 @@ export function eventRoutes(app: FastifyInstance, service: JobService, bufferByt
   });
   app.get(
     "/api/events",
-    { schema: { summary: "Server-Sent Events: job, chunk and workers" } },
+    {
+      schema: {
+        operationId: "streamEvents",
+        summary: "Server-Sent Events: job, chunk and workers",
+        response: { 200: textReply("The events, as they come", "text/event-stream"), ...errorReplies },
+      },
+    },
     (request, reply) => stream(service, request, reply, streams, bufferBytes),
   );
 }

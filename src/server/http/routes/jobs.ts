@@ -4,13 +4,14 @@ import type { JobDefinition, ListQuery } from "../../api/types.ts";
 import { jobIdParams, listQuery } from "../../api/schemas.ts";
 import type { JobService } from "../../jobs/job-service.ts";
 import type { Access } from "../guard.ts";
-import { errorReplies, jobReply } from "./replies.ts";
+import { errorReplies, jobReply, objectReply } from "./replies.ts";
 
 export function jobRoutes(app: FastifyInstance, service: JobService, access: Access): void {
   app.post<{ Body: JobDefinition }>(
     "/api/jobs",
     {
       schema: {
+        operationId: "submitJob",
         summary: "Submit a job",
         body: { $ref: "JobDefinition#" },
         response: { 202: jobReply, ...errorReplies },
@@ -28,13 +29,21 @@ export function jobRoutes(app: FastifyInstance, service: JobService, access: Acc
   );
   app.get<{ Querystring: ListQuery }>(
     "/api/jobs",
-    { schema: { summary: "Jobs, newest first", querystring: listQuery } },
+    {
+      schema: {
+        operationId: "listJobs",
+        summary: "Jobs, newest first",
+        querystring: listQuery,
+        response: { 200: objectReply("The jobs, without their definitions"), ...errorReplies },
+      },
+    },
     (request) => ({ jobs: service.list(request.query) }),
   );
   app.get<{ Params: { id: string } }>(
     "/api/jobs/:id",
     {
       schema: {
+        operationId: "getJob",
         summary: "One job's state and progress",
         params: jobIdParams,
         response: { 200: jobReply, ...errorReplies },
@@ -46,6 +55,7 @@ export function jobRoutes(app: FastifyInstance, service: JobService, access: Acc
     "/api/jobs/:id/cancel",
     {
       schema: {
+        operationId: "cancelJob",
         summary: "Cancel a queued or running job",
         params: jobIdParams,
         response: { 200: jobReply, ...errorReplies },
@@ -60,6 +70,7 @@ export function jobRoutes(app: FastifyInstance, service: JobService, access: Acc
     "/api/jobs/:id/resubmit",
     {
       schema: {
+        operationId: "resubmitJob",
         summary: "Run a job's definition again, as a new job",
         params: jobIdParams,
         response: { 202: jobReply, ...errorReplies },
