@@ -532,7 +532,13 @@ export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements Async
     ordered: boolean,
     output: Output,
     initial?: { readonly value: unknown },
-  ): Promise<{ job: CollectionJob; failures: readonly Failure[]; release?: () => Promise<void> }> {
+  ): Promise<{
+    job: CollectionJob;
+    failures: readonly Failure[];
+    release?: () => Promise<void>;
+    /** A resumable job's result was delivered: its ledger goes (one that failed keeps it, to resume). */
+    delivered?: () => Promise<void>;
+  }> {
     const stages = await Promise.all(
       this.stages.map(async (s) => ({ op: s.op, task: await this.#ref(s.fn) })),
     );
@@ -575,7 +581,7 @@ export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements Async
     const plan = planOf(spec, source, this.controls, initial);
     const kept = await openLedger(store, resumable, plan, source as SeekableSource, total!);
     const job = new CollectionJob(spec, kept.source, total, ordered, output, controls, kept.ledger);
-    return { job, failures, release: () => store.drop(resumable).catch(() => {}) };
+    return { job, failures, delivered: () => store.drop(resumable).catch(() => {}) };
   }
 
   /** Runs a job whose chunks' partials merge here: the kind a ledger can keep (`initial` is a reduce's). */
@@ -604,6 +610,7 @@ export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements Async
     } finally {
       await planned.release?.();
     }
+    await planned.delivered?.();
     if (this.controls.errors === "fail-fast") return value as Outcome<R, E>;
     // Items read from files share their range's index: their lines order them within it.
     const failures = [...job.failures].sort((a, b) => a.index - b.index || (a.line ?? 0) - (b.line ?? 0));

@@ -145,6 +145,30 @@ describe("a resumable job run again after its process died", () => {
     }
   });
 
+  it("keeps its ledger when it fails or its pool closes, so that it can be resumed", async () => {
+    const store = new MemoryLedgers();
+    const pool = Pool.create(new LedgeredSequential(store), resolveOptions({ backend: "sequential" }));
+    try {
+      await assert.rejects(
+        pool.range(0, 40).map(failOn).chunks({ maxChunk: 5 }).options({ resumable: "fails" }).count(),
+        /unlucky 13/,
+      );
+      assert.ok((await store.read("fails"))!.done > 0, "the chunks before the failure are kept");
+      const closing = pool
+        .range(0, 1000)
+        .map(square)
+        .chunks({ maxChunk: 1 })
+        .options({ resumable: "closed" })
+        .count();
+      await new Promise((resolve) => setImmediate(resolve));
+      await pool.close();
+      await assert.rejects(closing);
+      assert.ok(store.kept.has("closed"), "a pool that closes mid-job leaves the job resumable");
+    } finally {
+      await pool.close();
+    }
+  });
+
   it("is refused, saying why, where it cannot be resumed", async () => {
     const store = new MemoryLedgers();
     const pool = Pool.create(new LedgeredSequential(store), resolveOptions({ backend: "sequential" }));
