@@ -26,7 +26,6 @@ import type { Stage, Terminal } from "../protocol/plan.ts";
 import type { KeyedOp, ShuffleWrite } from "../protocol/shuffle.ts";
 import { shuffleOutput } from "../jobs/shuffle-output.ts";
 import { ledgerName } from "../jobs/ledger.ts";
-import type { SeekableSource } from "../jobs/source.ts";
 import type { LedgerStore } from "../protocol/ledger.ts";
 import { ledgerStoreFor, notResumableTerminal, openLedger, planOf } from "./resumable.ts";
 import {
@@ -577,9 +576,9 @@ export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements Async
       const job = new CollectionJob(spec, source, total, ordered, output, controls);
       return { job, failures, ...(release && { release }) };
     }
-    const store = ledgerStoreFor(source, this.runner.ledgers);
-    const plan = planOf(spec, source, this.controls, initial);
-    const kept = await openLedger(store, resumable, plan, source as SeekableSource, total!);
+    const { store, source: seekable } = ledgerStoreFor(source, this.runner.ledgers);
+    const plan = planOf(spec, seekable, this.controls, initial);
+    const kept = await openLedger(store, resumable, plan, seekable, total!);
     const job = new CollectionJob(spec, kept.source, total, ordered, output, controls, kept.ledger);
     return { job, failures, delivered: () => store.drop(resumable).catch(() => {}) };
   }

@@ -49,15 +49,18 @@ const resumableTerminals = "collect, count, reduce, fold, reduceByKey or groupBy
 const noStore =
   "a resumable job keeps its ledger in a cluster's Redis, so that another process can finish it: run it on a pool made with weft({ redis })";
 
-/** The ledger store a resumable job with this source uses; throws if it cannot have one. */
-export function ledgerStoreFor(source: Source, store: LedgerStore | undefined): LedgerStore {
+/** The ledger store a resumable job uses, and its source as one it can seek in; throws if it cannot have a ledger. */
+export function ledgerStoreFor(
+  source: Source,
+  store: LedgerStore | undefined,
+): { store: LedgerStore; source: SeekableSource } {
   if (!store) throw new OptionError(noStore);
   if (!isSeekable(source)) {
     throw new OptionError(
       "a resumable job's input must be one another process can read again: a range, an array or a typed array (an iterable is read once, and files are not resumable yet)",
     );
   }
-  return store;
+  return { store, source };
 }
 
 /** The error for a `resumable` job whose result does not come from merged partials (a stream, a sink, a shuffle). */
@@ -67,14 +70,14 @@ export function notResumableTerminal(what: string): OptionError {
   );
 }
 
-export function isSeekable(source: Source): source is SeekableSource {
+function isSeekable(source: Source): source is SeekableSource {
   return source.replay !== undefined && "seek" in source;
 }
 
 /** The plan of a job about to run, with its tasks named as a cluster names them. */
 export function planOf(
   spec: JobSpec,
-  source: Source,
+  source: SeekableSource,
   controls: Omit<JobControls, "taskRetries">,
   initial: { readonly value: unknown } | undefined,
 ): JobPlan {
@@ -109,7 +112,7 @@ export function planOf(
   return {
     version: 1,
     job: {
-      input: source.replay!,
+      input: source.replay,
       stages: spec.stages.map((stage) => ({ op: stage.op, task: nameOf(stage.task) })),
       terminal: planned,
       errors: controls.errors,
