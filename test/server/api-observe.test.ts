@@ -247,9 +247,13 @@ describe("observing the service over HTTP", { timeout: 60_000 }, () => {
     const { body: doc } = await server.request<OpenApiDocument>("GET", "/openapi.json");
     // Something to check: the named schemas and the operations' own.
     assert.deepEqual(Object.keys(doc.components?.schemas ?? {}).sort(), [
+      "Catalog",
       "Error",
       "JobDefinition",
+      "JobList",
       "JobView",
+      "ResultPage",
+      "WorkersView",
     ]);
     assert.deepEqual(schemaViolations(doc), []);
     // And the check can fail: a 3.0-only keyword in a 3.1 document is caught.

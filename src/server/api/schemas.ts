@@ -158,6 +158,7 @@ export const chunkEventSchema = {
 
 /** The workers and the job each is running (`GET /api/workers`, and the `workers` event). */
 export const workersViewSchema = {
+  $id: "WorkersView",
   type: "object",
   additionalProperties: false,
   required: ["backend", "workers"],
@@ -170,6 +171,55 @@ export const workersViewSchema = {
         additionalProperties: false,
         required: ["worker", "busy"],
         properties: { worker: { type: "integer" }, busy: { type: "boolean" }, jobId: { type: "string" } },
+      },
+    },
+  },
+} as const;
+
+/** `GET /api/jobs`: jobs newest first, each without its definition. */
+export const jobListSchema = {
+  $id: "JobList",
+  type: "object",
+  additionalProperties: false,
+  required: ["jobs"],
+  properties: { jobs: { type: "array", items: { $ref: "JobView#" } } },
+} as const;
+
+/** A page of a completed job's stored result: `entries` from `offset`, of `total`. */
+export const resultPageSchema = {
+  $id: "ResultPage",
+  type: "object",
+  additionalProperties: false,
+  required: ["total", "offset", "entries"],
+  properties: {
+    total: { type: "integer" },
+    offset: { type: "integer" },
+    // Any JSON: what the job's task returned for each item.
+    entries: { type: "array", items: {} },
+  },
+} as const;
+
+/** The tasks (`<module file name>.<export>`) and built-in workloads jobs may name. */
+export const catalogSchema = {
+  $id: "Catalog",
+  type: "object",
+  additionalProperties: false,
+  required: ["tasks", "workloads"],
+  properties: {
+    tasks: { type: "array", items: { type: "string" } },
+    workloads: {
+      type: "array",
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["name", "summary", "unit", "defaultSize", "quickSize"],
+        properties: {
+          name: { type: "string" },
+          summary: { type: "string" },
+          unit: { type: "string" },
+          defaultSize: { type: "integer" },
+          quickSize: { type: "integer" },
+        },
       },
     },
   },

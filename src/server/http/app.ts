@@ -6,7 +6,15 @@ import fastifyStatic from "@fastify/static";
 import fastifySwagger from "@fastify/swagger";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { ClusterMonitor } from "../../backends/redis/cluster-status.ts";
-import { errorSchema, jobDefinitionSchema, jobViewSchema } from "../api/schemas.ts";
+import {
+  catalogSchema,
+  errorSchema,
+  jobDefinitionSchema,
+  jobListSchema,
+  jobViewSchema,
+  resultPageSchema,
+  workersViewSchema,
+} from "../api/schemas.ts";
 import type { JobService } from "../jobs/job-service.ts";
 import type { ServeOptions, ServerSettings } from "../options.ts";
 import { handleError, handleNotFound } from "./errors.ts";
@@ -65,6 +73,10 @@ export async function createApp(
   });
   app.addSchema(jobDefinitionSchema);
   app.addSchema(jobViewSchema);
+  app.addSchema(jobListSchema);
+  app.addSchema(resultPageSchema);
+  app.addSchema(catalogSchema);
+  app.addSchema(workersViewSchema);
   app.addSchema(errorSchema);
   await app.register(fastifyStatic, { root: webDir, prefix: "/assets/", index: false });
 

@@ -4,7 +4,7 @@ import type { JobDefinition, ListQuery } from "../../api/types.ts";
 import { jobIdParams, listQuery } from "../../api/schemas.ts";
 import type { JobService } from "../../jobs/job-service.ts";
 import type { Access } from "../guard.ts";
-import { errorReplies, jobReply, objectReply } from "./replies.ts";
+import { errorReplies, jobReply, namedReply } from "./replies.ts";
 
 export function jobRoutes(app: FastifyInstance, service: JobService, access: Access): void {
   app.post<{ Body: JobDefinition }>(
@@ -34,7 +34,7 @@ export function jobRoutes(app: FastifyInstance, service: JobService, access: Acc
         operationId: "listJobs",
         summary: "Jobs, newest first",
         querystring: listQuery,
-        response: { 200: objectReply("The jobs, without their definitions"), ...errorReplies },
+        response: { 200: namedReply("The jobs, without their definitions", "JobList"), ...errorReplies },
       },
     },
     (request) => ({ jobs: service.list(request.query) }),

@@ -1,9 +1,14 @@
-// The reply schemas routes share: a job, and the error shape under every error status.
-export const jobReply = { type: "object", properties: { job: { $ref: "JobView#" } } } as const;
+// The reply schemas routes share: a job, a shared schema by name, and the error shape under every
+// error status.
+export const jobReply = {
+  type: "object",
+  additionalProperties: false,
+  required: ["job"],
+  properties: { job: { $ref: "JobView#" } },
+} as const;
 
-/** A JSON object whose shape the route's code gives (the types in api/types.ts), for the description. */
-export const objectReply = (description: string) =>
-  ({ description, type: "object", additionalProperties: true }) as const;
+/** A reply of one of the shared schemas (app.addSchema), by its `$id`. */
+export const namedReply = (description: string, id: string) => ({ description, $ref: `${id}#` }) as const;
 
 /** A reply that is not JSON: the event stream, an HTML report. */
 export const textReply = (description: string, mediaType: string) =>

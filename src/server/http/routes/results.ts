@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import type { PageQuery } from "../../api/types.ts";
 import { jobIdParams, pageQuery } from "../../api/schemas.ts";
 import type { JobService } from "../../jobs/job-service.ts";
-import { errorReplies, objectReply, textReply } from "./replies.ts";
+import { errorReplies, namedReply, textReply } from "./replies.ts";
 
 export function resultRoutes(app: FastifyInstance, service: JobService): void {
   app.get<{ Params: { id: string }; Querystring: PageQuery }>(
@@ -14,7 +14,10 @@ export function resultRoutes(app: FastifyInstance, service: JobService): void {
         summary: "A page of a completed job's result",
         params: jobIdParams,
         querystring: pageQuery,
-        response: { 200: objectReply("Entries of the result, and how many there are"), ...errorReplies },
+        response: {
+          200: namedReply("Entries of the result, and how many there are", "ResultPage"),
+          ...errorReplies,
+        },
       },
     },
     (request) => service.results(request.params.id, request.query.offset, request.query.limit),
