@@ -184,3 +184,71 @@ export class TimeoutError extends WeftError {
 export class InterruptedError extends WeftError {
   override name = "InterruptedError";
 }
+
+/**
+ * The weft service (`weft serve`) answered a request of the client (`weft/client`) with an error:
+ * `status` is the HTTP status, `code` and the message the service's own (`unknown_task`, `not_found`,
+ * `unauthorized`...; docs/service.md lists them). An answer that is not the service's error shape (a
+ * proxy's page) has the code `http_<status>`.
+ */
+export class ServiceError extends WeftError {
+  override name = "ServiceError";
+  readonly status: number;
+  readonly code: string;
+
+  /** @internal the client throws these; catch them. */
+  constructor(status: number, code: string, message: string) {
+    super(`${message} (HTTP ${status}, ${code})`);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/**
+ * The client (`weft/client`) got no answer it could read from the service at `url`: the connection
+ * failed (refused, reset, a name that does not resolve, TLS), or what came back was not the service's
+ * JSON. `cause` is the underlying failure.
+ */
+export class ServiceUnreachableError extends WeftError {
+  override name = "ServiceUnreachableError";
+  readonly url: string;
+
+  /** @internal the client throws these; catch them. */
+  constructor(url: string, cause: unknown) {
+    super(
+      cause instanceof SyntaxError
+        ? `the answer from ${url} is not the JSON a weft service sends (${cause.message}): is weft serve at that address?`
+        : `cannot reach the weft service at ${url} (${failureOf(cause)}): is weft serve running there?`,
+      { cause },
+    );
+    this.url = url;
+  }
+}
+
+/** What a failed fetch says went wrong: undici wraps the socket's error (ECONNREFUSED...) as its cause. */
+function failureOf(error: unknown): string {
+  const cause = (error as { cause?: { message?: string; code?: string } } | undefined)?.cause;
+  return cause?.message || cause?.code || (error instanceof Error ? error.message : String(error));
+}
+
+/**
+ * A job's result was asked for (`weft/client`'s `result()`) before the job completed, or of a job that
+ * never will: it is queued or running (wait for it with `waitFor()`), or it failed, was cancelled or
+ * interrupted (its `error` says why). `job` is the job as the service showed it.
+ */
+export class JobNotCompletedError extends WeftError {
+  override name = "JobNotCompletedError";
+  readonly job: { readonly id: string; readonly state: string; readonly error?: string };
+
+  /** @internal the client throws these; catch them. */
+  constructor(job: { readonly id: string; readonly state: string; readonly error?: string }) {
+    super(
+      job.state === "queued" || job.state === "running"
+        ? `job ${job.id} is ${job.state}: its result exists once it is completed`
+        : job.state === "failed"
+          ? `job ${job.id} failed: ${job.error ?? "no reason given"}`
+          : `job ${job.id} was ${job.state}${job.error ? `: ${job.error}` : ""}, so it has no result`,
+    );
+    this.job = job;
+  }
+}

@@ -1,10 +1,11 @@
-// Helpers for the service's tests over real HTTP: a server that closes itself, requests with JSON
-// in and out (fetch), the Server-Sent Events stream parsed event by event, and jobs the tests
-// share, awaited on that stream.
+// Helpers for the service's tests over real HTTP: a server that closes itself, the typed client
+// (weft/client) on it, requests with JSON in and out (fetch) for what a client would not send, the
+// Server-Sent Events stream parsed event by event, and jobs the tests share, awaited on that stream.
 import assert from "node:assert/strict";
 import { get, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from "node:http";
 import type { TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
+import { createClient, type WeftClient } from "../../src/client/index.ts";
 import type { JobDefinition, JobState, JobView } from "../../src/server/api/types.ts";
 import { startServer, type RunningServer, type ServeOptions } from "../../src/server/server.ts";
 
@@ -49,11 +50,14 @@ export class TestServer implements AsyncDisposable {
   readonly #streams = new Set<EventStream>();
   /** Sent with every request unless a request gives its own authorization. */
   readonly #headers: Record<string, string>;
+  /** The typed client on this server, sending the same headers. */
+  readonly client: WeftClient;
   #closed = false;
 
   constructor(server: RunningServer, headers: Record<string, string> = {}) {
     this.#server = server;
     this.#headers = headers;
+    this.client = createClient({ url: server.url, headers });
   }
 
   get url(): string {
@@ -92,17 +96,13 @@ export class TestServer implements AsyncDisposable {
     return reply;
   }
 
-  /** POST /api/jobs, expecting 202; the queued job. */
-  async submit(definition: JobDefinition | Record<string, unknown>): Promise<JobView> {
-    const reply = await this.request<{ job: JobView }>("POST", "/api/jobs", { body: definition });
-    assert.equal(reply.status, 202, reply.text);
-    return reply.body.job;
+  /** Submits a job through the client; the queued job. A refusal throws the client's ServiceError. */
+  submit(definition: JobDefinition | Record<string, unknown>): Promise<JobView> {
+    return this.client.submit(definition as JobDefinition);
   }
 
-  async job(id: string): Promise<JobView> {
-    const reply = await this.request<{ job: JobView }>("GET", `/api/jobs/${id}`);
-    assert.equal(reply.status, 200, reply.text);
-    return reply.body.job;
+  job(id: string): Promise<JobView> {
+    return this.client.job(id);
   }
 
   /** Opens `GET /api/events` (the stream is closed with the server, if not before). */
