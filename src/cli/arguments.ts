@@ -47,3 +47,33 @@ export function positiveNumber(value: string): number {
   }
   return n;
 }
+
+/** A JSON array, such as '[1, 2, 3]' or '["a", "b"]'. */
+export function jsonArray(value: string): unknown[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch (error) {
+    throw new InvalidArgumentError(`expected a JSON array such as '[1, 2, 3]': ${(error as Error).message}`);
+  }
+  if (!Array.isArray(parsed))
+    throw new InvalidArgumentError(`expected a JSON array such as '[1, 2, 3]', got ${typeof parsed}`);
+  return parsed;
+}
+
+/** "0:1000" → { from: 0, to: 1000 }; "0:1000:5" also has a step. The end is excluded. */
+export function numberRange(value: string): { from: number; to: number; step?: number } {
+  const parts = value.split(":").map((part) => (part.trim() === "" ? NaN : Number(part.replaceAll("_", ""))));
+  const [from, to, step] = parts;
+  if (
+    parts.length < 2 ||
+    parts.length > 3 ||
+    !parts.every(Number.isFinite) ||
+    (step !== undefined && step <= 0)
+  ) {
+    throw new InvalidArgumentError(
+      `expected from:to or from:to:step (numbers; to is excluded; step above 0), such as 0:1000; got "${value}"`,
+    );
+  }
+  return { from: from!, to: to!, ...(step !== undefined && { step }) };
+}

@@ -8,6 +8,8 @@ import { defaultDemoSize, demo } from "./commands/demo.ts";
 import { runScript } from "./commands/run.ts";
 import { listWorkloads } from "./commands/workloads.ts";
 import { loadFeature } from "../optional-packages.ts";
+import { defaultServicePort } from "./service-address.ts";
+import { serviceCommands } from "./service-commands.ts";
 
 const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
   version: string;
@@ -133,7 +135,7 @@ program
     "run jobs on a cluster instead of this machine's threads (default: $WEFT_REDIS_URL, if set)",
   )
   .option("--host <host>", "address to listen on; beyond loopback a token is required", "127.0.0.1")
-  .option("--port <port>", "port to listen on (0: any free one)", nonNegativeInteger, 8787)
+  .option("--port <port>", "port to listen on (0: any free one)", nonNegativeInteger, defaultServicePort)
   .option("--db <file>", "the job store, SQLite", "weft.db")
   .option("--token <token...>", "required from every client; several: one per client (default: $WEFT_TOKEN)")
   .option(
@@ -170,6 +172,8 @@ program
     const redis = options.redis ?? (process.env.WEFT_REDIS_URL || undefined);
     await serve({ ...options, redis, token: options.token ?? process.env.WEFT_TOKEN });
   });
+
+serviceCommands(program);
 
 program
   .command("cluster")

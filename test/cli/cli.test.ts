@@ -55,7 +55,7 @@ describe("weft CLI", { timeout: 120_000 }, () => {
   test("--help lists every command; --version prints the package's version", async () => {
     const help = await weftCommand(["--help"]);
     assert.equal(help.code, 0);
-    for (const command of ["demo", "run", "bench", "workloads", "resume", "pipe"])
+    for (const command of ["demo", "run", "bench", "workloads", "resume", "pipe", "submit", "jobs", "result"])
       assert.match(help.stdout, new RegExp(`\\n  ${command}`));
     const version = await weftCommand(["--version"]);
     const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
