@@ -192,6 +192,14 @@ test(
   },
 );
 
+test("service-client: a job sent to a service of its own through weft/client, its result, a refusal", async () => {
+  const { WEFT_URL: _, WEFT_TOKEN: __, ...env } = process.env;
+  const stdout = await runExample("service-client.ts", env);
+  assert.match(stdout, /^filter tasks\.isPrime over \[2, 1000000\): completed, 78498 primes$/m);
+  assert.match(stdout, /^refused: primes takes sizes up to .* \(HTTP 400, too_large\)$/m);
+  assert.match(stdout, /^[0-9a-f-]{36} {2}completed {2}filter tasks\.isPrime over \[2, 1000000\)$/m);
+});
+
 test("cluster-job without WEFT_REDIS_URL says how to start a cluster, and exits 0", async () => {
   const { WEFT_REDIS_URL: _, ...env } = process.env;
   const stdout = await runExample("cluster-job.ts", env);
