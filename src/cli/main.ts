@@ -93,7 +93,7 @@ program
   .description("join a cluster: run its chunks on this machine's threads until SIGTERM")
   .option(
     "--redis <url>",
-    "the cluster's Redis, redis://[user:password@]host:port (rediss:// for TLS); default: $WEFT_REDIS_URL, which keeps a password out of the process list",
+    "the cluster's Redis: redis://[user:password@]host:port, redis+sentinel://[user:password@]host:26379,.../<primary name>[?sentinelPassword=...] or redis+cluster://[user:password@]host:port,... (rediss for TLS); default: $WEFT_REDIS_URL, which keeps the passwords out of the process list",
   )
   .requiredOption("--tasks <module...>", "task modules this worker serves; no other task runs here")
   .option("--concurrency <n>", "chunks at once, one per thread (default: one per core)", positiveInteger)

@@ -1,23 +1,28 @@
 // The Redis connections of one coordinator or worker, made so that closing them always ends them:
 // ioredis keeps reconnecting to a Redis that is down, and BullMQ's close then never returns.
-import { Redis } from "ioredis";
-import { closeBoundMs, closeRedis, within, type RedisConnection } from "./connection.ts";
+import {
+  closeBoundMs,
+  closeRedis,
+  connect,
+  within,
+  type RedisClient,
+  type ResolvedRedis,
+} from "./connection.ts";
 
 export class RedisClients {
   #closing = false;
-  readonly #clients: { client: Redis; blocking: boolean }[] = [];
+  readonly #clients: { client: RedisClient; blocking: boolean }[] = [];
 
-  constructor(readonly connection: RedisConnection) {}
+  constructor(readonly redis: ResolvedRedis) {}
 
   /**
    * A new connection; errors are left to whoever watches Redis (a watchdog, a log line). A
    * `blocking` one (a blocking read) is cut at close instead of quit: QUIT would wait for the read.
    */
-  open(blocking = false): Redis {
-    const client = new Redis({
-      ...this.connection,
+  open(blocking = false): RedisClient {
+    const client = connect(this.redis, {
       // Back off up to 1 s while open; once closing, stop, so nothing is left retrying.
-      retryStrategy: (times) => (this.#closing ? null : Math.min(times * 100, 1000)),
+      reconnect: (times) => (this.#closing ? null : Math.min(times * 100, 1000)),
     });
     client.on("error", () => {});
     this.#clients.push({ client, blocking });
@@ -33,7 +38,7 @@ export class RedisClients {
 }
 
 /** Drops the connection now and resolves once it has ended (at once if it had no socket). */
-async function cut(client: Redis): Promise<void> {
+async function cut(client: RedisClient): Promise<void> {
   if (client.status === "end") return;
   const ended =
     client.status === "ready" && new Promise<void>((resolve) => client.once("end", () => resolve()));

@@ -1,7 +1,7 @@
 // Where a coordinator's actors live on a cluster: each on one thread of one `weft worker`, spread over
 // every thread of the workers there, fewest pins first. A pin whose worker is gone moves, at its next
 // call, to the thread with the fewest pins then, so an actor that restarts is made again there.
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./connection.ts";
 import { WorkerError } from "../../errors.ts";
 import type { Chunk, ChunkOutcome, JobSpec } from "../../protocol/plan.ts";
 import type { PinnedWorker } from "../backend.ts";
@@ -21,7 +21,7 @@ export class ClusterPins {
   readonly #gone = new Set<string>();
 
   constructor(
-    readonly control: Redis,
+    readonly control: RedisClient,
     readonly prefix: string,
     readonly line: DirectLine,
     /** A chunk as it travels to a worker (its tasks named as the cluster names them). */

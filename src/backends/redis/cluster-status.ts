@@ -2,17 +2,29 @@
 // heartbeats) and the chunks in BullMQ's queue. `weft cluster status` prints it, and `weft serve`
 // on a cluster exports it as metrics, which an autoscaler reads to add or remove machines.
 import { Queue } from "bullmq";
-import { Redis } from "ioredis";
-import { checkRedis, resolveRedis, type RedisOptions, type ResolvedRedis } from "./connection.ts";
-import { chunkQueueName, type WorkerBeat } from "./keys.ts";
-import { workerBeats } from "./presence.ts";
+import {
+  checkRedis,
+  closeRedis,
+  connect,
+  resolveRedis,
+  type RedisClient,
+  type RedisOptions,
+  type ResolvedRedis,
+} from "./connection.ts";
+import { chunkQueueName, type CoordinatorBeat, type RedisPrimary, type WorkerBeat } from "./keys.ts";
+import { coordinatorBeats, workerBeats } from "./presence.ts";
+import { PrimaryTracker } from "./primary.ts";
 
 export interface ClusterStatus {
   /** The Redis, without its password. */
   readonly redis: string;
   readonly prefix: string;
+  /** The primary this read came from; each process's own is in its heartbeat. */
+  readonly primary: RedisPrimary | undefined;
   /** Each worker's heartbeat, by id. */
   readonly workers: WorkerBeat[];
+  /** Each coordinator's (a pool on the cluster, a `weft serve`), by id. */
+  readonly coordinators: CoordinatorBeat[];
   readonly threads: number;
   /** Chunks a worker has taken and not finished. */
   readonly inFlight: number;
@@ -24,30 +36,47 @@ export interface ClusterStatus {
 }
 
 export class ClusterMonitor {
+  readonly #primary: PrimaryTracker;
+
   private constructor(
     readonly redis: ResolvedRedis,
-    readonly client: Redis,
+    readonly client: RedisClient,
     readonly queue: Queue,
-  ) {}
+  ) {
+    this.#primary = new PrimaryTracker(client, redis.prefix);
+  }
+
+  /** Whether its connection is up; not while Redis restarts or fails over. */
+  get connected(): boolean {
+    return this.client.status === "ready";
+  }
 
   /** Connects to the cluster's Redis; fails, saying where, when it cannot be reached. */
   static async open(options: string | RedisOptions): Promise<ClusterMonitor> {
     const redis = resolveRedis(options);
     await checkRedis(redis);
-    const client = new Redis({ ...redis.connection });
-    const queue = new Queue(chunkQueueName, { connection: { ...redis.connection }, prefix: redis.prefix });
+    const client = connect(redis);
+    // A lost Redis shows in what read() answers (an error, a late answer): not as a log line per retry.
+    client.on("error", () => {});
+    const queue = new Queue(chunkQueueName, { connection: client, prefix: redis.prefix });
+    queue.on("error", () => {});
     return new ClusterMonitor(redis, client, queue);
   }
 
   async read(): Promise<ClusterStatus> {
-    const beats = (await workerBeats(this.client, this.redis.prefix)).sort((a, b) =>
-      a.id.localeCompare(b.id),
-    );
-    const counts = await this.queue.getJobCounts("waiting", "active", "delayed", "prioritized");
+    const { prefix } = this.redis;
+    const byId = (a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id);
+    const [beats, coordinators, counts] = await Promise.all([
+      workerBeats(this.client, prefix).then((all) => all.sort(byId)),
+      coordinatorBeats(this.client, prefix).then((all) => all.sort(byId)),
+      this.queue.getJobCounts("waiting", "active", "delayed", "prioritized"),
+    ]);
     return {
       redis: this.redis.where,
-      prefix: this.redis.prefix,
+      prefix,
+      primary: await this.#primary.read(),
       workers: beats,
+      coordinators,
       threads: beats.reduce((n, b) => n + b.concurrency, 0),
       inFlight: counts.active ?? 0,
       queued: (counts.waiting ?? 0) + (counts.delayed ?? 0) + (counts.prioritized ?? 0),
@@ -58,6 +87,6 @@ export class ClusterMonitor {
 
   async close(): Promise<void> {
     await this.queue.close();
-    this.client.disconnect();
+    await closeRedis(this.client);
   }
 }

@@ -9,10 +9,18 @@
 // - the threads of the workers there now (every second), from their heartbeats, so the chunks it keeps
 //   in flight follow the machines that join and leave while a job runs.
 import type { Queue } from "bullmq";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./connection.ts";
 import { WorkerError } from "../../errors.ts";
 import { describeConnectionError, within, type ResolvedRedis } from "./connection.ts";
-import { chunkQueueName, coordinatorKey, withdrawnSet, workerKey, type CoordinatorBeat } from "./keys.ts";
+import {
+  chunkQueueName,
+  coordinatorKey,
+  coordinatorSet,
+  withdrawnSet,
+  workerKey,
+  type CoordinatorBeat,
+} from "./keys.ts";
+import { PrimaryTracker } from "./primary.ts";
 import { clusterThreads, every, PresenceWatch } from "./presence.ts";
 
 /** What the watch needs to know of a chunk in flight. */
@@ -59,6 +67,7 @@ const zombieRemovalMs = 10 * 60_000;
 
 export class ClusterWatch {
   readonly #workers: PresenceWatch;
+  readonly #primary: PrimaryTracker;
   /** Withdrawn chunks still in BullMQ (locked by a worker), by id, with when they were withdrawn. */
   readonly #zombies = new Map<string, number>();
   #beat: CoordinatorBeat | undefined;
@@ -66,12 +75,13 @@ export class ClusterWatch {
   #stops: (() => void)[] = [];
 
   constructor(
-    readonly control: Redis,
+    readonly control: RedisClient,
     readonly queue: Queue,
     readonly redis: ResolvedRedis,
     readonly id: string,
     readonly coordinator: WatchedCoordinator,
   ) {
+    this.#primary = new PrimaryTracker(control, redis.prefix);
     this.#workers = new PresenceWatch(
       control,
       redis.prefix,
@@ -117,19 +127,24 @@ export class ClusterWatch {
   /** Writes the coordinator's heartbeat (`beat` the first time), and keeps its withdrawn set alive as long. */
   async beat(beat?: CoordinatorBeat): Promise<void> {
     this.#beat = beat ?? this.#beat;
+    const { prefix } = this.redis;
+    const redis = await this.#primary.read();
     await this.control
       .multi()
-      .set(coordinatorKey(this.redis.prefix, this.id), JSON.stringify(this.#beat), "PX", coordinatorTtlMs)
-      .pexpire(withdrawnSet(this.redis.prefix, this.id), coordinatorTtlMs)
+      .set(coordinatorKey(prefix, this.id), JSON.stringify({ ...this.#beat, redis }), "PX", coordinatorTtlMs)
+      .sadd(coordinatorSet(prefix), this.id)
+      .pexpire(withdrawnSet(prefix, this.id), coordinatorTtlMs)
       .exec();
   }
 
   /** The coordinator is closing: its heartbeat and withdrawn set go. */
   async leave(): Promise<void> {
-    await this.control.del(
-      coordinatorKey(this.redis.prefix, this.id),
-      withdrawnSet(this.redis.prefix, this.id),
-    );
+    const { prefix } = this.redis;
+    await this.control
+      .multi()
+      .del(coordinatorKey(prefix, this.id), withdrawnSet(prefix, this.id))
+      .srem(coordinatorSet(prefix), this.id)
+      .exec();
   }
 
   /**

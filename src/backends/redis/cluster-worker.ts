@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import { availableParallelism, hostname, totalmem } from "node:os";
 import { resolve as resolvePath } from "node:path";
 import { UnrecoverableError, Worker, type Job as BullJob } from "bullmq";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./connection.ts";
 import { InterruptedError, WorkerError } from "../../errors.ts";
 import { mapChunkPaths, mapSpecPaths, resolveUnderRoot, usesFiles } from "../../protocol/data-paths.ts";
 import type { CallFailure, Chunk, ChunkOutcome, JobSpec } from "../../protocol/plan.ts";
@@ -41,6 +41,7 @@ import {
 } from "./keys.ts";
 import { isRefused, parseControl, parseDirectCall, type DirectAnswer, type DirectCall } from "./messages.ts";
 import { mailboxTtlMs } from "./direct-line.ts";
+import { PrimaryTracker } from "./primary.ts";
 import { mailbox, type Mailbox } from "./mailbox.ts";
 import { clusterNameOf } from "./task-names.ts";
 import {
@@ -102,7 +103,8 @@ export class ClusterWorker {
   readonly tasks: readonly string[];
   readonly #backend: PooledBackend;
   readonly #worker: Worker;
-  readonly #control: Redis;
+  readonly #control: RedisClient;
+  readonly #primary: PrimaryTracker;
   readonly #log: (line: string) => void;
   readonly #freeThreads: number[];
   readonly #running = new Map<string, { thread: number; handle: ChunkHandle; coordinator: string }>();
@@ -142,6 +144,7 @@ export class ClusterWorker {
     this.#backend = backend;
     this.#clients = clients;
     this.#control = clients.open();
+    this.#primary = new PrimaryTracker(this.#control, redis.prefix);
     this.#log = options.log ?? ((line) => console.error(line));
     this.#dataRoot = options.dataRoot === undefined ? undefined : resolvePath(options.dataRoot);
     this.#freeThreads = Array.from({ length: backend.workers }, (_, i) => i);
@@ -200,7 +203,7 @@ export class ClusterWorker {
       maxTasksPerWorker: options.maxTasksPerWorker,
     });
     // A lost Redis is reported by the BullMQ worker's error events, logged once.
-    const clients = new RedisClients(redis.connection);
+    const clients = new RedisClients(redis);
     const worker = new ClusterWorker(redis, registry, served, backend, maxHeapMb, clients, options);
     await worker.#listen();
     // In the cluster's set of workers first: a coordinator that broadcasts from now on sends it the call.
@@ -514,6 +517,7 @@ export class ClusterWorker {
       failed: this.#failed,
       skipped: this.#skipped,
       jobs: [...this.#localJobs.values()].reduce((n, jobs) => n + jobs.size, 0),
+      redis: await this.#primary.read(),
     };
     const { prefix } = this.#redis;
     // In the cluster's set of worker ids, which readers go through instead of scanning every key.

@@ -1,18 +1,26 @@
-// Where the cluster's Redis is and how to reach it: options from a URL, and a first connection that
-// fails with a clear reason (unreachable, refused credentials) instead of retrying forever.
+// Where the cluster's Redis is and how to reach it: one server, a primary behind Sentinel, or a Redis
+// Cluster, each named by a URL; and a first connection that fails with a clear reason (unreachable,
+// refused credentials) instead of retrying forever.
 import type { ConnectionOptions as TlsOptions } from "node:tls";
-import { Redis } from "ioredis";
+import { Cluster, Redis, type ClusterOptions, type RedisOptions as IORedisOptions } from "ioredis";
 import { OptionError, WorkerError } from "../../errors.ts";
 
 export interface RedisOptions {
-  /** `redis://[user:password@]host:port[/db]`, or `rediss://...` for TLS. */
+  /**
+   * One server: `redis://[user:password@]host:port[/db]`, `rediss://...` for TLS. A primary that
+   * Sentinel fails over: `redis+sentinel://[user:password@]sentinel:26379,sentinel:26379/<primary name>[/db]`.
+   * A Redis Cluster: `redis+cluster://[user:password@]node:6379,node:6379`. `rediss+` for TLS on either.
+   */
   readonly url: string;
   /**
    * Namespace of every key weft and BullMQ write: letters, digits, `_`, `.` and `-`, no `:`. Clusters
-   * with different prefixes never meet.
+   * with different prefixes never meet. On a Redis Cluster the keys start with `{prefix}`, which puts
+   * all of them in one hash slot.
    * @default "weft"
    */
   readonly prefix?: string;
+  /** The sentinels' own password (their `requirepass`), when they have one; also `?sentinelPassword=` in the URL. */
+  readonly sentinelPassword?: string;
   /** Extra TLS settings (a private CA, a client certificate); TLS itself is switched on by `rediss://`. */
   readonly tls?: TlsOptions;
   /** How long the first connection may take, in ms. @default 5000 */
@@ -25,60 +33,187 @@ export interface RedisOptions {
   readonly unreachableTimeoutMs?: number;
 }
 
-/** What ioredis and BullMQ are given to connect. */
-export interface RedisConnection {
+/** A connection to the cluster's Redis, whichever its topology: what weft's code and BullMQ are given. */
+export type RedisClient = Redis | Cluster;
+
+interface Address {
   readonly host: string;
   readonly port: number;
+}
+
+/** How the Redis is laid out: one server (which may be restarted), a Sentinel-watched primary, or a Redis Cluster. */
+export type RedisTopology =
+  | ({ readonly kind: "server" } & Address)
+  | { readonly kind: "sentinel"; readonly sentinels: readonly Address[]; readonly primary: string }
+  | { readonly kind: "cluster"; readonly nodes: readonly Address[] };
+
+/** What every connection to any node shares: credentials, TLS, timeouts. */
+export interface RedisConnection {
   readonly db: number;
   readonly username?: string;
   readonly password?: string;
+  readonly sentinelPassword?: string;
   readonly tls?: TlsOptions;
   readonly connectTimeout: number;
   readonly maxRetriesPerRequest: null;
 }
 
 export interface ResolvedRedis {
-  /** For messages: the URL without its password. */
+  /** For messages: the URL without its passwords. */
   readonly where: string;
+  /** What every key starts with: the prefix, in braces on a Redis Cluster. */
   readonly prefix: string;
+  readonly topology: RedisTopology;
   readonly connection: RedisConnection;
   readonly unreachableTimeoutMs: number;
 }
 
+const urlForm = /^(rediss?)(?:\+(sentinel|cluster))?:\/\/(?:([^@/?#]*)@)?([^/?#]+)(\/[^?#]*)?(\?[^#]*)?$/;
+
 export function resolveRedis(options: string | RedisOptions): ResolvedRedis {
   const given = typeof options === "string" ? { url: options } : options;
-  let url: URL;
-  try {
-    url = new URL(given.url);
-  } catch {
-    throw new OptionError(`redis must be a URL such as redis://127.0.0.1:6379, got "${given.url}"`);
+  const parts = urlForm.exec(given.url);
+  if (!parts) {
+    throw new OptionError(
+      `redis must be a URL such as redis://127.0.0.1:6379, redis+sentinel://127.0.0.1:26379/mymaster or ` +
+        `redis+cluster://127.0.0.1:7000,127.0.0.1:7001, got "${redactUrl(given.url)}"`,
+    );
   }
-  if (url.protocol !== "redis:" && url.protocol !== "rediss:") {
-    throw new OptionError(`redis URL must start with redis:// or rediss:// (TLS), got "${url.protocol}//"`);
+  const [, scheme, mode, userinfo, hostList, path, query] = parts as unknown as [
+    string,
+    "redis" | "rediss",
+    "sentinel" | "cluster" | undefined,
+    string | undefined,
+    string,
+    string | undefined,
+    string | undefined,
+  ];
+  const addresses = hostList.split(",").map((host) => parseAddress(host, mode === "sentinel" ? 26379 : 6379));
+  const segments = (path ?? "").split("/").filter(Boolean);
+  let topology: RedisTopology;
+  if (mode === "sentinel") {
+    const [primary, ...rest] = segments;
+    if (primary === undefined)
+      throw new OptionError(
+        `a redis+sentinel URL names the primary the sentinels watch after the addresses, as in redis+sentinel://127.0.0.1:26379/mymaster`,
+      );
+    segments.splice(0, segments.length, ...rest);
+    topology = { kind: "sentinel", sentinels: addresses, primary: decodeURIComponent(primary) };
+  } else if (mode === "cluster") {
+    topology = { kind: "cluster", nodes: addresses };
+  } else {
+    if (addresses.length > 1)
+      throw new OptionError(
+        `a redis:// URL names one server; for several, say what they are: redis+sentinel://... or redis+cluster://...`,
+      );
+    topology = { kind: "server", ...addresses[0]! };
   }
-  const db = url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0;
-  if (!Number.isInteger(db) || db < 0)
-    throw new OptionError(`the database in a redis URL is a number, got "${url.pathname}"`);
+  const db = segments.length > 0 ? Number(segments[0]) : 0;
+  if (segments.length > 1 || !Number.isInteger(db) || db < 0)
+    throw new OptionError(`the database in a redis URL is a number, got "${path}"`);
+  if (mode === "cluster" && db !== 0)
+    throw new OptionError(`a Redis Cluster has only database 0, got "${path}"`);
+  const [username, password] = (userinfo ?? "").split(/:(.*)/s, 2).map((part) => decodeURIComponent(part));
+  const sentinelPassword = given.sentinelPassword ?? new URLSearchParams(query ?? "").get("sentinelPassword");
+  const tls = scheme === "rediss" ? { ...given.tls } : undefined;
   const prefix = checkPrefix(given.prefix ?? "weft");
-  const redacted = new URL(url.href);
-  if (redacted.password) redacted.password = "***";
-  const tls = url.protocol === "rediss:" ? { servername: url.hostname, ...given.tls } : undefined;
   return {
-    where: redacted.href,
-    prefix,
+    where: redactUrl(given.url),
+    prefix: mode === "cluster" ? `{${prefix}}` : prefix,
+    topology,
     unreachableTimeoutMs: given.unreachableTimeoutMs ?? 30_000,
     connection: {
-      host: url.hostname.replace(/^\[(.*)\]$/, "$1"),
-      port: url.port ? Number(url.port) : 6379,
       db,
-      ...(url.username && { username: decodeURIComponent(url.username) }),
-      ...(url.password && { password: decodeURIComponent(url.password) }),
+      ...(username && { username }),
+      ...(password && { password }),
+      ...(sentinelPassword && { sentinelPassword }),
       ...(tls && { tls }),
       connectTimeout: given.connectTimeoutMs ?? 5000,
       // BullMQ's blocking connections must wait for Redis as long as it takes; weft bounds the wait itself.
       maxRetriesPerRequest: null,
     },
   };
+}
+
+function parseAddress(text: string, defaultPort: number): Address {
+  const match = /^(\[[^\]]+\]|[^:[\]]+)(?::(\d+))?$/.exec(text);
+  if (!match) throw new OptionError(`"${text}" in a redis URL is not a host or host:port`);
+  const host = match[1]!.replace(/^\[(.*)\]$/, "$1");
+  const port = match[2] === undefined ? defaultPort : Number(match[2]);
+  if (port < 1 || port > 65535) throw new OptionError(`port ${port} in a redis URL is not a port`);
+  return { host, port };
+}
+
+/** The URL with every password in it starred out, for messages and logs. */
+function redactUrl(url: string): string {
+  return url
+    .replace(/^([a-z+]+:\/\/[^:@/]*:)[^@/]*@/i, "$1***@")
+    .replace(/([?&]sentinelPassword=)[^&#]*/, "$1***");
+}
+
+/** How long a command waits before it tries again on a Redis Cluster whose slots are moving. */
+const failoverRetryMs = 200;
+
+/** What reconnects: how soon after each failed try, or null to stop (a client being closed). */
+export type Reconnect = (times: number) => number | null;
+
+/**
+ * A new connection to the cluster's Redis. Under Sentinel it asks the sentinels for the primary and
+ * asks again after every lost connection, so it follows a failover; on a Redis Cluster it follows
+ * the slots as they move to a promoted replica.
+ */
+export function connect(
+  redis: ResolvedRedis,
+  settings: { reconnect?: Reconnect; lazy?: boolean; offlineQueue?: boolean } = {},
+): RedisClient {
+  const { sentinelPassword, tls, ...shared } = redis.connection;
+  const own: IORedisOptions = {
+    ...shared,
+    ...(tls && { tls }),
+    ...(settings.lazy && { lazyConnect: true }),
+    ...(settings.offlineQueue === false && { enableOfflineQueue: false }),
+  };
+  const { topology } = redis;
+  if (topology.kind === "cluster") {
+    const options: ClusterOptions = {
+      redisOptions: own,
+      // While a primary fails over, its slots answer nothing or MOVED to a replica not yet promoted:
+      // commands wait and try again for as long as weft waits for Redis, not ioredis's 16 tries.
+      retryDelayOnFailover: failoverRetryMs,
+      retryDelayOnClusterDown: failoverRetryMs,
+      retryDelayOnTryAgain: failoverRetryMs,
+      maxRedirections: Math.ceil(redis.unreachableTimeoutMs / failoverRetryMs),
+      ...(settings.reconnect && { clusterRetryStrategy: settings.reconnect }),
+      ...(settings.lazy && { lazyConnect: true }),
+      ...(settings.offlineQueue === false && { enableOfflineQueue: false }),
+    };
+    return new Cluster(
+      topology.nodes.map(({ host, port }) => ({ host, port })),
+      options,
+    );
+  }
+  const retry = settings.reconnect && { retryStrategy: settings.reconnect };
+  if (topology.kind === "sentinel") {
+    return new Redis({
+      ...own,
+      ...retry,
+      sentinels: topology.sentinels.map(({ host, port }) => ({ host, port })),
+      name: topology.primary,
+      ...(sentinelPassword && { sentinelPassword }),
+      ...(tls && { enableTLSForSentinelMode: true, sentinelTLS: tls }),
+      ...(settings.reconnect && { sentinelRetryStrategy: settings.reconnect }),
+      // A primary demoted by a failover it survived answers writes with READONLY: ask the sentinels
+      // again, and send the command again to the new primary.
+      reconnectOnError: (error) => (error.message.startsWith("READONLY") ? 2 : false),
+    });
+  }
+  return new Redis({
+    ...own,
+    ...retry,
+    host: topology.host,
+    port: topology.port,
+    ...(tls && { tls: { servername: topology.host, ...tls } }),
+  });
 }
 
 /**
@@ -101,12 +236,7 @@ export function checkPrefix(prefix: string): string {
  * unreachable or refused the credentials, and what to do.
  */
 export async function checkRedis(redis: ResolvedRedis): Promise<void> {
-  const probe = new Redis({
-    ...redis.connection,
-    lazyConnect: true,
-    retryStrategy: () => null,
-    maxRetriesPerRequest: 0,
-  });
+  const probe = connect(redis, { lazy: true, reconnect: () => null, offlineQueue: false });
   // A refused AUTH arrives as an error event while connect() only says the connection closed:
   // the event's error is the one that tells the user what to fix.
   let refusal: Error | undefined;
@@ -141,7 +271,7 @@ export function describeConnectionError(where: string, error: Error): WorkerErro
  * reply). A client without a live connection (Redis is down, it is reconnecting) is dropped at
  * once: ioredis never reports such a client as ended.
  */
-export async function closeRedis(client: Redis): Promise<void> {
+export async function closeRedis(client: RedisClient): Promise<void> {
   if (client.status === "end") return;
   if (client.status !== "ready") return client.disconnect();
   const ended = new Promise<void>((resolve) => client.once("end", () => resolve()));

@@ -3,10 +3,10 @@
 // again because the worker it first went to died): checked once, as the chunk is taken. And every
 // second the worker looks at the coordinators it keeps jobs for: once one is gone (killed, crashed),
 // its running chunks are stopped and its jobs dropped, instead of running for nobody.
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./connection.ts";
 import { within } from "./connection.ts";
 import { coordinatorKey, presenceChannel, withdrawnSet } from "./keys.ts";
-import { every, PresenceWatch } from "./presence.ts";
+import { every, PresenceWatch, subscriberCounts } from "./presence.ts";
 
 /** How often a worker looks at the coordinators it keeps jobs for. */
 export const coordinatorCheckMs = 1000;
@@ -24,7 +24,7 @@ export class CoordinatorWatch {
   #stop: (() => void) | undefined;
 
   constructor(
-    readonly client: Redis,
+    readonly client: RedisClient,
     readonly prefix: string,
     /** `coordinator` is gone: stop its chunks and drop its jobs. */
     readonly onGone: (coordinator: string) => void,
@@ -61,16 +61,19 @@ export class CoordinatorWatch {
   async whyNot(bullId: string, coordinator: string): Promise<string | undefined> {
     if (this.#stopped.has(bullId)) return "its coordinator withdrew it";
     try {
-      const check = this.client
-        .pipeline()
-        .sismember(withdrawnSet(this.prefix, coordinator), bullId)
-        .exists(coordinatorKey(this.prefix, coordinator))
-        .pubsub("NUMSUB", presenceChannel(this.prefix, coordinator))
-        .exec();
-      const [withdrawn, exists, numsub] = (await within(check, checkBoundMs)) as [Error | null, unknown][];
+      const channel = presenceChannel(this.prefix, coordinator);
+      const check = Promise.all([
+        this.client
+          .pipeline()
+          .sismember(withdrawnSet(this.prefix, coordinator), bullId)
+          .exists(coordinatorKey(this.prefix, coordinator))
+          .exec(),
+        subscriberCounts(this.client, [channel]),
+      ]);
+      const [replies, subscribers] = await within(check, checkBoundMs);
+      const [withdrawn, exists] = replies ?? [];
       if (withdrawn?.[1] === 1) return "its coordinator withdrew it (cancelled, or sent again)";
-      const subscribers = Number((numsub?.[1] as unknown[] | undefined)?.[1] ?? 1);
-      if (exists?.[1] === 0 || subscribers === 0) return "its coordinator is gone";
+      if (exists?.[1] === 0 || subscribers?.get(channel) === 0) return "its coordinator is gone";
     } catch {
       // Redis is away or slow: run it; a coordinator that is gone is seen by the next checks.
     }

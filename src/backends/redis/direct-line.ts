@@ -3,7 +3,7 @@
 // onto the worker's inbox and answered on this coordinator's own answers list. While calls are out,
 // the workers they went to are watched as the holders of chunks are (presence.ts): a call whose worker
 // is gone fails as a crash within seconds.
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./connection.ts";
 import { InterruptedError, WorkerCrashedError, WorkerError } from "../../errors.ts";
 import { holderCheckMs, workerPresenceTimes } from "./cluster-watch.ts";
 import { answersKey, inboxKey, workerKey } from "./keys.ts";
@@ -30,9 +30,9 @@ export class DirectLine {
   #stopWatch: (() => void) | undefined;
 
   constructor(
-    readonly control: Redis,
+    readonly control: RedisClient,
     /** Opens a connection of its own, for the blocking read of the answers. */
-    readonly openReader: () => Redis,
+    readonly openReader: () => RedisClient,
     readonly prefix: string,
     readonly coordinator: string,
     /** `worker` is gone: the calls sent to it have failed. */

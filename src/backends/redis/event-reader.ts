@@ -4,7 +4,7 @@
 // coordinator deaf. This one reads the same entries, hands on only the events of chunks its owner is
 // waiting for, passes over any entry it cannot read, and reads on after a lost connection from where
 // it was, so results published while it was away are not missed.
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./connection.ts";
 import { BlockingReads } from "./blocking-reads.ts";
 
 /** The events a coordinator acts on, for the BullMQ job ids it `wants`. Each gets the entry's raw fields. */
@@ -25,7 +25,7 @@ export class EventReader {
   readonly #reads: BlockingReads<XReadReply>;
 
   constructor(
-    readonly client: Redis,
+    readonly client: RedisClient,
     readonly stream: string,
     readonly handlers: ChunkEventHandlers,
     /** How long one blocking read waits for new entries, in ms. */

@@ -17,6 +17,8 @@ export const inboxKey = (prefix: string, worker: string) => `${prefix}:workers:$
 
 /** A coordinator's heartbeat (a pool on the cluster), which expires when it stops beating. */
 export const coordinatorKey = (prefix: string, id: string) => `${prefix}:coordinators:${id}`;
+/** The ids of the coordinators that have announced themselves; an id whose heartbeat expired is dropped by its readers. */
+export const coordinatorSet = (prefix: string) => `${prefix}:coordinators`;
 /**
  * The BullMQ ids of a coordinator's chunks it no longer wants (cancelled, or sent again because their
  * worker died): a worker that takes one skips it. Expires with the coordinator's heartbeat.
@@ -54,6 +56,12 @@ export type ControlMessage =
     }
   | { readonly action: "forget"; readonly coordinator: string; readonly jobId: number };
 
+/** The Redis primary a process is connected to (`host:port`), and since when (ISO time). */
+export interface RedisPrimary {
+  readonly address: string;
+  readonly since: string;
+}
+
 /** What a cluster worker says about itself every few seconds. */
 export interface WorkerBeat {
   readonly id: string;
@@ -74,6 +82,7 @@ export interface WorkerBeat {
   readonly skipped: number;
   /** Jobs it keeps loaded tasks for, of coordinators still there. */
   readonly jobs: number;
+  readonly redis?: RedisPrimary;
 }
 
 /** What a coordinator writes under its heartbeat key. */
@@ -82,4 +91,5 @@ export interface CoordinatorBeat {
   readonly host: string;
   readonly pid: number;
   readonly startedAt: string;
+  readonly redis?: RedisPrimary;
 }

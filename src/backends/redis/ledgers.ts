@@ -4,10 +4,11 @@
 // beside the one that resumed its job: no item is counted twice.
 import { setTimeout as delay } from "node:timers/promises";
 import { deserialize, serialize } from "node:v8";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./connection.ts";
 import { OptionError } from "../../errors.ts";
 import type { LedgerEntry, LedgerStore } from "../../protocol/ledger.ts";
 import { coordinatorKey, ledgerKey, presenceChannel } from "./keys.ts";
+import { subscriberCounts } from "./presence.ts";
 
 /** A ledger nobody finishes (its job failed, or was given up) goes this long after its last write. */
 export const ledgerTtlMs = 7 * 24 * 3600 * 1000;
@@ -37,7 +38,7 @@ return redis.call("DEL", KEYS[1])`;
 
 export class RedisLedgers implements LedgerStore {
   constructor(
-    readonly redis: Redis,
+    readonly redis: RedisClient,
     readonly prefix: string,
     /** This coordinator: the owner of the ledgers it claims. */
     readonly owner: string,
@@ -96,13 +97,13 @@ export class RedisLedgers implements LedgerStore {
   async #running(id: string): Promise<boolean> {
     for (let look = 0; look < 2; look++) {
       if (look > 0) await delay(ownerGraceMs);
-      const [[, exists], [, numsub]] = (await this.redis
-        .pipeline()
-        .exists(coordinatorKey(this.prefix, id))
-        .pubsub("NUMSUB", presenceChannel(this.prefix, id))
-        .exec()) as [[null, number], [null, [string, number]]];
+      const channel = presenceChannel(this.prefix, id);
+      const [exists, subscribers] = await Promise.all([
+        this.redis.exists(coordinatorKey(this.prefix, id)),
+        subscriberCounts(this.redis, [channel]),
+      ]);
       if (exists === 0) return false;
-      if (Number(numsub[1]) > 0) return true;
+      if (subscribers === undefined || subscribers.get(channel)! > 0) return true;
     }
     return false;
   }

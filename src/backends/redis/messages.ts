@@ -3,7 +3,7 @@
 // sent to one worker by itself) and of their answers. Anyone who can write to the cluster's
 // Redis can write these, so each is parsed and its shape checked before use: a malformed one is
 // refused with the reason, never trusted, and never crashes its reader.
-import type { ControlMessage, WorkerBeat } from "./keys.ts";
+import type { ControlMessage, CoordinatorBeat, RedisPrimary, WorkerBeat } from "./keys.ts";
 import type { ChunkMessage } from "./wire.ts";
 
 /** A message that failed its check: `why` says what is wrong with it. */
@@ -87,7 +87,35 @@ export function parseBeat(text: string | null): WorkerBeat | undefined {
     failed: value.failed as number,
     skipped: isCount(value.skipped) ? value.skipped : 0,
     jobs: isCount(value.jobs) ? value.jobs : 0,
+    ...primaryIn(value),
   };
+}
+
+/** A coordinator's heartbeat from its JSON text, or undefined if it is not one. */
+export function parseCoordinatorBeat(text: string | null): CoordinatorBeat | undefined {
+  if (text === null) return undefined;
+  let value: unknown;
+  try {
+    value = parseJson(text);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(value) || !isName(value.id) || typeof value.host !== "string" || !isCount(value.pid))
+    return undefined;
+  return {
+    id: value.id,
+    host: value.host,
+    pid: value.pid,
+    startedAt: typeof value.startedAt === "string" ? value.startedAt : "",
+    ...primaryIn(value),
+  };
+}
+
+/** The `redis` field of a heartbeat, if it is a primary's address and a time. */
+function primaryIn(beat: Record<string, unknown>): { redis?: RedisPrimary } {
+  const { redis } = beat;
+  if (!isObject(redis) || !isName(redis.address) || typeof redis.since !== "string") return {};
+  return { redis: { address: redis.address, since: redis.since.slice(0, 64) } };
 }
 
 /** What a worker reports on a chunk it took: its id, and whether the chunk's tasks are loaded and it runs. */

@@ -5,9 +5,17 @@
 // frozen process). A watch tells the dead from the briefly disconnected: an absence must last a grace
 // period, seen at the start and the end of it, and after its own connection came back the watch
 // judges no one until the others have had time to come back too.
-import type { Redis } from "ioredis";
-import { presenceChannel, workerKey, workerSet, type WorkerBeat } from "./keys.ts";
-import { parseBeat } from "./messages.ts";
+import type { RedisClient } from "./connection.ts";
+import {
+  coordinatorKey,
+  coordinatorSet,
+  presenceChannel,
+  workerKey,
+  workerSet,
+  type CoordinatorBeat,
+  type WorkerBeat,
+} from "./keys.ts";
+import { parseBeat, parseCoordinatorBeat } from "./messages.ts";
 
 export interface PresenceTimes {
   /** How long the channel must stay without a subscriber: longer than a reconnection takes (ioredis retries after 100 ms). */
@@ -31,7 +39,7 @@ export class PresenceWatch {
    * @param keyOf the heartbeat key of a process, by id
    */
   constructor(
-    readonly client: Redis,
+    readonly client: RedisClient,
     readonly prefix: string,
     readonly keyOf: (id: string) => string,
     readonly times: PresenceTimes,
@@ -52,22 +60,24 @@ export class PresenceWatch {
   async check(ids: readonly string[]): Promise<Set<string>> {
     const gone = new Set<string>();
     if (ids.length === 0) return gone;
-    const batch = this.client.pipeline();
-    batch.pubsub("NUMSUB", ...ids.map((id) => presenceChannel(this.prefix, id)));
-    for (const id of ids) batch.exists(this.keyOf(id));
-    const replies = (await batch.exec()) ?? [];
-    const failed = replies.find(([error]) => error);
-    if (failed?.[0] || replies.length !== ids.length + 1)
+    const heartbeats = this.client.pipeline();
+    for (const id of ids) heartbeats.exists(this.keyOf(id));
+    const [subscribers, replies] = await Promise.all([
+      subscriberCounts(
+        this.client,
+        ids.map((id) => presenceChannel(this.prefix, id)),
+      ),
+      heartbeats.exec(),
+    ]);
+    const failed = replies?.find(([error]) => error);
+    if (!replies || failed?.[0] || replies.length !== ids.length)
       throw failed?.[0] ?? new Error("no reply from Redis");
-    const numsub = replies[0]![1] as (string | number)[];
-    const subscribers = new Map<string, number>();
-    for (let i = 0; i + 1 < numsub.length; i += 2) subscribers.set(String(numsub[i]), Number(numsub[i + 1]));
     const now = Date.now();
     ids.forEach((id, i) => {
       const absence = this.#absent.get(id) ?? {};
-      if ((subscribers.get(presenceChannel(this.prefix, id)) ?? 0) > 0) delete absence.channelSince;
+      if ((subscribers?.get(presenceChannel(this.prefix, id)) ?? 1) > 0) delete absence.channelSince;
       else absence.channelSince ??= now;
-      if (replies[i + 1]![1] === 1) delete absence.keySince;
+      if (replies[i]![1] === 1) delete absence.keySince;
       else absence.keySince ??= now;
       this.#absent.set(id, absence);
       if (now < this.#quietUntil) return;
@@ -81,6 +91,22 @@ export class PresenceWatch {
     });
     return gone;
   }
+}
+
+/**
+ * How many subscribe to each of `channels`, or undefined on a Redis Cluster: there a subscription
+ * lives on whichever node the client picked, PUBSUB NUMSUB counts one node's own, and a node that
+ * fails over takes its subscriptions with it; presence there is the heartbeat key alone.
+ */
+export async function subscriberCounts(
+  client: RedisClient,
+  channels: readonly string[],
+): Promise<Map<string, number> | undefined> {
+  if (client.isCluster) return undefined;
+  const numsub = (await client.pubsub("NUMSUB", ...channels)) as (string | number)[];
+  const counts = new Map<string, number>();
+  for (let i = 0; i + 1 < numsub.length; i += 2) counts.set(String(numsub[i]), Number(numsub[i + 1]));
+  return counts;
 }
 
 /**
@@ -100,16 +126,30 @@ export function every(ms: number, tick: () => Promise<void>, failed: (error: Err
 }
 
 /** The heartbeats of the workers in the cluster's set of worker ids (no scan of the whole Redis); ids whose heartbeat expired leave the set. */
-export async function workerBeats(redis: Redis, prefix: string): Promise<WorkerBeat[]> {
-  const ids = await redis.smembers(workerSet(prefix));
+export function workerBeats(redis: RedisClient, prefix: string): Promise<WorkerBeat[]> {
+  return beatsIn(redis, workerSet(prefix), (id) => workerKey(prefix, id), parseBeat);
+}
+
+/** The heartbeats of the coordinators there now, the same way. */
+export function coordinatorBeats(redis: RedisClient, prefix: string): Promise<CoordinatorBeat[]> {
+  return beatsIn(redis, coordinatorSet(prefix), (id) => coordinatorKey(prefix, id), parseCoordinatorBeat);
+}
+
+async function beatsIn<Beat>(
+  redis: RedisClient,
+  set: string,
+  keyOf: (id: string) => string,
+  parse: (text: string | null) => Beat | undefined,
+): Promise<Beat[]> {
+  const ids = await redis.smembers(set);
   if (ids.length === 0) return [];
-  const texts = await redis.mget(ids.map((id) => workerKey(prefix, id)));
+  const texts = await redis.mget(ids.map(keyOf));
   const gone = ids.filter((_, i) => texts[i] === null);
-  if (gone.length > 0) await redis.srem(workerSet(prefix), ...gone);
-  return texts.flatMap((text) => parseBeat(text) ?? []);
+  if (gone.length > 0) await redis.srem(set, ...gone);
+  return texts.flatMap((text) => parse(text) ?? []);
 }
 
 /** Threads of the cluster's workers there now, from their heartbeats. */
-export async function clusterThreads(redis: Redis, prefix: string): Promise<number> {
+export async function clusterThreads(redis: RedisClient, prefix: string): Promise<number> {
   return (await workerBeats(redis, prefix)).reduce((sum, beat) => sum + beat.concurrency, 0);
 }

@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { Queue } from "bullmq";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./connection.ts";
 import { InterruptedError, OptionError, WorkerCrashedError, WorkerError } from "../../errors.ts";
 import {
   inputLength,
@@ -107,7 +107,7 @@ export class RedisBackend implements Backend {
   readonly #redis: ResolvedRedis;
   readonly #queue: Queue;
   readonly #reader: EventReader;
-  readonly #control: Redis;
+  readonly #control: RedisClient;
   readonly #watch: ClusterWatch;
   readonly #line: DirectLine;
   readonly #pins: ClusterPins;
@@ -181,7 +181,7 @@ export class RedisBackend implements Backend {
   static async start(settings: RedisBackendSettings): Promise<RedisBackend> {
     const redis = resolveRedis(settings.redis);
     await checkRedis(redis);
-    const clients = new RedisClients(redis.connection);
+    const clients = new RedisClients(redis);
     const queue = new Queue(chunkQueueName, { connection: clients.open(), prefix: redis.prefix });
     // A lost Redis is reported by the watchdog, with how long it has been gone; these would only repeat it.
     queue.on("error", () => {});

@@ -14,7 +14,11 @@ export function healthRoutes(app: FastifyInstance, service: JobService, cluster?
     const problems: string[] = [];
     if (!service.accepting) problems.push("the service is stopping");
     if (!service.storeAnswers()) problems.push("the job store does not answer");
-    if (cluster) {
+    if (cluster && !cluster.connected) {
+      problems.push(
+        `the connection to the cluster's Redis is down (${cluster.client.status}): it restarts or fails over`,
+      );
+    } else if (cluster) {
       const workers = await workersOnCluster(cluster);
       if (workers === undefined)
         problems.push(`the cluster's Redis does not answer within ${redisCheckMs} ms`);
