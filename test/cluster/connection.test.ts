@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { Queue } from "bullmq";
-import type { WorkerBeat } from "../../src/backends/redis/keys.ts";
+import type { CoordinatorBeat, RedisPrimary, WorkerBeat } from "../../src/backends/redis/keys.ts";
 import { AbortError, weft } from "../../src/index.ts";
 import { add, failOn, increment, square } from "../fixtures/tasks.ts";
 import { fixtureModules, startCluster, type TestCluster } from "../support/cluster.ts";
@@ -150,7 +150,9 @@ describe("a cluster shared by coordinators", () => {
   after(() => cluster.stop());
 
   interface Status {
+    primary: RedisPrimary;
     workers: WorkerBeat[];
+    coordinators: CoordinatorBeat[];
     threads: number;
     inFlight: number;
     queued: number;
@@ -168,12 +170,19 @@ describe("a cluster shared by coordinators", () => {
   };
 
   test(
-    "`weft cluster status` lists the workers, their threads and the queue",
+    "`weft cluster status` lists the workers, their threads and the queue, the coordinators, and the Redis primary each is connected to",
     { timeout: 60_000 },
     async () => {
       const idle = await status();
       assert.equal(idle.workers.length, 2);
       assert.equal(idle.threads, 4);
+      const primary = `127.0.0.1:${cluster.redis.port}`;
+      assert.equal(idle.primary.address, primary);
+      for (const w of idle.workers) {
+        assert.equal(w.redis?.address, primary, "each worker says which primary it is on");
+        assert.ok(Date.parse(w.redis.since) <= Date.now(), "and since when");
+      }
+      assert.deepEqual(idle.coordinators, [], "no pool is open");
       assert.deepEqual(idle.workers.map((w) => w.pid).sort(), cluster.workers.map((w) => w.child.pid).sort());
       for (const w of idle.workers) {
         assert.equal(w.concurrency, 2);
@@ -200,8 +209,17 @@ describe("a cluster shared by coordinators", () => {
       );
       const busy = await status();
       assert.deepEqual({ inFlight: busy.inFlight, queued: busy.queued }, { inFlight: 4, queued: 2 });
+      assert.deepEqual(
+        busy.coordinators.map((c) => [c.pid, c.redis?.address]),
+        [[process.pid, primary]],
+        "the pool, as a coordinator on the primary",
+      );
       const text = await runWeft(["cluster", "status", "--redis", cluster.redis.url]);
       assert.match(text.stdout, /2 workers, 4 threads; chunks: 4 in flight, 2 queued/);
+      assert.match(
+        text.stdout,
+        new RegExp(`coordinator .*: pid ${process.pid} .*; on primary ${primary} since `),
+      );
 
       gate.open();
       assert.equal(await job, 30);

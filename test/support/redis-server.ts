@@ -1,7 +1,7 @@
 // A private redis-server for tests: its own free loopback port, no persistence unless asked for, stopped by
 // the test that started it.
 import { spawn, type ChildProcess } from "node:child_process";
-import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
+import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
@@ -27,6 +27,13 @@ export interface RedisServerOptions {
    * @default false: every start is empty
    */
   readonly persist?: boolean;
+  /** More of `redis-server`'s settings, as its command line takes them (`["--replicaof", host, port]`). */
+  readonly args?: readonly string[];
+  /**
+   * Run a Sentinel instead of a server: it watches the primary named here, and resolves once it
+   * does. `args`, `password`, `user` and `persist` are for servers only.
+   */
+  readonly sentinel?: SentinelSettings;
   /**
    * The `redis-server` executable.
    * @default the first `redis-server` on PATH, else /usr/bin/redis-server
@@ -42,6 +49,19 @@ export interface RedisServerOptions {
    * @default 5_000
    */
   readonly stopTimeoutMs?: number;
+}
+
+export interface SentinelSettings {
+  /** The name clients ask the sentinels for. */
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  /** Sentinels that must agree the primary is down before one of them fails it over. */
+  readonly quorum: number;
+  /** How long the primary must not answer before a sentinel calls it down. */
+  readonly downAfterMs: number;
+  /** The time a failover may take before another is tried. */
+  readonly failoverTimeoutMs: number;
 }
 
 export interface RedisServer extends AsyncDisposable {
@@ -213,7 +233,7 @@ class LocalRedisServer implements RedisServer {
     const ownDir = dir !== this.#dataDir;
     let child: ChildProcess;
     try {
-      child = spawn(this.bin, serverArgs(port, dir, this.options), { stdio: ["ignore", "pipe", "pipe"] });
+      child = spawn(this.bin, launchArgs(port, dir, this.options), { stdio: ["ignore", "pipe", "pipe"] });
     } catch (error) {
       // serverArgs throws on bad credentials before there is a process whose exit removes the directory.
       if (ownDir) removeDir(dir);
@@ -257,7 +277,9 @@ class LocalRedisServer implements RedisServer {
         done(new Error(`redis-server on port ${port} was not ready after ${timeoutMs} ms`));
       }, timeoutMs);
       const onData = () => {
-        if (startOutput.includes("Ready to accept connections")) done(undefined);
+        // A sentinel says it watches its primary; a server, that it listens.
+        if (startOutput.includes(this.options.sentinel ? "+monitor master" : "Ready to accept connections"))
+          done(undefined);
       };
       const onError = (error: Error) =>
         done(new Error(`redis-server could not be started: ${error.message}`));
@@ -274,7 +296,7 @@ class LocalRedisServer implements RedisServer {
     }
     child.kill("SIGKILL");
     await closed;
-    failure.message += ` (${this.bin} ${serverArgs(port, "DIR", this.options).join(" ")}); its output:\n${startOutput}`;
+    failure.message += ` (${this.bin} ${launchArgs(port, "DIR", this.options).join(" ")}); its output:\n${startOutput}`;
     throw failure;
   }
 
@@ -288,6 +310,31 @@ class LocalRedisServer implements RedisServer {
     }
     await running.closed;
   }
+}
+
+function launchArgs(port: number, dir: string, options: RedisServerOptions): string[] {
+  return options.sentinel ? sentinelArgs(port, dir, options.sentinel) : serverArgs(port, dir, options);
+}
+
+/** A sentinel rewrites its configuration file as it learns the set-up, so it gets one in its directory. */
+function sentinelArgs(port: number, dir: string, settings: SentinelSettings): string[] {
+  const { name, host: primaryHost, port: primaryPort, quorum, downAfterMs, failoverTimeoutMs } = settings;
+  const config = join(dir, "sentinel.conf");
+  writeFileSync(
+    config,
+    [
+      `port ${port}`,
+      `bind ${host}`,
+      `dir ${dir}`,
+      "daemonize no",
+      'logfile ""',
+      `sentinel monitor ${name} ${primaryHost} ${primaryPort} ${quorum}`,
+      `sentinel down-after-milliseconds ${name} ${downAfterMs}`,
+      `sentinel failover-timeout ${name} ${failoverTimeoutMs}`,
+      "",
+    ].join("\n"),
+  );
+  return [config, "--sentinel"];
 }
 
 function serverArgs(port: number, dir: string, options: RedisServerOptions): string[] {
@@ -304,6 +351,7 @@ function serverArgs(port: number, dir: string, options: RedisServerOptions): str
     args.push("--user", name, "on", `>${password}`, ...rules);
     if (options.password === undefined) args.push("--user", "default", "off");
   }
+  args.push(...(options.args ?? []));
   return args;
 }
 
