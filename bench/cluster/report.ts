@@ -1,5 +1,6 @@
 // What `npm run bench:cluster` saves (bench/results/cluster.json, and docs/results/cluster.json with --publish).
 import type { PublishedMeta } from "../../src/scaling/publish.ts";
+import type { FailoverReport } from "./failover.ts";
 
 export interface ClusterReport {
   readonly meta: PublishedMeta & {
@@ -100,4 +101,6 @@ export interface ClusterReport {
     /** (one worker - joined) / (one worker - two workers), of the medians: the share of a second worker's saving the joiner won. */
     readonly shareOfGain: number;
   };
+  /** The Redis primary SIGKILLed mid-job under Sentinel and under a Redis Cluster; absent from runs before it was measured. */
+  readonly failover?: FailoverReport;
 }

@@ -1,7 +1,8 @@
 // `npm run bench:cluster`: weft on a cluster of `weft worker` processes (one thread each) against
 // one worker, against the threads backend, and against plain BullMQ with one job per item, on two
 // worker processes and again on four; plus the cost of a chunk's trip through Redis, the time to
-// recover a chunk whose worker was killed, and a worker that joins a running job.
+// recover a chunk whose worker was killed, a worker that joins a running job, and a Redis primary that
+// fails over mid-job under Sentinel and under a Redis Cluster.
 // Saves bench/results/cluster.json, and with --publish docs/results/cluster.json for npm run docs:results.
 import { watch } from "node:fs";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -24,6 +25,7 @@ import { isPrime } from "../../src/workloads/tasks.ts";
 import { startClusterWorker, type ClusterWorkerProcess } from "../../test/support/cluster.ts";
 import { startRedis } from "../../test/support/redis-server.ts";
 import { announceAndSpin, noop, stampAndSpin, type Stamped } from "./cluster-bench-tasks.ts";
+import { downAfterMs, failoverCost, type FailoverCost, type FailoverReport } from "./failover.ts";
 import type { ClusterReport } from "./report.ts";
 
 const { values: args } = parseArgs({
@@ -198,6 +200,15 @@ try {
       `(1 worker ${median(joining.oneWorkerMs).toFixed(0)} ms, 2 workers ${median(joining.twoWorkersMs).toFixed(0)} ms)`,
   );
 
+  // Fresh Redis set-ups of their own: each failover kills a primary for good.
+  const failoverRuns = Math.min(repeat, 3);
+  const failoverSettings = { repeat: failoverRuns, quick, modules };
+  const failover: FailoverReport = {
+    downAfterMs,
+    sentinel: await failoverCost("sentinel", failoverSettings, log),
+    cluster: await failoverCost("cluster", failoverSettings, log),
+  };
+
   const onMany = {
     workers: manyWorkers,
     coarseMs: coarseMany,
@@ -248,6 +259,7 @@ try {
     recoveryDefaults: { ...recoveryDefaults, leaseMs: 30_000 },
     manyWorkers: onMany,
     join: joining,
+    failover,
   };
   writeFileSync(resultsPath, `${JSON.stringify(report, null, 2)}\n`);
   const x = (n: number) => `${n.toFixed(2)}x`;
@@ -273,12 +285,24 @@ weft cluster bench ${report.meta.date}: ${report.meta.cores} cores, node ${repor
   recovery after SIGKILL, default settings: the chunk finished ${ms(recoveryDefaults.recoveryMs)} later than it would have (lease 30,000 ms)
   a worker joining mid-job, spawned ${ms(joinAfterMs)} into a job on 1 worker (1 thread each): serving ${ms(median(joining.startupMs))} after its spawn, its first chunk ${ms(median(joining.readyToChunkMs))} after that (${ms(median(joining.firstChunkMs))} in all)
   the job, ${joinItems.toLocaleString("en-US")} items (${(median(joining.oneWorkerMs) / joinItems).toFixed(1)} ms each on 1 worker): 1 worker ${ms(median(joining.oneWorkerMs))}, joined ${ms(median(joining.joinedMs))}, 2 workers ${ms(median(joining.twoWorkersMs))}: ${joinerShare}
+  ${failoverLine("Sentinel", failover.sentinel)}
+  ${failoverLine("Redis Cluster", failover.cluster)}
 saved ${resultsPath}`);
   if (args.publish) log(`published ${publish("cluster.json", report)}; now run npm run docs:results`);
 } finally {
   await Promise.all(workers.map((w) => w.kill()));
   await redis.stop();
   rmSync(scratch, { recursive: true, force: true });
+}
+
+/** A failover's cost as the summary prints it. */
+function failoverLine(under: string, cost: FailoverCost): string {
+  const ms = (n: number) => `${Math.round(n).toLocaleString("en-US")} ms`;
+  return (
+    `the Redis primary SIGKILLed mid-job under ${under} (down after ${downAfterMs} ms, weft's defaults): the job took ` +
+    `${ms(cost.costMs)} longer (${ms(median(cost.undisturbedMs))} undisturbed); the replica answered as primary ` +
+    `${ms(median(cost.promotionMs))} after the kill, the next chunk finished ${ms(median(cost.stallMs))} after it`
+  );
 }
 
 /**

@@ -170,7 +170,7 @@ function timeline(context: RenderContext, workload: string, workers: string) {
 // ---- npm run bench:cluster and npm run bench:server ----
 
 function clusterTable(context: RenderContext): string {
-  const { coarse, tiny, fine, chunkTrip, recovery, recoveryDefaults, meta, manyWorkers, join } =
+  const { coarse, tiny, fine, chunkTrip, recovery, recoveryDefaults, meta, manyWorkers, join, failover } =
     context.stored.get("cluster");
   const median = (samples: readonly number[]) => [...samples].sort((a, b) => a - b)[samples.length >> 1]!;
   const rows = [
@@ -254,8 +254,27 @@ function clusterTable(context: RenderContext): string {
       `the chunk finished ${seconds(recoveryDefaults.recoveryMs, 1)} later (lease ${lease(recoveryDefaults.leaseMs)})`,
       "< 3 s",
     ],
+    ...(failover
+      ? (
+          [
+            ["Sentinel", failover.sentinel],
+            ["a Redis Cluster", failover.cluster],
+          ] as const
+        ).map(([under, cost]) => [
+          `the Redis primary SIGKILLed mid-job under ${under} (a primary down after ${seconds(failover.downAfterMs, 0)}; weft's defaults)`,
+          `the job took **${seconds(cost.costMs, 1)}** longer (${ms(median(cost.undisturbedMs))} undisturbed): ` +
+            `the replica promoted ${seconds(median(cost.promotionMs), 1)} after the kill, the next chunk done ${seconds(median(cost.stallMs), 1)} after it`,
+          "",
+        ])
+      : []),
   ];
   return table(["measure", "result", "target"], rows);
+}
+
+/** What a failover under `topology` added to the job, or what to run to measure it. */
+function failoverCost(context: RenderContext, topology: "sentinel" | "cluster"): string {
+  const { failover } = context.stored.get("cluster");
+  return failover ? seconds(failover[topology].costMs, 1) : "not measured yet (npm run bench:cluster)";
 }
 
 /** A target as the cluster bench stores it (">= 1.8") in the table's words (">= 1.80x"). */
@@ -498,6 +517,8 @@ export const renderers: Readonly<Record<string, Renderer>> = {
     return about(c.doc, storedPath("cluster"), meta, details);
   }),
   "cluster.table": block([], clusterTable),
+  "cluster.failover-sentinel": inline([], (c) => failoverCost(c, "sentinel")),
+  "cluster.failover-cluster": inline([], (c) => failoverCost(c, "cluster")),
   "cluster.recovery": inline([], (c) => seconds(c.stored.get("cluster").recovery.recoveryMs, 1)),
   "cluster.lease": inline([], (c) => lease(c.stored.get("cluster").meta.leaseMs)),
   "cluster.recovery-defaults": inline([], (c) =>
