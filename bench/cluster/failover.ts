@@ -4,6 +4,7 @@
 // Redis side is told to call a primary down after 1 s (Sentinel's down-after-milliseconds, the
 // Cluster's node timeout), since with Sentinel's own default of 30 s the wait would be that.
 import { median } from "../../src/scaling/analysis.ts";
+import type { PublishedMeta } from "../../src/scaling/publish.ts";
 import { weft, type Pool } from "../../src/index.ts";
 import { spin } from "../../src/workloads/kernels/spin.ts";
 import { add, spinItem, type SpinItem } from "../../src/workloads/tasks.ts";
@@ -31,6 +32,8 @@ export interface FailoverCost {
 }
 
 export interface FailoverReport {
+  /** Its own run's: `npm run bench:cluster -- --only failover` publishes it beside an earlier full run. */
+  readonly meta: PublishedMeta;
   readonly downAfterMs: number;
   readonly sentinel: FailoverCost;
   readonly cluster: FailoverCost;

@@ -34,6 +34,9 @@ const { values: args } = parseArgs({
     quick: { type: "boolean", default: false },
     // Also save the results as docs/results/cluster.json, for npm run docs:results.
     publish: { type: "boolean", default: false },
+    // "failover": only what a failover of the Redis primary costs, published beside the other rows
+    // with its own provenance; it needs no worker of the run's own Redis.
+    only: { type: "string" },
   },
 });
 const repeat = Number(args.repeat);
@@ -84,6 +87,33 @@ function equals<T>(expected: T, what: string): (got: T) => void {
 async function withPool<T>(options: WeftOptions, use: (pool: Pool) => Promise<T>): Promise<T> {
   await using pool = await weft(options);
   return await use(pool);
+}
+
+if (args.only !== undefined && args.only !== "failover")
+  throw new Error(`--only takes "failover", got "${args.only}"`);
+if (args.only === "failover") {
+  const failover = await measureFailovers();
+  console.log(
+    `\n${failoverLine("Sentinel", failover.sentinel)}\n${failoverLine("Redis Cluster", failover.cluster)}`,
+  );
+  if (args.publish) {
+    const stored = JSON.parse(
+      readFileSync(join(resultsDirectory(), "cluster.json"), "utf8"),
+    ) as ClusterReport;
+    log(`published ${publish("cluster.json", { ...stored, failover })}; now run npm run docs:results`);
+  }
+  process.exit(0);
+}
+
+/** Fresh Redis set-ups of their own for each run: each failover kills a primary for good. */
+async function measureFailovers(): Promise<FailoverReport> {
+  const settings = { repeat: Math.min(repeat, 3), quick, modules };
+  return {
+    meta: published,
+    downAfterMs,
+    sentinel: await failoverCost("sentinel", settings, log),
+    cluster: await failoverCost("cluster", settings, log),
+  };
 }
 
 const redis = await startRedis();
@@ -200,14 +230,7 @@ try {
       `(1 worker ${median(joining.oneWorkerMs).toFixed(0)} ms, 2 workers ${median(joining.twoWorkersMs).toFixed(0)} ms)`,
   );
 
-  // Fresh Redis set-ups of their own: each failover kills a primary for good.
-  const failoverRuns = Math.min(repeat, 3);
-  const failoverSettings = { repeat: failoverRuns, quick, modules };
-  const failover: FailoverReport = {
-    downAfterMs,
-    sentinel: await failoverCost("sentinel", failoverSettings, log),
-    cluster: await failoverCost("cluster", failoverSettings, log),
-  };
+  const failover = await measureFailovers();
 
   const onMany = {
     workers: manyWorkers,

@@ -261,7 +261,10 @@ function clusterTable(context: RenderContext): string {
             ["a Redis Cluster", failover.cluster],
           ] as const
         ).map(([under, cost]) => [
-          `the Redis primary SIGKILLed mid-job under ${under} (a primary down after ${seconds(failover.downAfterMs, 0)}; weft's defaults)`,
+          `the Redis primary SIGKILLed mid-job under ${under} (a primary down after ${seconds(failover.downAfterMs, 0)}; weft's defaults)` +
+            (failover.meta.date === meta.date
+              ? ""
+              : `, measured on its own by \`${failover.meta.command}\` on ${failover.meta.date.slice(0, 10)} at commit \`${failover.meta.commit}\``),
           `the job took **${seconds(cost.costMs, 1)}** longer (${ms(median(cost.undisturbedMs))} undisturbed): ` +
             `the replica promoted ${seconds(median(cost.promotionMs), 1)} after the kill, the next chunk done ${seconds(median(cost.stallMs), 1)} after it`,
           "",
