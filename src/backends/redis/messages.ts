@@ -59,16 +59,21 @@ export function isRefused<T extends object>(parsed: T | Refused): parsed is Refu
   return "refused" in parsed;
 }
 
-/** A worker's heartbeat from its JSON text, or undefined if it is not one (not written by a worker). */
-export function parseBeat(text: string | null): WorkerBeat | undefined {
+/** A heartbeat's JSON text as an object, or undefined if it is missing or not a JSON object. */
+function heartbeatObject(text: string | null): Record<string, unknown> | undefined {
   if (text === null) return undefined;
-  let value: unknown;
   try {
-    value = parseJson(text);
+    const value = parseJson(text);
+    return isObject(value) ? value : undefined;
   } catch {
     return undefined;
   }
-  if (!isObject(value)) return undefined;
+}
+
+/** A worker's heartbeat from its JSON text, or undefined if it is not one (not written by a worker). */
+export function parseBeat(text: string | null): WorkerBeat | undefined {
+  const value = heartbeatObject(text);
+  if (!value) return undefined;
   const counts = ["pid", "concurrency", "cores", "running", "done", "failed"] as const;
   if (!isName(value.id) || typeof value.host !== "string" || !counts.every((k) => isCount(value[k])))
     return undefined;
@@ -93,15 +98,8 @@ export function parseBeat(text: string | null): WorkerBeat | undefined {
 
 /** A coordinator's heartbeat from its JSON text, or undefined if it is not one. */
 export function parseCoordinatorBeat(text: string | null): CoordinatorBeat | undefined {
-  if (text === null) return undefined;
-  let value: unknown;
-  try {
-    value = parseJson(text);
-  } catch {
-    return undefined;
-  }
-  if (!isObject(value) || !isName(value.id) || typeof value.host !== "string" || !isCount(value.pid))
-    return undefined;
+  const value = heartbeatObject(text);
+  if (!value || !isName(value.id) || typeof value.host !== "string" || !isCount(value.pid)) return undefined;
   return {
     id: value.id,
     host: value.host,
