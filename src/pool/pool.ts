@@ -2,6 +2,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { startActorOn, type Actor, type ActorOptions } from "../actors/actor.ts";
 import type { Backend } from "../backends/backend.ts";
+import type { LedgerStore } from "../protocol/ledger.ts";
 import { AbortError, OptionError, PoolClosedError, TaskError } from "../errors.ts";
 import { createEvents, type PoolEventEmitter } from "../events/events.ts";
 import { asCompleted, Future, gather, type Completed, type FutureArgs } from "../futures/future.ts";
@@ -85,7 +86,12 @@ export class Pool implements AsyncDisposable {
   /** How to stop each actor still running. */
   readonly #actors = new Set<() => Promise<void>>();
 
-  private constructor(backend: Backend, options: ResolvedOptions, telemetry: Telemetry | undefined) {
+  private constructor(
+    backend: Backend,
+    options: ResolvedOptions,
+    telemetry: Telemetry | undefined,
+    ledgers: LedgerStore | undefined,
+  ) {
     this.#options = options;
     this.events = createEvents();
     const tracing = telemetry?.attach(this.events, {
@@ -103,7 +109,7 @@ export class Pool implements AsyncDisposable {
       sharesFiles: backend.name !== "redis" || options.dataRoot !== undefined,
       spillDirectory: options.spillDirectory,
       memoryBudget: options.memoryBudget,
-      ledgers: backend.ledgers,
+      ledgers: backend.ledgers ?? ledgers,
       nextJobId: () => this.#nextJobId++,
       start: (job) => dispatcher.start(job),
       setPaused: (id, paused) => dispatcher.setPaused(id, paused),
@@ -111,9 +117,17 @@ export class Pool implements AsyncDisposable {
     };
   }
 
-  /** @internal Use `weft()`, which resolves the options and starts the backend. */
-  static create(backend: Backend, resolved: ResolvedOptions, telemetry?: Telemetry): Pool {
-    return new Pool(backend, resolved, telemetry);
+  /**
+   * @internal Use `weft()`, which resolves the options and starts the backend. `ledgers` keep
+   * resumable jobs' ledgers where the backend keeps none.
+   */
+  static create(
+    backend: Backend,
+    resolved: ResolvedOptions,
+    telemetry?: Telemetry,
+    ledgers?: LedgerStore,
+  ): Pool {
+    return new Pool(backend, resolved, telemetry, ledgers);
   }
 
   /** The backend's name: "threads", "processes", "sequential" or "redis". */
@@ -241,7 +255,7 @@ export class Pool implements AsyncDisposable {
    */
   resume(name: string, modules: readonly string[]): Promise<Resumed> {
     this.#assertOpen();
-    return resumeJob(this, this.#dispatcher.backend.ledgers, ledgerName(name), modules);
+    return resumeJob(this, this.#runner.ledgers, ledgerName(name), modules);
   }
 
   /**

@@ -3,6 +3,7 @@
 // and should not pay for the whole engine.
 import { PoolInWorkerError } from "../errors.ts";
 import { isWorker, stopLoadingModule } from "../task/worker-scope.ts";
+import type { LedgerStore } from "../protocol/ledger.ts";
 import type { WeftOptions } from "./options.ts";
 import type { Pool } from "./pool.ts";
 
@@ -25,6 +26,20 @@ export async function weft(options?: WeftOptions): Promise<Pool> {
     if (stopLoadingModule(new Error().stack ?? "")) return new Promise<never>(() => {});
     throw new PoolInWorkerError();
   }
+  return start(options, undefined);
+}
+
+/**
+ * @internal weft() for a program that keeps resumable jobs' ledgers itself (`weft serve`, in its job
+ * store), used where the backend keeps none (threads, processes, sequential); a cluster's own, in
+ * Redis, come first.
+ */
+export async function weftWithLedgers(options: WeftOptions | undefined, ledgers: LedgerStore): Promise<Pool> {
+  if (isWorker()) throw new PoolInWorkerError();
+  return start(options, ledgers);
+}
+
+async function start(options: WeftOptions | undefined, ledgers: LedgerStore | undefined): Promise<Pool> {
   const [{ resolveOptions }, { loadBackend }] = await Promise.all([
     import("./options.ts"),
     import("./start-backend.ts"),
@@ -45,5 +60,5 @@ export async function weft(options?: WeftOptions): Promise<Pool> {
     );
     throw error;
   });
-  return Pool.create(started, resolved, loaded);
+  return Pool.create(started, resolved, loaded, ledgers);
 }

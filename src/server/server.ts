@@ -1,7 +1,7 @@
 // `weft serve`: the HTTP service. Starts the job store, the pool, the job service and the HTTP app
 // on them, and closes them in the order that lets running jobs stop before what reports them.
 import type { ClusterMonitor } from "../backends/redis/cluster-status.ts";
-import { weft } from "../pool/weft.ts";
+import { weft, weftWithLedgers } from "../pool/weft.ts";
 import { createApp } from "./http/app.ts";
 import { JobService } from "./jobs/job-service.ts";
 import { TaskCatalog } from "./jobs/task-catalog.ts";
@@ -13,8 +13,12 @@ export type { ServeOptions } from "./options.ts";
 export interface RunningServer {
   readonly url: string;
   readonly service: JobService;
-  /** How many jobs the store found interrupted by the previous run. */
+  /** Jobs the previous run left running that could not run again, now interrupted (each says why). */
   readonly interrupted: number;
+  /** Jobs the previous run left running that run again here, from their ledgers' settled chunks. */
+  readonly resumed: number;
+  /** Jobs the previous run left queued, queued again here. */
+  readonly requeued: number;
   /**
    * Takes no new job (`POST /api/jobs` answers 503, `/readyz` says not ready) and resolves once the
    * running jobs have ended or `timeoutMs` has passed; `close()` then stops what still runs.
@@ -31,10 +35,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const store = JobStore.open(settings.db);
   let service: JobService | undefined;
   let app: Awaited<ReturnType<typeof createApp>> | undefined;
-  const pool = await weft(
+  // Resumable jobs keep their ledgers in the cluster's Redis on a cluster, else in the job store.
+  const pool = await (
     options.redis
-      ? { redis: options.redis, workers: options.workers }
-      : { workers: options.workers ?? "auto" },
+      ? weft({ redis: options.redis, workers: options.workers })
+      : weftWithLedgers({ workers: options.workers ?? "auto" }, store.ledgers)
   ).catch((error: unknown) => {
     store.close();
     throw error;
@@ -64,7 +69,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   return {
     url: `http://${settings.host.includes(":") ? `[${settings.host}]` : settings.host}:${port}`,
     service: running,
-    interrupted: store.interruptedAtOpen,
+    interrupted: running.recovery.interrupted,
+    resumed: running.recovery.resumed,
+    requeued: running.recovery.queued.length - running.recovery.resumed,
     drain: (timeoutMs) => running.drain(timeoutMs),
     reloadTokens: () => settings.tokens.reload(),
     async close() {

@@ -462,58 +462,92 @@ describe("a database file", () => {
     const db = new DatabaseSync(path, { readOnly: true });
     try {
       assert.equal(db.prepare("PRAGMA journal_mode").get()?.journal_mode, "wal");
-      assert.equal(db.prepare("PRAGMA user_version").get()?.user_version, 1);
+      assert.equal(db.prepare("PRAGMA user_version").get()?.user_version, 2);
     } finally {
       db.close();
     }
   });
 
-  test("reopened after the server stopped: running and queued jobs are interrupted, finished ones intact", () => {
+  test("reopened after the server stopped: queued jobs stay queued, running ones resume or are interrupted with the reason, finished ones intact", async () => {
     const path = join(dir, "reopened", "jobs.db");
     const clock = manualClock();
     const first = JobStore.open(path, { now: clock.now });
     const running = first.create(pi, "pi", "a");
     first.start(running.id);
     first.progress(running.id, 10, 100, 5);
+    const stuck = first.create(squares, "squares", "b");
+    first.start(stuck.id);
     const queued = first.create(pi, "pi", "b");
     const done = first.create(squares, "squares", "a");
     first.start(done.id);
     const doneEntries = Array.from({ length: 1500 }, (_, i) => i * i);
+    await first.ledgers.claim(done.id, new Uint8Array([1]), "d");
     const completed = first.complete(done.id, { entries: 1500 }, doneEntries);
+    assert.equal(await first.ledgers.read(done.id), undefined, "a completed job's ledger goes with it");
     const cancelled = first.cancel(first.create(pi, "pi", "a").id);
-    assert.equal(first.interruptedAtOpen, 0);
+    await first.ledgers.claim(running.id, new Uint8Array([1, 2]), "r");
+    first.ledgers.record(running.id, { start: 0, count: 40, partial: 7, failures: [] });
+    await first.ledgers.claim("left-over", new Uint8Array([3]), "x");
     first.close();
 
     clock.advance(60_000);
     using second = JobStore.open(path, { now: clock.now });
-    assert.equal(second.interruptedAtOpen, 2);
-    for (const job of [running, queued]) {
-      const interrupted = second.get(job.id)!;
-      assert.equal(interrupted.state, "interrupted");
-      assert.equal(interrupted.finishedAt, "2025-03-01T12:01:00.000Z");
-      assert.equal(
-        interrupted.error,
-        `the server stopped while this job was running; resubmit it with POST /api/jobs/${job.id}/resubmit`,
-      );
-      assertRefused(() => second.complete(job.id, null), /is already interrupted; cannot complete it/);
-    }
-    assert.deepEqual(second.get(running.id)?.progress, { done: 10, total: 100, rate: 5 });
+    const recovery = second.recover((id, definition) =>
+      definition.type === "task" ? `${id} collects; resubmit it` : undefined,
+    );
+    assert.deepEqual(recovery, { queued: [running.id, queued.id], resumed: 1, interrupted: 1 });
+    const resumed = second.get(running.id)!;
+    assert.equal(resumed.state, "queued");
+    assert.equal(resumed.startedAt, undefined);
+    assert.equal(second.get(queued.id)!.state, "queued");
+    const interrupted = second.get(stuck.id)!;
+    assert.equal(interrupted.state, "interrupted");
+    assert.equal(interrupted.finishedAt, "2025-03-01T12:01:00.000Z");
+    assert.equal(interrupted.error, `${stuck.id} collects; resubmit it`);
+    assertRefused(() => second.complete(stuck.id, null), /is already interrupted; cannot complete it/);
+
+    // The resumed job's ledger is taken over by this process; one of no unfinished job is gone.
+    assert.deepEqual(await second.ledgers.claim(running.id, new Uint8Array([1, 2]), "r"), [
+      { start: 0, count: 40, partial: 7, failures: [] },
+    ]);
+    assert.deepEqual(await second.ledgers.read(running.id), { plan: new Uint8Array([1, 2]), done: 40 });
+    assert.equal(await second.ledgers.read("left-over"), undefined);
+
     assert.deepEqual(second.get(done.id), { ...completed, definition: squares });
     assert.deepEqual(second.get(cancelled.id), { ...cancelled, definition: pi });
     assert.deepEqual(second.results(done.id, 990, 20).entries, doneEntries.slice(990, 1010));
-    assert.equal(second.activeCount("a"), 0);
+    assert.equal(second.activeCount("a"), 1);
 
-    const resubmitted = second.create(pi, "pi", "a", running.id);
+    second.start(running.id);
+    second.fail(running.id, "no more");
+    assert.equal(await second.ledgers.read(running.id), undefined, "a failed job's ledger goes with it");
+    const resubmitted = second.create(pi, "pi", "a", stuck.id);
     assert.equal(second.list()[0]?.id, resubmitted.id, "a new job sorts first though the clock stood still");
   });
 
-  test("reopened after the process was killed mid-job: the job is interrupted", () => {
+  test("a ledger claimed with another plan is refused; one owned by this process is written only by it", async () => {
+    using store = memoryStore();
+    const job = store.create(pi, "pi", "a");
+    await store.ledgers.claim(job.id, new Uint8Array([1]), "one");
+    await assert.rejects(store.ledgers.claim(job.id, new Uint8Array([2]), "two"), /with another plan/);
+    store.ledgers.record(job.id, { start: 0, count: 5, partial: 1, failures: [] });
+    store.ledgers.record(job.id, { start: 5, count: 5, partial: 2, failures: [] });
+    store.ledgers.record("no-such-ledger", { start: 0, count: 5, partial: 1, failures: [] });
+    assert.deepEqual(await store.ledgers.read(job.id), { plan: new Uint8Array([1]), done: 10 });
+    assert.equal(await store.ledgers.read("no-such-ledger"), undefined);
+    await store.ledgers.drop(job.id);
+    assert.equal(await store.ledgers.read(job.id), undefined);
+  });
+
+  test("reopened after the process was killed mid-job: the job and its ledger are taken over", async () => {
     const path = join(dir, "killed", "jobs.db");
     const script = `
       import { JobStore } from ${JSON.stringify(storeModule)};
       const store = JobStore.open(process.argv[1]);
       const job = store.create({ type: "workload", workload: "pi" }, "pi", "c");
       store.start(job.id);
+      await store.ledgers.claim(job.id, new Uint8Array([9]), "k");
+      store.ledgers.record(job.id, { start: 0, count: 3, partial: 1, failures: [] });
       process.stdout.write(job.id, () => process.kill(process.pid, "SIGKILL"));
     `;
     const child = spawnSync(
@@ -523,8 +557,14 @@ describe("a database file", () => {
     );
     assert.equal(child.signal, "SIGKILL", child.stderr);
     using store = JobStore.open(path);
-    assert.equal(store.interruptedAtOpen, 1);
-    assert.equal(store.get(child.stdout)?.state, "interrupted");
+    assert.deepEqual(
+      store.recover(() => undefined),
+      { queued: [child.stdout], resumed: 1, interrupted: 0 },
+    );
+    assert.equal(store.get(child.stdout)?.state, "queued");
+    assert.deepEqual(await store.ledgers.claim(child.stdout, new Uint8Array([9]), "k"), [
+      { start: 0, count: 3, partial: 1, failures: [] },
+    ]);
   });
 
   test("written by a newer schema: refused, saying to upgrade weft", () => {

@@ -25,9 +25,14 @@ export async function serve(options: ServeCommandOptions): Promise<void> {
   console.log(
     `  jobs run on ${server.service.pool.backend} (${server.service.pool.workers} workers), stored in ${options.db ?? "weft.db"}`,
   );
+  if (server.resumed + server.requeued > 0) {
+    console.log(
+      `  taken over from the server's last run: ${server.resumed} running jobs resumed from their settled chunks, ${server.requeued} queued jobs queued again`,
+    );
+  }
   if (server.interrupted > 0) {
     console.log(
-      `  ${server.interrupted} jobs were running when the server last stopped: marked interrupted, resubmit them from the dashboard`,
+      `  ${server.interrupted} jobs were running when the server last stopped and cannot resume (collecting tasks, benchmarks): marked interrupted, resubmit them from the dashboard`,
     );
   }
   if (options.token || options.tokensFile)

@@ -1,16 +1,20 @@
 // Where a job's pool work runs: on the service's shared pool, or on a pool of threads of its own
 // when the job asks for a number of workers; either way its pool jobs are tagged with the job.
 import type { Pool } from "../../pool/pool.ts";
-import { weft } from "../../pool/weft.ts";
+import { weftWithLedgers } from "../../pool/weft.ts";
+import type { LedgerStore } from "../../protocol/ledger.ts";
 import type { EventBridge } from "./event-bridge.ts";
 
 export class JobPools {
   readonly shared: Pool;
   readonly #bridge: EventBridge;
+  /** Where a job's own pool keeps its resumable jobs' ledgers: the job store. */
+  readonly #ledgers: LedgerStore;
 
-  constructor(shared: Pool, bridge: EventBridge) {
+  constructor(shared: Pool, bridge: EventBridge, ledgers: LedgerStore) {
     this.shared = shared;
     this.#bridge = bridge;
+    this.#ledgers = ledgers;
     bridge.watch(shared);
   }
 
@@ -26,7 +30,7 @@ export class JobPools {
     if (workers === undefined || workers === this.shared.workers) {
       return this.#bridge.tagged(this.shared, serviceJobId, () => use(this.shared));
     }
-    await using own = await weft({ workers });
+    await using own = await weftWithLedgers({ workers }, this.#ledgers);
     this.#bridge.watch(own, serviceJobId);
     try {
       return await use(own);

@@ -16,14 +16,14 @@ import type {
   WorkersView,
 } from "../api/types.ts";
 import { isStoreFailure } from "../store/errors.ts";
-import type { JobStore, Retention } from "../store/job-store.ts";
+import type { JobStore, Recovery, Retention } from "../store/job-store.ts";
 import { Admission } from "./admission.ts";
 import { RequestError } from "./errors.ts";
 import { EventBridge } from "./event-bridge.ts";
 import { JobPools } from "./job-pools.ts";
 import { Recorder } from "./recorder.ts";
 import { RunQueue } from "./run-queue.ts";
-import { runJob } from "./runners/run-job.ts";
+import { cannotResume, runJob } from "./runners/run-job.ts";
 import type { TaskCatalog } from "./task-catalog.ts";
 
 export interface JobServiceSettings {
@@ -61,6 +61,8 @@ export class JobService extends EventEmitter<JobServiceEvents> {
   readonly #queue: RunQueue;
   readonly #workersTimer: NodeJS.Timeout;
   #draining = false;
+  /** What became of the jobs the previous process left queued or running. */
+  readonly recovery: Recovery;
 
   constructor(store: JobStore, pool: Pool, tasks: TaskCatalog, settings: JobServiceSettings) {
     super();
@@ -78,7 +80,7 @@ export class JobService extends EventEmitter<JobServiceEvents> {
       retry: (retry) => this.emit("retry", retry),
       restart: (restart) => this.emit("restart", restart),
     });
-    this.#pools = new JobPools(pool, this.#bridge);
+    this.#pools = new JobPools(pool, this.#bridge, store.ledgers);
     this.#recorder = new Recorder(store, (job) => this.emit("job", job));
     this.#queue = new RunQueue(settings, {
       recorder: this.#recorder,
@@ -96,6 +98,10 @@ export class JobService extends EventEmitter<JobServiceEvents> {
         this.#prune();
       },
     });
+    // The jobs a stopped server left: queued ones queue again, running ones run again from their
+    // ledgers (the pool's: a cluster's in Redis, else the job store's) or are interrupted, saying why.
+    this.recovery = store.recover(cannotResume);
+    for (const id of this.recovery.queued) this.#queue.enqueue(id);
     this.#prune();
     this.#workersTimer = setInterval(() => this.emit("workers", this.workers()), 1000);
   }
@@ -248,7 +254,7 @@ export class JobService extends EventEmitter<JobServiceEvents> {
     return this.#store.countByState();
   }
 
-  /** Cancels what runs, leaves the queued ones queued (the store shows them interrupted next time). */
+  /** Stops what runs and leaves the queued ones queued: the next server on the store takes both over. */
   async close(): Promise<void> {
     clearInterval(this.#workersTimer);
     await this.#queue.close();

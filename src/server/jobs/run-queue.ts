@@ -83,7 +83,7 @@ export class RunQueue {
     return this.#running.size;
   }
 
-  /** Stops what runs and forgets what waits (the store shows both interrupted next time). */
+  /** Stops what runs and forgets what waits (the next server on the store takes both over). */
   async close(): Promise<void> {
     this.#waiting.length = 0;
     const running = [...this.#running.entries()];
@@ -145,7 +145,7 @@ export class RunQueue {
     }
   }
 
-  /** A cancelled job is already recorded as such, and a stopping server leaves its jobs to be found interrupted. */
+  /** A cancelled job is already recorded as such, and a stopping server leaves its jobs to the next one. */
   #recordStopped(id: string, reason: StopReason | undefined): void {
     if (reason !== "deadline") return;
     const seconds = this.#settings.jobTimeoutMs / 1000;

@@ -1,9 +1,12 @@
 // Every job of `weft serve` and its results, in an embedded SQLite database, so that jobs survive a
-// restart of the server and a crash shows up as interrupted jobs instead of vanished ones.
+// restart of the server, SIGKILL included: the jobs a stopped server left are taken over by the next
+// one, running again from their ledgers' chunks (store/ledgers.ts) or interrupted with the reason.
 import { randomUUID } from "node:crypto";
 import type { DatabaseSync, SQLInputValue } from "node:sqlite";
 import type { JobDefinition, JobState, JobView } from "../api/types.ts";
+import type { LedgerStore } from "../../protocol/ledger.ts";
 import { JobNotFoundError, JobStateError } from "./errors.ts";
+import { SqliteLedgers } from "./ledgers.ts";
 import { toResultRows, toView, viewColumns, type JobRow } from "./rows.ts";
 import {
   checkNonNegative,
@@ -55,6 +58,16 @@ export interface JobResults {
   readonly entries: unknown[];
 }
 
+/** What {@link JobStore.recover} did with the jobs a previous process left queued or running. */
+export interface Recovery {
+  /** The jobs to run again, in the order to queue them: those that were running first, oldest first. */
+  readonly queued: readonly string[];
+  /** How many of `queued` were running, and run again from their ledgers. */
+  readonly resumed: number;
+  /** Jobs that were running and cannot run again, now interrupted. */
+  readonly interrupted: number;
+}
+
 /** Only the filters a list asks for: node:sqlite refuses a parameter its SQL does not name. */
 interface ListParameters {
   state?: JobState;
@@ -66,8 +79,8 @@ interface ListParameters {
 /**
  * The service's jobs, in SQLite. Every method is synchronous: a call is one short transaction.
  * One process owns a database file at a time: the store holds an exclusive lock on its file from
- * open to close (a second store on the same file is refused), and opening it marks every job
- * still queued or running as interrupted.
+ * open to close (a second store on the same file is refused), so jobs it finds queued or running
+ * were left by a process that stopped; {@link JobStore.recover} takes them over.
  *
  * Views returned by the changes and by {@link JobStore.list} leave the definition out (it can be a
  * MiB); {@link JobStore.get} and {@link JobStore.definition} give it.
@@ -77,8 +90,11 @@ interface ListParameters {
  * them to plain values first (`summarize` in jobs/summary.ts does).
  */
 export class JobStore {
-  /** Jobs a previous process left queued or running, marked interrupted by {@link JobStore.open}. */
-  readonly interruptedAtOpen: number;
+  /**
+   * Resumable jobs' ledgers, in the same file, owned by this store's process: a job's ledger goes
+   * when the job completes, fails or is cancelled.
+   */
+  readonly ledgers: LedgerStore;
 
   readonly #db: DatabaseSync;
   readonly #sql: Statements;
@@ -101,8 +117,39 @@ export class JobStore {
     this.#db = db;
     this.#now = now;
     this.#sql = prepareStatements(db);
-    this.interruptedAtOpen = this.#sql.interruptAll.run({ now: now() }).changes;
+    this.ledgers = new SqliteLedgers(db, randomUUID());
     this.#lastCreatedAt = this.#sql.lastCreatedAt.get()!.last ?? -Infinity;
+  }
+
+  /**
+   * Takes over the jobs a previous process left (it stopped, or was killed): a queued job stays
+   * queued; a running one is queued again if `cannotResume` gives no reason (it then runs from the
+   * chunks its ledger holds), else it is interrupted with that reason as its error. Ledgers of no
+   * unfinished job go. One transaction: a store that cannot record it leaves every job as it was.
+   */
+  recover(cannotResume: (id: string, definition: JobDefinition) => string | undefined): Recovery {
+    return writeTransaction(this.#db, () => {
+      const queued: string[] = [];
+      let resumed = 0;
+      let interrupted = 0;
+      for (const { id, state, definition } of this.#sql.unfinished.all()) {
+        if (state === "queued") {
+          queued.push(id);
+          continue;
+        }
+        const reason = cannotResume(id, JSON.parse(definition) as JobDefinition);
+        if (reason === undefined) {
+          this.#sql.requeue.run(id);
+          queued.push(id);
+          resumed++;
+        } else {
+          this.#sql.interrupt.run({ id, now: this.#now(), error: reason });
+          interrupted++;
+        }
+      }
+      this.#sql.dropStaleLedgers.run();
+      return { queued, resumed, interrupted };
+    });
   }
 
   /** Records a new job, queued. */
@@ -155,7 +202,10 @@ export class JobStore {
         summary: summaryJson,
         resultEntries,
       });
-      if (completed) for (const { first, json } of rows) this.#sql.insertResultRow.run(id, first, json);
+      if (completed) {
+        for (const { first, json } of rows) this.#sql.insertResultRow.run(id, first, json);
+        this.#sql.dropLedger.run(id);
+      }
       return completed;
     });
     return row ? toView(row) : this.#refuse(id, "complete");
@@ -269,7 +319,12 @@ export class JobStore {
     transition: Exclude<Transition, "complete">,
     parameters: Record<string, SQLInputValue>,
   ): JobView {
-    const row = this.#sql.updates[transition].get(parameters);
+    const row = writeTransaction(this.#db, () => {
+      const changed = this.#sql.updates[transition].get(parameters);
+      // A job that ended (start is the one change that does not end it) keeps no ledger.
+      if (changed && transition !== "start") this.#sql.dropLedger.run(id);
+      return changed;
+    });
     return row ? toView(row) : this.#refuse(id, transition);
   }
 

@@ -46,6 +46,21 @@ const migrations: readonly string[] = [
      entries TEXT NOT NULL,
      PRIMARY KEY (job_id, first_entry)
    );`,
+  // Resumable jobs' ledgers (store/ledgers.ts): a job's plan, the process that owns it, and one row
+  // per settled chunk.
+  `CREATE TABLE ledgers (
+     name TEXT PRIMARY KEY,
+     owner TEXT NOT NULL,
+     digest TEXT NOT NULL,
+     plan BLOB NOT NULL
+   );
+   CREATE TABLE ledger_entries (
+     ledger TEXT NOT NULL REFERENCES ledgers (name) ON DELETE CASCADE,
+     start INTEGER NOT NULL,
+     count INTEGER NOT NULL,
+     entry BLOB NOT NULL,
+     PRIMARY KEY (ledger, start)
+   );`,
 ];
 
 /**

@@ -36,11 +36,24 @@ export function prepareStatements(db: DatabaseSync) {
        RETURNING ${viewColumns}`,
     );
   return {
-    interruptAll: prepare<[{ now: number }]>(
+    unfinished: prepare<[], { id: string; state: "queued" | "running"; definition: string }>(
       db,
-      `UPDATE jobs SET state = 'interrupted', finished_at = :now, error =
-         'the server stopped while this job was running; resubmit it with POST /api/jobs/' || id || '/resubmit'
-       WHERE state IN ('queued', 'running')`,
+      `SELECT id, state, definition FROM jobs WHERE state IN ('queued', 'running')
+       ORDER BY state = 'queued', created_at`,
+    ),
+    requeue: prepare<[string]>(
+      db,
+      "UPDATE jobs SET state = 'queued', started_at = NULL WHERE id = ? AND state = 'running'",
+    ),
+    interrupt: prepare<[{ id: string; now: number; error: string }]>(
+      db,
+      `UPDATE jobs SET state = 'interrupted', finished_at = :now, error = :error
+       WHERE id = :id AND state IN ('queued', 'running')`,
+    ),
+    dropLedger: prepare<[string]>(db, "DELETE FROM ledgers WHERE name = ?"),
+    dropStaleLedgers: prepare<[]>(
+      db,
+      "DELETE FROM ledgers WHERE name NOT IN (SELECT id FROM jobs WHERE state IN ('queued', 'running'))",
     ),
     lastCreatedAt: prepare<[], { last: number | null }>(db, "SELECT MAX(created_at) AS last FROM jobs"),
     insert: prepare<Named, JobRow>(

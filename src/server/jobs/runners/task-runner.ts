@@ -1,5 +1,6 @@
 // A `task` job: a task of the service's modules mapped over (or filtering) items or a range, its
-// outputs counted, summed, or collected up to the service's limit on a result's size.
+// outputs counted, summed (both resumable after a restart), or collected up to the service's limit on
+// a result's size.
 import type { TaskSubmission } from "../../api/types.ts";
 import type { Collection } from "../../../pool/collection.ts";
 import * as builtInTasks from "../../../workloads/tasks.ts";
@@ -22,13 +23,16 @@ export const runTask: Runner<TaskSubmission> = (definition, context) => {
         signal: context.signal,
         ...poolOptions(definition.options),
       });
+      // A count or a sum keeps a ledger of its settled chunks, under the job's id: a server that
+      // stops mid-job runs it again from them (see cannotResume in run-job.ts).
+      const resumable = stepped.options({ resumable: context.serviceJobId });
       switch (definition.reduce ?? "collect") {
         case "count":
-          return { summary: { value: await stepped.count() } };
+          return { summary: { value: await resumable.count() } };
         case "sum":
           return {
             summary: summarize(
-              await stepped.reduce(builtInTasks.add as (a: unknown, b: unknown) => unknown, 0),
+              await resumable.reduce(builtInTasks.add as (a: unknown, b: unknown) => unknown, 0),
             ),
           };
         case "collect":
