@@ -3,13 +3,14 @@
 // every item counted once. Then the case a failover can lose acknowledged writes in (replication is
 // asynchronous), forced: the replica is frozen for a while before the primary dies, so it is promoted
 // without the writes of that while; the chunks whose sending or completion went with them run again,
-// and the answer is still exact.
+// and the answer is still exact. And Sentinel's passwords: the primary's and the sentinels' own.
 import assert from "node:assert/strict";
 import { describe, test, type TestContext } from "node:test";
 import { ClusterMonitor } from "../../src/backends/redis/cluster-status.ts";
+import { WorkerError } from "../../src/errors.ts";
 import { weft, type Pool } from "../../src/index.ts";
 import { startServer } from "../../src/server/server.ts";
-import { add } from "../fixtures/tasks.ts";
+import { add, square } from "../fixtures/tasks.ts";
 import { startClusterWorker, type ClusterWorkerProcess } from "../support/cluster.ts";
 import { checkLeaks } from "../support/leaks.ts";
 import { startRedisCluster, startSentinelSet } from "../support/redis-failover.ts";
@@ -204,4 +205,40 @@ describe("a Redis that fails over under a running job", { timeout: 120_000 }, ()
     assert.equal(run.answer, expected, "the sequential answer");
     assert.equal(run.itemsCounted, items, "every item counted once");
   });
+});
+
+test("Sentinel with passwords: the primary's in the URL, the sentinels' as sentinelPassword; a wrong one of either is refused saying which", async () => {
+  await using set = await startSentinelSet(
+    { downAfterMs },
+    { primary: "p-pass-3c1", sentinels: "s-pass-8e2" },
+  );
+  const worker = await startClusterWorker(set.url, { ...workerSettings, urlInEnv: true });
+  try {
+    await using pool = await weft({ redis: set.url });
+    const answer = Promise.resolve(pool.range(0, 100).map(square).reduce(add));
+    assert.equal(await within(answer, 20_000, "the job"), await sequentialSumOfSquares(100));
+  } finally {
+    await worker.stop();
+  }
+  const refusedWith = async (url: string, message: RegExp) => {
+    const error = await weft({ redis: url }).then(
+      async (pool) => {
+        await pool.close();
+        return undefined;
+      },
+      (error: Error) => error,
+    );
+    assert.ok(error instanceof WorkerError, `${url}: refused`);
+    assert.match(error.message, message);
+    assert.doesNotMatch(error.message, /p-pass-3c1|s-pass-8e2|wrong-9/, "no password in the message");
+  };
+  await refusedWith(
+    set.url.replace("s-pass-8e2", "wrong-9"),
+    /the sentinels of .* refused the credentials .*give the sentinels' own password in the URL, redis\+sentinel:\/\/\.\.\.\?sentinelPassword=/,
+  );
+  await refusedWith(set.url.replace(/\?.*$/, ""), /the sentinels of .* refused the credentials .*NOAUTH/);
+  await refusedWith(
+    set.url.replace("p-pass-3c1", "wrong-9"),
+    /^Redis at .* refused the credentials .*give the user and password in the URL/,
+  );
 });

@@ -17,8 +17,14 @@ export interface FailoverTimes {
   readonly downAfterMs: number;
 }
 
+/** Passwords of a Sentinel set-up: the primary's and its replica's, and the sentinels' own. */
+export interface SentinelPasswords {
+  readonly primary?: string;
+  readonly sentinels?: string;
+}
+
 export interface SentinelSet extends AsyncDisposable {
-  /** `redis+sentinel://` with the three sentinels and the primary's name. */
+  /** `redis+sentinel://` with the three sentinels and the primary's name, and the passwords if there are. */
   readonly url: string;
   readonly primary: RedisServer;
   readonly replica: RedisServer;
@@ -30,15 +36,30 @@ export interface SentinelSet extends AsyncDisposable {
 }
 
 /** A primary, its replica (in sync before this resolves), and three sentinels with a quorum of two. */
-export async function startSentinelSet(times: FailoverTimes): Promise<SentinelSet> {
+export async function startSentinelSet(
+  times: FailoverTimes,
+  passwords: SentinelPasswords = {},
+): Promise<SentinelSet> {
   const servers: RedisServer[] = [];
   const stopAll = () => Promise.allSettled(servers.map((server) => server[Symbol.asyncDispose]()));
   try {
-    const primary = await startRedis();
+    // A replica may become the primary: both ask for the password, and the replica gives it to its primary.
+    const auth =
+      passwords.primary === undefined
+        ? {}
+        : { password: passwords.primary, args: ["--masterauth", passwords.primary] };
+    const primary = await startRedis(auth);
     servers.push(primary);
-    const replica = await startRedis({ args: ["--replicaof", primary.host, String(primary.port)] });
+    const replica = await startRedis({
+      ...auth,
+      args: [...(auth.args ?? []), "--replicaof", primary.host, String(primary.port)],
+    });
     servers.push(replica);
-    await waitFor(() => replicaInSync(primary), 10_000, "the replica to be in sync with the primary");
+    await waitFor(
+      () => replicaInSync(primary, passwords.primary),
+      10_000,
+      "the replica to be in sync with the primary",
+    );
     const sentinels: RedisServer[] = [];
     for (let i = 0; i < 3; i++) {
       const sentinel = await startRedis({
@@ -49,36 +70,39 @@ export async function startSentinelSet(times: FailoverTimes): Promise<SentinelSe
           quorum: 2,
           downAfterMs: times.downAfterMs,
           failoverTimeoutMs: 10_000,
+          ...(passwords.primary !== undefined && { primaryPassword: passwords.primary }),
+          ...(passwords.sentinels !== undefined && { password: passwords.sentinels }),
         },
       });
       servers.push(sentinel);
       sentinels.push(sentinel);
     }
     const primaryPort = async () => {
-      const client = new Redis({ host: sentinels[0]!.host, port: sentinels[0]!.port, lazyConnect: true });
-      try {
-        await client.connect();
-        const [, port] = (await client.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", primaryName)) as string[];
-        return Number(port);
-      } finally {
-        client.disconnect();
-      }
+      const address = await ask(
+        sentinels[0]!.port,
+        (client) => client.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", primaryName) as Promise<string[]>,
+        passwords.sentinels,
+      );
+      return Number(address?.[1]);
     };
     // Every sentinel must know the others and the replica before a failover can be agreed on.
     await waitFor(
-      () => everySentinelKnows(sentinels),
+      () => everySentinelKnows(sentinels, passwords.sentinels),
       15_000,
       "the sentinels to find each other and the replica",
     );
     return {
-      url: `redis+sentinel://${sentinels.map((s) => `${s.host}:${s.port}`).join(",")}/${primaryName}`,
+      url:
+        `redis+sentinel://${passwords.primary === undefined ? "" : `:${passwords.primary}@`}` +
+        `${sentinels.map((s) => `${s.host}:${s.port}`).join(",")}/${primaryName}` +
+        (passwords.sentinels === undefined ? "" : `?sentinelPassword=${passwords.sentinels}`),
       primary,
       replica,
       sentinels,
       primaryPort,
       async waitForPrimary(port, timeoutMs) {
         await waitFor(
-          async () => (await primaryPort()) === port && (await role(port)) === "master",
+          async () => (await primaryPort()) === port && (await role(port, passwords.primary)) === "master",
           timeoutMs,
           `the sentinels to promote the server on port ${port}`,
         );
@@ -158,10 +182,15 @@ export async function startRedisCluster(times: FailoverTimes): Promise<RedisClus
 }
 
 /** Asks `port` one question on a connection of its own; undefined if it does not answer. */
-async function ask<T>(port: number, question: (client: Redis) => Promise<T>): Promise<T | undefined> {
+async function ask<T>(
+  port: number,
+  question: (client: Redis) => Promise<T>,
+  password?: string,
+): Promise<T | undefined> {
   const client = new Redis({
     host: "127.0.0.1",
     port,
+    ...(password !== undefined && { password }),
     lazyConnect: true,
     retryStrategy: () => null,
     maxRetriesPerRequest: 0,
@@ -177,22 +206,26 @@ async function ask<T>(port: number, question: (client: Redis) => Promise<T>): Pr
   }
 }
 
-async function role(port: number): Promise<string | undefined> {
-  return ask(port, async (client) => ((await client.call("ROLE")) as [string])[0]);
+async function role(port: number, password?: string): Promise<string | undefined> {
+  return ask(port, async (client) => ((await client.call("ROLE")) as [string])[0], password);
 }
 
-async function replicaInSync(primary: RedisServer): Promise<boolean> {
-  const info = await ask(primary.port, (client) => client.info("replication"));
+async function replicaInSync(primary: RedisServer, password?: string): Promise<boolean> {
+  const info = await ask(primary.port, (client) => client.info("replication"), password);
   return /slave0:.*state=online/.test(info ?? "");
 }
 
-async function everySentinelKnows(sentinels: readonly RedisServer[]): Promise<boolean> {
+async function everySentinelKnows(sentinels: readonly RedisServer[], password?: string): Promise<boolean> {
   for (const sentinel of sentinels) {
-    const known = await ask(sentinel.port, async (client) => {
-      const master = (await client.call("SENTINEL", "MASTER", primaryName)) as string[];
-      const field = (name: string) => Number(master[master.indexOf(name) + 1]);
-      return field("num-slaves") >= 1 && field("num-other-sentinels") >= sentinels.length - 1;
-    });
+    const known = await ask(
+      sentinel.port,
+      async (client) => {
+        const master = (await client.call("SENTINEL", "MASTER", primaryName)) as string[];
+        const field = (name: string) => Number(master[master.indexOf(name) + 1]);
+        return field("num-slaves") >= 1 && field("num-other-sentinels") >= sentinels.length - 1;
+      },
+      password,
+    );
     if (!known) return false;
   }
   return true;

@@ -62,6 +62,10 @@ export interface SentinelSettings {
   readonly downAfterMs: number;
   /** The time a failover may take before another is tried. */
   readonly failoverTimeoutMs: number;
+  /** The primary's password, which the sentinel gives it (`auth-pass`). */
+  readonly primaryPassword?: string;
+  /** The sentinel's own password (`requirepass`). */
+  readonly password?: string;
 }
 
 export interface RedisServer extends AsyncDisposable {
@@ -331,6 +335,13 @@ function sentinelArgs(port: number, dir: string, settings: SentinelSettings): st
       `sentinel monitor ${name} ${primaryHost} ${primaryPort} ${quorum}`,
       `sentinel down-after-milliseconds ${name} ${downAfterMs}`,
       `sentinel failover-timeout ${name} ${failoverTimeoutMs}`,
+      ...(settings.primaryPassword === undefined
+        ? []
+        : [`sentinel auth-pass ${name} ${settings.primaryPassword}`]),
+      // Sentinels that have a password use it to reach each other too.
+      ...(settings.password === undefined
+        ? []
+        : [`requirepass ${settings.password}`, `sentinel sentinel-pass ${settings.password}`]),
       "",
     ].join("\n"),
   );

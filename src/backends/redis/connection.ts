@@ -254,7 +254,16 @@ export async function checkRedis(redis: ResolvedRedis): Promise<void> {
 
 export function describeConnectionError(where: string, error: Error): WorkerError {
   const message = error.message;
-  if (/NOAUTH|WRONGPASS|invalid username-password|AUTH/.test(message)) {
+  const refused = /NOAUTH|WRONGPASS|invalid username-password|AUTH/.test(message);
+  // ioredis says so when no sentinel would answer it: here, because they refused its password.
+  if (refused && message.includes("All sentinels are unreachable")) {
+    return new WorkerError(
+      `the sentinels of ${where} refused the credentials (${message}): give the sentinels' own password ` +
+        `in the URL, redis+sentinel://...?sentinelPassword=<password> (or the sentinelPassword option)`,
+      { cause: error },
+    );
+  }
+  if (refused) {
     return new WorkerError(
       `Redis at ${where} refused the credentials (${message}): give the user and password in the URL, redis://user:password@host:port`,
       { cause: error },
