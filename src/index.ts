@@ -47,6 +47,7 @@ export type { JobOptions, ErrorPolicy, Settled, Outcome, RateLimit } from "./poo
 export type { Failure } from "./jobs/collection-job.ts";
 export type { CallOptions } from "./pool/pool.ts";
 export type { ReadOptions, CsvOptions } from "./pool/file-inputs.ts";
+export type { PartitionFields, PartitionValue } from "./protocol/files.ts";
 export type { WriteSummary } from "./jobs/sink-output.ts";
 export type { KeyedOptions, SortOptions } from "./pool/shuffle.ts";
 export type { TaskOptions } from "./task/task.ts";

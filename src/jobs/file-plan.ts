@@ -4,7 +4,7 @@
 import { glob, readdir, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { OptionError } from "../errors.ts";
-import type { FileRange } from "../protocol/files.ts";
+import type { FileRange, PartitionFields } from "../protocol/files.ts";
 import { tailSplit } from "../scheduler/chunking.ts";
 
 /** How a source's files are cut. */
@@ -14,6 +14,8 @@ export interface RangePlan {
   /** False reads each file as one range (for CSV whose quoted fields hold line breaks). */
   readonly split: boolean;
   readonly workers: number;
+  /** Which partitions of a `key=value` layout to read; the files of the others are never opened. */
+  readonly keepPartition?: ((fields: PartitionFields) => boolean) | undefined;
 }
 
 /** Ranges below this cost more to open and seek than to read. */
@@ -23,7 +25,9 @@ const maxRangeBytes = 4 * 1024 * 1024;
 
 /** The files `paths` names, in order, cut into ranges. */
 export async function planRanges(paths: string | readonly string[], plan: RangePlan): Promise<FileRange[]> {
-  const sized = await findFiles(typeof paths === "string" ? [paths] : paths);
+  const found = await findFiles(typeof paths === "string" ? [paths] : paths);
+  const { keepPartition } = plan;
+  const sized = keepPartition ? found.filter((f) => keepPartition(f.fields ?? {})) : found;
   const splittable = sized.filter((f) => plan.split && !isGzip(f.path));
   const bytes =
     plan.rangeBytes ??
@@ -31,17 +35,17 @@ export async function planRanges(paths: string | readonly string[], plan: RangeP
       splittable.reduce((sum, f) => sum + f.size, 0),
       plan.workers,
     );
-  return sized.flatMap(({ path, size }) => {
+  return sized.flatMap(({ path, size, fields }) => {
     if (size === 0) return [];
     const gzip = isGzip(path);
-    if (gzip || !plan.split) return [{ path, start: 0, end: size, gzip }];
+    const file = { path, gzip, ...(fields && { fields }) };
+    if (gzip || !plan.split) return [{ ...file, start: 0, end: size }];
     // Equal ranges rather than full ones and a short last: every range costs about the same.
     const count = Math.ceil(size / bytes);
     return Array.from({ length: count }, (_, k) => ({
-      path,
+      ...file,
       start: Math.round((k * size) / count),
       end: Math.round(((k + 1) * size) / count),
-      gzip,
     }));
   });
 }
@@ -65,6 +69,8 @@ const isHidden = (name: string) => name.startsWith(".") || name.startsWith("_");
 interface Found {
   readonly path: string;
   readonly size: number;
+  /** From the `key=value` folders between the directory named and the file; undefined if none. */
+  readonly fields?: PartitionFields;
 }
 
 /** The files each entry names (itself, what a glob matches, or a directory's files), by absolute path, with their sizes. */
@@ -95,10 +101,47 @@ async function findFiles(entries: readonly string[]): Promise<Found[]> {
       found.push({ path, size: info.size });
       continue;
     }
-    const names = (await readdir(path)).filter((name) => !isHidden(name)).sort();
-    found.push(...(await filesOnly(names.map((name) => join(path, name)))));
+    found.push(...(await datasetFiles(path, undefined)));
   }
   return found;
+}
+
+/**
+ * A dataset directory's files, in name order, down through its folders: those named `key=value`
+ * (Hive's partitions, as Spark and Dask write them) add a field to every file below them.
+ */
+async function datasetFiles(directory: string, fields: PartitionFields | undefined): Promise<Found[]> {
+  const entries = (await readdir(directory, { withFileTypes: true }))
+    .filter((entry) => !isHidden(entry.name))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const found = await Promise.all(
+    entries.map(async (entry): Promise<Found[]> => {
+      const path = join(directory, entry.name);
+      if (entry.isDirectory()) {
+        const field = partitionField(entry.name);
+        return datasetFiles(path, field ? { ...fields, ...field } : fields);
+      }
+      if (!entry.isFile()) return [];
+      return [{ path, size: (await stat(path)).size, ...(fields && { fields }) }];
+    }),
+  );
+  return found.flat();
+}
+
+/**
+ * The field a `key=value` folder stands for. Values are percent-decoded, as Spark escapes them; a
+ * whole number or a decimal becomes a number, as Spark and Dask infer them; Hive's
+ * `__HIVE_DEFAULT_PARTITION__` (a null key) becomes null.
+ */
+export function partitionField(name: string): PartitionFields | undefined {
+  const equals = name.indexOf("=");
+  if (equals <= 0) return undefined;
+  const key = decodeURIComponent(name.slice(0, equals));
+  const text = decodeURIComponent(name.slice(equals + 1));
+  if (text === "__HIVE_DEFAULT_PARTITION__") return { [key]: null };
+  const number = /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
+  // A number only if it reads back as written: 007 and 2^53 + 1 stay text, never silently changed.
+  return { [key]: Number.isFinite(number) && String(number) === text ? number : text };
 }
 
 async function filesOnly(paths: readonly string[]): Promise<Found[]> {

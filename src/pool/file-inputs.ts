@@ -3,7 +3,7 @@
 import { OptionError } from "../errors.ts";
 import { planRanges } from "../jobs/file-plan.ts";
 import { FileSource } from "../jobs/file-source.ts";
-import type { FileFormat } from "../protocol/files.ts";
+import type { FileFormat, PartitionFields } from "../protocol/files.ts";
 import type { SourceFactory } from "./collection.ts";
 import { positiveInteger } from "./options.ts";
 
@@ -15,6 +15,13 @@ export interface ReadOptions {
    * @default about an eighth of each worker's share of the input, between 64 KiB and 4 MiB
    */
   readonly rangeBytes?: number;
+  /**
+   * For a dataset in `key=value` folders (Hive's layout, which Spark and Dask write): which
+   * partitions to read, given each one's fields (`{ year: 2024, kind: "a" }`); the files of the
+   * others are never opened. `readJson` and `readCsv` add those fields to every record.
+   * @default every partition
+   */
+  readonly keepPartition?: (fields: PartitionFields) => boolean;
 }
 
 /** Options of `pool.readCsv`. */
@@ -41,8 +48,13 @@ export function fileSourceFactory(
     options.rangeBytes === undefined ? undefined : positiveInteger("rangeBytes", options.rangeBytes);
   const split = options.split ?? true;
   if (typeof split !== "boolean") throw new OptionError(`split must be true or false, got ${String(split)}`);
+  const { keepPartition } = options;
+  if (keepPartition !== undefined && typeof keepPartition !== "function")
+    throw new OptionError(
+      `keepPartition must be a function of a partition's fields, got ${typeof keepPartition}`,
+    );
   return async () => {
-    const ranges = await planRanges(paths, { rangeBytes, split, workers });
+    const ranges = await planRanges(paths, { rangeBytes, split, workers, keepPartition });
     return { source: new FileSource(ranges, format), total: ranges.length };
   };
 }

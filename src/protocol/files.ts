@@ -27,7 +27,18 @@ export interface FileRange {
   readonly end: number;
   /** Gzip cannot be read from the middle: a gzip file is always one range, from 0 to its size. */
   readonly gzip: boolean;
+  /**
+   * The file's partition fields, from the `key=value` folders it lies in (Hive's layout, which Spark
+   * and Dask write), added to each of its records; absent outside such folders.
+   */
+  readonly fields?: PartitionFields;
 }
+
+/** A partition folder's value: a number if it reads as one, null for Hive's default partition, else text. */
+export type PartitionValue = string | number | null;
+
+/** The fields of a partition, from its folders: `year=2024/kind=a` gives `{ year: 2024, kind: "a" }`. */
+export type PartitionFields = Readonly<Record<string, PartitionValue>>;
 
 /** How a sink writes each item: as `String(item)`, or as one line of JSON. */
 export type SinkFormat = "lines" | "json";

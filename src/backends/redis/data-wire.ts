@@ -62,6 +62,8 @@ export function dataInputProblem(
       if (!isObject(range) || !isPath(range.path) || !isCount(range.start) || !isCount(range.end))
         return "a file range without its path and bytes";
       if (typeof range.gzip !== "boolean") return "a file range that does not say if it is gzip";
+      if (range.fields !== undefined && !isPartitionFields(range.fields))
+        return "a file range whose partition fields are not names with a text, a number or null";
     }
     return input.ranges.length;
   }
@@ -124,4 +126,11 @@ export function dataPartialFits(partial: unknown, op: "write" | "shuffle"): bool
     Array.isArray(r.blocks) &&
     r.blocks.every(blockFits);
   return files.every(fileFits) && runs.every(runFits);
+}
+
+function isPartitionFields(fields: unknown): boolean {
+  return (
+    isObject(fields) &&
+    Object.values(fields).every((v) => v === null || typeof v === "string" || typeof v === "number")
+  );
 }

@@ -1,7 +1,7 @@
 // The items of one file range in each format: lines, NDJSON values or CSV records, each with the
 // line it came from (counted from the range's first line), and the lines that could not be parsed.
 import { Readable } from "node:stream";
-import type { FileFormat, FileRange } from "../../protocol/files.ts";
+import type { FileFormat, FileRange, PartitionFields } from "../../protocol/files.ts";
 import { lineBatches } from "./lines.ts";
 import { piped, rangeBytes } from "./range-bytes.ts";
 
@@ -32,12 +32,59 @@ export async function rangeRecords(
     case "lines":
       return { from, reads: lineRecords(blocks) };
     case "json":
-      return { from, reads: jsonRecords(blocks) };
+      return { from, reads: withFields(jsonRecords(blocks), range.fields) };
     case "csv": {
       // Only a range that starts at the top of its file sees the header; the others read it for themselves.
       const columns = from === 0 ? true : await csvHeader(range.path, format.delimiter);
-      return { from, reads: csvRecords(blocks, format.delimiter, columns) };
+      return { from, reads: withFields(csvRecords(blocks, format.delimiter, columns), range.fields) };
     }
+  }
+}
+
+/**
+ * The records with the fields of their file's partition folders added, as Spark and Dask add them;
+ * the folder's value wins over a field of the same name in the record. A value that is not an object
+ * has no fields to take: it is a bad record of a partitioned dataset.
+ */
+async function* withFields(
+  reads: AsyncGenerator<RangeRead>,
+  fields: PartitionFields | undefined,
+): AsyncGenerator<RangeRead> {
+  if (fields === undefined) {
+    yield* reads;
+    return;
+  }
+  for await (const read of reads) {
+    if ("bad" in read) {
+      yield read;
+      continue;
+    }
+    const { items, line } = read.batch;
+    const isRecord = (item: unknown) => typeof item === "object" && item !== null && !Array.isArray(item);
+    if (items.every(isRecord)) {
+      yield { batch: { items: items.map((item) => ({ ...(item as object), ...fields })), line } };
+      continue;
+    }
+    let taken: unknown[] = [];
+    let lines: number[] = [];
+    for (let k = 0; k < items.length; k++) {
+      const item = items[k];
+      if (isRecord(item)) {
+        taken.push({ ...(item as object), ...fields });
+        lines.push(line(k));
+        continue;
+      }
+      // The records before it go first, as a parse failure lets them.
+      if (taken.length > 0) yield { batch: batchOf(taken, lines) };
+      taken = [];
+      lines = [];
+      const names = Object.keys(fields).join(", ");
+      const error = new TypeError(
+        `a record in a key=value partition folder must be a JSON object to take the folder's fields (${names})`,
+      );
+      yield { bad: { reader: "readJson", line: line(k), text: JSON.stringify(item) ?? String(item), error } };
+    }
+    if (taken.length > 0) yield { batch: batchOf(taken, lines) };
   }
 }
 
