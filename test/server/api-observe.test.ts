@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
+import type { ChunkEvent } from "../../src/client/index.ts";
 import type { WorkersView } from "../../src/server/api/types.ts";
 import { pollUntil, workerSettings } from "../cluster/helpers.ts";
 import { startCluster } from "../support/cluster.ts";
@@ -60,17 +61,7 @@ describe("observing the service over HTTP", { timeout: 60_000 }, () => {
     assert.deepEqual(statesOf(events.events, job.id), ["queued", "running", "completed"]);
     const chunks = events.events
       .filter((e) => e.event === "chunk")
-      .map(
-        (e) =>
-          e.data as {
-            jobId: string;
-            worker: number;
-            startedAt: number;
-            endedAt: number;
-            items: number;
-            task: string;
-          },
-      )
+      .map((e) => e.data as ChunkEvent)
       .filter((chunk) => chunk.jobId === job.id);
     assert.ok(chunks.length > 0, "chunk events");
     assert.equal(
