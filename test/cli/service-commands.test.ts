@@ -2,19 +2,16 @@
 // loopback: jobs of each kind sent and their results printed, the list as a table and as JSON, and
 // every bad input, refused token and unreachable service told as an error with a non-zero exit code.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import type { JobView } from "../../src/client/index.ts";
+import { runWeft } from "../cluster/helpers.ts";
 import { checkLeaks } from "../support/leaks.ts";
 import { crashTasks, fixtureTasks, primesBelow200k, serve } from "../server/http.ts";
 
 checkLeaks();
-
-const bin = fileURLToPath(new URL("../../bin/weft.js", import.meta.url));
 
 interface Ran {
   readonly code: number | null;
@@ -30,25 +27,8 @@ function weft(
   args: readonly string[],
   options: { env?: NodeJS.ProcessEnv; input?: string } = {},
 ): Promise<Ran> {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
-  for (const name of ["WEFT_URL", "WEFT_TOKEN"]) if (!options.env?.[name]) delete env[name];
-  const child = spawn(process.execPath, [bin, ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
-  child.stdin.end(options.input ?? "");
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (data: Buffer) => (stdout += data.toString()));
-  child.stderr.on("data", (data: Buffer) => (stderr += data.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`weft ${args.join(" ")} ran longer than 30 s:\n${stdout}${stderr}`));
-    }, 30_000);
-    child.once("error", reject);
-    child.once("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  const env = { WEFT_URL: undefined, WEFT_TOKEN: undefined, ...options.env };
+  return runWeft(args, 30_000, env, options.input ?? "");
 }
 
 /** Asserts the command failed with exit code 1, saying `message` on standard error and nothing on standard output. */

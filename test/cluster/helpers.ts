@@ -152,16 +152,21 @@ export function exited(child: ChildProcess): Promise<{ code: number | null; sign
   return new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
 }
 
-/** Runs `weft <args>` to its end (with `env` added to the test's environment); rejects if it runs longer than `timeoutMs`. */
+/**
+ * Runs `weft <args>` to its end (with `env` added to the test's environment: a variable set to
+ * undefined is left out; `input`, if any, on its standard input, which is closed); rejects if it runs longer than `timeoutMs`.
+ */
 export function runWeft(
   args: readonly string[],
   timeoutMs = 20_000,
   env: NodeJS.ProcessEnv = {},
+  input?: string,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [weftBin, ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["pipe", "pipe", "pipe"],
     env: { ...process.env, ...env },
   });
+  child.stdin.end(input);
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (data: Buffer) => (stdout += data.toString()));
