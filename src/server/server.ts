@@ -6,7 +6,7 @@ import { createApp } from "./http/app.ts";
 import { JobService } from "./jobs/job-service.ts";
 import { TaskCatalog } from "./jobs/task-catalog.ts";
 import { resolveOptions, type ServeOptions } from "./options.ts";
-import { JobStore } from "./store/job-store.ts";
+import { SqliteJobStore } from "./store/sqlite-job-store.ts";
 
 export type { ServeOptions } from "./options.ts";
 
@@ -32,7 +32,7 @@ export interface RunningServer {
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const settings = resolveOptions(options);
   const catalog = await TaskCatalog.load(options.tasks);
-  const store = JobStore.open(settings.db);
+  const store = SqliteJobStore.open(settings.db);
   let service: JobService | undefined;
   let app: Awaited<ReturnType<typeof createApp>> | undefined;
   // Resumable jobs keep their ledgers in the cluster's Redis on a cluster, else in the job store.
@@ -40,8 +40,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     options.redis
       ? weft({ redis: options.redis, workers: options.workers })
       : weftWithLedgers({ workers: options.workers ?? "auto" }, store.ledgers)
-  ).catch((error: unknown) => {
-    store.close();
+  ).catch(async (error: unknown) => {
+    await store.close();
     throw error;
   });
   let cluster: ClusterMonitor | undefined;
@@ -51,7 +51,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       const { ClusterMonitor } = await import("../backends/redis/cluster-status.ts");
       cluster = await ClusterMonitor.open(options.redis);
     }
-    service = new JobService(store, pool, catalog, settings.service);
+    service = await JobService.start(store, pool, catalog, settings.service);
     app = await createApp(service, settings, options, cluster);
     await app.listen({ host: settings.host, port: settings.port });
   } catch (error) {
@@ -59,7 +59,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     await service?.close();
     await cluster?.close();
     await pool.close();
-    store.close();
+    await store.close();
     throw error;
   }
   const address = app.server.address();
@@ -80,7 +80,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       await http.close();
       await cluster?.close();
       await pool.close();
-      store.close();
+      await store.close();
     },
   };
 }

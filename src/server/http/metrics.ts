@@ -17,8 +17,8 @@ export function createMetrics(service: JobService, cluster: ClusterMonitor | und
     help: "Jobs in the store, by state",
     labelNames: ["state"],
     registers: [registry],
-    collect() {
-      const counts = service.countByState();
+    async collect() {
+      const counts = await service.countByState();
       for (const state of states) this.set({ state }, counts[state] ?? 0);
     },
   });
@@ -26,8 +26,8 @@ export function createMetrics(service: JobService, cluster: ClusterMonitor | und
     name: "weft_queue_depth",
     help: "Jobs accepted and waiting for a place to run",
     registers: [registry],
-    collect() {
-      this.set(service.countByState().queued ?? 0);
+    async collect() {
+      this.set((await service.countByState()).queued ?? 0);
     },
   });
   new Gauge({

@@ -62,9 +62,30 @@ export class JobService extends EventEmitter<JobServiceEvents> {
   readonly #workersTimer: NodeJS.Timeout;
   #draining = false;
   /** What became of the jobs the previous process left queued or running. */
-  readonly recovery: Recovery;
+  recovery: Recovery = { queued: [], resumed: 0, interrupted: 0 };
 
-  constructor(store: JobStore, pool: Pool, tasks: TaskCatalog, settings: JobServiceSettings) {
+  /**
+   * The service on `store` and `pool`, having taken over the jobs a stopped server left: queued ones
+   * queue again, running ones run again from their ledgers (the pool's: a cluster's in Redis, else
+   * the job store's) or are interrupted, saying why.
+   */
+  static async start(
+    store: JobStore,
+    pool: Pool,
+    tasks: TaskCatalog,
+    settings: JobServiceSettings,
+  ): Promise<JobService> {
+    const service = new JobService(store, pool, tasks, settings);
+    try {
+      await service.#recover();
+    } catch (error) {
+      await service.close();
+      throw error;
+    }
+    return service;
+  }
+
+  private constructor(store: JobStore, pool: Pool, tasks: TaskCatalog, settings: JobServiceSettings) {
     super();
     this.#store = store;
     this.#tasks = tasks;
@@ -95,14 +116,11 @@ export class JobService extends EventEmitter<JobServiceEvents> {
         }),
       ended: (id) => {
         this.#bridge.forget(id);
-        this.#prune();
+        this.#prune().catch((error: unknown) =>
+          console.error("weft serve: the job store could not delete old jobs:", error),
+        );
       },
     });
-    // The jobs a stopped server left: queued ones queue again, running ones run again from their
-    // ledgers (the pool's: a cluster's in Redis, else the job store's) or are interrupted, saying why.
-    this.recovery = store.recover(cannotResume);
-    for (const id of this.recovery.queued) this.#queue.enqueue(id);
-    this.#prune();
     this.#workersTimer = setInterval(() => this.emit("workers", this.workers()), 1000);
   }
 
@@ -139,9 +157,9 @@ export class JobService extends EventEmitter<JobServiceEvents> {
   }
 
   /** Whether its job store answers (a read of one row's worth). */
-  storeAnswers(): boolean {
+  async storeAnswers(): Promise<boolean> {
     try {
-      this.#store.countByState();
+      await this.#store.countByState();
       return true;
     } catch {
       return false;
@@ -149,7 +167,12 @@ export class JobService extends EventEmitter<JobServiceEvents> {
   }
 
   /** Checks the definition and the client's quota, records the job and queues it; its own view. */
-  submit(definition: JobDefinition, client: string, resubmittedFrom?: string, quota?: number): JobView {
+  async submit(
+    definition: JobDefinition,
+    client: string,
+    resubmittedFrom?: string,
+    quota?: number,
+  ): Promise<JobView> {
     if (this.#draining) {
       throw new RequestError(
         503,
@@ -158,35 +181,35 @@ export class JobService extends EventEmitter<JobServiceEvents> {
       );
     }
     const label = this.#admission.label(definition);
-    this.#admission.checkQuota(this.#store.activeCount(client), quota);
-    const job = this.#store.create(definition, label, client, resubmittedFrom);
+    this.#admission.checkQuota(await this.#store.activeCount(client), quota);
+    const job = await this.#store.create(definition, label, client, resubmittedFrom);
     this.emit("job", job);
     this.#queue.enqueue(job.id);
     return { ...job, definition };
   }
 
-  resubmit(id: string, client: string, quota?: number): JobView {
-    const old = this.get(id);
+  async resubmit(id: string, client: string, quota?: number): Promise<JobView> {
+    const old = await this.get(id);
     return this.submit(old.definition!, client, old.id, quota);
   }
 
   /** A job's own view, with its definition. */
-  get(id: string): JobView {
-    const job = this.#store.get(id);
+  async get(id: string): Promise<JobView> {
+    const job = await this.#store.get(id);
     if (!job) throw new RequestError(404, "not_found", `no job ${id}`);
     const unrecorded = this.#recorder.unrecorded(id);
     return unrecorded ? { ...unrecorded, definition: job.definition } : job;
   }
 
   /** The client that submitted job `id` (404 if there is none), for who may act on it. */
-  ownerOf(id: string): string {
-    const client = this.#store.clientOf(id);
+  async ownerOf(id: string): Promise<string> {
+    const client = await this.#store.clientOf(id);
     if (client === undefined) throw new RequestError(404, "not_found", `no job ${id}`);
     return client;
   }
 
   /** Jobs newest first, without their definitions. */
-  list(query: ListQuery): JobView[] {
+  list(query: ListQuery): Promise<JobView[]> {
     const { before } = query;
     // date-time admits a leap second (23:59:60) that Date cannot hold.
     if (before !== undefined && Number.isNaN(Date.parse(before))) {
@@ -200,8 +223,8 @@ export class JobService extends EventEmitter<JobServiceEvents> {
   }
 
   /** A page of a completed job's stored result. */
-  results(id: string, offset: number, limit: number) {
-    const job = this.get(id);
+  async results(id: string, offset: number, limit: number) {
+    const job = await this.get(id);
     if (job.state !== "completed") {
       throw new RequestError(
         409,
@@ -209,21 +232,21 @@ export class JobService extends EventEmitter<JobServiceEvents> {
         `job ${job.id} is ${job.state}; results exist once it is completed`,
       );
     }
-    const page = this.#store.results(job.id, offset, limit);
+    const page = await this.#store.results(job.id, offset, limit);
     return { total: page.total, offset, entries: page.entries };
   }
 
   /** The HTML report of a finished bench job. */
-  report(id: string): string {
-    const job = this.get(id);
+  async report(id: string): Promise<string> {
+    const job = await this.get(id);
     if (job.type !== "bench" || job.state !== "completed") {
       throw new RequestError(409, "no_report", `job ${id} is not a completed bench job, so it has no report`);
     }
-    return renderHtmlReport(this.#store.results(id, 0, 1).entries[0] as BenchResults);
+    return renderHtmlReport((await this.#store.results(id, 0, 1)).entries[0] as BenchResults);
   }
 
-  cancel(id: string): JobView {
-    const job = this.get(id);
+  async cancel(id: string): Promise<JobView> {
+    const job = await this.get(id);
     if (job.state !== "queued" && job.state !== "running") {
       throw new RequestError(
         409,
@@ -232,7 +255,7 @@ export class JobService extends EventEmitter<JobServiceEvents> {
       );
     }
     // Recorded first: a store that cannot record it leaves the job as it was.
-    const cancelled = this.#store.cancel(id);
+    const cancelled = await this.#store.cancel(id);
     this.#queue.cancel(id);
     this.emit("job", cancelled);
     return cancelled;
@@ -250,7 +273,7 @@ export class JobService extends EventEmitter<JobServiceEvents> {
   }
 
   /** How many jobs the store holds in each state. */
-  countByState(): Record<JobState, number> {
+  countByState(): Promise<Record<JobState, number>> {
     return this.#store.countByState();
   }
 
@@ -262,14 +285,15 @@ export class JobService extends EventEmitter<JobServiceEvents> {
 
   /** A running job's progress, recorded and told. Progress is a hint: one the store cannot take is skipped. */
   #progress(id: string, progress: Progress): void {
-    let job: JobView | undefined;
-    try {
-      job = this.#store.progress(id, progress.done, progress.total, progress.rate);
-    } catch (error) {
-      if (!isStoreFailure(error)) throw error;
-      return;
-    }
-    if (job) this.emit("job", job);
+    this.#store.progress(id, progress.done, progress.total, progress.rate).then(
+      (job) => {
+        if (job) this.emit("job", job);
+      },
+      (error: unknown) => {
+        if (!isStoreFailure(error))
+          console.error(`weft serve: the progress of job ${id} was not recorded:`, error);
+      },
+    );
   }
 
   #chunk(id: string, chunk: ChunkRecord): void {
@@ -284,12 +308,18 @@ export class JobService extends EventEmitter<JobServiceEvents> {
   }
 
   /** Deletes finished jobs past the retention; a store that cannot is told in the log, and tried again later. */
-  #prune(): void {
+  async #prune(): Promise<void> {
     try {
-      this.#store.prune(this.#settings.retention);
+      await this.#store.prune(this.#settings.retention);
     } catch (error) {
       if (!isStoreFailure(error)) throw error;
       console.error("weft serve: the job store could not delete old jobs:", error);
     }
+  }
+
+  async #recover(): Promise<void> {
+    this.recovery = await this.#store.recover(cannotResume);
+    for (const id of this.recovery.queued) this.#queue.enqueue(id);
+    await this.#prune();
   }
 }

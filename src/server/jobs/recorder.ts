@@ -17,31 +17,34 @@ export class Recorder {
     this.#emit = emit;
   }
 
-  /** Makes a change to job `id` in the store and tells it; true if the store recorded it. */
-  record(id: string, change: (store: JobStore) => JobView): boolean {
+  /** Makes a change to job `id` in the store and tells it; true if the store recorded it. Never rejects. */
+  async record(id: string, change: (store: JobStore) => Promise<JobView>): Promise<boolean> {
     try {
-      this.#emit(change(this.#store));
+      this.#emit(await change(this.#store));
       return true;
     } catch (error) {
       // The job changed state meanwhile (cancelled through the API): the store holds its end already.
       if (error instanceof JobStateError) return false;
-      this.fail(id, error);
+      await this.fail(id, error);
       return false;
     }
   }
 
-  /** Job `id` failed because the store could not record it (`error`): recorded as failed if it can be, else held and shown. */
-  fail(id: string, error: unknown): void {
+  /**
+   * Job `id` failed because the store could not record it (`error`): recorded as failed if it can
+   * be, else held and shown. Never rejects.
+   */
+  async fail(id: string, error: unknown): Promise<void> {
     console.error(`weft serve: the job store could not record job ${id}:`, error);
     const message = `the job store could not record this job: ${publicMessage(error)}`;
     try {
-      this.#emit(this.#store.fail(id, message));
+      this.#emit(await this.#store.fail(id, message));
       return;
     } catch (second) {
       if (second instanceof JobStateError) return;
     }
     const failed: JobView = {
-      ...this.#lastView(id),
+      ...(await this.#lastView(id)),
       state: "failed",
       finishedAt: new Date().toISOString(),
       error: message,
@@ -55,11 +58,11 @@ export class Recorder {
     return this.#unrecorded.get(id);
   }
 
-  /** Writes the ends the store could not take before, for as long as it takes them now. */
-  flush(): void {
+  /** Writes the ends the store could not take before, for as long as it takes them now. Never rejects. */
+  async flush(): Promise<void> {
     for (const [id, view] of this.#unrecorded) {
       try {
-        this.#store.fail(id, view.error!);
+        await this.#store.fail(id, view.error!);
       } catch (error) {
         if (!(error instanceof JobStateError)) return;
       }
@@ -68,10 +71,10 @@ export class Recorder {
   }
 
   /** The job as the store last had it, without its definition; what the id alone says if it cannot be read. */
-  #lastView(id: string): JobView {
+  async #lastView(id: string): Promise<JobView> {
     let stored: JobView | undefined;
     try {
-      stored = this.#store.get(id);
+      stored = await this.#store.get(id);
     } catch {
       // The store cannot even be read: the id is all there is.
     }

@@ -16,7 +16,7 @@ export interface RunQueueSettings {
 export interface RunQueueParts {
   readonly recorder: Recorder;
   /** A queued job's definition, from the store. */
-  definitionOf(id: string): JobDefinition;
+  definitionOf(id: string): Promise<JobDefinition>;
   /** Runs a job to its outcome; it rejects (an AbortError) once `signal` is aborted. */
   run(id: string, definition: JobDefinition, signal: AbortSignal): Promise<Outcome>;
   /** A job stopped running, whatever its end. */
@@ -29,8 +29,8 @@ type StopReason = "cancelled" | "deadline" | "closing";
 /** A service job that runs: how to stop it, and its end. */
 interface RunningJob {
   readonly controller: AbortController;
-  /** What runs, for the task stream's colours: the workload or task name. */
-  readonly task: string;
+  /** What runs, for the task stream's colours: the workload or task name, once its definition is read. */
+  task?: string;
   done: Promise<void>;
   stopped?: StopReason;
 }
@@ -99,28 +99,17 @@ export class RunQueue {
   }
 
   #startWaiting(): void {
-    this.#parts.recorder.flush();
+    void this.#parts.recorder.flush();
     while (!this.#draining && this.#running.size < this.#settings.maxRunning && this.#waiting.length > 0) {
       const id = this.#waiting.shift()!;
-      let definition: JobDefinition;
-      try {
-        definition = this.#parts.definitionOf(id);
-      } catch (error) {
-        this.#parts.recorder.fail(id, error);
-        continue;
-      }
-      const running: RunningJob = {
-        controller: new AbortController(),
-        task: taskName(definition),
-        done: Promise.resolve(),
-      };
+      const running: RunningJob = { controller: new AbortController(), done: Promise.resolve() };
       this.#running.set(id, running);
-      running.done = this.#life(id, definition, running);
+      running.done = this.#life(id, running);
     }
   }
 
   /** A job from its start to its end, recorded; it never rejects. */
-  async #life(id: string, definition: JobDefinition, running: RunningJob): Promise<void> {
+  async #life(id: string, running: RunningJob): Promise<void> {
     const { recorder } = this.#parts;
     const { signal } = running.controller;
     const deadline = setTimeout(
@@ -128,14 +117,22 @@ export class RunQueue {
       this.#settings.jobTimeoutMs,
     );
     try {
-      if (!recorder.record(id, (store) => store.start(id))) return;
+      let definition: JobDefinition;
+      try {
+        definition = await this.#parts.definitionOf(id);
+      } catch (error) {
+        await recorder.fail(id, error);
+        return;
+      }
+      running.task = taskName(definition);
+      if (!(await recorder.record(id, (store) => store.start(id)))) return;
       try {
         const { summary, entries } = await this.#parts.run(id, definition, signal);
-        if (!signal.aborted) recorder.record(id, (store) => store.complete(id, summary, entries));
-        else this.#recordStopped(id, running.stopped);
+        if (!signal.aborted) await recorder.record(id, (store) => store.complete(id, summary, entries));
+        else await this.#recordStopped(id, running.stopped);
       } catch (error) {
-        if (!signal.aborted) recorder.record(id, (store) => store.fail(id, publicMessage(error)));
-        else this.#recordStopped(id, running.stopped);
+        if (!signal.aborted) await recorder.record(id, (store) => store.fail(id, publicMessage(error)));
+        else await this.#recordStopped(id, running.stopped);
       }
     } finally {
       clearTimeout(deadline);
@@ -146,11 +143,11 @@ export class RunQueue {
   }
 
   /** A cancelled job is already recorded as such, and a stopping server leaves its jobs to the next one. */
-  #recordStopped(id: string, reason: StopReason | undefined): void {
+  async #recordStopped(id: string, reason: StopReason | undefined): Promise<void> {
     if (reason !== "deadline") return;
     const seconds = this.#settings.jobTimeoutMs / 1000;
     const message = `the job ran past the service's limit of ${seconds} s per job (weft serve --job-timeout)`;
-    this.#parts.recorder.record(id, (store) => store.fail(id, message));
+    await this.#parts.recorder.record(id, (store) => store.fail(id, message));
   }
 }
 

@@ -1,28 +1,8 @@
-// Every job of `weft serve` and its results, in an embedded SQLite database, so that jobs survive a
-// restart of the server, SIGKILL included: the jobs a stopped server left are taken over by the next
-// one, running again from their ledgers' chunks (store/ledgers.ts) or interrupted with the reason.
-import { randomUUID } from "node:crypto";
-import type { DatabaseSync, SQLInputValue } from "node:sqlite";
+// The job store's contract: what `weft serve` keeps of every job and its results, so that jobs survive
+// a restart of the server. SQLite keeps it (sqlite-job-store.ts), synchronous behind this asynchronous
+// interface, so that a store over the network can keep it too.
 import type { JobDefinition, JobState, JobView } from "../api/types.ts";
 import type { LedgerStore } from "../../protocol/ledger.ts";
-import { JobNotFoundError, JobStateError } from "./errors.ts";
-import { SqliteLedgers } from "./ledgers.ts";
-import { toResultRows, toView, viewColumns, type JobRow } from "./rows.ts";
-import {
-  checkNonNegative,
-  openDatabase,
-  prepare,
-  toJson,
-  writeTransaction,
-  type Statement,
-} from "./sqlite.ts";
-import {
-  finishedStates,
-  prepareStatements,
-  transitions,
-  type Statements,
-  type Transition,
-} from "./statements.ts";
 
 export interface JobStoreOptions {
   /**
@@ -68,19 +48,13 @@ export interface Recovery {
   readonly interrupted: number;
 }
 
-/** Only the filters a list asks for: node:sqlite refuses a parameter its SQL does not name. */
-interface ListParameters {
-  state?: JobState;
-  client?: string;
-  before?: number;
-  limit: number;
-}
+/** Why a job left running cannot run again from its ledger (undefined: it can). */
+export type CannotResume = (id: string, definition: JobDefinition) => string | undefined;
 
 /**
- * The service's jobs, in SQLite. Every method is synchronous: a call is one short transaction.
- * One process owns a database file at a time: the store holds an exclusive lock on its file from
- * open to close (a second store on the same file is refused), so jobs it finds queued or running
- * were left by a process that stopped; {@link JobStore.recover} takes them over.
+ * The service's jobs. Every method is one short transaction; a change a job's state does not allow
+ * rejects with a JobStateError, an unknown id with a JobNotFoundError, and a value the store cannot
+ * hold (not JSON, a negative count) with a TypeError or RangeError before anything is written.
  *
  * Views returned by the changes and by {@link JobStore.list} leave the definition out (it can be a
  * MiB); {@link JobStore.get} and {@link JobStore.definition} give it.
@@ -89,263 +63,61 @@ interface ListParameters {
  * throws a TypeError, and Map, Set and typed arrays would silently lose their contents, so convert
  * them to plain values first (`summarize` in jobs/summary.ts does).
  */
-export class JobStore {
+export interface JobStore extends AsyncDisposable {
   /**
-   * Resumable jobs' ledgers, in the same file, owned by this store's process: a job's ledger goes
-   * when the job completes, fails or is cancelled.
+   * Resumable jobs' ledgers, in the same store: a job's ledger goes when the job completes, fails or
+   * is cancelled.
    */
   readonly ledgers: LedgerStore;
-
-  readonly #db: DatabaseSync;
-  readonly #sql: Statements;
-  /** node:sqlite throws when closing a closed database; closing the store twice is harmless. */
-  #closed = false;
-  readonly #now: () => number;
-  /** The last `createdAt` handed out; the next is later, even within one ms or if the clock goes back. */
-  #lastCreatedAt: number;
-  readonly #listStatements = new Map<string, Statement<[ListParameters], JobRow>>();
-
-  /**
-   * Opens (or creates) the database at `path`, or an in-memory one for `":memory:"`, and brings
-   * its schema up to date.
-   */
-  static open(path: string, options: JobStoreOptions = {}): JobStore {
-    return new JobStore(openDatabase(path), options.now ?? Date.now);
-  }
-
-  private constructor(db: DatabaseSync, now: () => number) {
-    this.#db = db;
-    this.#now = now;
-    this.#sql = prepareStatements(db);
-    this.ledgers = new SqliteLedgers(db, randomUUID());
-    this.#lastCreatedAt = this.#sql.lastCreatedAt.get()!.last ?? -Infinity;
-  }
-
   /**
    * Takes over the jobs a previous process left (it stopped, or was killed): a queued job stays
    * queued; a running one is queued again if `cannotResume` gives no reason (it then runs from the
    * chunks its ledger holds), else it is interrupted with that reason as its error. Ledgers of no
    * unfinished job go. One transaction: a store that cannot record it leaves every job as it was.
    */
-  recover(cannotResume: (id: string, definition: JobDefinition) => string | undefined): Recovery {
-    return writeTransaction(this.#db, () => {
-      const queued: string[] = [];
-      let resumed = 0;
-      let interrupted = 0;
-      for (const { id, state, definition } of this.#sql.unfinished.all()) {
-        if (state === "queued") {
-          queued.push(id);
-          continue;
-        }
-        const reason = cannotResume(id, JSON.parse(definition) as JobDefinition);
-        if (reason === undefined) {
-          this.#sql.requeue.run(id);
-          queued.push(id);
-          resumed++;
-        } else {
-          this.#sql.interrupt.run({ id, now: this.#now(), error: reason });
-          interrupted++;
-        }
-      }
-      this.#sql.dropStaleLedgers.run();
-      return { queued, resumed, interrupted };
-    });
-  }
-
+  recover(cannotResume: CannotResume): Promise<Recovery>;
   /** Records a new job, queued. */
-  create(definition: JobDefinition, label: string, client: string, resubmittedFrom?: string): JobView {
-    const id = randomUUID();
-    this.#lastCreatedAt = Math.max(this.#now(), this.#lastCreatedAt + 1);
-    const row = this.#sql.insert.get({
-      id,
-      type: definition.type,
-      label,
-      client,
-      createdAt: this.#lastCreatedAt,
-      resubmittedFrom: resubmittedFrom ?? null,
-      definition: toJson(definition, `the definition of job ${id}`),
-    })!;
-    return toView(row);
-  }
-
+  create(
+    definition: JobDefinition,
+    label: string,
+    client: string,
+    resubmittedFrom?: string,
+  ): Promise<JobView>;
   /** A queued job starts running. */
-  start(id: string): JobView {
-    return this.#change(id, "start", { id, now: this.#now() });
-  }
-
+  start(id: string): Promise<JobView>;
   /**
    * Records how far a running job got. Cheap: one UPDATE. Progress that arrives after the job
    * stopped running (it was cancelled while a chunk was finishing) is dropped: `undefined`.
    */
-  progress(id: string, done: number, total: number | undefined, rate: number): JobView | undefined {
-    checkNonNegative(`the progress of job ${id}: done`, done);
-    if (total !== undefined) checkNonNegative(`the progress of job ${id}: total`, total);
-    checkNonNegative(`the progress of job ${id}: rate`, rate);
-    const row = this.#sql.updateProgress.get({ id, done, total: total ?? null, rate });
-    if (row) return toView(row);
-    if (this.#sql.selectState.get(id) === undefined) throw new JobNotFoundError(id);
-    return undefined;
-  }
-
+  progress(id: string, done: number, total: number | undefined, rate: number): Promise<JobView | undefined>;
   /**
    * A running job finished: its summary (JSON-serializable; `undefined` for none) and, when it has
    * them, its result entries (JSON-serializable), stored in one transaction with the new state.
    */
-  complete(id: string, summary: unknown, entries?: readonly unknown[]): JobView {
-    const summaryJson = summary === undefined ? null : toJson(summary, `the summary of job ${id}`);
-    const rows = entries === undefined ? [] : toResultRows(id, entries);
-    const row = writeTransaction(this.#db, () => {
-      const resultEntries = entries?.length ?? null;
-      const completed = this.#sql.updates.complete.get({
-        id,
-        now: this.#now(),
-        summary: summaryJson,
-        resultEntries,
-      });
-      if (completed) {
-        for (const { first, json } of rows) this.#sql.insertResultRow.run(id, first, json);
-        this.#sql.dropLedger.run(id);
-      }
-      return completed;
-    });
-    return row ? toView(row) : this.#refuse(id, "complete");
-  }
-
+  complete(id: string, summary: unknown, entries?: readonly unknown[]): Promise<JobView>;
   /** A queued or running job failed; `error` says why in one line. */
-  fail(id: string, error: string): JobView {
-    return this.#change(id, "fail", { id, now: this.#now(), error });
-  }
-
+  fail(id: string, error: string): Promise<JobView>;
   /** A queued or running job was cancelled. */
-  cancel(id: string): JobView {
-    return this.#change(id, "cancel", { id, now: this.#now() });
-  }
-
+  cancel(id: string): Promise<JobView>;
   /** A job's view with its definition. */
-  get(id: string): JobView | undefined {
-    const row = this.#sql.select.get(id);
-    return row && { ...toView(row), definition: JSON.parse(row.definition) as JobDefinition };
-  }
-
+  get(id: string): Promise<JobView | undefined>;
   /** A job's definition, as it was submitted. */
-  definition(id: string): JobDefinition {
-    const row = this.#sql.selectDefinition.get(id);
-    if (row === undefined) throw new JobNotFoundError(id);
-    return JSON.parse(row.definition) as JobDefinition;
-  }
-
+  definition(id: string): Promise<JobDefinition>;
   /**
    * Deletes the finished jobs past `retention` (older than `keepMs`, or beyond the newest
-   * `keepJobs`), with their results; returns how many.
+   * `keepJobs`), with their results; resolves with how many.
    */
-  prune({ keepJobs, keepMs }: Retention): number {
-    checkNonNegative("the jobs to keep", keepJobs, { whole: true });
-    checkNonNegative("how long to keep jobs", keepMs);
-    return this.#sql.prune.run({ cutoff: this.#now() - keepMs, keep: keepJobs }).changes;
-  }
-
+  prune(retention: Retention): Promise<number>;
   /** Jobs newest first, optionally of one state or client, a page at a time (see `before`). */
-  list({ state, client, before, limit = 50 }: JobListQuery = {}): JobView[] {
-    checkNonNegative("the limit of a job list", limit, { whole: true });
-    const beforeMs = before === undefined ? null : Date.parse(before);
-    if (Number.isNaN(beforeMs)) {
-      throw new RangeError(`before must be an ISO 8601 time (a job's createdAt), got "${before}"`);
-    }
-    const filters = [
-      ...(state !== undefined ? ["state = :state"] : []),
-      ...(client !== undefined ? ["client = :client"] : []),
-      ...(beforeMs !== null ? ["created_at < :before"] : []),
-    ];
-    const rows = this.#listStatement(filters).all({
-      ...(state !== undefined && { state }),
-      ...(client !== undefined && { client }),
-      ...(beforeMs !== null && { before: beforeMs }),
-      limit,
-    });
-    return rows.map(toView);
-  }
-
+  list(query?: JobListQuery): Promise<JobView[]>;
   /** How many jobs are in each state; every state is present, 0 when none. */
-  countByState(): Record<JobState, number> {
-    const counts: Record<JobState, number> = {
-      queued: 0,
-      running: 0,
-      completed: 0,
-      failed: 0,
-      cancelled: 0,
-      interrupted: 0,
-    };
-    for (const { state, count } of this.#sql.countByState.all()) counts[state] = count;
-    return counts;
-  }
-
+  countByState(): Promise<Record<JobState, number>>;
   /** The client that submitted job `id`, or undefined if there is no such job. */
-  clientOf(id: string): string | undefined {
-    return this.#sql.clientOf.get(id)?.client;
-  }
-
+  clientOf(id: string): Promise<string | undefined>;
   /** Jobs of this client queued or running. */
-  activeCount(client: string): number {
-    return this.#sql.activeCount.get(client)!.count;
-  }
-
+  activeCount(client: string): Promise<number>;
   /** Up to `limit` of a job's result entries from `offset`, reading only the rows that hold them. */
-  results(id: string, offset: number, limit: number): JobResults {
-    checkNonNegative(`the results of job ${id}: offset`, offset, { whole: true });
-    checkNonNegative(`the results of job ${id}: limit`, limit, { whole: true });
-    const stored = this.#sql.selectResultEntries.get(id);
-    if (stored === undefined) throw new JobNotFoundError(id);
-    const total = stored.result_entries ?? 0;
-    const end = Math.min(offset + limit, total);
-    if (offset >= end) return { total, entries: [] };
-    const rows = this.#sql.resultRows.all({ id, start: offset, end });
-    const entries = rows.flatMap((row) => JSON.parse(row.entries) as unknown[]);
-    const skipped = offset - rows[0]!.first;
-    return { total, entries: entries.slice(skipped, skipped + end - offset) };
-  }
-
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#db.close();
-  }
-
-  [Symbol.dispose](): void {
-    this.close();
-  }
-
-  #change(
-    id: string,
-    transition: Exclude<Transition, "complete">,
-    parameters: Record<string, SQLInputValue>,
-  ): JobView {
-    const row = writeTransaction(this.#db, () => {
-      const changed = this.#sql.updates[transition].get(parameters);
-      // A job that ended (start is the one change that does not end it) keeps no ledger.
-      if (changed && transition !== "start") this.#sql.dropLedger.run(id);
-      return changed;
-    });
-    return row ? toView(row) : this.#refuse(id, transition);
-  }
-
-  #refuse(id: string, transition: Transition): never {
-    const state = this.#sql.selectState.get(id)?.state;
-    if (state === undefined) throw new JobNotFoundError(id);
-    const { verb, from } = transitions[transition];
-    const why = finishedStates.has(state) ? `is already ${state}` : `is ${state}, not ${from.join(" or ")}`;
-    throw new JobStateError(id, state, `job ${id} ${why}; cannot ${verb} it`);
-  }
-
-  #listStatement(filters: readonly string[]) {
-    const where = filters.length > 0 ? `WHERE ${filters.join(" AND ")}` : "";
-    let statement = this.#listStatements.get(where);
-    if (!statement) {
-      statement = prepare<[ListParameters], JobRow>(
-        this.#db,
-        `SELECT ${viewColumns} FROM jobs ${where} ORDER BY created_at DESC LIMIT :limit`,
-      );
-      this.#listStatements.set(where, statement);
-    }
-    return statement;
-  }
+  results(id: string, offset: number, limit: number): Promise<JobResults>;
+  /** Closing twice is harmless. */
+  close(): Promise<void>;
 }

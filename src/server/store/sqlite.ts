@@ -180,3 +180,8 @@ export function checkNonNegative(what: string, value: number, { whole = false } 
   if (Number.isFinite(value) && value >= 0 && (!whole || Number.isInteger(value))) return;
   throw new RangeError(`${what} must be a ${whole ? "whole" : "finite"} number >= 0, got ${value}`);
 }
+
+/** `body`'s value as a promise, which rejects with what it throws: a synchronous store behind the async interface. */
+export function settle<T>(body: () => T): Promise<T> {
+  return new Promise((resolve) => resolve(body()));
+}

@@ -13,7 +13,7 @@ export function healthRoutes(app: FastifyInstance, service: JobService, cluster?
   app.get("/readyz", { schema: { hide: true } }, async (_request, reply) => {
     const problems: string[] = [];
     if (!service.accepting) problems.push("the service is stopping");
-    if (!service.storeAnswers()) problems.push("the job store does not answer");
+    if (!(await service.storeAnswers())) problems.push("the job store does not answer");
     if (cluster && !cluster.connected) {
       problems.push(
         `the connection to the cluster's Redis is down (${cluster.client.status}): it restarts or fails over`,

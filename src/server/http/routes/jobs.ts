@@ -19,7 +19,12 @@ export function jobRoutes(app: FastifyInstance, service: JobService, access: Acc
     },
     async (request, reply) => {
       access.require(request, "submit", "submitting a job");
-      const job = service.submit(request.body, access.clientOf(request), undefined, access.quotaOf(request));
+      const job = await service.submit(
+        request.body,
+        access.clientOf(request),
+        undefined,
+        access.quotaOf(request),
+      );
       // The new job's id on this request's log lines from here on (its "request completed" too), as
       // the id in the URL is on later requests'.
       reply.log = request.log = request.log.child({ jobId: job.id });
@@ -37,7 +42,7 @@ export function jobRoutes(app: FastifyInstance, service: JobService, access: Acc
         response: { 200: namedReply("The jobs, without their definitions", "JobList"), ...errorReplies },
       },
     },
-    (request) => ({ jobs: service.list(request.query) }),
+    async (request) => ({ jobs: await service.list(request.query) }),
   );
   app.get<{ Params: { id: string } }>(
     "/api/jobs/:id",
@@ -49,7 +54,7 @@ export function jobRoutes(app: FastifyInstance, service: JobService, access: Acc
         response: { 200: jobReply, ...errorReplies },
       },
     },
-    (request) => ({ job: service.get(request.params.id) }),
+    async (request) => ({ job: await service.get(request.params.id) }),
   );
   app.post<{ Params: { id: string } }>(
     "/api/jobs/:id/cancel",
@@ -61,9 +66,9 @@ export function jobRoutes(app: FastifyInstance, service: JobService, access: Acc
         response: { 200: jobReply, ...errorReplies },
       },
     },
-    (request) => {
-      access.require(request, "submit", "cancelling a job", service.ownerOf(request.params.id));
-      return { job: service.cancel(request.params.id) };
+    async (request) => {
+      access.require(request, "submit", "cancelling a job", await service.ownerOf(request.params.id));
+      return { job: await service.cancel(request.params.id) };
     },
   );
   app.post<{ Params: { id: string } }>(
@@ -77,8 +82,12 @@ export function jobRoutes(app: FastifyInstance, service: JobService, access: Acc
       },
     },
     async (request, reply) => {
-      access.require(request, "submit", "resubmitting a job", service.ownerOf(request.params.id));
-      const job = service.resubmit(request.params.id, access.clientOf(request), access.quotaOf(request));
+      access.require(request, "submit", "resubmitting a job", await service.ownerOf(request.params.id));
+      const job = await service.resubmit(
+        request.params.id,
+        access.clientOf(request),
+        access.quotaOf(request),
+      );
       return reply.code(202).send({ job });
     },
   );

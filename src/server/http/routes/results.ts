@@ -32,6 +32,7 @@ export function resultRoutes(app: FastifyInstance, service: JobService): void {
         response: { 200: textReply("The report, a page of its own", "text/html"), ...errorReplies },
       },
     },
-    async (request, reply) => reply.type("text/html; charset=utf-8").send(service.report(request.params.id)),
+    async (request, reply) =>
+      reply.type("text/html; charset=utf-8").send(await service.report(request.params.id)),
   );
 }
