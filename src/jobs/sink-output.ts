@@ -1,19 +1,32 @@
-// Where a sink's chunks go: each chunk's temporary file, written by its worker, is renamed to the
-// chunk's part file when the pool accepts the chunk; `_SUCCESS` is written last, as Spark does, so a
-// reader knows the dataset is whole. A job that fails or is cancelled takes its parts back out.
+// Where a sink's chunks go, by Spark's commit protocol: each attempt at a chunk writes its parts
+// under `<dir>/_temporary/<token>/<attempt>/`; the pool notes the attempt it accepts for each chunk,
+// and only once the whole job has succeeded moves their parts into place, removes
+// `_temporary/<token>` with whatever other attempts left there, and writes `_SUCCESS` last, so a
+// reader knows the dataset is whole. A job that fails or is cancelled leaves no part in view and no
+// `_SUCCESS`, and removes its `_temporary/<token>`.
 import { randomBytes } from "node:crypto";
-import { mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
-import { join, resolve as resolvePath } from "node:path";
+import { mkdir, readdir, rename, rm, rmdir, writeFile } from "node:fs/promises";
+import { dirname, join, resolve as resolvePath } from "node:path";
 import { OptionError } from "../errors.ts";
-import { partName, seqOfTemp, type SinkFormat, type WrittenPart } from "../protocol/files.ts";
 import type { Terminal } from "../protocol/plan.ts";
+import {
+  isAttemptFolder,
+  isPartPath,
+  temporaryFolder,
+  type SinkFormat,
+  type WrittenPart,
+} from "../protocol/sinks.ts";
 import type { Output } from "./collection-job.ts";
 
-/** What a sink wrote: its part files in the collection's order (name order), and what is in them. */
+/** What a sink wrote: its part files, and what is in them. */
 export interface WriteSummary {
   readonly directory: string;
+  /**
+   * The part files, as paths under `directory` (`part-00000-<token>.ndjson`, or under partitionBy
+   * `kind=a/part-00000-<token>.ndjson`), in name order: the collection's order within each folder.
+   */
   readonly files: readonly string[];
-  /** Items written, one line each. */
+  /** Records written. */
   readonly records: number;
   readonly bytes: number;
 }
@@ -21,18 +34,25 @@ export interface WriteSummary {
 /** The marker written after the last part, named as Spark and Hadoop name it. */
 export const successMarker = "_SUCCESS";
 
-/** A sink into `directory` (made if need be, refused if it holds a dataset): the terminal its workers run, and its output. */
+/**
+ * A sink into `directory` (made if need be, refused if it holds a dataset): the terminal its
+ * workers run, and its output.
+ */
 export async function openSink(
   directory: string,
   format: SinkFormat,
+  partitionBy: readonly string[] | undefined,
 ): Promise<{ terminal: Terminal; output: Output; result: Promise<WriteSummary> }> {
   const absolute = resolvePath(directory);
   await prepareSinkDirectory(absolute);
-  // Marks this run's temporary files, so it removes what its own attempts left and nothing else.
-  const token = randomBytes(6).toString("hex");
+  // Names this run's parts and its temporary folder, so two runs never meet.
+  const token = randomBytes(8).toString("hex");
+  // Made here, and only here: a worker makes its attempt's folder inside it, never it, so an attempt
+  // that outlives its job cannot bring it back.
+  await mkdir(join(absolute, temporaryFolder, token), { recursive: true });
   return {
-    terminal: { op: "write", format, directory: absolute, token },
-    ...sinkOutput(absolute, token, format),
+    terminal: { op: "write", format, directory: absolute, token, ...(partitionBy && { partitionBy }) },
+    ...sinkOutput(absolute, token),
   };
 }
 
@@ -42,82 +62,111 @@ export async function openSink(
  */
 async function prepareSinkDirectory(directory: string): Promise<void> {
   await mkdir(directory, { recursive: true });
-  const taken = (await readdir(directory)).find((name) => name.startsWith("part-") || name === successMarker);
+  const taken = (await readdir(directory, { withFileTypes: true })).find(
+    (entry) =>
+      entry.name === successMarker ||
+      entry.name.startsWith("part-") ||
+      (entry.isDirectory() && /^[^._][^=]*=/.test(entry.name)),
+  );
   if (taken !== undefined) {
     throw new OptionError(
-      `${directory} already holds a dataset (${taken}): remove it, or write to another directory`,
+      `${directory} already holds a dataset (${taken.name}): remove it, or write to another directory`,
     );
   }
 }
 
-/** The output of a sink job with `token` writing `format` into `directory`, and the summary it resolves with. */
-function sinkOutput(
-  directory: string,
-  token: string,
-  format: SinkFormat,
-): { output: Output; result: Promise<WriteSummary> } {
+/** The output of a sink job with `token` writing into `directory`, and the summary it resolves with. */
+function sinkOutput(directory: string, token: string): { output: Output; result: Promise<WriteSummary> } {
   let resolve!: (summary: WriteSummary) => void;
   let reject!: (error: Error) => void;
   const result = new Promise<WriteSummary>((res, rej) => {
     resolve = res;
     reject = rej;
   });
-  const parts: string[] = [];
-  const renames: Promise<void>[] = [];
-  let records = 0;
-  let bytes = 0;
+  const temporary = join(directory, temporaryFolder, token);
+  /** The attempt accepted for each chunk that wrote anything. */
+  const accepted: WrittenPart[] = [];
+  /** Parts moved into view, and partition folders made, by a commit: a commit that fails takes them back. */
+  const moved: string[] = [];
+  const folders: string[] = [];
 
-  /** Every temporary file this job's attempts left: those that died or came back too late. */
-  const removeTemps = async () => {
-    const names = await readdir(directory).catch(() => []);
-    const temps = names.filter((name) => seqOfTemp(token, name) !== undefined);
-    await Promise.all(temps.map((name) => rm(join(directory, name), { force: true })));
+  const attemptOf = (part: WrittenPart): string | undefined =>
+    part.attempt !== undefined && isAttemptFolder(part.attempt) ? join(temporary, part.attempt) : undefined;
+
+  /** The job's temporary folder, with every attempt in it, and `_temporary` itself once no other job's is in it. */
+  const removeTemporary = async () => {
+    await rm(temporary, { recursive: true, force: true, maxRetries: 3 });
+    await rmdir(join(directory, temporaryFolder)).catch(() => {});
+  };
+
+  /** Moves the accepted parts into place, then writes `_SUCCESS`. */
+  const commit = async (): Promise<WriteSummary> => {
+    const files = accepted.flatMap((part) => part.files.map((file) => ({ part, file })));
+    for (const folder of new Set(files.map(({ file }) => dirname(file.path)))) {
+      if (folder === ".") continue;
+      const path = join(directory, folder);
+      if ((await mkdir(path, { recursive: true })) !== undefined) folders.push(path);
+    }
+    await Promise.all(
+      files.map(async ({ part, file }) => {
+        const to = join(directory, file.path);
+        await rename(join(attemptOf(part)!, file.path), to);
+        moved.push(to);
+      }),
+    );
+    await removeTemporary();
+    await writeFile(join(directory, successMarker), "");
+    return {
+      directory,
+      files: files.map(({ file }) => file.path).sort(),
+      records: files.reduce((sum, { file }) => sum + file.records, 0),
+      bytes: files.reduce((sum, { file }) => sum + file.bytes, 0),
+    };
+  };
+
+  /**
+   * Removes what a commit moved into view and the job's temporary folder: a failed job leaves no
+   * part behind. Never rejects: the job's own error is the one to report.
+   */
+  const takeBack = async (): Promise<void> => {
+    await Promise.allSettled(moved.map((path) => rm(path, { force: true })));
+    // The partition folders a commit made, each with its parents while nothing else is in them.
+    for (const folder of folders) await removeEmptyFolders(folder, directory);
+    await removeTemporary().catch(() => {});
   };
 
   const output: Output = {
     add(partial) {
       const part = partial as WrittenPart;
-      if (part.temp === undefined) return;
-      const seq = seqOfTemp(token, part.temp);
-      if (seq === undefined) throw new Error(`internal: ${part.temp} is not a part file of this job`);
-      const name = partName(seq, format);
-      parts.push(name);
-      records += part.records;
-      bytes += part.bytes;
-      renames.push(rename(join(directory, part.temp), join(directory, name)));
+      if (part.attempt === undefined) return;
+      if (attemptOf(part) === undefined || !part.files.every((file) => isPartPath(file.path, token)))
+        throw new Error(`internal: ${part.attempt} is not an attempt of this job's sink`);
+      accepted.push(part);
     },
     finish() {
-      void (async () => {
-        try {
-          await Promise.all(renames);
-          await removeTemps();
-          await writeFile(join(directory, successMarker), "");
-          resolve({ directory, files: parts.sort(), records, bytes });
-        } catch (error) {
-          await takeBack();
-          reject(error as Error);
-        }
-      })();
+      void commit().then(resolve, async (error: unknown) => {
+        await takeBack();
+        reject(error as Error);
+      });
     },
     fail(error) {
       void takeBack().then(() => reject(error));
     },
     discard(partial) {
-      const { temp } = partial as WrittenPart;
-      if (temp !== undefined && seqOfTemp(token, temp) !== undefined)
-        void rm(join(directory, temp), { force: true }).catch(() => {});
+      const attempt = attemptOf(partial as WrittenPart);
+      if (attempt !== undefined) void rm(attempt, { recursive: true, force: true }).catch(() => {});
     },
   };
-
-  /**
-   * Removes the parts already in view and the job's temporary files: a failed job leaves no part
-   * behind. Never rejects: the job's own error is the one to report.
-   */
-  async function takeBack(): Promise<void> {
-    await Promise.allSettled(renames);
-    await Promise.allSettled(parts.map((name) => rm(join(directory, name), { force: true })));
-    await removeTemps().catch(() => {});
-  }
-
   return { output, result };
+}
+
+/** Removes `folder` and its parents up to `top` (not included) while they are empty. */
+async function removeEmptyFolders(folder: string, top: string): Promise<void> {
+  for (let at = folder; at !== top && at.startsWith(top); at = dirname(at)) {
+    try {
+      await rmdir(at);
+    } catch {
+      return;
+    }
+  }
 }

@@ -12,7 +12,8 @@ import {
 } from "../jobs/merge.ts";
 import { mergeOutput, StreamOutput } from "../jobs/outputs.ts";
 import { openSink, type WriteSummary } from "../jobs/sink-output.ts";
-import type { SinkFormat } from "../protocol/files.ts";
+import type { SinkFormat } from "../protocol/sinks.ts";
+import { sinkSettings, type CsvSinkOptions, type SinkOptions } from "./sink-options.ts";
 import { filesNotShared } from "./file-inputs.ts";
 import type { Source } from "../jobs/source.ts";
 import { OptionError } from "../errors.ts";
@@ -466,29 +467,52 @@ export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements Async
   }
 
   /**
-   * Writes the items from the workers into `directory`, one line each (`String(item)`): a part file
-   * per chunk (`part-00000.txt`, `part-00001.txt`, ...: name order is the collection's order), then
-   * an empty `_SUCCESS`. Each part appears whole (written under a hidden name, renamed when the pool
-   * accepts its chunk), a chunk that runs twice leaves one part, and a job that fails or is
-   * cancelled leaves no part behind. The directory is made if need be, and must not hold a dataset.
+   * Writes the items from the workers into `directory`, one line each (`String(item)`), in Spark's
+   * layout: a part file per chunk (`part-00000-<token>.txt`, `part-00001-<token>.txt`, ...: name order
+   * is the collection's order), then an empty `_SUCCESS`. Parts are written under
+   * `_temporary/<token>/` and moved into place only when the whole job has succeeded: a chunk that
+   * runs twice leaves one part, and a job that fails or is cancelled leaves none. With
+   * `{ partitionBy }`, the items are objects, each written into its `field=value/` folder with the one
+   * field left as the line. The directory is made if need be, and must not hold a dataset.
    *
    * @example
    * const { files, records } = await pool.readLines("logs/*.log").filter(isError).writeLines("out/errors");
    */
-  writeLines(directory: string): Promise<Outcome<WriteSummary, E>> {
-    return this.#write(directory, "lines");
+  writeLines(directory: string, options: SinkOptions = {}): Promise<Outcome<WriteSummary, E>> {
+    return this.#write(directory, "lines", options);
   }
 
-  /** Like {@link writeLines}, with each item as one line of JSON (NDJSON, `part-00000.ndjson`), to read back with `pool.readJson`. */
-  writeJson(directory: string): Promise<Outcome<WriteSummary, E>> {
-    return this.#write(directory, "json");
+  /**
+   * Like {@link writeLines}, with each item as one line of JSON (NDJSON, `part-00000-<token>.ndjson`),
+   * to read back with `pool.readJson`; with `{ partitionBy: ["year"] }`, each record in its
+   * `year=<value>/` folder without that field, which `readJson` adds back.
+   */
+  writeJson(directory: string, options: SinkOptions = {}): Promise<Outcome<WriteSummary, E>> {
+    return this.#write(directory, "json", options);
   }
 
-  async #write(directory: string, format: SinkFormat): Promise<Outcome<WriteSummary, E>> {
+  /**
+   * Like {@link writeJson}, as CSV (`part-00000-<token>.csv`): each part starts with a header row,
+   * the fields of its first record, and every record must have the same fields (an item that does
+   * not fails, named). Fields are quoted as RFC 4180 asks; numbers and booleans are written as their
+   * text, a date as ISO 8601, null and undefined as an empty field, and a nested object or array
+   * fails its item. `pool.readCsv` reads it back, with every value as text.
+   */
+  writeCsv(directory: string, options: CsvSinkOptions = {}): Promise<Outcome<WriteSummary, E>> {
+    return this.#write(directory, "csv", options);
+  }
+
+  async #write(
+    directory: string,
+    type: SinkFormat["type"],
+    options: CsvSinkOptions,
+  ): Promise<Outcome<WriteSummary, E>> {
+    const method = `write${type === "lines" ? "Lines" : type === "json" ? "Json" : "Csv"}()`;
     if (this.controls.resumable !== undefined) throw notResumableTerminal("a job that writes files");
-    if (!this.runner.sharesFiles) throw filesNotShared(format === "json" ? "writeJson()" : "writeLines()");
-    const { terminal, ...into } = await openSink(directory, format);
-    // Out of order: each part is renamed as soon as its chunk is accepted; its name keeps the order.
+    if (!this.runner.sharesFiles) throw filesNotShared(method);
+    const { format, partitionBy } = sinkSettings(type, options);
+    const { terminal, ...into } = await openSink(directory, format, partitionBy);
+    // Out of order: the parts are moved into place when the job ends; their names keep the order.
     return this.#runInto(terminal, into, [], false);
   }
 

@@ -1,6 +1,6 @@
-// Files as a job's input and output: the byte ranges a worker reads, and the part files it writes.
+// Files as a job's input: the byte ranges a worker reads (a sink's files are in sinks.ts).
 //
-// Only paths and offsets travel; the data stays in the files, read and written by the workers.
+// Only paths and offsets travel; the data stays in the files, read by the workers.
 
 /** How the lines of a file become items. */
 export type FileFormat =
@@ -39,37 +39,3 @@ export type PartitionValue = string | number | null;
 
 /** The fields of a partition, from its folders: `year=2024/kind=a` gives `{ year: 2024, kind: "a" }`. */
 export type PartitionFields = Readonly<Record<string, PartitionValue>>;
-
-/** How a sink writes each item: as `String(item)`, or as one line of JSON. */
-export type SinkFormat = "lines" | "json";
-
-/** What a worker reports for its chunk of a sink: the temporary file it wrote, if any, and what is in it. */
-export interface WrittenPart {
-  /** The file's name in the sink's directory, to be renamed to {@link partName} when the pool accepts the chunk. */
-  readonly temp: string | undefined;
-  readonly records: number;
-  readonly bytes: number;
-}
-
-/** Part numbers have five digits, as Spark and Hadoop write them, so name order is chunk order. */
-const partDigits = 5;
-
-/** The name of the part file that holds chunk `seq`'s output. */
-export function partName(seq: number, format: SinkFormat): string {
-  return `part-${String(seq).padStart(partDigits, "0")}${format === "json" ? ".ndjson" : ".txt"}`;
-}
-
-/**
- * The name a worker writes chunk `seq` under before the pool accepts it: hidden (readers of
- * datasets skip names that start with `.`), marked with the job's `token` so the pool can find
- * what any attempt left behind, and unique per attempt so two attempts never share a file.
- */
-export function tempName(token: string, seq: number, attempt: string): string {
-  return `.weft-${token}-${String(seq).padStart(partDigits, "0")}-${attempt}.tmp`;
-}
-
-/** The chunk a temporary part of the job with `token` holds, or undefined if `name` is not one (or not a bare file name). */
-export function seqOfTemp(token: string, name: string): number | undefined {
-  const match = /^\.weft-([0-9a-f]+)-(\d+)-[0-9a-f]+\.tmp$/.exec(name);
-  return match && match[1] === token ? Number(match[2]) : undefined;
-}

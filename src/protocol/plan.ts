@@ -1,5 +1,6 @@
 // The plan a worker executes: a fused pipeline of per-item stages and one terminal that combines a chunk.
-import type { FileFormat, FileRange, SinkFormat } from "./files.ts";
+import type { FileFormat, FileRange } from "./files.ts";
+import type { SinkFormat } from "./sinks.ts";
 import type { KeyedOp, PartitionRead, ShuffleWrite } from "./shuffle.ts";
 import type { TaskRef } from "./task-ref.ts";
 
@@ -24,10 +25,17 @@ export type Terminal =
    */
   | { readonly op: "call"; readonly task: TaskRef; readonly with?: TaskRef }
   /**
-   * A sink: the chunk's items are written to a temporary file in `directory` (see files.ts), which
-   * the pool renames to the chunk's part file when it accepts the chunk.
+   * A sink: each attempt at a chunk writes its parts under `directory/_temporary/token/` (see
+   * sinks.ts), which the pool moves into place when the whole job has succeeded; with
+   * `partitionBy`, into a `field=value/` folder per record, without those fields.
    */
-  | { readonly op: "write"; readonly format: SinkFormat; readonly directory: string; readonly token: string }
+  | {
+      readonly op: "write";
+      readonly format: SinkFormat;
+      readonly directory: string;
+      readonly token: string;
+      readonly partitionBy?: readonly string[];
+    }
   /** The map side of a keyed operation with partitions (see shuffle.ts). */
   | ShuffleWrite;
 

@@ -3,7 +3,6 @@ import { packOutputs } from "../protocol/packing.ts";
 import type { Terminal } from "../protocol/plan.ts";
 import type { TaskRef } from "../protocol/task-ref.ts";
 import { isThenable } from "../protocol/thenable.ts";
-import { sinkLine } from "./files/sink-line.ts";
 
 /**
  * A chunk's accumulator. The generated loop (fast-loop.ts) keeps `acc`, `has` and `count` in locals
@@ -126,15 +125,8 @@ export async function makeCombiner(job: LoadedTerminal): Promise<Combiner> {
       c.result = () => groups;
       return c;
     }
-    case "write": {
-      // Each item becomes its line at once, so an item JSON cannot write fails as itself.
-      const line = sinkLine(terminal.format);
-      c.add = (v) => void c.values.push(line(v));
-      c.result = () => {
-        throw new Error("unreachable: a sink's chunk is reported by its PartWriter");
-      };
-      return c;
-    }
+    case "write":
+      throw new Error("unreachable: a sink's combiner is its SinkCombiner (files/sink-combiner.ts)");
     case "call":
       throw new Error("unreachable: calls are run by runCalls");
   }

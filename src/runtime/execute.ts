@@ -31,11 +31,11 @@ async function run(job: LoadedJob, chunk: Chunk): Promise<ChunkOutcome> {
   const startedAt = wallClock();
   const { terminal } = job.spec;
   if (terminal.op === "call") return runCalls(job, chunk, startedAt);
-  const loop = new ItemLoop(job, await makeCombiner(job), chunk.skipFailures === true);
-  const writer =
+  const sink =
     terminal.op === "write"
-      ? new (await import("./files/part-writer.ts")).PartWriter(terminal.directory, terminal.token, chunk.seq)
+      ? await (await import("./files/sink-combiner.ts")).SinkCombiner.open(terminal, chunk.seq)
       : undefined;
+  const loop = new ItemLoop(job, sink ?? (await makeCombiner(job)), chunk.skipFailures === true);
   // A sink's (or a shuffle's) disk failing is no item's fault: it fails the chunk as a whole, which runs again.
   const unwritten = (error: unknown): ItemFailure => ({
     task: terminal.op === "shuffle" ? "writing the shuffle's files" : "writing the part file",
@@ -46,8 +46,7 @@ async function run(job: LoadedJob, chunk: Chunk): Promise<ChunkOutcome> {
   // A sink writes what each batch produced before the next is read, so a chunk's output never piles up.
   const flush = async (): Promise<ItemFailure | undefined> => {
     try {
-      // A sink's combiner holds lines (combiners.ts).
-      await writer?.write(loop.combiner.values as string[]);
+      await sink?.flush();
       return undefined;
     } catch (error) {
       return unwritten(error);
@@ -70,14 +69,13 @@ async function run(job: LoadedJob, chunk: Chunk): Promise<ChunkOutcome> {
   let partial: unknown;
   if (!failure) {
     try {
-      partial = await (writer ? writer.finish() : loop.combiner.result());
+      partial = await loop.combiner.result();
     } catch (error) {
-      if (!writer && terminal.op !== "shuffle") throw error;
+      if (terminal.op !== "write" && terminal.op !== "shuffle") throw error;
       failure = unwritten(error);
     }
   }
   if (failure) {
-    await writer?.discard();
     await loop.combiner.discard?.();
     return { ok: false, failure };
   }

@@ -4,6 +4,8 @@
 // protocol/data-paths.ts) and every file name is a bare name of the form weft writes, so neither a
 // worker nor a coordinator ever opens or removes a file a message chose.
 
+import { isAttemptFolder, isPartPath, sinkExtensions } from "../../protocol/sinks.ts";
+
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
 const isCount = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
 const isPath = (v: unknown) => typeof v === "string" && v !== "" && !v.includes("\0");
@@ -12,8 +14,6 @@ const keyedKinds = ["reduceByKey", "groupBy", "distinct", "join", "sortBy"];
 
 /** The names a shuffle's map side writes (shuffle-combiner.ts) and a partition's split writes (hash-merge.ts). */
 const shuffleFileName = /^s[01]-[0-9a-f]+-[pr]\d+\.bin$/;
-/** A sink's temporary part (protocol/files.ts tempName). */
-const tempPartName = /^\.weft-[0-9a-f]+-\d+-[0-9a-f]+\.tmp$/;
 
 function keyedProblem(keyed: unknown, isNamedTask: (ref: unknown) => boolean): string | undefined {
   if (!isObject(keyed) || !keyedKinds.includes(keyed.kind as string)) return "an unknown keyed operation";
@@ -30,7 +30,17 @@ export function dataTerminalProblem(
 ): string | undefined {
   if (!isPath(terminal.directory)) return "a directory that is not a path";
   if (terminal.op === "write") {
-    if (terminal.format !== "lines" && terminal.format !== "json") return "a sink of an unknown format";
+    const format = terminal.format;
+    if (!isObject(format) || !Object.hasOwn(sinkExtensions, format.type as string))
+      return "a sink of an unknown format";
+    if (format.type === "csv" && !(typeof format.delimiter === "string" && format.delimiter !== ""))
+      return "a CSV sink without its delimiter";
+    const { partitionBy } = terminal;
+    if (
+      partitionBy !== undefined &&
+      !(Array.isArray(partitionBy) && partitionBy.every((field) => typeof field === "string" && field !== ""))
+    )
+      return "a sink whose partitionBy is not a list of field names";
     return typeof terminal.token === "string" && /^[0-9a-f]+$/.test(terminal.token)
       ? undefined
       : "a sink without its token";
@@ -53,15 +63,26 @@ export function dataInputProblem(
 ): string | number {
   if (input.kind === "file") {
     const format = input.format;
-    if (!isObject(format) || !["lines", "json", "csv"].includes(format.type as string))
+    if (!isObject(format) || !["lines", "json", "csv", "parquet"].includes(format.type as string))
       return "an unknown file format";
     if (format.type === "csv" && (typeof format.delimiter !== "string" || typeof format.split !== "boolean"))
       return "a CSV format without its settings";
+    if (
+      format.type === "parquet" &&
+      (!(format.timestamps === "date" || format.timestamps === "bigint") ||
+        !(
+          format.columns === undefined ||
+          (Array.isArray(format.columns) && format.columns.every((name) => typeof name === "string"))
+        ))
+    )
+      return "a Parquet format without its settings";
     if (!Array.isArray(input.ranges)) return "file ranges that are not a list";
     for (const range of input.ranges as unknown[]) {
       if (!isObject(range) || !isPath(range.path) || !isCount(range.start) || !isCount(range.end))
         return "a file range without its path and bytes";
       if (typeof range.gzip !== "boolean") return "a file range that does not say if it is gzip";
+      if (range.rowGroup !== undefined && !isCount(range.rowGroup))
+        return "a file range whose row group is not a count";
       if (range.fields !== undefined && !isPartitionFields(range.fields))
         return "a file range whose partition fields are not names with a text, a number or null";
     }
@@ -92,15 +113,26 @@ export function dataInputProblem(
   return input.partitions.length;
 }
 
-/** Whether a worker's report for a sink's or a shuffle's chunk has the shape the coordinator reads. */
+/**
+ * Whether a worker's report for a sink's or a shuffle's chunk has the shape the coordinator reads.
+ * A sink's names only an attempt's folder and part paths (the sink checks they are of its job).
+ */
 export function dataPartialFits(partial: unknown, op: "write" | "shuffle"): boolean {
   if (!isObject(partial)) return false;
   if (op === "write") {
-    return (
-      (partial.temp === undefined || (typeof partial.temp === "string" && tempPartName.test(partial.temp))) &&
-      isCount(partial.records) &&
-      isCount(partial.bytes)
-    );
+    const { attempt, files } = partial;
+    const fileFits = (f: unknown) =>
+      isObject(f) &&
+      typeof f.path === "string" &&
+      isPartPath(f.path) &&
+      isCount(f.records) &&
+      isCount(f.bytes);
+    return attempt === undefined
+      ? Array.isArray(files) && files.length === 0
+      : typeof attempt === "string" &&
+          isAttemptFolder(attempt) &&
+          Array.isArray(files) &&
+          files.every(fileFits);
   }
   const { files, runs } = partial;
   if (!Array.isArray(files) || !Array.isArray(runs)) return false;
