@@ -46,7 +46,7 @@ export type { RetryPolicy, RetryOption } from "./scheduler/retry.ts";
 export type { JobOptions, ErrorPolicy, Settled, Outcome, RateLimit } from "./pool/collection.ts";
 export type { Failure } from "./jobs/collection-job.ts";
 export type { CallOptions } from "./pool/pool.ts";
-export type { ReadOptions, CsvOptions } from "./pool/file-inputs.ts";
+export type { ReadOptions, CsvOptions, ParquetOptions } from "./pool/file-inputs.ts";
 export type { PartitionFields, PartitionValue } from "./protocol/files.ts";
 export type { WriteSummary } from "./jobs/sink-output.ts";
 export type { CsvSinkOptions, SinkOptions } from "./pool/sink-options.ts";

@@ -1,4 +1,4 @@
-// The file sources of a pool (`readLines`, `readJson`, `readCsv`): their options, checked, and the
+// The file sources of a pool (`readLines`, `readJson`, `readCsv`, `readParquet`): their options, checked, and the
 // source each run plans afresh, so a run reads the files as they are when it starts.
 import { OptionError } from "../errors.ts";
 import { planRanges } from "../jobs/file-plan.ts";
@@ -37,6 +37,59 @@ export interface CsvOptions extends ReadOptions {
   readonly delimiter?: string;
 }
 
+/** Options of `pool.readParquet`. */
+export interface ParquetOptions extends Pick<ReadOptions, "keepPartition"> {
+  /**
+   * The columns to read, by name; the workers read only these columns' data. A struct or list
+   * column comes whole; a field of the dataset's `key=value` folders may be named too.
+   * @default every column, and every folder's field
+   */
+  readonly columns?: readonly string[];
+  /**
+   * How timestamp columns come back: `"date"` as a `Date` (to the millisecond; finer digits are
+   * dropped), `"bigint"` as the integer the file stores, in the column's own unit (milliseconds,
+   * microseconds or nanoseconds since 1970), exact.
+   * @default "date"
+   */
+  readonly timestamps?: "date" | "bigint";
+}
+
+/** The source of a Parquet collection: the files' footers read on each run, one unit per row group. */
+export function parquetSourceFactory(
+  paths: string | readonly string[],
+  options: ParquetOptions,
+  workers: number,
+): SourceFactory {
+  const { timestamps = "date", keepPartition } = options;
+  const columns = columnNames(options.columns);
+  if (timestamps !== "date" && timestamps !== "bigint")
+    throw new OptionError(`timestamps must be "date" or "bigint", got ${JSON.stringify(timestamps)}`);
+  checkKeepPartition(keepPartition);
+  const format: FileFormat = { type: "parquet", timestamps, ...(columns && { columns }) };
+  return async () => {
+    // Loaded when a Parquet source first runs: a pool that reads none never loads hyparquet.
+    const { planRowGroups } = await import("../jobs/parquet-plan.ts");
+    const ranges = await planRowGroups(paths, { workers, keepPartition, columns });
+    return { source: new FileSource(ranges, format), total: ranges.length };
+  };
+}
+
+/** A copy of the `columns` option, checked. */
+function columnNames(columns: unknown): string[] | undefined {
+  if (columns === undefined) return undefined;
+  const names: unknown[] = Array.isArray(columns) ? columns : [];
+  if (names.length === 0 || !names.every((name): name is string => typeof name === "string" && name !== ""))
+    throw new OptionError(`columns must be a list of column names, got ${JSON.stringify(columns)}`);
+  return [...names];
+}
+
+function checkKeepPartition(keepPartition: unknown): void {
+  if (keepPartition !== undefined && typeof keepPartition !== "function")
+    throw new OptionError(
+      `keepPartition must be a function of a partition's fields, got ${typeof keepPartition}`,
+    );
+}
+
 /** The source of a file collection: planned on each run, cut for `workers`. */
 export function fileSourceFactory(
   paths: string | readonly string[],
@@ -49,10 +102,7 @@ export function fileSourceFactory(
   const split = options.split ?? true;
   if (typeof split !== "boolean") throw new OptionError(`split must be true or false, got ${String(split)}`);
   const { keepPartition } = options;
-  if (keepPartition !== undefined && typeof keepPartition !== "function")
-    throw new OptionError(
-      `keepPartition must be a function of a partition's fields, got ${typeof keepPartition}`,
-    );
+  checkKeepPartition(keepPartition);
   return async () => {
     const ranges = await planRanges(paths, { rangeBytes, split, workers, keepPartition });
     return { source: new FileSource(ranges, format), total: ranges.length };

@@ -1,7 +1,7 @@
 // Runs a chunk of file ranges: each range's items go through the chunk's loop in batches as they
 // are read, so a range is never held whole; a line that cannot be parsed, or a file that cannot be
 // read, fails like an item whose task threw, with the file and line in its place.
-import type { FileFormat, FileRange } from "../../protocol/files.ts";
+import type { FileFormat, FileRange, LineFormat } from "../../protocol/files.ts";
 import type { Chunk, ItemFailure } from "../../protocol/plan.ts";
 import { preview, serializeError } from "../../protocol/serialized-errors.ts";
 import type { ItemLoop } from "../item-loop.ts";
@@ -13,6 +13,7 @@ const readerOf: Record<FileFormat["type"], string> = {
   lines: "reading the file (readLines)",
   json: "reading the file (readJson)",
   csv: "reading the file (readCsv)",
+  parquet: "reading the file (readParquet)",
 };
 
 /**
@@ -27,6 +28,9 @@ export async function runFileChunk(
   ranges: readonly FileRange[],
   afterBatch: () => Promise<ItemFailure | undefined>,
 ): Promise<ItemFailure | undefined> {
+  // A Parquet file is read by row group, not by line: its module is loaded only when one is read.
+  if (format.type === "parquet")
+    return (await import("./parquet-chunk.ts")).runParquetChunk(loop, chunk, format, ranges, afterBatch);
   for (let r = 0; r < ranges.length; r++) {
     const failure = await runRange(loop, chunk.start + r, ranges[r]!, format, afterBatch);
     if (failure) return failure;
@@ -38,7 +42,7 @@ async function runRange(
   loop: ItemLoop,
   index: number,
   range: FileRange,
-  format: FileFormat,
+  format: LineFormat,
   afterBatch: () => Promise<ItemFailure | undefined>,
 ): Promise<ItemFailure | undefined> {
   const file = range.path;
@@ -91,7 +95,7 @@ async function runRange(
  * A CSV record that fails to parse in a file split into ranges is most often a quoted field with a
  * line break in it, cut at a range's boundary: the message says what to do.
  */
-function hint(error: unknown, range: FileRange, format: FileFormat): unknown {
+function hint(error: unknown, range: FileRange, format: LineFormat): unknown {
   if (format.type !== "csv" || !format.split || range.gzip || !(error instanceof Error)) return error;
   const hinted = new Error(
     `${error.message} (if quoted fields hold line breaks, read the file with readCsv(paths, { split: false }))`,

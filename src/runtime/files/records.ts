@@ -1,7 +1,7 @@
 // The items of one file range in each format: lines, NDJSON values or CSV records, each with the
 // line it came from (counted from the range's first line), and the lines that could not be parsed.
 import { Readable } from "node:stream";
-import type { FileFormat, FileRange, PartitionFields } from "../../protocol/files.ts";
+import type { FileRange, LineFormat, PartitionFields } from "../../protocol/files.ts";
 import { lineBatches } from "./lines.ts";
 import { piped, rangeBytes } from "./range-bytes.ts";
 
@@ -25,7 +25,7 @@ export type RangeRead = { readonly batch: RecordBatch } | { readonly bad: BadRec
 /** Where the range's lines start in the file, and its items; the file is opened by `rangeRecords`. */
 export async function rangeRecords(
   range: FileRange,
-  format: FileFormat,
+  format: LineFormat,
 ): Promise<{ from: number; reads: AsyncGenerator<RangeRead> }> {
   const { from, blocks } = await rangeBytes(range);
   switch (format.type) {

@@ -1,0 +1,116 @@
+// Runs a chunk of Parquet row groups: for each, the worker reads the file's footer, then only the
+// column chunks of that row group and of the columns asked for, and runs its rows through the
+// chunk's loop a batch at a time. A file or row group that cannot be read fails like an item whose
+// task threw, naming the file and the row group.
+import {
+  asyncBufferFromFile,
+  parquetMetadataAsync,
+  parquetReadObjects,
+  parquetSchema,
+  type AsyncBuffer,
+} from "hyparquet";
+import { compressors } from "hyparquet-compressors";
+import type { FileRange, ParquetFormat } from "../../protocol/files.ts";
+import type { Chunk, ItemFailure } from "../../protocol/plan.ts";
+import { preview, serializeError } from "../../protocol/serialized-errors.ts";
+import type { ItemLoop } from "../item-loop.ts";
+import { exactReading, timestampParsers, type ExactReading } from "./parquet-values.ts";
+
+/** Rows per batch through the loop, so a sink writes a row group's output as it goes. */
+const batchRows = 4096;
+
+/** A file opened for the chunk: read its footer once however many of its row groups the chunk has. */
+interface OpenedFile extends ExactReading {
+  readonly buffer: AsyncBuffer;
+  /** The row each row group starts at, counted from the file's first. */
+  readonly starts: readonly number[];
+  /** Its columns' names (a partition folder's field asked for is not one of them). */
+  readonly names: readonly string[];
+}
+
+export async function runParquetChunk(
+  loop: ItemLoop,
+  chunk: Chunk,
+  format: ParquetFormat,
+  ranges: readonly FileRange[],
+  afterBatch: () => Promise<ItemFailure | undefined>,
+): Promise<ItemFailure | undefined> {
+  const files = new Map<string, Promise<OpenedFile>>();
+  const open = (path: string) => {
+    let opened = files.get(path);
+    if (!opened) files.set(path, (opened = openFile(path)));
+    return opened;
+  };
+  for (let r = 0; r < ranges.length; r++) {
+    const range = ranges[r]!;
+    const group = range.rowGroup ?? 0;
+    const place = { index: chunk.start + r, file: range.path };
+    let rows: Record<string, unknown>[];
+    let first: number;
+    try {
+      ({ rows, first } = await readRowGroup(await open(range.path), group, format));
+    } catch (error) {
+      const failure: ItemFailure = {
+        task: "reading the file (readParquet)",
+        ...place,
+        preview: `row group ${group}`,
+        error: serializeError(error),
+      };
+      if (loop.endsChunk(failure)) return failure;
+      continue;
+    }
+    const fields = range.fields;
+    for (let at = 0; at < rows.length; at += batchRows) {
+      const items = rows.slice(at, at + batchRows);
+      if (fields) for (let k = 0; k < items.length; k++) items[k] = { ...items[k], ...fields };
+      const failure = await loop.run({ kind: "items", items }, (k) => ({
+        ...place,
+        preview: `row group ${group}, row ${first + at + k} of the file: ${preview(items[k])}`,
+      }));
+      if (failure) return failure;
+      const unwritten = await afterBatch();
+      if (unwritten) return unwritten;
+    }
+  }
+  return undefined;
+}
+
+async function openFile(path: string): Promise<OpenedFile> {
+  const buffer = await asyncBufferFromFile(path);
+  // The footer alone: hyparquet's default first read of 512 KiB would take data pages with it.
+  const exact = exactReading(await parquetMetadataAsync(buffer, { initialFetchSize: footerGuess }));
+  const starts: number[] = [];
+  let row = 0;
+  for (const group of exact.metadata.row_groups) {
+    starts.push(row);
+    row += Number(group.num_rows);
+  }
+  const names = parquetSchema(exact.metadata).children.map((column) => column.element.name);
+  return { ...exact, buffer, starts, names };
+}
+
+/** Bytes read from a file's end to find its footer in one read, most of the time. */
+const footerGuess = 64 * 1024;
+
+async function readRowGroup(file: OpenedFile, group: number, format: ParquetFormat) {
+  const { metadata, buffer, starts } = file;
+  const count = metadata.row_groups.length;
+  if (group >= count)
+    throw new Error(
+      `the file has ${count} row groups, not ${group + 1}: it changed after the job was planned`,
+    );
+  const first = starts[group]!;
+  const rows = (await parquetReadObjects({
+    file: buffer,
+    metadata,
+    ...(format.columns && { columns: format.columns.filter((name) => file.names.includes(name)) }),
+    rowStart: first,
+    rowEnd: first + Number(metadata.row_groups[group]!.num_rows),
+    compressors,
+    // Only columns annotated as text are strings; other byte arrays stay bytes, as DuckDB reads them.
+    utf8: false,
+    parsers: timestampParsers(format.timestamps),
+  })) as Record<string, unknown>[];
+  for (const row of rows) file.fixRow(row);
+  return { rows, first };
+}
