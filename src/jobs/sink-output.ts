@@ -89,6 +89,8 @@ function sinkOutput(directory: string, token: string): { output: Output; result:
   /** Parts moved into view, and partition folders made, by a commit: a commit that fails takes them back. */
   const moved: string[] = [];
   const folders: string[] = [];
+  /** What the first part accepted says every part must agree on. */
+  let schema: string | undefined;
 
   const attemptOf = (part: WrittenPart): string | undefined =>
     part.attempt !== undefined && isAttemptFolder(part.attempt) ? join(temporary, part.attempt) : undefined;
@@ -141,6 +143,15 @@ function sinkOutput(directory: string, token: string): { output: Output; result:
       if (part.attempt === undefined) return;
       if (attemptOf(part) === undefined || !part.files.every((file) => isPartPath(file.path, token)))
         throw new Error(`internal: ${part.attempt} is not an attempt of this job's sink`);
+      for (const file of part.files) {
+        if (file.schema === undefined) continue;
+        schema ??= file.schema;
+        // Readers take a dataset's columns from one part: parts that differ would read back wrong.
+        if (file.schema !== schema)
+          throw new Error(
+            `the parts of one dataset must have the same fields, and this chunk's part has ${file.schema} where an earlier one has ${schema}: give every record the same fields (null for a missing value)`,
+          );
+      }
       accepted.push(part);
     },
     finish() {

@@ -62,6 +62,8 @@ export interface WrittenFile {
   readonly path: string;
   readonly records: number;
   readonly bytes: number;
+  /** What every part of the dataset must agree on, in words (a CSV part's columns), if its format has one. */
+  readonly schema?: string;
 }
 
 /** What a worker reports for its chunk of a sink: the attempt's folder, if it wrote anything, and its files. */

@@ -126,7 +126,8 @@ export function dataPartialFits(partial: unknown, op: "write" | "shuffle"): bool
       typeof f.path === "string" &&
       isPartPath(f.path) &&
       isCount(f.records) &&
-      isCount(f.bytes);
+      isCount(f.bytes) &&
+      (f.schema === undefined || typeof f.schema === "string");
     return attempt === undefined
       ? Array.isArray(files) && files.length === 0
       : typeof attempt === "string" &&

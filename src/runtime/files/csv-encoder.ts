@@ -58,6 +58,11 @@ export class CsvEncoder implements PartEncoder {
     return undefined;
   }
 
+  /** Readers take a CSV dataset's columns from one header (Spark and Dask from the first file's): every part must have the same. */
+  schema(): string | undefined {
+    return this.#columns && `the fields ${this.#columns.join(", ")}`;
+  }
+
   #stringifyRows(): void {
     if (this.#rows.length === 0) return;
     this.#text.push(stringify(this.#rows, this.#options));

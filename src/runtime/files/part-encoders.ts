@@ -14,6 +14,11 @@ export interface PartEncoder {
   take(): Uint8Array | string | undefined;
   /** The part's last bytes, once every record is written (a footer; nothing for a text format). */
   end(): Uint8Array | string | undefined;
+  /**
+   * What every part of one dataset must agree on, in words (a CSV part's columns), once every record
+   * is written: the pool refuses a dataset whose parts differ. None for a format without a schema.
+   */
+  schema?(): string | undefined;
 }
 
 /** Opens the encoder of one part file. */

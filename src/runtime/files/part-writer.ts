@@ -100,7 +100,10 @@ export class PartWriter {
       await file.sync();
       await this.#close(part);
     }
-    const files = [...this.#parts.values()].map(({ path, records, bytes }) => ({ path, records, bytes }));
+    const files = [...this.#parts.values()].map(({ encoder, path, records, bytes }) => {
+      const schema = encoder.schema?.();
+      return { path, records, bytes, ...(schema !== undefined && { schema }) };
+    });
     return { attempt: files.length > 0 ? this.#attempt : undefined, files };
   }
 

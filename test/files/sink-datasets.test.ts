@@ -1,0 +1,342 @@
+// Datasets as Spark writes them, written by weft: writeCsv (a header a part, quoted as RFC 4180) and
+// partitionBy (Hive's `field=value/` folders, values escaped as Spark escapes them, the fields out
+// of the files), read back by readJson and readCsv equal to what was written, whatever the records,
+// the chunks and the workers; and the items and options a sink refuses, named.
+import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, sep } from "node:path";
+import { after, describe, test } from "node:test";
+import fc from "fast-check";
+import { OptionError, TaskError, weft, type Pool, type WeftOptions } from "../../src/index.ts";
+import { hiveFolder } from "../../src/protocol/sinks.ts";
+
+const root = mkdtempSync(join(tmpdir(), "weft-sink-datasets-"));
+after(() => rmSync(root, { recursive: true, force: true }));
+const freshDirectory = () => mkdtempSync(join(root, "run-"));
+
+/** Every file under `dir`, as `/`-separated paths, sorted. */
+const filesUnder = (dir: string) =>
+  readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .filter((path) => statSync(join(dir, path)).isFile())
+    .map((path) => path.split(sep).join("/"))
+    .sort();
+
+/** A record as one text whatever the order of its fields, to compare collections as multisets. */
+const canonical = (record: object) =>
+  JSON.stringify(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+const asMultiset = (records: readonly object[]) => records.map(canonical).sort();
+
+interface Row {
+  readonly n: number;
+  readonly s: string | null;
+  readonly k?: string | null;
+  readonly j?: number | null;
+}
+
+/**
+ * Partition values whose text a folder must escape, and some it must not: none reads as a number,
+ * so each comes back as the text it was (numbers are `j`'s).
+ */
+const keyValues = ["a", "b/c", "x=y", "50%", "tab\there", "new\nline", "é ü", " sp", "..", "#?*[]", "q'\""];
+
+const rowArb: fc.Arbitrary<Row> = fc.record(
+  {
+    n: fc.integer({ min: -1000, max: 1000 }),
+    s: fc.option(fc.string({ unit: fc.constantFrom("a", ",", '"', "\n", "é", " "), maxLength: 5 })),
+    k: fc.option(fc.oneof(fc.constantFrom(...keyValues), fc.constant(""))),
+    j: fc.option(fc.integer({ min: -3, max: 3 })),
+  },
+  { requiredKeys: ["n", "s"] },
+);
+
+/**
+ * What a reader gives back for `row` written partitioned by `fields`: each partition field from its
+ * folder (null for the default partition: a missing, null or empty value), and with `csv` every other
+ * value as text (null as an empty one), as readCsv reads a CSV.
+ */
+function readBack(row: Row, fields: readonly string[], csv: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(row)) {
+    if (fields.includes(key)) continue;
+    out[key] = csv ? (value === null ? "" : String(value)) : value;
+  }
+  for (const field of fields) {
+    const value = row[field as keyof Row];
+    out[field] = value === undefined || value === "" ? null : value;
+  }
+  return out;
+}
+
+const backends: readonly { name: string; options: WeftOptions }[] = [
+  { name: "sequential", options: { backend: "sequential" } },
+  { name: "threads, 1 worker", options: { backend: "threads", workers: 1 } },
+  { name: "threads, 2 workers", options: { backend: "threads", workers: 2 } },
+  { name: "threads, 3 workers", options: { backend: "threads", workers: 3 } },
+];
+const pools = new Map<string, Promise<Pool>>();
+const poolOf = (options: WeftOptions) => {
+  const key = JSON.stringify(options);
+  let pool = pools.get(key);
+  if (!pool) pools.set(key, (pool = weft(options)));
+  return pool;
+};
+after(async () => {
+  for (const pool of pools.values()) await (await pool).close();
+});
+
+describe("partitionBy and writeCsv read back as written", () => {
+  test("writeJson and writeCsv, partitioned or not, read back as the records, on any backend, chunking and workers", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(rowArb, { maxLength: 40 }),
+        fc.constantFrom<readonly string[]>([], ["k"], ["j"], ["k", "j"], ["j", "k"]),
+        fc.integer({ min: 1, max: 8 }),
+        fc.constantFrom(...backends),
+        async (rows, fields, maxChunk, backend) => {
+          const pool = await poolOf(backend.options);
+          const dir = freshDirectory();
+          try {
+            const options = fields.length > 0 ? { partitionBy: fields } : {};
+            const json = join(dir, "json");
+            const summary = await pool.from(rows).chunks({ maxChunk }).writeJson(json, options);
+            assert.deepEqual(
+              asMultiset(await pool.readJson<object>(json).collect()),
+              asMultiset(rows.map((row) => readBack(row, fields, false))),
+            );
+            assert.deepEqual(
+              summary.files,
+              filesUnder(json).filter((path) => path !== "_SUCCESS"),
+            );
+            assert.equal(summary.records, rows.length);
+
+            // A CSV dataset has one set of columns: the fields that are not partition fields are null where missing.
+            const complete = rows.map((row) => ({
+              ...Object.fromEntries(["k", "j"].filter((f) => !fields.includes(f)).map((f) => [f, null])),
+              ...row,
+            }));
+            const csv = join(dir, "csv");
+            await pool.from(complete).chunks({ maxChunk }).writeCsv(csv, options);
+            // Quoted fields here hold line breaks: each file is read whole, from its header down.
+            assert.deepEqual(
+              asMultiset(await pool.readCsv<object>(csv, { split: false }).collect()),
+              asMultiset(complete.map((row) => readBack(row, fields, true))),
+            );
+          } finally {
+            rmSync(dir, { recursive: true, force: true });
+          }
+        },
+      ),
+      { seed: 2020, numRuns: 60 },
+    );
+  });
+
+  test("folders are named as Spark names them, one part per chunk in each, without the partition fields", async () => {
+    const pool = await poolOf({ backend: "threads", workers: 2 });
+    const dir = join(freshDirectory(), "out");
+    const values = ["b/c", "x=y", "50%", "new\nline", "", null, "é ü", "a:b\\c"];
+    const records = values.flatMap((k, at) => [
+      { k, at },
+      { k, at: at + 100 },
+    ]);
+    records.push({ at: 999 } as { k: string; at: number });
+    const summary = await pool
+      .from(records)
+      .chunks({ maxChunk: 3 })
+      .writeJson(dir, { partitionBy: ["k"] });
+    const folders = readdirSync(dir)
+      .filter((name) => name !== "_SUCCESS")
+      .sort();
+    assert.deepEqual(folders, [
+      "k=50%25",
+      "k=__HIVE_DEFAULT_PARTITION__",
+      "k=a%3Ab%5Cc",
+      "k=b%2Fc",
+      "k=new%0Aline",
+      "k=x%3Dy",
+      "k=é ü",
+    ]);
+    assert.equal(hiveFolder("k", "#"), "k=%23");
+    assert.equal(hiveFolder("a=b", 1.5), "a%3Db=1.5");
+    assert.equal(hiveFolder("k", true), "k=true");
+    for (const path of summary.files) {
+      assert.match(path, /^k=[^/]+\/part-\d{5}-[0-9a-f]{16}\.ndjson$/);
+      for (const line of readFileSync(join(dir, path), "utf8").trim().split("\n"))
+        assert.deepEqual(
+          Object.keys(JSON.parse(line) as object),
+          ["at"],
+          "the partition field is not in the file",
+        );
+    }
+    // Two records a value, in chunks of three: a folder holds one part for each chunk that had its records.
+    const folderOf = (path: string) => path.split("/")[0];
+    const partsPerFolder = folders.map(
+      (folder) => summary.files.filter((path) => folderOf(path) === folder).length,
+    );
+    assert.ok(partsPerFolder.includes(2), "a value spread over two chunks has a part from each");
+    assert.deepEqual(
+      (await pool.readJson<{ k: unknown; at: number }>(dir).collect()).sort((a, b) => a.at - b.at),
+      records
+        .map(({ k, at }) => ({ at, k: k === "" || k === undefined ? null : k }))
+        .sort((a, b) => a.at - b.at),
+    );
+  });
+
+  test("writeLines with partitionBy writes the one field left as the line, as Spark's text writer does", async () => {
+    const pool = await poolOf({ backend: "threads", workers: 2 });
+    const dir = join(freshDirectory(), "logs");
+    const logs = [
+      { level: "error", line: "disk full" },
+      { level: "info", line: "started" },
+      { level: "error", line: "no route" },
+    ];
+    await pool.from(logs).writeLines(dir, { partitionBy: ["level"] });
+    assert.deepEqual(await pool.readLines(join(dir, "level=error")).collect(), ["disk full", "no route"]);
+    assert.deepEqual(await pool.readLines(join(dir, "level=info")).collect(), ["started"]);
+    await assert.rejects(
+      pool
+        .from([{ level: "error", line: "x", more: 1 }])
+        .writeLines(join(dir, "..", "two"), { partitionBy: ["level"] }),
+      (error: unknown) =>
+        error instanceof TaskError && /writes the one field left.*2 \(line, more\)/.test(error.message),
+    );
+  });
+
+  test("writeCsv writes a header in each part and values as their text; readCsv reads them back", async () => {
+    const pool = await poolOf({ backend: "threads", workers: 2 });
+    const dir = join(freshDirectory(), "csv");
+    const records = Array.from({ length: 9 }, (_, at) => ({
+      at,
+      name: ["plain", "with,comma", 'with "quotes"', "", "é"][at % 5],
+      ok: at % 2 === 0,
+      when: new Date(Date.UTC(2024, 0, at + 1)),
+      none: null,
+      big: 10n ** 20n + BigInt(at),
+    }));
+    const summary = await pool.from(records).chunks({ minChunk: 4, maxChunk: 4 }).writeCsv(dir);
+    assert.equal(summary.files.length, 3);
+    for (const path of summary.files) {
+      assert.match(path, /^part-\d{5}-[0-9a-f]{16}\.csv$/);
+      assert.equal(readFileSync(join(dir, path), "utf8").split("\n")[0], "at,name,ok,when,none,big");
+    }
+    assert.match(
+      readFileSync(join(dir, summary.files[0]!), "utf8"),
+      /^1,"with,comma",false,2024-01-02T00:00:00.000Z,,100000000000000000001$/m,
+    );
+    assert.deepEqual(
+      await pool.readCsv(dir).collect(),
+      records.map((r) => ({
+        at: String(r.at),
+        name: r.name,
+        ok: String(r.ok),
+        when: r.when.toISOString(),
+        none: "",
+        big: String(r.big),
+      })),
+    );
+    const tabs = join(freshDirectory(), "tabs");
+    await pool.from([{ a: "x\ty", b: 1 }]).writeCsv(tabs, { delimiter: "\t" });
+    assert.deepEqual(await pool.readCsv(tabs, { delimiter: "\t" }).collect(), [{ a: "x\ty", b: "1" }]);
+  });
+});
+
+describe("what a sink refuses", () => {
+  const refusals: readonly {
+    name: string;
+    write: (pool: Pool, dir: string) => Promise<unknown>;
+    message: RegExp;
+    /** The item named, if it is known which. */
+    index: number | undefined;
+  }[] = [
+    {
+      name: "partitionBy over an item that is not an object",
+      write: (pool, dir) => pool.from([{ k: "a" }, "text"]).writeJson(dir, { partitionBy: ["k"] }),
+      message: /partitionBy writes objects.*\(k\), and this item is a string/,
+      index: 1,
+    },
+    {
+      name: "a partition field whose value is an object",
+      write: (pool, dir) =>
+        pool.from([{ k: "a" }, { k: { nested: 1 } }]).writeJson(dir, { partitionBy: ["k"] }),
+      message: /the field "k" is an object/,
+      index: 1,
+    },
+    {
+      // In one part, the record that differs fails as itself; a failed chunk runs again in smaller
+      // ones, so the parts may differ instead, which the pool refuses as it takes them.
+      name: "CSV records with other fields than the others'",
+      write: (pool, dir) =>
+        pool
+          .from([
+            { a: 1, b: 2 },
+            { b: 3, a: 4 },
+            { a: 5, c: 6 },
+          ])
+          .chunks({ minChunk: 3, maxChunk: 3 })
+          .writeCsv(dir),
+      message:
+        /same fields, and this (one has a, c where the part's first has a, b|chunk's part has the fields a, c where an earlier one has the fields a, b)/,
+      index: 2,
+    },
+    {
+      name: "CSV parts whose records have other fields than an earlier part's",
+      write: (pool, dir) =>
+        pool
+          .from([
+            { a: 1, b: 2 },
+            { a: 3, c: 4 },
+          ])
+          .chunks({ maxChunk: 1 })
+          .writeCsv(dir),
+      // The chunk that comes back second is the one refused, whichever it is.
+      message:
+        /parts of one dataset must have the same fields, and this chunk's part has the fields a, [bc] where an earlier one has the fields a, [bc]/,
+      index: undefined,
+    },
+    {
+      name: "a CSV field that is a nested object",
+      write: (pool, dir) => pool.from([{ a: 1 }, { a: [1, 2] }]).writeCsv(dir),
+      message: /cannot write the field "a": it is an array/,
+      index: 1,
+    },
+    {
+      name: "a CSV item that is not an object",
+      write: (pool, dir) => pool.from([{ a: 1 }, 7]).writeCsv(dir),
+      message: /writeCsv writes objects, one a row, and this item is a number/,
+      index: 1,
+    },
+  ];
+  for (const { name, write, message, index } of refusals) {
+    test(`${name}: the item fails named, and nothing is left in view`, async () => {
+      const pool = await poolOf({ backend: "threads", workers: 2 });
+      const dir = join(freshDirectory(), "out");
+      await assert.rejects(
+        write(pool, dir),
+        (error: unknown) =>
+          error instanceof TaskError &&
+          (index === undefined || error.index === index) &&
+          message.test(error.message),
+      );
+      assert.deepEqual(readdirSync(dir), [], "no part, no _SUCCESS, no _temporary");
+    });
+  }
+
+  test("options are checked before the job starts", async () => {
+    const pool = await poolOf({ backend: "sequential" });
+    const dir = freshDirectory();
+    const items = pool.from([{ a: 1 }]);
+    for (const partitionBy of [[], ["a", "a"], "a", [1], [""]] as unknown as string[][]) {
+      await assert.rejects(items.writeJson(dir, { partitionBy }), (error: unknown) => {
+        assert.ok(error instanceof OptionError);
+        assert.match(error.message, /partitionBy must be a non-empty list of distinct field names/);
+        return true;
+      });
+    }
+    await assert.rejects(
+      items.writeJson(dir, { delimiter: ";" } as object),
+      /delimiter is an option of writeCsv/,
+    );
+    await assert.rejects(items.writeCsv(dir, { delimiter: '"' }), OptionError);
+    assert.deepEqual(readdirSync(dir), []);
+  });
+});
