@@ -1,6 +1,6 @@
 // What the test suite needs besides the project's npm packages: Debian packages (Chromium for the
-// browser tests, redis-server for the cluster tests, which start their own, Dask for the test of
-// weft pipe in a Dask job, Jupyter for the notebook test) and the notebook's own npm packages. Missing ones are installed where that is possible
+// browser tests, redis-server for the cluster tests, which start their own, Dask for the tests of
+// weft pipe in a Dask job and of datasets both ways, Jupyter for the notebook test) and the notebook's own npm packages. Missing ones are installed where that is possible
 // (root, with apt-get); elsewhere the run stops before any test with the commands to run.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -32,9 +32,11 @@ const systemRequirements: readonly SystemRequirement[] = [
     present: () => succeeds("redis-server", ["--version"]),
   },
   {
-    usedBy: "the Dask test runs a job on a real Dask LocalCluster that calls weft pipe",
-    debianPackages: ["python3-dask", "python3-distributed"],
-    present: () => succeeds("/usr/bin/python3", ["-c", "import dask.bag, dask.distributed"]),
+    usedBy:
+      "the Dask tests run a job on a real Dask LocalCluster that calls weft pipe, and read and write datasets with Dask's bag and dataframe",
+    // Pandas is only a recommendation of python3-dask, and dask.dataframe needs it.
+    debianPackages: ["python3-dask", "python3-distributed", "python3-pandas"],
+    present: () => succeeds("/usr/bin/python3", ["-c", "import dask.bag, dask.dataframe, dask.distributed"]),
   },
   {
     usedBy: "the notebook test executes the notebook",
