@@ -90,6 +90,19 @@ try {
     // #endregion write-json
     console.log(`read back from ${errors}: ${again} records, _SUCCESS written last`);
 
+    // The same requests as CSV in one folder per status, as Spark's partitionBy lays them out.
+    // #region partition-by
+    const byStatus = join(dir, "by-status");
+    await pool
+      .readLines(join(dir, "access-*.log*"))
+      .filter(isRequestLine)
+      .map(parseRequest)
+      .writeCsv(byStatus, { partitionBy: ["status"] });
+    // by-status/status=200/part-00000-<token>.csv ... by-status/status=503/..., then _SUCCESS
+    const failed = await pool.readCsv(byStatus, { keepPartition: (fields) => fields.status === 503 }).count();
+    // #endregion partition-by
+    console.log(`status=503 read back alone: ${failed} records, as many as the errors: ${failed === again}`);
+
     // Requests per minute: thousands of keys, counted on the workers by partition and sorted there,
     // so neither the counts nor the sort pass through this thread (budget tiny enough here to spill).
     const budgeted = await weft({ memoryBudgetMb: 0.05 });

@@ -65,6 +65,10 @@ test("large-data: logs read by range on the workers, a gzip file whole, errors w
   const [, errors, parts] = /(\d+) errors in (\d+) part files/.exec(stdout)!;
   assert.ok(Number(parts) >= 1);
   assert.match(stdout, new RegExp(`read back from \\S+: ${errors} records, _SUCCESS written last`));
+  assert.match(
+    stdout,
+    new RegExp(`status=503 read back alone: ${errors} records, as many as the errors: true`),
+  );
   assert.match(stdout, /TaskError at access-0\.log:7008: unexpected comment/);
   // 80,000 s of requests a day, 2 s apart: 1,334 minutes on each of 3 days, 30 requests in a full minute.
   assert.match(stdout, /4002 minutes; the busiest: (\S+ \(30\), ){2}\S+ \(30\)/);

@@ -52,6 +52,8 @@ const sources = [
   { file: "src/scheduler/retry.ts", name: "RetryPolicy", setWith: "retry policy", prefix: "" },
   { file: "src/pool/file-inputs.ts", name: "ReadOptions", setWith: "readLines()", prefix: "" },
   { file: "src/pool/file-inputs.ts", name: "CsvOptions", setWith: "readCsv()", prefix: "" },
+  { file: "src/pool/sink-options.ts", name: "SinkOptions", setWith: "writeLines()", prefix: "" },
+  { file: "src/pool/sink-options.ts", name: "CsvSinkOptions", setWith: "writeCsv()", prefix: "" },
   { file: "src/pool/shuffle.ts", name: "KeyedOptions", setWith: "keyed", prefix: "" },
   { file: "src/pool/shuffle.ts", name: "SortOptions", setWith: "sortBy()", prefix: "" },
 ] as const;
