@@ -96,6 +96,52 @@ describe("files on a cluster with a shared data root", () => {
     },
   );
 
+  test(
+    "writeCsv with partitionBy: the workers' parts, moved into their folders, read back as the records",
+    { timeout: 60_000 },
+    async () => {
+      const out = join(data, "by-parity");
+      const records = Array.from({ length: 600 }, (_, n) => ({ n, parity: n % 2 === 0 ? "even" : "odd/x" }));
+      const summary = await pool
+        .from(records)
+        .chunks({ maxChunk: 100 })
+        .writeCsv(out, { partitionBy: ["parity"] });
+      assert.deepEqual(readdirSync(out).sort(), ["_SUCCESS", "parity=even", "parity=odd%2Fx"]);
+      assert.equal(summary.records, records.length);
+      const back = await sequential.readCsv<{ n: string; parity: string }>(out).collect();
+      assert.deepEqual(
+        back.map(({ n, parity }) => ({ n: Number(n), parity })).sort((a, b) => a.n - b.n),
+        records,
+      );
+    },
+  );
+
+  test("a worker's report of a sink's parts names only an attempt's folder and part paths", () => {
+    const outcome = (partial: unknown) => ({ ok: true, partial, failures: [], startedAt: 1, endedAt: 2 });
+    const reply = (partial: unknown) => {
+      try {
+        const payload = serialize({ kind: "outcome", outcome: outcome(partial) }).toString("base64");
+        return decodeReply(payload, "write").kind;
+      } catch (error) {
+        return (error as Error).message.includes("its partial result is not what write combines")
+          ? "refused"
+          : (error as Error).message;
+      }
+    };
+    const file = (path: string) => ({ path, records: 1, bytes: 2 });
+    assert.equal(reply({ attempt: "00003-0a1b", files: [file("k=a/part-00003-0a1b2c.csv")] }), "outcome");
+    assert.equal(reply({ attempt: undefined, files: [] }), "outcome");
+    for (const bad of [
+      { attempt: "../x", files: [] },
+      { attempt: "00003-0a1b", files: [file("../part-00003-0a1b2c.csv")] },
+      { attempt: "00003-0a1b", files: [file("k=a/../../part-00003-0a1b2c.csv")] },
+      { attempt: "00003-0a1b", files: [file("/etc/part-00003-0a1b2c.csv")] },
+      { attempt: "00003-0a1b", files: [file("k=a/passwd")] },
+      { attempt: undefined, files: [file("part-00003-0a1b2c.csv")] },
+    ])
+      assert.equal(reply(bad), "refused", JSON.stringify(bad));
+  });
+
   test("a join of two collections on the cluster equals the plain one", { timeout: 60_000 }, async () => {
     const rows = (n: number, mod: number): Row[] =>
       Array.from({ length: n }, (_, at) => ({ k: `k${at % mod}`, n: at, at }));
