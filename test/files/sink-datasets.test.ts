@@ -3,7 +3,7 @@
 // of the files), read back by readJson and readCsv equal to what was written, whatever the records,
 // the chunks and the workers; and the items and options a sink refuses, named.
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, sep } from "node:path";
 import { after, describe, test } from "node:test";
@@ -238,6 +238,22 @@ describe("partitionBy and writeCsv read back as written", () => {
     await pool.from([{ a: "x\ty", b: 1 }]).writeCsv(tabs, { delimiter: "\t" });
     assert.deepEqual(await pool.readCsv(tabs, { delimiter: "\t" }).collect(), [{ a: "x\ty", b: "1" }]);
   });
+});
+
+test("a chunk writing into more folders than it keeps files open appends to each part in turn", async () => {
+  const pool = await poolOf({ backend: "threads", workers: 2 });
+  const dir = freshDirectory();
+  // 40 folders, more than the files a chunk keeps open, and a flush after every range read.
+  const records = Array.from({ length: 3000 }, (_, n) => ({ n, k: `v${n % 40}` }));
+  const input = join(dir, "in.ndjson");
+  writeFileSync(input, records.map((r) => JSON.stringify(r)).join("\n"));
+  const out = join(dir, "out");
+  const summary = await pool
+    .readJson(input, { rangeBytes: 2048 })
+    .chunks({ minChunk: 1000, maxChunk: 1000 })
+    .writeJson(out, { partitionBy: ["k"] });
+  assert.equal(summary.files.length, 40, "one chunk: one part a folder");
+  assert.deepEqual(asMultiset(await pool.readJson<object>(out).collect()), asMultiset(records));
 });
 
 test('under errors: "collect", a refused item is set aside and the rest is written, counted as written', async () => {
