@@ -49,6 +49,6 @@ export type { CallOptions } from "./pool/pool.ts";
 export type { ReadOptions, CsvOptions, ParquetOptions } from "./pool/file-inputs.ts";
 export type { PartitionFields, PartitionValue } from "./protocol/files.ts";
 export type { WriteSummary } from "./jobs/sink-output.ts";
-export type { CsvSinkOptions, SinkOptions } from "./pool/sink-options.ts";
+export type { CsvSinkOptions, ParquetSinkOptions, SinkOptions } from "./pool/sink-options.ts";
 export type { KeyedOptions, SortOptions } from "./pool/shuffle.ts";
 export type { TaskOptions } from "./task/task.ts";

@@ -74,6 +74,13 @@ test("large-data: logs read by range on the workers, a gzip file whole, errors w
   assert.match(stdout, /4002 minutes; the busiest: (\S+ \(30\), ){2}\S+ \(30\)/);
 });
 
+test("parquet: a dataset written by year from the workers, one year's columns read back exact", async () => {
+  const stdout = await runExample("parquet.ts");
+  assert.match(stdout, /wrote 60000 rows into 6 files/);
+  assert.match(stdout, /2024: 375000 in total, last id 9007199254800991/);
+  assert.match(stdout, /a plain loop agrees: true/);
+});
+
 test("telemetry: a job's span under the program's, and a span for each of its chunks", async () => {
   const stdout = await runExample("telemetry.ts");
   assert.match(stdout, /78498 primes below 1,000,000/);

@@ -13,7 +13,12 @@ import {
 import { mergeOutput, StreamOutput } from "../jobs/outputs.ts";
 import { openSink, type WriteSummary } from "../jobs/sink-output.ts";
 import type { SinkFormat } from "../protocol/sinks.ts";
-import { sinkSettings, type CsvSinkOptions, type SinkOptions } from "./sink-options.ts";
+import {
+  sinkSettings,
+  type CsvSinkOptions,
+  type ParquetSinkOptions,
+  type SinkOptions,
+} from "./sink-options.ts";
 import { filesNotShared } from "./file-inputs.ts";
 import type { Source } from "../jobs/source.ts";
 import { OptionError } from "../errors.ts";
@@ -502,12 +507,27 @@ export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements Async
     return this.#write(directory, "csv", options);
   }
 
+  /**
+   * Like {@link writeJson}, as Parquet (`part-00000-<token>.parquet`), written by the workers a row
+   * group at a time (`rowGroupSize` rows), compressed with `compression`. The items are objects; each
+   * part's columns and types come from its first row group: bigint is int64, number double, string
+   * text, boolean, Date a timestamp (ms), Uint8Array bytes, an array a list and a plain object a
+   * struct; null and a missing field are null. A record that does not fit fails, named.
+   * `pool.readParquet`, DuckDB, Spark and Dask read it back (docs/parquet.md).
+   *
+   * @example
+   * await pool.readJson<Sale>("sales.ndjson").writeParquet("sales", { partitionBy: ["year"] });
+   */
+  writeParquet(directory: string, options: ParquetSinkOptions = {}): Promise<Outcome<WriteSummary, E>> {
+    return this.#write(directory, "parquet", options);
+  }
+
   async #write(
     directory: string,
     type: SinkFormat["type"],
-    options: CsvSinkOptions,
+    options: CsvSinkOptions & ParquetSinkOptions,
   ): Promise<Outcome<WriteSummary, E>> {
-    const method = `write${type === "lines" ? "Lines" : type === "json" ? "Json" : "Csv"}()`;
+    const method = `write${type === "lines" ? "Lines" : type === "json" ? "Json" : type === "csv" ? "Csv" : "Parquet"}()`;
     if (this.controls.resumable !== undefined) throw notResumableTerminal("a job that writes files");
     if (!this.runner.sharesFiles) throw filesNotShared(method);
     const { format, partitionBy } = sinkSettings(type, options);

@@ -10,13 +10,40 @@ export type SinkFormat =
   /** One line of JSON a record (NDJSON). */
   | { readonly type: "json" }
   /** CSV with a header row in each part, quoted as RFC 4180. */
-  | { readonly type: "csv"; readonly delimiter: string };
+  | { readonly type: "csv"; readonly delimiter: string }
+  /** Parquet, its schema from each part's first row group (runtime/files/parquet-writer.ts). */
+  | {
+      readonly type: "parquet";
+      readonly compression: ParquetCodec;
+      /** Rows per row group; a part's last one holds what is left. */
+      readonly rowGroupSize: number;
+      /** The types of the columns given, as `writeParquet`'s `schema` option takes them. */
+      readonly schema?: Readonly<Record<string, ParquetType>>;
+    };
+
+/**
+ * A Parquet column's type, as `writeParquet` takes it: a leaf type's name, a list as a one-element
+ * array of its element's type (`["string"]`), a struct as an object of its fields' types.
+ */
+export type ParquetType =
+  | "int64"
+  | "double"
+  | "string"
+  | "boolean"
+  | "timestamp"
+  | "bytes"
+  | readonly [ParquetType]
+  | { readonly [field: string]: ParquetType };
+
+/** The compression codecs of a Parquet sink, as the format names them. */
+export type ParquetCodec = "UNCOMPRESSED" | "SNAPPY" | "GZIP" | "ZSTD" | "BROTLI";
 
 /** The formats a sink writes, by their type, with the extension of their part files. */
 export const sinkExtensions: Readonly<Record<SinkFormat["type"], string>> = {
   lines: "txt",
   json: "ndjson",
   csv: "csv",
+  parquet: "parquet",
 };
 
 /** The folder under a sink's directory where its jobs write before they commit, as Hadoop and Spark name it. */

@@ -54,6 +54,8 @@ const sources = [
   { file: "src/pool/file-inputs.ts", name: "CsvOptions", setWith: "readCsv()", prefix: "" },
   { file: "src/pool/sink-options.ts", name: "SinkOptions", setWith: "writeLines()", prefix: "" },
   { file: "src/pool/sink-options.ts", name: "CsvSinkOptions", setWith: "writeCsv()", prefix: "" },
+  { file: "src/pool/file-inputs.ts", name: "ParquetOptions", setWith: "readParquet()", prefix: "" },
+  { file: "src/pool/sink-options.ts", name: "ParquetSinkOptions", setWith: "writeParquet()", prefix: "" },
   { file: "src/pool/shuffle.ts", name: "KeyedOptions", setWith: "keyed", prefix: "" },
   { file: "src/pool/shuffle.ts", name: "SortOptions", setWith: "sortBy()", prefix: "" },
 ] as const;

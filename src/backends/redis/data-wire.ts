@@ -35,6 +35,16 @@ export function dataTerminalProblem(
       return "a sink of an unknown format";
     if (format.type === "csv" && !(typeof format.delimiter === "string" && format.delimiter !== ""))
       return "a CSV sink without its delimiter";
+    if (
+      format.type === "parquet" &&
+      !(
+        ["UNCOMPRESSED", "SNAPPY", "GZIP", "ZSTD", "BROTLI"].includes(format.compression as string) &&
+        Number.isSafeInteger(format.rowGroupSize) &&
+        (format.rowGroupSize as number) >= 1 &&
+        (format.schema === undefined || isObject(format.schema))
+      )
+    )
+      return "a Parquet sink without its compression and row group size";
     const { partitionBy } = terminal;
     if (
       partitionBy !== undefined &&

@@ -39,5 +39,9 @@ export async function encoderFactory(format: SinkFormat, partitioned: boolean): 
       const { CsvEncoder } = await import("./csv-encoder.ts");
       return () => new CsvEncoder(format);
     }
+    case "parquet": {
+      const { ParquetEncoder } = await import("./parquet-writer.ts");
+      return () => new ParquetEncoder(format);
+    }
   }
 }
