@@ -102,7 +102,7 @@ for (const backend of backends) {
       const p = await poolOf();
       const controller = new AbortController();
       const out = join(dir, "out");
-      // Cancelled once a few chunks are in: their parts were renamed into view, and must go again.
+      // Cancelled once a few chunks are in: their parts wait under _temporary/, and must go with it.
       let chunks = 0;
       const stopAfterThree = () => {
         if (++chunks === 3) controller.abort(new Error("stop"));
