@@ -8,6 +8,8 @@ export const optionalPackages = {
   cluster: ["bullmq", "ioredis"],
   /** `weft serve`: the HTTP service, its dashboard and metrics. */
   service: ["fastify", "@fastify/static", "@fastify/swagger", "prom-client", "chart.js"],
+  /** `weft serve --store postgres://...`: the job store in PostgreSQL, shared by replicas. */
+  postgres: ["pg"],
   /** `weft bench --html`: the report's charts. */
   report: ["chart.js"],
 } as const;

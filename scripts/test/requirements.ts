@@ -1,9 +1,9 @@
 // What the test suite needs besides the project's npm packages: Debian packages (Chromium for the
-// browser tests, redis-server for the cluster tests, which start their own, Dask for the tests of
+// browser tests, redis-server for the cluster tests and PostgreSQL for the service's replica tests, which start their own, Dask for the tests of
 // weft pipe in a Dask job and of datasets both ways, Jupyter for the notebook test) and the notebook's own npm packages. Missing ones are installed where that is possible
 // (root, with apt-get); elsewhere the run stops before any test with the commands to run.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -30,6 +30,11 @@ const systemRequirements: readonly SystemRequirement[] = [
     usedBy: "the cluster tests start their own servers",
     debianPackages: ["redis-server"],
     present: () => succeeds("redis-server", ["--version"]),
+  },
+  {
+    usedBy: "the job store and replica tests start their own PostgreSQL servers",
+    debianPackages: ["postgresql"],
+    present: () => existsSync("/usr/lib/postgresql") && readdirSync("/usr/lib/postgresql").length > 0,
   },
   {
     usedBy:

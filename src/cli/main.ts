@@ -136,7 +136,23 @@ program
   )
   .option("--host <host>", "address to listen on; beyond loopback a token is required", "127.0.0.1")
   .option("--port <port>", "port to listen on (0: any free one)", nonNegativeInteger, defaultServicePort)
-  .option("--db <file>", "the job store, SQLite", "weft.db")
+  .option("--db <file>", "the job store, SQLite, for one server (without --store)", "weft.db")
+  .option(
+    "--store <url>",
+    "the job store in PostgreSQL, shared by replicas: postgres://user:password@host:5432/database (default: $WEFT_STORE_URL, if set; else SQLite in --db)",
+  )
+  .option(
+    "--lease <seconds>",
+    "how long a replica holds a running job without renewing its lease; past it another replica takes the job over",
+    positiveNumber,
+    15,
+  )
+  .option(
+    "--lease-renewal <seconds>",
+    "how often a replica renews its jobs' leases and looks for jobs to take over",
+    positiveNumber,
+    5,
+  )
   .option("--token <token...>", "required from every client; several: one per client (default: $WEFT_TOKEN)")
   .option(
     "--tokens-file <path>",
@@ -170,7 +186,8 @@ program
   .action(async (options) => {
     const { serve } = await loadFeature("service", "weft serve", () => import("./commands/serve.ts"));
     const redis = options.redis ?? (process.env.WEFT_REDIS_URL || undefined);
-    await serve({ ...options, redis, token: options.token ?? process.env.WEFT_TOKEN });
+    const store = options.store ?? (process.env.WEFT_STORE_URL || undefined);
+    await serve({ ...options, redis, store, token: options.token ?? process.env.WEFT_TOKEN });
   });
 
 serviceCommands(program);

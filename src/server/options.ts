@@ -4,7 +4,10 @@ import { availableParallelism } from "node:os";
 import type { RedisOptions } from "../backends/redis/connection.ts";
 import type { LogOption } from "./http/logging.ts";
 import { TokenTable } from "./http/tokens.ts";
+import { OptionError } from "../errors.ts";
 import type { JobServiceSettings } from "./jobs/job-service.ts";
+import { defaultLeaseMs, defaultLeaseRenewalMs } from "./store/lease.ts";
+import type { StoreLocation } from "./store/open-store.ts";
 
 export interface ServeOptions {
   /** Task modules whose weft tasks jobs may name. */
@@ -13,8 +16,25 @@ export interface ServeOptions {
   readonly host?: string;
   /** 0 picks a free port. @default 8787 */
   readonly port?: number;
-  /** The job store's file, or ":memory:". @default "weft.db" */
+  /** The job store's file, or ":memory:", when there is no `store`. @default "weft.db" */
   readonly db?: string;
+  /**
+   * The job store in PostgreSQL, for replicas of the service that share it:
+   * `postgres://user:password@host:5432/database`. Without it, the store is SQLite in `db`, which
+   * one server holds at a time. @default none
+   */
+  readonly store?: string;
+  /**
+   * How long a replica holds a job it runs without renewing its lease, in ms: a replica that has not
+   * renewed it for this long is taken for dead, and another takes its job over.
+   * @default 15_000 (15 s)
+   */
+  readonly leaseMs?: number;
+  /**
+   * How often a replica renews the leases of its running jobs, and looks for jobs to take over, in
+   * ms; shorter than `leaseMs`. @default 5_000 (5 s)
+   */
+  readonly leaseRenewalMs?: number;
   /**
    * The secret every client must send (`Authorization: Bearer <token>`); required unless the server
    * listens on loopback only. Several tokens: one per client, each with its own quota.
@@ -77,7 +97,9 @@ export interface ServeOptions {
 export interface ServerSettings {
   readonly host: string;
   readonly port: number;
-  readonly db: string;
+  /** Where the jobs are kept: a PostgreSQL URL, or SQLite's file. */
+  readonly store: StoreLocation;
+  readonly leaseMs: number;
   /** The tokens clients may send, with what each may do; none asked for when it is empty. */
   readonly tokens: TokenTable;
   /** Whether `host` is a loopback address, so that the service is not reachable from elsewhere. */
@@ -101,10 +123,25 @@ export function resolveOptions(options: ServeOptions): ServerSettings {
       `listening on ${host} exposes the service beyond this machine: give a token (--token or WEFT_TOKEN, or a --tokens-file) that every client must send`,
     );
   }
+  const leaseMs = options.leaseMs ?? defaultLeaseMs;
+  const leaseRenewalMs = options.leaseRenewalMs ?? defaultLeaseRenewalMs;
+  if (!(leaseMs > 0 && leaseRenewalMs > 0 && leaseRenewalMs < leaseMs)) {
+    throw new OptionError(
+      `a lease must be renewed more often than it lasts: leaseMs is ${leaseMs} and leaseRenewalMs ${leaseRenewalMs}; ` +
+        `give a renewal a third of the lease or less (the defaults are 15 s and 5 s)`,
+    );
+  }
+  if (options.store !== undefined && !/^postgres(ql)?:\/\//.test(options.store)) {
+    throw new OptionError(
+      `the job store's URL must be PostgreSQL's, postgres://user:password@host:5432/database; got ${JSON.stringify(redactUrl(options.store))} ` +
+        `(for SQLite, give the file as --db instead)`,
+    );
+  }
   return {
     host,
     port: options.port ?? 8787,
-    db: options.db ?? "weft.db",
+    store: options.store !== undefined ? { postgres: options.store } : { sqlite: options.db ?? "weft.db" },
+    leaseMs,
     tokens,
     loopback: loopback.has(host),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
@@ -116,6 +153,12 @@ export function resolveOptions(options: ServeOptions): ServerSettings {
       maxResultBytes: options.maxResultBytes ?? 64 * 1024 * 1024,
       maxJobWorkers: 2 * availableParallelism(),
       retention: { keepJobs: options.retainJobs ?? 1000, keepMs: options.retainMs ?? 30 * 24 * 3600_000 },
+      leaseRenewalMs,
     },
   };
+}
+
+/** A URL without its password, for messages and logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:[redacted]@");
 }

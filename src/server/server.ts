@@ -6,7 +6,7 @@ import { createApp } from "./http/app.ts";
 import { JobService } from "./jobs/job-service.ts";
 import { TaskCatalog } from "./jobs/task-catalog.ts";
 import { resolveOptions, type ServeOptions } from "./options.ts";
-import { SqliteJobStore } from "./store/sqlite-job-store.ts";
+import { openStore } from "./store/open-store.ts";
 
 export type { ServeOptions } from "./options.ts";
 
@@ -32,7 +32,7 @@ export interface RunningServer {
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const settings = resolveOptions(options);
   const catalog = await TaskCatalog.load(options.tasks);
-  const store = SqliteJobStore.open(settings.db);
+  const store = await openStore(settings.store, { leaseMs: settings.leaseMs });
   let service: JobService | undefined;
   let app: Awaited<ReturnType<typeof createApp>> | undefined;
   // Resumable jobs keep their ledgers in the cluster's Redis on a cluster, else in the job store.

@@ -30,7 +30,7 @@ describe("a database file", () => {
     const db = new DatabaseSync(path, { readOnly: true });
     try {
       assert.equal(db.prepare("PRAGMA journal_mode").get()?.journal_mode, "wal");
-      assert.equal(db.prepare("PRAGMA user_version").get()?.user_version, 2);
+      assert.equal(db.prepare("PRAGMA user_version").get()?.user_version, 3);
     } finally {
       db.close();
     }

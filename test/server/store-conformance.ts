@@ -485,4 +485,42 @@ export function storeConformance(openStore: OpenStore): void {
       );
     });
   });
+
+  describe("leases", () => {
+    test("a started job is held by this store's owner: renew keeps the jobs it still runs, and leaves out the others", async () => {
+      await using store = await openStore();
+      const [running, cancelled, queued, completed] = [
+        await store.create(pi, "running", "c"),
+        await store.create(pi, "cancelled", "c"),
+        await store.create(pi, "queued", "c"),
+        await store.create(pi, "completed", "c"),
+      ];
+      for (const job of [running, cancelled, completed]) await store.start(job.id);
+      await store.cancel(cancelled.id);
+      await store.complete(completed.id, null);
+      const unknown = "00000000-0000-4000-8000-000000000000";
+      assert.deepEqual(await store.renew([running.id, cancelled.id, queued.id, completed.id, unknown]), [
+        running.id,
+      ]);
+      assert.deepEqual(await store.renew([]), []);
+      assert.match(store.owner, /^[0-9a-f-]{36}$/);
+    });
+
+    test("recover queues every queued job, oldest first, and leaves the jobs this store runs alone", async () => {
+      const clock = manualClock();
+      await using store = await openStore(clock);
+      const first = await store.create(pi, "first", "c");
+      clock.advance(1);
+      const mine = await store.create(pi, "mine", "c");
+      clock.advance(1);
+      const second = await store.create(pi, "second", "c");
+      await store.start(mine.id);
+      assert.deepEqual(await store.recover(() => "never asked"), {
+        queued: [first.id, second.id],
+        resumed: 0,
+        interrupted: 0,
+      });
+      assert.equal((await store.get(mine.id))?.state, "running");
+    });
+  });
 }

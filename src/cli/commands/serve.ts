@@ -1,8 +1,13 @@
 // `weft serve`: the HTTP service and dashboard, until SIGTERM or Ctrl-C.
+import { redactUrl } from "../../server/options.ts";
 import { startServer, type ServeOptions } from "../../server/server.ts";
 
 /** `weft serve`'s options as the command line gives them: times in seconds and days. */
-export interface ServeCommandOptions extends Omit<ServeOptions, "log"> {
+export interface ServeCommandOptions extends Omit<ServeOptions, "log" | "leaseMs" | "leaseRenewalMs"> {
+  /** Seconds a replica holds a running job without renewing its lease. */
+  readonly lease: number;
+  /** Seconds between renewals. */
+  readonly leaseRenewal: number;
   readonly jobTimeout: number;
   readonly retainDays: number;
   /** Seconds the running jobs have to finish once SIGTERM arrives. */
@@ -13,9 +18,11 @@ export interface ServeCommandOptions extends Omit<ServeOptions, "log"> {
 }
 
 export async function serve(options: ServeCommandOptions): Promise<void> {
-  const { jobTimeout, retainDays, allowedHost, drainTimeout, log, ...rest } = options;
+  const { jobTimeout, retainDays, allowedHost, drainTimeout, log, lease, leaseRenewal, ...rest } = options;
   const server = await startServer({
     ...rest,
+    leaseMs: lease * 1000,
+    leaseRenewalMs: leaseRenewal * 1000,
     log: log === "json",
     jobTimeoutMs: jobTimeout * 1000,
     retainMs: retainDays * 24 * 3600_000,
@@ -23,7 +30,7 @@ export async function serve(options: ServeCommandOptions): Promise<void> {
   });
   console.log(`weft serve: dashboard and API at ${server.url}`);
   console.log(
-    `  jobs run on ${server.service.pool.backend} (${server.service.pool.workers} workers), stored in ${options.db ?? "weft.db"}`,
+    `  jobs run on ${server.service.pool.backend} (${server.service.pool.workers} workers), stored in ${options.store ? `PostgreSQL at ${redactUrl(options.store)}` : (options.db ?? "weft.db")}`,
   );
   if (server.resumed + server.requeued > 0) {
     console.log(

@@ -39,6 +39,11 @@ export interface JobServiceSettings {
   readonly maxJobWorkers: number;
   /** Which finished jobs are kept. */
   readonly retention: Retention;
+  /**
+   * How often the leases of the jobs running here are renewed, and the store asked for jobs to take
+   * over (queued, or whose replica's lease lapsed), in ms.
+   */
+  readonly leaseRenewalMs: number;
 }
 
 /** What the service emits: the API's event stream, plus what metrics count. */
@@ -60,6 +65,9 @@ export class JobService extends EventEmitter<JobServiceEvents> {
   readonly #recorder: Recorder;
   readonly #queue: RunQueue;
   readonly #workersTimer: NodeJS.Timeout;
+  readonly #leaseTimer: NodeJS.Timeout;
+  /** A renewal still under way when the next is due is not started twice. */
+  #renewing = false;
   #draining = false;
   /** What became of the jobs the previous process left queued or running. */
   recovery: Recovery = { queued: [], resumed: 0, interrupted: 0 };
@@ -122,6 +130,7 @@ export class JobService extends EventEmitter<JobServiceEvents> {
       },
     });
     this.#workersTimer = setInterval(() => this.emit("workers", this.workers()), 1000);
+    this.#leaseTimer = setInterval(() => void this.#renew(), settings.leaseRenewalMs);
   }
 
   get pool(): Pool {
@@ -280,7 +289,15 @@ export class JobService extends EventEmitter<JobServiceEvents> {
   /** Stops what runs and leaves the queued ones queued: the next server on the store takes both over. */
   async close(): Promise<void> {
     clearInterval(this.#workersTimer);
+    clearInterval(this.#leaseTimer);
     await this.#queue.close();
+    // Another replica takes the jobs stopped here over at once, rather than when their leases lapse.
+    await this.#store.release().catch((error: unknown) => {
+      console.error(
+        "weft serve: the job store could not release the leases of the jobs stopped here:",
+        error,
+      );
+    });
   }
 
   /** A running job's progress, recorded and told. Progress is a hint: one the store cannot take is skipped. */
@@ -321,5 +338,38 @@ export class JobService extends EventEmitter<JobServiceEvents> {
     this.recovery = await this.#store.recover(cannotResume);
     for (const id of this.recovery.queued) this.#queue.enqueue(id);
     await this.#prune();
+  }
+
+  /**
+   * Renews the leases of the jobs running here, and stops those it no longer holds; then queues
+   * the jobs to take over: those whose replica's lease lapsed, and those queued through another
+   * replica (the first replica whose start of a job is recorded runs it).
+   */
+  async #renew(): Promise<void> {
+    if (this.#renewing) return;
+    this.#renewing = true;
+    try {
+      const held = this.#queue.held();
+      if (held.length > 0) {
+        const kept = new Set(await this.#store.renew(held));
+        for (const id of held) if (!kept.has(id)) this.#queue.lose(id);
+      }
+      if (this.#draining) return;
+      const found = await this.#store.recover(cannotResume);
+      if (found.resumed + found.interrupted > 0) {
+        console.log(
+          `weft serve: took over ${found.resumed + found.interrupted} jobs whose replica's lease lapsed: ` +
+            `${found.resumed} run again from their settled chunks, ${found.interrupted} interrupted`,
+        );
+      }
+      for (const id of found.queued) if (!this.#queue.knows(id)) this.#queue.enqueue(id);
+    } catch (error) {
+      console.error(
+        "weft serve: the job store did not answer the renewal of leases; tried again soon:",
+        error,
+      );
+    } finally {
+      this.#renewing = false;
+    }
   }
 }

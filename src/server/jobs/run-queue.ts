@@ -23,8 +23,11 @@ export interface RunQueueParts {
   ended(id: string): void;
 }
 
-/** Why a running job was stopped before its end. */
-type StopReason = "cancelled" | "deadline" | "closing";
+/**
+ * Why a running job was stopped before its end; "lost": this process no longer holds its lease (it
+ * was cancelled through another replica, or taken over by one after a renewal came too late).
+ */
+type StopReason = "cancelled" | "deadline" | "closing" | "lost";
 
 /** A service job that runs: how to stop it, and its end. */
 interface RunningJob {
@@ -33,6 +36,8 @@ interface RunningJob {
   task?: string;
   done: Promise<void>;
   stopped?: StopReason;
+  /** Whether its start is recorded: from then on this process holds its lease. */
+  started?: boolean;
 }
 
 export class RunQueue {
@@ -58,6 +63,21 @@ export class RunQueue {
     const at = this.#waiting.indexOf(id);
     if (at >= 0) this.#waiting.splice(at, 1);
     this.#stop(id, "cancelled", new Error("cancelled through the API"));
+  }
+
+  /** Whether job `id` waits or runs here. */
+  knows(id: string): boolean {
+    return this.#running.has(id) || this.#waiting.includes(id);
+  }
+
+  /** The jobs running here whose start is recorded: those whose leases this process holds. */
+  held(): string[] {
+    return [...this.#running].filter(([, running]) => running.started).map(([id]) => id);
+  }
+
+  /** Stops job `id`, whose lease this process lost, recording nothing: whoever holds it now records its end. */
+  lose(id: string): void {
+    this.#stop(id, "lost", new Error("this replica no longer holds the job's lease"));
   }
 
   /** The workload or task a running job runs. */
@@ -126,6 +146,7 @@ export class RunQueue {
       }
       running.task = taskName(definition);
       if (!(await recorder.record(id, (store) => store.start(id)))) return;
+      running.started = true;
       try {
         const { summary, entries } = await this.#parts.run(id, definition, signal);
         if (!signal.aborted) await recorder.record(id, (store) => store.complete(id, summary, entries));
@@ -142,7 +163,10 @@ export class RunQueue {
     }
   }
 
-  /** A cancelled job is already recorded as such, and a stopping server leaves its jobs to the next one. */
+  /**
+   * A cancelled job is already recorded as such, a stopping server leaves its jobs to the next one,
+   * and a lost job's end is for the replica that holds it now.
+   */
   async #recordStopped(id: string, reason: StopReason | undefined): Promise<void> {
     if (reason !== "deadline") return;
     const seconds = this.#settings.jobTimeoutMs / 1000;

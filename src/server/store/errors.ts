@@ -1,5 +1,5 @@
 // The job store's errors: a change a job's state does not allow, a job that is not there, and how
-// to tell SQLite's own failures (a full disk, a lock) from both.
+// to tell the database's own failures (a full disk, a lock, PostgreSQL unreachable) from both.
 import { WeftError } from "../../errors.ts";
 import type { JobState } from "../api/types.ts";
 
@@ -33,10 +33,20 @@ export class JobNotFoundError extends WeftError {
  * refuses (JobStateError, JobNotFoundError) or a value it cannot hold (TypeError, RangeError).
  */
 export function isStoreFailure(error: unknown): boolean {
-  return (error as { code?: unknown } | undefined)?.code === "ERR_SQLITE_ERROR";
+  return (
+    error instanceof StoreFailure || (error as { code?: unknown } | undefined)?.code === "ERR_SQLITE_ERROR"
+  );
 }
 
 /** SQLITE_BUSY: another connection holds the lock this one needs. */
 export function isLocked(error: unknown): boolean {
   return (error as { errcode?: number } | undefined)?.errcode === 5;
+}
+
+/**
+ * The job store's database failed a request (PostgreSQL unreachable, a connection lost, a query
+ * refused): the API answers 503, as it does for SQLite's own failures.
+ */
+export class StoreFailure extends WeftError {
+  override name = "StoreFailure";
 }

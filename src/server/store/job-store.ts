@@ -1,6 +1,8 @@
 // The job store's contract: what `weft serve` keeps of every job and its results, so that jobs survive
-// a restart of the server. SQLite keeps it (sqlite-job-store.ts), synchronous behind this asynchronous
-// interface, so that a store over the network can keep it too.
+// a restart of the server, and who runs each: a replica holds a lease on every job it runs, renewed
+// while it runs, and the jobs whose lease lapsed are taken over. Two stores keep it: SQLite, embedded,
+// for one server (sqlite-job-store.ts), and PostgreSQL, for replicas that share it
+// (postgres-job-store.ts). The same conformance suite runs against both.
 import type { JobDefinition, JobState, JobView } from "../api/types.ts";
 import type { LedgerStore } from "../../protocol/ledger.ts";
 
@@ -10,6 +12,11 @@ export interface JobStoreOptions {
    * @default Date.now
    */
   readonly now?: () => number;
+  /**
+   * How long a replica holds a job it runs without renewing the lease, in ms.
+   * @default 15_000
+   */
+  readonly leaseMs?: number;
 }
 
 /** Which finished jobs {@link JobStore.prune} keeps; queued and running jobs are always kept. */
@@ -38,9 +45,12 @@ export interface JobResults {
   readonly entries: unknown[];
 }
 
-/** What {@link JobStore.recover} did with the jobs a previous process left queued or running. */
+/** What {@link JobStore.recover} did with the jobs left by a replica that stopped, and the jobs waiting. */
 export interface Recovery {
-  /** The jobs to run again, in the order to queue them: those that were running first, oldest first. */
+  /**
+   * The jobs to queue, in order: those that were running first, then every job queued, oldest first
+   * (a replica may start any queued job: the first whose start is recorded runs it).
+   */
   readonly queued: readonly string[];
   /** How many of `queued` were running, and run again from their ledgers. */
   readonly resumed: number;
@@ -64,16 +74,20 @@ export type CannotResume = (id: string, definition: JobDefinition) => string | u
  * them to plain values first (`summarize` in jobs/summary.ts does).
  */
 export interface JobStore extends AsyncDisposable {
+  /** This process, as the holder of the leases of the jobs it starts and of their ledgers. */
+  readonly owner: string;
   /**
    * Resumable jobs' ledgers, in the same store: a job's ledger goes when the job completes, fails or
    * is cancelled.
    */
   readonly ledgers: LedgerStore;
   /**
-   * Takes over the jobs a previous process left (it stopped, or was killed): a queued job stays
-   * queued; a running one is queued again if `cannotResume` gives no reason (it then runs from the
-   * chunks its ledger holds), else it is interrupted with that reason as its error. Ledgers of no
-   * unfinished job go. One transaction: a store that cannot record it leaves every job as it was.
+   * Takes over the running jobs whose lease lapsed (their replica stopped, or was killed; in SQLite,
+   * which one process holds at a time, every job another process started): each is queued again if
+   * `cannotResume` gives no reason (it then runs from the chunks its ledger holds), else it is
+   * interrupted with that reason as its error, exactly once however many replicas ask at the same
+   * moment. Resolves with those and the jobs queued. One transaction: a store that cannot record it
+   * leaves every job as it was.
    */
   recover(cannotResume: CannotResume): Promise<Recovery>;
   /** Records a new job, queued. */
@@ -83,16 +97,28 @@ export interface JobStore extends AsyncDisposable {
     client: string,
     resubmittedFrom?: string,
   ): Promise<JobView>;
-  /** A queued job starts running. */
+  /**
+   * A queued job starts running, held by this process's lease. Of replicas starting the same job,
+   * one succeeds; the others are refused with a JobStateError.
+   */
   start(id: string): Promise<JobView>;
   /**
+   * Renews the leases of jobs this process runs; resolves with the ids it still holds. A job left
+   * out was cancelled, or taken over after this process failed to renew in time: stop running it.
+   */
+  renew(ids: readonly string[]): Promise<string[]>;
+  /** Lets go of the leases this process holds, so that another takes its jobs over at once: for a server stopping. */
+  release(): Promise<void>;
+  /**
    * Records how far a running job got. Cheap: one UPDATE. Progress that arrives after the job
-   * stopped running (it was cancelled while a chunk was finishing) is dropped: `undefined`.
+   * stopped running here (it was cancelled while a chunk was finishing, or taken over) is dropped:
+   * `undefined`.
    */
   progress(id: string, done: number, total: number | undefined, rate: number): Promise<JobView | undefined>;
   /**
    * A running job finished: its summary (JSON-serializable; `undefined` for none) and, when it has
    * them, its result entries (JSON-serializable), stored in one transaction with the new state.
+   * Refused if another replica took the job over.
    */
   complete(id: string, summary: unknown, entries?: readonly unknown[]): Promise<JobView>;
   /** A queued or running job failed; `error` says why in one line. */

@@ -14,8 +14,10 @@ import type {
   Retention,
 } from "./job-store.ts";
 import type { LedgerStore } from "../../protocol/ledger.ts";
-import { JobNotFoundError, JobStateError } from "./errors.ts";
+import { JobNotFoundError } from "./errors.ts";
+import { defaultLeaseMs } from "./lease.ts";
 import { SqliteLedgers } from "./ledgers.ts";
+import { refusal, stateCounts } from "./refusal.ts";
 import { toResultRows, toView, viewColumns, type JobRow } from "./rows.ts";
 import {
   checkNonNegative,
@@ -26,13 +28,7 @@ import {
   writeTransaction,
   type Statement,
 } from "./sqlite.ts";
-import {
-  finishedStates,
-  prepareStatements,
-  transitions,
-  type Statements,
-  type Transition,
-} from "./statements.ts";
+import { prepareStatements, type Statements, type Transition } from "./statements.ts";
 
 /** Only the filters a list asks for: node:sqlite refuses a parameter its SQL does not name. */
 interface ListParameters {
@@ -50,6 +46,7 @@ interface ListParameters {
  * {@link SqliteJobStore.recover} takes them over.
  */
 export class SqliteJobStore implements JobStore {
+  readonly owner = randomUUID();
   /** Resumable jobs' ledgers, in the same file, owned by this store's process. */
   readonly ledgers: LedgerStore;
 
@@ -58,6 +55,7 @@ export class SqliteJobStore implements JobStore {
   /** node:sqlite throws when closing a closed database; closing the store twice is harmless. */
   #closed = false;
   readonly #now: () => number;
+  readonly #leaseMs: number;
   /** The last `createdAt` handed out; the next is later, even within one ms or if the clock goes back. */
   #lastCreatedAt: number;
   readonly #listStatements = new Map<string, Statement<[ListParameters], JobRow>>();
@@ -67,14 +65,15 @@ export class SqliteJobStore implements JobStore {
    * its schema up to date.
    */
   static open(path: string, options: JobStoreOptions = {}): SqliteJobStore {
-    return new SqliteJobStore(openDatabase(path), options.now ?? Date.now);
+    return new SqliteJobStore(openDatabase(path), options.now ?? Date.now, options.leaseMs ?? defaultLeaseMs);
   }
 
-  private constructor(db: DatabaseSync, now: () => number) {
+  private constructor(db: DatabaseSync, now: () => number, leaseMs: number) {
     this.#db = db;
     this.#now = now;
+    this.#leaseMs = leaseMs;
     this.#sql = prepareStatements(db);
-    this.ledgers = new SqliteLedgers(db, randomUUID());
+    this.ledgers = new SqliteLedgers(db, this.owner);
     this.#lastCreatedAt = this.#sql.lastCreatedAt.get()!.last ?? -Infinity;
   }
 
@@ -90,7 +89,7 @@ export class SqliteJobStore implements JobStore {
         const queued: string[] = [];
         let resumed = 0;
         let interrupted = 0;
-        for (const { id, state, definition } of this.#sql.unfinished.all()) {
+        for (const { id, state, definition } of this.#sql.unfinished.all({ owner: this.owner })) {
           if (state === "queued") {
             queued.push(id);
             continue;
@@ -136,7 +135,25 @@ export class SqliteJobStore implements JobStore {
 
   /** A queued job starts running. */
   start(id: string): Promise<JobView> {
-    return settle(() => this.#change(id, "start", { id, now: this.#now() }));
+    const now = this.#now();
+    return settle(() =>
+      this.#change(id, "start", { id, now, owner: this.owner, until: now + this.#leaseMs }),
+    );
+  }
+
+  renew(ids: readonly string[]): Promise<string[]> {
+    const until = this.#now() + this.#leaseMs;
+    return settle(() =>
+      writeTransaction(this.#db, () =>
+        ids.filter((id) => this.#sql.renew.get({ id, owner: this.owner, until }) !== undefined),
+      ),
+    );
+  }
+
+  release(): Promise<void> {
+    return settle(() => {
+      this.#sql.release.run({ owner: this.owner });
+    });
   }
 
   /**
@@ -148,7 +165,13 @@ export class SqliteJobStore implements JobStore {
       checkNonNegative(`the progress of job ${id}: done`, done);
       if (total !== undefined) checkNonNegative(`the progress of job ${id}: total`, total);
       checkNonNegative(`the progress of job ${id}: rate`, rate);
-      const row = this.#sql.updateProgress.get({ id, done, total: total ?? null, rate });
+      const row = this.#sql.updateProgress.get({
+        id,
+        done,
+        total: total ?? null,
+        rate,
+        owner: this.owner,
+      });
       if (row) return toView(row);
       if (this.#sql.selectState.get(id) === undefined) throw new JobNotFoundError(id);
       return undefined;
@@ -167,6 +190,7 @@ export class SqliteJobStore implements JobStore {
         const resultEntries = entries?.length ?? null;
         const completed = this.#sql.updates.complete.get({
           id,
+          owner: this.owner,
           now: this.#now(),
           summary: summaryJson,
           resultEntries,
@@ -245,18 +269,7 @@ export class SqliteJobStore implements JobStore {
 
   /** How many jobs are in each state; every state is present, 0 when none. */
   countByState(): Promise<Record<JobState, number>> {
-    return settle(() => {
-      const counts: Record<JobState, number> = {
-        queued: 0,
-        running: 0,
-        completed: 0,
-        failed: 0,
-        cancelled: 0,
-        interrupted: 0,
-      };
-      for (const { state, count } of this.#sql.countByState.all()) counts[state] = count;
-      return counts;
-    });
+    return settle(() => stateCounts(this.#sql.countByState.all()));
   }
 
   /** The client that submitted job `id`, or undefined if there is no such job. */
@@ -313,11 +326,7 @@ export class SqliteJobStore implements JobStore {
   }
 
   #refuse(id: string, transition: Transition): never {
-    const state = this.#sql.selectState.get(id)?.state;
-    if (state === undefined) throw new JobNotFoundError(id);
-    const { verb, from } = transitions[transition];
-    const why = finishedStates.has(state) ? `is already ${state}` : `is ${state}, not ${from.join(" or ")}`;
-    throw new JobStateError(id, state, `job ${id} ${why}; cannot ${verb} it`);
+    throw refusal(id, transition, this.#sql.selectState.get(id), this.owner);
   }
 
   #listStatement(filters: readonly string[]) {

@@ -61,6 +61,10 @@ const migrations: readonly string[] = [
      entry BLOB NOT NULL,
      PRIMARY KEY (ledger, start)
    );`,
+  // Who runs a running job, and until when (job-store.ts): the process that started it, whose lease
+  // the next process on the file takes over.
+  `ALTER TABLE jobs ADD COLUMN owner TEXT;
+   ALTER TABLE jobs ADD COLUMN lease_expires INTEGER;`,
 ];
 
 /**

@@ -27,23 +27,39 @@ type Named = [Record<string, SQLInputValue>];
 export type Statements = ReturnType<typeof prepareStatements>;
 
 export function prepareStatements(db: DatabaseSync) {
-  /** A change of state from the states given, returning the job's new view columns. */
-  const update = (from: readonly JobState[], assignments: string) =>
+  /**
+   * A change of state from the states given (of a job this process holds, if `held`), returning the
+   * job's new view columns.
+   */
+  const update = (from: readonly JobState[], assignments: string, held = false) =>
     prepare<Named, JobRow>(
       db,
       `UPDATE jobs SET ${assignments}
        WHERE id = :id AND state IN (${from.map((state) => `'${state}'`).join(", ")})
+       ${held ? "AND owner = :owner" : ""}
        RETURNING ${viewColumns}`,
     );
   return {
-    unfinished: prepare<[], { id: string; state: "queued" | "running"; definition: string }>(
+    // One process holds the file: a job another process started was left by one that stopped.
+    unfinished: prepare<[{ owner: string }], { id: string; state: "queued" | "running"; definition: string }>(
       db,
-      `SELECT id, state, definition FROM jobs WHERE state IN ('queued', 'running')
+      `SELECT id, state, definition FROM jobs
+       WHERE state = 'queued' OR (state = 'running' AND (owner IS NULL OR owner != :owner))
        ORDER BY state = 'queued', created_at`,
     ),
     requeue: prepare<[string]>(
       db,
-      "UPDATE jobs SET state = 'queued', started_at = NULL WHERE id = ? AND state = 'running'",
+      `UPDATE jobs SET state = 'queued', started_at = NULL, owner = NULL, lease_expires = NULL
+       WHERE id = ? AND state = 'running'`,
+    ),
+    renew: prepare<[{ id: string; owner: string; until: number }], { id: string }>(
+      db,
+      `UPDATE jobs SET lease_expires = :until
+       WHERE id = :id AND state = 'running' AND owner = :owner RETURNING id`,
+    ),
+    release: prepare<[{ owner: string }]>(
+      db,
+      "UPDATE jobs SET lease_expires = 0 WHERE state = 'running' AND owner = :owner",
     ),
     interrupt: prepare<[{ id: string; now: number; error: string }]>(
       db,
@@ -75,7 +91,10 @@ export function prepareStatements(db: DatabaseSync) {
       db,
       "SELECT definition FROM jobs WHERE id = ?",
     ),
-    selectState: prepare<[string], { state: JobState }>(db, "SELECT state FROM jobs WHERE id = ?"),
+    selectState: prepare<[string], { state: JobState; owner: string | null }>(
+      db,
+      "SELECT state, owner FROM jobs WHERE id = ?",
+    ),
     selectResultEntries: prepare<[string], { result_entries: number | null }>(
       db,
       "SELECT result_entries FROM jobs WHERE id = ?",
@@ -83,12 +102,17 @@ export function prepareStatements(db: DatabaseSync) {
     updateProgress: update(
       ["running"],
       "progress_done = :done, progress_total = :total, progress_rate = :rate",
+      true,
     ),
     updates: {
-      start: update(transitions.start.from, "state = 'running', started_at = :now"),
+      start: update(
+        transitions.start.from,
+        "state = 'running', started_at = :now, owner = :owner, lease_expires = :until",
+      ),
       complete: update(
         transitions.complete.from,
         "state = 'completed', finished_at = :now, summary = :summary, result_entries = :resultEntries",
+        true,
       ),
       fail: update(transitions.fail.from, "state = 'failed', finished_at = :now, error = :error"),
       cancel: update(transitions.cancel.from, "state = 'cancelled', finished_at = :now"),
