@@ -14,7 +14,7 @@ COPY . .
 # The package (npm pack builds dist/ first), and the optional packages of `serve` and `worker` at
 # the versions weft is developed with, named by weft's own list of them.
 RUN npm pack --pack-destination /pack \
-  && node --input-type=module -e 'import { optionalPackages as o } from "./dist/optional-packages.js"; import { readFileSync } from "node:fs"; const { devDependencies: v } = JSON.parse(readFileSync("package.json", "utf8")); console.log([...new Set([...o.cluster, ...o.service])].map((n) => `${n}@${v[n]}`).join(" "));' > /pack/optional.txt
+  && node --input-type=module -e 'import { optionalPackages as o } from "./dist/optional-packages.js"; import { readFileSync } from "node:fs"; const { devDependencies: v } = JSON.parse(readFileSync("package.json", "utf8")); console.log([...new Set([...o.cluster, ...o.service, ...o.postgres])].map((n) => `${n}@${v[n]}`).join(" "));' > /pack/optional.txt
 
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production

@@ -77,12 +77,19 @@ describe("the deployment files", () => {
     );
 
     // It installs the optional packages of serve and worker by weft's own list, at the versions weft is developed with.
-    assert.match(read("Dockerfile"), /optionalPackages as o .*\[\.\.\.o\.cluster, \.\.\.o\.service\]/);
-    for (const name of [...optionalPackages.cluster, ...optionalPackages.service])
+    assert.match(
+      read("Dockerfile"),
+      /optionalPackages as o .*\[\.\.\.o\.cluster, \.\.\.o\.service, \.\.\.o\.postgres\]/,
+    );
+    for (const name of [
+      ...optionalPackages.cluster,
+      ...optionalPackages.service,
+      ...optionalPackages.postgres,
+    ])
       assert.ok(pkg.devDependencies[name], `${name} has a version in devDependencies`);
   });
 
-  test("deploy/compose.yaml: Redis, two workers and the service, each running a weft command it has", async () => {
+  test("deploy/compose.yaml: Redis, PostgreSQL, two workers and two service replicas on one job store, each running a weft command it has", async () => {
     interface Service {
       image: string;
       command: string[];
@@ -94,10 +101,18 @@ describe("the deployment files", () => {
     const weftServices = services.filter(([, s]) => s.image === "weft");
     assert.deepEqual(
       weftServices.map(([, s]) => s.command[0]),
-      ["worker", "worker", "serve"],
+      ["worker", "worker", "serve", "serve"],
     );
     const redis = services.find(([, s]) => s.image.startsWith("redis:"));
     assert.ok(redis, "a Redis");
+    const postgres = services.find(([, s]) => s.image.startsWith("postgres:"));
+    assert.ok(postgres, "a PostgreSQL");
+    const database = postgres[1].environment!;
+    assert.match(
+      database.POSTGRES_PASSWORD!,
+      /^\$\{WEFT_DB_PASSWORD:\?/,
+      "its password comes from the environment",
+    );
     for (const [name, service] of weftServices) {
       await assertWeftCommand(service.command, `the ${name} service`);
       assert.equal(
@@ -106,12 +121,29 @@ describe("the deployment files", () => {
         `${name} reaches the Redis`,
       );
     }
-    const [, server] = weftServices.find(([, s]) => s.command[0] === "serve")!;
-    assert.match(
-      server.environment!.WEFT_TOKEN!,
-      /^\$\{WEFT_TOKEN:\?/,
-      "the token comes from the environment, and must be set",
-    );
-    assert.match(server.healthcheck!.test.join(" "), /\/readyz/);
+    for (const [name, server] of weftServices.filter(([, s]) => s.command[0] === "serve")) {
+      assert.match(
+        server.environment!.WEFT_TOKEN!,
+        /^\$\{WEFT_TOKEN:\?/,
+        `${name}: the token comes from the environment, and must be set`,
+      );
+      assert.match(server.healthcheck!.test.join(" "), /\/readyz/);
+      // Replicas share one job store: PostgreSQL's, as its own user and database, not a SQLite file each.
+      assert.ok(!server.command.includes("--db"), `${name} keeps no SQLite file`);
+      const store = new URL(server.environment!.WEFT_STORE_URL!.replace("${WEFT_DB_PASSWORD}", "password"));
+      assert.equal(store.protocol, "postgres:");
+      assert.equal(
+        `${store.hostname}:${store.port}`,
+        `${postgres[0]}:5432`,
+        `${name} reaches the PostgreSQL`,
+      );
+      assert.equal(store.username, database.POSTGRES_USER);
+      assert.equal(store.pathname, `/${database.POSTGRES_DB}`);
+      assert.match(
+        server.environment!.WEFT_STORE_URL!,
+        /:\$\{WEFT_DB_PASSWORD\}@/,
+        `${name}: the password from the environment`,
+      );
+    }
   });
 });
