@@ -4,15 +4,19 @@
 // route (GET /api/jobs/:id). The server runs in a process of its own, so the load generator does
 // not share its event loop. Prints requests/s and latency percentiles per route, and saves them
 // to bench/results/server.json (and with --publish to docs/results/server.json, for npm run docs:results).
+// With --replicas, the same routes on one replica and on two sharing a job store in PostgreSQL, and
+// the time from a replica's death to its jobs running on the other (bench/server-replicas.ts).
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { Agent, request } from "node:http";
+import { Agent } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { startServer } from "../src/server/server.ts";
 import { commandLine, publish, publishedMeta, resultsDirectory } from "../src/scaling/publish.ts";
+import { run, sendRequest, type Load, type Sent } from "./server-load.ts";
+import { benchReplicas } from "./server-replicas.ts";
 import type { RouteResult, ServerReport } from "./server-report.ts";
 
 const { values: args } = parseArgs({
@@ -27,8 +31,15 @@ const { values: args } = parseArgs({
     quick: { type: "boolean", default: false },
     // Also save the results as docs/results/server.json, for npm run docs:results.
     publish: { type: "boolean", default: false },
-    // Internal: run as the server process.
+    // Instead: one replica, then two, on a job store in PostgreSQL (a server of the bench's own), and
+    // the time from a replica's death to its jobs running on the other (bench/server-replicas.ts).
+    replicas: { type: "boolean", default: false },
+    // With --replicas: the replicas' lease and its renewal, in seconds (weft serve's defaults).
+    lease: { type: "string", default: "15" },
+    "lease-renewal": { type: "string", default: "5" },
+    // Internal: run as the server process, on this SQLite file (or "" with --store).
     serve: { type: "string" },
+    store: { type: "string" },
   },
 });
 
@@ -44,14 +55,37 @@ function whole(name: string, text: string): number {
 }
 
 if (args.serve !== undefined) await serveUntilStopped(args.serve, whole("workers", args.workers));
+else if (args.replicas) await benchReplicas(replicaSettings());
 else await main();
+
+function replicaSettings() {
+  const seconds = (name: "lease" | "lease-renewal") => {
+    const n = Number(args[name]);
+    if (!(n > 0)) throw new Error(`--${name} must be a number of seconds > 0, got ${args[name]}`);
+    return n;
+  };
+  return {
+    connections: whole("connections", args.connections),
+    requests: args.quick ? 1000 : whole("requests", args.requests),
+    seconds: whole("seconds", args.seconds),
+    warmup: args.quick ? 100 : whole("warmup", args.warmup),
+    workers: whole("workers", args.workers),
+    leaseSeconds: seconds("lease"),
+    leaseRenewalSeconds: seconds("lease-renewal"),
+    generator,
+    command: commandLine("npm run bench:server", process.argv.slice(2)),
+    quick: args.quick,
+  };
+}
 
 /** The server process: starts, tells its URL on stdout as JSON, and closes on SIGTERM. */
 async function serveUntilStopped(db: string, workers: number): Promise<void> {
   const server = await startServer({
     tasks: [taskModule],
     port: 0,
-    db,
+    ...(args.store ? { store: args.store } : { db }),
+    leaseMs: Number(args.lease) * 1000,
+    leaseRenewalMs: Number(args["lease-renewal"]) * 1000,
     workers,
     // Every client is 127.0.0.1: no per-client limit in the way of the load.
     maxPerClient: 1_000_000_000,
@@ -62,18 +96,6 @@ async function serveUntilStopped(db: string, workers: number): Promise<void> {
   console.log(JSON.stringify({ url: server.url }));
   await new Promise<void>((resolve) => process.once("SIGTERM", () => resolve()));
   await server.close();
-}
-
-interface Sent {
-  readonly method: string;
-  readonly path: string;
-  readonly body?: string;
-}
-
-interface Load {
-  readonly connections: number;
-  readonly requests: number;
-  readonly deadlineMs: number;
 }
 
 async function main(): Promise<void> {
@@ -171,82 +193,6 @@ async function main(): Promise<void> {
   }
 }
 
-/**
- * `load.connections` clients at once, each sending `next(i)` as soon as its last request answered,
- * until `load.requests` are sent or the deadline passes.
- */
-async function run(
-  route: string,
-  load: Load,
-  next: (i: number) => Sent,
-  send: (sent: Sent) => Promise<{ status: number; body: string }>,
-  onReply?: (status: number, body: string) => void,
-): Promise<RouteResult> {
-  const latencies: number[] = [];
-  const statuses: Record<string, number> = {};
-  let issued = 0;
-  let errors = 0;
-  const started = performance.now();
-  const deadline = started + load.deadlineMs;
-  const client = async () => {
-    while (issued < load.requests && performance.now() < deadline) {
-      const sent = next(issued++);
-      const t0 = performance.now();
-      try {
-        const { status, body } = await send(sent);
-        latencies.push(performance.now() - t0);
-        statuses[status] = (statuses[status] ?? 0) + 1;
-        if (status < 200 || status >= 300) errors++;
-        onReply?.(status, body);
-      } catch (error) {
-        errors++;
-        statuses[(error as NodeJS.ErrnoException).code ?? "error"] =
-          (statuses[(error as NodeJS.ErrnoException).code ?? "error"] ?? 0) + 1;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: load.connections }, client));
-  const durationMs = performance.now() - started;
-  latencies.sort((a, b) => a - b);
-  return {
-    route,
-    requests: latencies.length,
-    errors,
-    statuses,
-    durationMs,
-    requestsPerSecond: latencies.length / (durationMs / 1000),
-    latencyMs: {
-      mean: latencies.reduce((sum, ms) => sum + ms, 0) / Math.max(1, latencies.length),
-      p50: percentile(latencies, 50),
-      p90: percentile(latencies, 90),
-      p99: percentile(latencies, 99),
-      max: latencies.at(-1) ?? 0,
-    },
-  };
-}
-
-function sendRequest(agent: Agent, url: string, sent: Sent): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      `${url}${sent.path}`,
-      {
-        method: sent.method,
-        agent,
-        headers: sent.body === undefined ? {} : { "content-type": "application/json" },
-      },
-      (res) => {
-        let body = "";
-        res.setEncoding("utf8");
-        res.on("data", (text: string) => (body += text));
-        res.once("end", () => resolve({ status: res.statusCode ?? 0, body }));
-        res.once("error", reject);
-      },
-    );
-    req.once("error", reject);
-    req.end(sent.body);
-  });
-}
-
 /** Waits (polling every 100 ms) until no job is queued or running; how long it took from the first submit. */
 async function drained(
   send: (sent: Sent) => Promise<{ status: number; body: string }>,
@@ -271,11 +217,6 @@ async function drained(
     afterLastSubmitMs: done - lastSubmit,
     jobsPerSecond: jobs / ((done - firstSubmit) / 1000),
   };
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
 function summary(r: RouteResult): string {

@@ -1,0 +1,184 @@
+// `npm run bench:server -- --replicas`: the service on a job store in PostgreSQL (a server of the
+// bench's own, on loopback), with one replica and then with two behind the load (requests sent to
+// each in turn, as a round-robin balancer would): requests/s and latency of the submit and status
+// routes. Then the time from a replica's SIGKILL to its running job running on the other replica.
+// Saves bench/results/server-replicas.json; not published (one machine's loopback says little about
+// replicas on several).
+import { spawn, type ChildProcess } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { Agent } from "node:http";
+import { fileURLToPath } from "node:url";
+import { startPostgres } from "../test/support/postgres.ts";
+import { run, sendRequest, type Sent } from "./server-load.ts";
+import type { RouteResult } from "./server-report.ts";
+
+export interface ReplicaSettings {
+  readonly connections: number;
+  readonly requests: number;
+  readonly seconds: number;
+  readonly warmup: number;
+  /** Threads of each replica's pool. */
+  readonly workers: number;
+  readonly leaseSeconds: number;
+  readonly leaseRenewalSeconds: number;
+  readonly generator: string;
+  readonly command: string;
+  readonly quick: boolean;
+}
+
+const resultsPath = fileURLToPath(new URL("./results/server-replicas.json", import.meta.url));
+const benchScript = fileURLToPath(new URL("./server.ts", import.meta.url));
+/** A workload that runs for seconds on one thread: long enough to be running when its replica dies. */
+const longJob = { type: "workload", workload: "primes", size: 60_000_000, options: { workers: 1 } };
+
+interface Replica {
+  readonly url: string;
+  readonly child: ChildProcess;
+  readonly exited: Promise<void>;
+}
+
+export async function benchReplicas(settings: ReplicaSettings): Promise<void> {
+  const log = (line: string) => console.error(line);
+  await using postgres = await startPostgres();
+  const agent = new Agent({ keepAlive: true, maxSockets: settings.connections });
+  const started: Replica[] = [];
+  const replicas = async (count: number, database: string) => {
+    const store = await postgres.createDatabase(database);
+    const group = await Promise.all(Array.from({ length: count }, () => startReplica(store, settings)));
+    started.push(...group);
+    return group;
+  };
+  try {
+    const scaling: { replicas: number; routes: RouteResult[] }[] = [];
+    for (const count of [1, 2]) {
+      const group = await replicas(count, `bench_${count}`);
+      let turn = 0;
+      const send = (sent: Sent) => sendRequest(agent, group[turn++ % group.length]!.url, sent);
+      const load = (requests: number) => ({
+        connections: settings.connections,
+        requests,
+        deadlineMs: settings.seconds * 1000,
+      });
+      const submitJob: Sent = {
+        method: "POST",
+        path: "/api/jobs",
+        body: JSON.stringify({ type: "task", task: "tasks.one", input: { items: [1] } }),
+      };
+      const ids: string[] = [];
+      const keepId = (status: number, body: string) => {
+        if (status === 202) ids.push((JSON.parse(body) as { job: { id: string } }).job.id);
+      };
+      await run("warm-up", load(settings.warmup), () => submitJob, send, keepId);
+      const submit = await run("POST /api/jobs", load(settings.requests), () => submitJob, send, keepId);
+      const statusOf = (i: number): Sent => ({ method: "GET", path: `/api/jobs/${ids[i % ids.length]}` });
+      const status = await run("GET /api/jobs/:id", load(settings.requests), statusOf, send);
+      for (const route of [submit, status]) {
+        log(
+          `${count} replica${count > 1 ? "s" : ""}, ${route.route}: ${route.requests} requests, ${route.errors} errors, ` +
+            `${route.requestsPerSecond.toFixed(0)} requests/s, p99 ${route.latencyMs.p99.toFixed(1)} ms`,
+        );
+      }
+      scaling.push({ replicas: count, routes: [submit, status] });
+      await Promise.all(group.map(stop));
+    }
+
+    const [a, b] = await replicas(2, "bench_takeover");
+    const takeoverMs = await takeover(agent, a!, b!);
+    log(
+      `takeover: the job of a SIGKILLed replica ran again on the other ${(takeoverMs / 1000).toFixed(2)} s after the kill ` +
+        `(lease ${settings.leaseSeconds} s, renewed every ${settings.leaseRenewalSeconds} s)`,
+    );
+    const report = {
+      meta: {
+        command: settings.command,
+        date: new Date().toISOString(),
+        quick: settings.quick,
+        generator: settings.generator,
+        connections: settings.connections,
+        requestsPerRoute: settings.requests,
+        workersPerReplica: settings.workers,
+        store: "PostgreSQL on loopback",
+        leaseSeconds: settings.leaseSeconds,
+        leaseRenewalSeconds: settings.leaseRenewalSeconds,
+      },
+      scaling,
+      takeoverMs,
+    };
+    writeFileSync(resultsPath, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`saved ${resultsPath}`);
+  } finally {
+    agent.destroy();
+    await Promise.all(started.map(stop));
+  }
+}
+
+/**
+ * Submits a long job to `a`, SIGKILLs `a` once the job has run a while, and resolves with the ms from
+ * the kill to the job running again on `b` (taken over once its lease lapsed).
+ */
+async function takeover(agent: Agent, a: Replica, b: Replica): Promise<number> {
+  const submitted = await sendRequest(agent, a.url, {
+    method: "POST",
+    path: "/api/jobs",
+    body: JSON.stringify(longJob),
+  });
+  const { id } = (JSON.parse(submitted.body) as { job: { id: string } }).job;
+  const jobOn = async (replica: Replica) => {
+    const { body } = await sendRequest(agent, replica.url, { method: "GET", path: `/api/jobs/${id}` });
+    return (JSON.parse(body) as { job: { state: string; startedAt?: string; progress: { done: number } } })
+      .job;
+  };
+  for (let job = await jobOn(b); job.state !== "running" || job.progress.done === 0; job = await jobOn(b)) {
+    if (job.state !== "queued" && job.state !== "running") throw new Error(`the job is ${job.state}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const killedAt = Date.now();
+  const killed = performance.now();
+  a.child.kill("SIGKILL");
+  await a.exited;
+  for (;;) {
+    const job = await jobOn(b);
+    if (job.state === "running" && Date.parse(job.startedAt!) >= killedAt) return performance.now() - killed;
+    if (job.state !== "queued" && job.state !== "running") throw new Error(`the job is ${job.state}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** A replica: this bench's server process on the store at `store`; resolves once it tells its URL. */
+async function startReplica(store: string, settings: ReplicaSettings): Promise<Replica> {
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      benchScript,
+      "--serve",
+      "",
+      "--store",
+      store,
+      "--workers",
+      String(settings.workers),
+      "--lease",
+      String(settings.leaseSeconds),
+      "--lease-renewal",
+      String(settings.leaseRenewalSeconds),
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout.on("data", (bytes: Buffer) => {
+      out += bytes.toString();
+      const line = out.split("\n").find((l) => l.startsWith("{"));
+      if (line) resolve((JSON.parse(line) as { url: string }).url);
+    });
+    child.once("exit", (code) => reject(new Error(`a replica exited with ${code} before it served`)));
+  });
+  return { url, child, exited };
+}
+
+async function stop(replica: Replica): Promise<void> {
+  if (replica.child.exitCode === null && replica.child.signalCode === null) replica.child.kill("SIGTERM");
+  await replica.exited;
+}
