@@ -1,0 +1,127 @@
+// Parquet at scale (issue 20, item 5): one aggregation over a Parquet dataset of at least 1 GB, by
+// weft on 1 and 2 workers and by DuckDB (2 threads) on the same files: the count and the sum of
+// `value` for each `category`, reading those two columns. DuckDB is a vectorised C++ engine: it is
+// the limit to measure against, and the ratio is reported as it is. Each contender runs in a process
+// of its own (its peak RSS is its own), in turns, after one warm-up round each; the answers must agree
+// exactly (the values are multiples of 1/8, so a sum is exact in any order).
+// The dataset (8 files, DuckDB's default row groups, snappy) is generated once into --dir and kept.
+// Usage: node --import tsx bench/data/parquet-query.ts [--gb 1] [--repeat 2] [--dir .scratch/parquet-data]
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { DuckDBInstance } from "@duckdb/node-api";
+
+const { values: args } = parseArgs({
+  options: {
+    gb: { type: "string", default: "1" },
+    repeat: { type: "string", default: "2" },
+    dir: { type: "string", default: ".scratch/parquet-data" },
+    contender: { type: "string" },
+  },
+});
+const files = 8;
+/** Bytes a row of the generated table takes in Parquet (snappy), measured: a 5,000,000-row file is 228 MB. */
+const bytesPerRow = 45.6;
+type Answer = Record<string, { count: number; sum: number }>;
+interface Sample {
+  readonly seconds: number;
+  readonly peakMb: number;
+  readonly answer: Answer;
+}
+
+const query = `SELECT category, count(*)::BIGINT AS n, sum(value) AS total FROM read_parquet('DIR/*.parquet') GROUP BY category`;
+
+async function duckdb(dir: string): Promise<Answer> {
+  const db = await DuckDBInstance.create(":memory:", { threads: "2" });
+  const duck = await db.connect();
+  try {
+    const rows = (await duck.runAndReadAll(query.replace("DIR", dir))).getRowObjectsJS();
+    return Object.fromEntries(
+      rows.map((row) => [row.category as string, { count: Number(row.n), sum: Number(row.total) }]),
+    );
+  } finally {
+    duck.closeSync();
+    db.closeSync();
+  }
+}
+
+async function weftQuery(dir: string, workers: number): Promise<Answer> {
+  const { weft } = await import("../../src/index.ts");
+  await using pool = await weft({ backend: "threads", workers });
+  const sums = await pool
+    .readParquet<{ category: string; value: number }>(dir, { columns: ["category", "value"] })
+    .reduceByKey(
+      (row) => row.category,
+      (row) => [1, row.value] as [number, number],
+      (a, b) => [a[0] + b[0], a[1] + b[1]] as [number, number],
+    );
+  return Object.fromEntries([...sums].map(([category, [count, sum]]) => [category, { count, sum }]));
+}
+
+if (args.contender) {
+  const dir = resolve(args.dir);
+  const started = performance.now();
+  const answer =
+    args.contender === "duckdb" ? await duckdb(dir) : await weftQuery(dir, Number(args.contender.slice(5)));
+  const seconds = (performance.now() - started) / 1000;
+  // The workers are threads of this process: its peak RSS holds theirs.
+  console.log(JSON.stringify({ seconds, peakMb: process.resourceUsage().maxRSS / 1024, answer }));
+} else {
+  const dir = resolve(args.dir);
+  const rows = Math.ceil((Number(args.gb) * 1e9) / bytesPerRow);
+  if (!existsSync(dir) || readdirSync(dir).filter((f) => f.endsWith(".parquet")).length !== files) {
+    mkdirSync(dir, { recursive: true });
+    const db = await DuckDBInstance.create(":memory:");
+    const duck = await db.connect();
+    const perFile = Math.ceil(rows / files);
+    for (let f = 0; f < files; f++) {
+      console.error(`writing file ${f + 1} of ${files}`);
+      await duck.run(
+        `COPY (SELECT i::BIGINT AS id, 'name-' || (i % 100000) AS name, (i % 1000) / 8 AS value, ` +
+          `['a','b','c','d'][i % 4 + 1] AS category, TIMESTAMP '2024-01-01' + to_seconds(i) AS ts, ` +
+          `md5(i::VARCHAR) AS hash FROM range(${f * perFile}, ${(f + 1) * perFile}) t(i)) ` +
+          `TO '${join(dir, `part-${String(f).padStart(5, "0")}.parquet`)}' (FORMAT parquet, COMPRESSION snappy)`,
+      );
+    }
+    duck.closeSync();
+    db.closeSync();
+  }
+  const bytes = readdirSync(dir).reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
+  console.log(`${files} Parquet files, ${(bytes / 1e9).toFixed(2)} GB, in ${dir}`);
+  const contenders = ["weft-1", "weft-2", "duckdb"];
+  const run = (contender: string): Sample => {
+    const out = execFileSync(
+      process.execPath,
+      ["--import", "tsx", fileURLToPath(import.meta.url), "--dir", dir, "--contender", contender],
+      { encoding: "utf8" },
+    );
+    return JSON.parse(out.trim().split("\n").at(-1)!) as Sample;
+  };
+  const samples = new Map<string, Sample[]>(contenders.map((c) => [c, []]));
+  let expected: string | undefined;
+  for (let round = 0; round <= Number(args.repeat); round++) {
+    for (const contender of contenders) {
+      const sample = run(contender);
+      const answer = JSON.stringify(Object.entries(sample.answer).sort());
+      expected ??= answer;
+      if (answer !== expected) throw new Error(`${contender} answered ${answer}, not ${expected}`);
+      console.error(
+        `round ${round}${round === 0 ? " (warm-up)" : ""}: ${contender} ${sample.seconds.toFixed(2)} s`,
+      );
+      if (round > 0) samples.get(contender)!.push(sample);
+    }
+  }
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+  const time = (c: string) => median(samples.get(c)!.map((s) => s.seconds));
+  const peak = (c: string) => Math.max(...samples.get(c)!.map((s) => s.peakMb));
+  console.log("contender | s (median) | peak RSS MB | GB/s");
+  for (const c of contenders)
+    console.log(
+      `${c.padEnd(9)} | ${time(c).toFixed(2).padStart(10)} | ${peak(c).toFixed(0).padStart(11)} | ${(bytes / 1e9 / time(c)).toFixed(3)}`,
+    );
+  console.log(
+    `weft-2 over weft-1: ${(time("weft-1") / time("weft-2")).toFixed(2)}x; DuckDB over weft-2: ${(time("weft-2") / time("duckdb")).toFixed(1)}x`,
+  );
+}
