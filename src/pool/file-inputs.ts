@@ -18,7 +18,7 @@ export interface ReadOptions {
   /**
    * For a dataset in `key=value` folders (Hive's layout, which Spark and Dask write): which
    * partitions to read, given each one's fields (`{ year: 2024, kind: "a" }`); the files of the
-   * others are never opened. `readJson` and `readCsv` add those fields to every record.
+   * others are never opened. `readJson`, `readCsv` and `readParquet` add those fields to every record.
    * @default every partition
    */
   readonly keepPartition?: (fields: PartitionFields) => boolean;
