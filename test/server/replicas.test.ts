@@ -177,6 +177,11 @@ test(
         return ends;
       };
 
+      // A job submitted to one replica is followed to its end through the other's event stream.
+      const followed = await clientsOf.get(a)![0]!.submit(jobOf(clients, 0));
+      const ended = await observer.waitFor(followed.id, { signal: AbortSignal.timeout(60_000) });
+      assert.equal(ended.state, "completed", `the job followed through the other replica: ${ended.error}`);
+
       const load = Promise.all(Array.from({ length: clients }, (_, c) => client(c)));
       // The kill, once jobs run with part of their items done: each replica runs two at a time.
       await pollUntil(
@@ -229,7 +234,7 @@ test(
       // The store holds each job once, and nothing else: a submit in flight at the kill that was
       // recorded before the reply was lost ran to its end too.
       const stored = await observer.jobs({ limit: 500 });
-      const ids = accepted.map((job) => job.id);
+      const ids = [followed.id, ...accepted.map((job) => job.id)];
       assert.equal(new Set(stored.map((job) => job.id)).size, stored.length);
       for (const id of ids)
         assert.ok(

@@ -145,6 +145,28 @@ describe("PostgreSQL shared by replicas", () => {
     assert.equal(await b.ledgers.read(job.id), undefined);
   });
 
+  test("each replica is told of the jobs the others create and change, not of its own", async () => {
+    const clock = manualClock();
+    const { a, b } = await replicas("changes", clock);
+    await using _a = a;
+    await using _b = b;
+    const toldA: string[] = [];
+    const toldB: string[] = [];
+    await a.watch((id) => toldA.push(id));
+    await b.watch((id) => toldB.push(id));
+    const job = await a.create(pi, "pi", "c");
+    await a.start(job.id);
+    await a.progress(job.id, 1, 10, 1); // progress is not told: it comes too often
+    await b.cancel(job.id);
+    const told = async (list: string[], count: number) => {
+      for (let wait = 0; list.length < count && wait < 100; wait++)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      return list;
+    };
+    assert.deepEqual(await told(toldB, 2), [job.id, job.id], "b is told of the create and the start");
+    assert.deepEqual(await told(toldA, 1), [job.id], "a is told of the cancel");
+  });
+
   test("a replica that stops releases its leases: another takes its jobs over at once", async () => {
     const clock = manualClock();
     const { a, b } = await replicas("release", clock);

@@ -335,9 +335,23 @@ export class JobService extends EventEmitter<JobServiceEvents> {
   }
 
   async #recover(): Promise<void> {
+    await this.#store.watch((id) => this.#changedElsewhere(id));
     this.recovery = await this.#store.recover(cannotResume);
     for (const id of this.recovery.queued) this.#queue.enqueue(id);
     await this.#prune();
+  }
+
+  /** A job another replica created or changed, told to this one's event stream. */
+  #changedElsewhere(id: string): void {
+    this.#store.get(id).then(
+      (job) => {
+        if (!job) return;
+        const { definition: _definition, ...view } = job;
+        this.emit("job", view);
+      },
+      (error: unknown) =>
+        console.error(`weft serve: job ${id}, changed by another replica, could not be read:`, error),
+    );
   }
 
   /**

@@ -107,6 +107,12 @@ export interface JobStore extends AsyncDisposable {
    * out was cancelled, or taken over after this process failed to renew in time: stop running it.
    */
   renew(ids: readonly string[]): Promise<string[]>;
+  /**
+   * Calls `listener` with the id of each job another process creates or changes the state of
+   * (progress aside), from now until the store closes: the event stream of one replica tells the
+   * jobs the others run. A store only one process uses has nothing to tell.
+   */
+  watch(listener: (id: string) => void): Promise<void>;
   /** Lets go of the leases this process holds, so that another takes its jobs over at once: for a server stopping. */
   release(): Promise<void>;
   /**

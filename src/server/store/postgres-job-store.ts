@@ -17,6 +17,7 @@ import type {
   Retention,
 } from "./job-store.ts";
 import { defaultLeaseMs } from "./lease.ts";
+import { ChangeListener, changesChannel, notifyChange } from "./postgres-changes.ts";
 import { connect, isUniqueViolation, storeFailure, withTransaction } from "./postgres-connection.ts";
 import { PostgresLedgers } from "./postgres-ledgers.ts";
 import { migrate } from "./postgres-schema.ts";
@@ -37,6 +38,8 @@ export class PostgresJobStore implements JobStore {
   readonly #pool: Pool;
   readonly #now: () => number;
   readonly #leaseMs: number;
+  readonly #url: string;
+  #changes: ChangeListener | undefined;
   #closed = false;
 
   /**
@@ -49,7 +52,7 @@ export class PostgresJobStore implements JobStore {
     try {
       await migrate(pool);
       const now = options.now ?? (await databaseClock(pool));
-      return new PostgresJobStore(pool, now, options.leaseMs ?? defaultLeaseMs);
+      return new PostgresJobStore(pool, url, now, options.leaseMs ?? defaultLeaseMs);
     } catch (error) {
       await pool.end();
       const where = url.replace(/\/\/[^@/]*@/, "//");
@@ -59,8 +62,9 @@ export class PostgresJobStore implements JobStore {
     }
   }
 
-  private constructor(pool: Pool, now: () => number, leaseMs: number) {
+  private constructor(pool: Pool, url: string, now: () => number, leaseMs: number) {
     this.#pool = pool;
+    this.#url = url;
     this.#now = now;
     this.#leaseMs = leaseMs;
     this.ledgers = new PostgresLedgers(pool, this.owner);
@@ -86,6 +90,7 @@ export class PostgresJobStore implements JobStore {
              WHERE id = $1 AND state = 'running'`,
             [id],
           );
+          await notifyChange(client, this.owner, id);
           queued.push(id);
           resumed++;
         } else {
@@ -95,6 +100,7 @@ export class PostgresJobStore implements JobStore {
             [id, this.#now(), reason],
           );
           await client.query("DELETE FROM ledgers WHERE name = $1", [id]);
+          await notifyChange(client, this.owner, id);
           interrupted++;
         }
       }
@@ -118,12 +124,15 @@ export class PostgresJobStore implements JobStore {
       try {
         // createdAt is unique and increasing, even within one ms, if the clock goes back, and across
         // replicas: a replica that took the same instant at the same moment makes this one try again.
+        // The other replicas are told in the same statement, so that a submit is one round trip.
         const { rows } = await this.#pool.query<JobRow>(
-          `INSERT INTO jobs (id, type, label, client, state, created_at, resubmitted_from, definition)
-           VALUES ($1, $2, $3, $4, 'queued',
-             GREATEST($5::bigint, COALESCE((SELECT MAX(created_at) FROM jobs), 0) + 1), $6, $7)
-           RETURNING ${viewColumns}`,
-          [id, definition.type, label, client, this.#now(), resubmittedFrom ?? null, json],
+          `WITH created AS (
+             INSERT INTO jobs (id, type, label, client, state, created_at, resubmitted_from, definition)
+             VALUES ($1, $2, $3, $4, 'queued',
+               GREATEST($5::bigint, COALESCE((SELECT MAX(created_at) FROM jobs), 0) + 1), $6, $7)
+             RETURNING ${viewColumns})
+           SELECT created.*, pg_notify('${changesChannel}', $8 || ' ' || created.id) FROM created`,
+          [id, definition.type, label, client, this.#now(), resubmittedFrom ?? null, json, this.owner],
         );
         return toView(rows[0]!);
       } catch (error) {
@@ -170,6 +179,7 @@ export class PostgresJobStore implements JobStore {
         [id, this.#now(), summaryJson, entries?.length ?? null, this.owner],
       );
       if (rows[0]) {
+        await notifyChange(client, this.owner, id);
         for (const { first, json } of resultRows) {
           await client.query("INSERT INTO result_rows (job_id, first_entry, entries) VALUES ($1, $2, $3)", [
             id,
@@ -303,9 +313,20 @@ export class PostgresJobStore implements JobStore {
     ]);
   }
 
+  async watch(listener: (id: string) => void): Promise<void> {
+    await this.#changes?.close();
+    this.#changes = new ChangeListener(this.#url, this.owner, listener);
+    try {
+      await this.#changes.start();
+    } catch (error) {
+      throw storeFailure(error);
+    }
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#changes?.close();
     await this.#pool.end();
   }
 
@@ -326,6 +347,7 @@ export class PostgresJobStore implements JobStore {
         `UPDATE jobs SET ${assignments} WHERE id = $1 AND state IN (${from}) RETURNING ${viewColumns}`,
         [id, ...values],
       );
+      if (rows[0]) await notifyChange(client, this.owner, id);
       // A job that ended (start is the one change that does not end it) keeps no ledger.
       if (rows[0] && transition !== "start") await client.query("DELETE FROM ledgers WHERE name = $1", [id]);
       return rows[0];

@@ -150,6 +150,11 @@ export class SqliteJobStore implements JobStore {
     );
   }
 
+  /** One process holds the file: no other changes its jobs. */
+  watch(): Promise<void> {
+    return Promise.resolve();
+  }
+
   release(): Promise<void> {
     return settle(() => {
       this.#sql.release.run({ owner: this.owner });
