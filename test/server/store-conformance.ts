@@ -522,5 +522,17 @@ export function storeConformance(openStore: OpenStore): void {
       });
       assert.equal((await store.get(mine.id))?.state, "running");
     });
+
+    test("recover with a limit gives the oldest queued jobs only", async () => {
+      const clock = manualClock();
+      await using store = await openStore(clock);
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        ids.push((await store.create(pi, `job ${i}`, "c")).id);
+        clock.advance(1);
+      }
+      assert.deepEqual((await store.recover(() => undefined, 2)).queued, ids.slice(0, 2));
+      assert.deepEqual((await store.recover(() => undefined)).queued, ids);
+    });
   });
 }

@@ -32,9 +32,11 @@ export async function serve(options: ServeCommandOptions): Promise<void> {
   console.log(
     `  jobs run on ${server.service.pool.backend} (${server.service.pool.workers} workers), stored in ${options.store ? `PostgreSQL at ${redactUrl(options.store)}` : (options.db ?? "weft.db")}`,
   );
+  // On a shared store the queued jobs are every replica's, and the leases that lapsed any replica's.
+  const previous = options.store ? "replicas that stopped" : "the server's last run";
   if (server.resumed + server.requeued > 0) {
     console.log(
-      `  taken over from the server's last run: ${server.resumed} running jobs resumed from their settled chunks, ${server.requeued} queued jobs queued again`,
+      `  taken over from ${previous}: ${server.resumed} running jobs resumed from their settled chunks, ${server.requeued} queued jobs queued again`,
     );
   }
   if (server.interrupted > 0) {

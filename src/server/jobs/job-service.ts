@@ -369,7 +369,8 @@ export class JobService extends EventEmitter<JobServiceEvents> {
         for (const id of held) if (!kept.has(id)) this.#queue.lose(id);
       }
       if (this.#draining) return;
-      const found = await this.#store.recover(cannotResume);
+      // The oldest few queued jobs: enough to fill this replica's places, and some to spare.
+      const found = await this.#store.recover(cannotResume, 4 * this.#settings.maxRunning);
       if (found.resumed + found.interrupted > 0) {
         console.log(
           `weft serve: took over ${found.resumed + found.interrupted} jobs whose replica's lease lapsed: ` +

@@ -86,10 +86,11 @@ export interface JobStore extends AsyncDisposable {
    * which one process holds at a time, every job another process started): each is queued again if
    * `cannotResume` gives no reason (it then runs from the chunks its ledger holds), else it is
    * interrupted with that reason as its error, exactly once however many replicas ask at the same
-   * moment. Resolves with those and the jobs queued. One transaction: a store that cannot record it
-   * leaves every job as it was.
+   * moment. Resolves with those and the jobs queued (the oldest `queuedLimit` of them, if given: a
+   * replica with room for a few jobs need not read the whole queue). One transaction: a store that
+   * cannot record it leaves every job as it was.
    */
-  recover(cannotResume: CannotResume): Promise<Recovery>;
+  recover(cannotResume: CannotResume, queuedLimit?: number): Promise<Recovery>;
   /** Records a new job, queued. */
   create(
     definition: JobDefinition,

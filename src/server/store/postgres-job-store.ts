@@ -70,7 +70,7 @@ export class PostgresJobStore implements JobStore {
     this.ledgers = new PostgresLedgers(pool, this.owner);
   }
 
-  recover(cannotResume: CannotResume): Promise<Recovery> {
+  recover(cannotResume: CannotResume, queuedLimit?: number): Promise<Recovery> {
     return this.#transaction(async (client) => {
       // SKIP LOCKED: a replica recovering at the same moment takes the others.
       const expired = await client.query<{ id: string; definition: string }>(
@@ -105,7 +105,8 @@ export class PostgresJobStore implements JobStore {
         }
       }
       const waiting = await client.query<{ id: string }>(
-        "SELECT id FROM jobs WHERE state = 'queued' ORDER BY created_at",
+        "SELECT id FROM jobs WHERE state = 'queued' ORDER BY created_at LIMIT $1",
+        [queuedLimit ?? null],
       );
       for (const { id } of waiting.rows) if (!queued.includes(id)) queued.push(id);
       return { queued, resumed, interrupted };

@@ -83,15 +83,16 @@ export class SqliteJobStore implements JobStore {
    * chunks its ledger holds), else it is interrupted with that reason as its error. Ledgers of no
    * unfinished job go. One transaction: a store that cannot record it leaves every job as it was.
    */
-  recover(cannotResume: CannotResume): Promise<Recovery> {
+  recover(cannotResume: CannotResume, queuedLimit = Infinity): Promise<Recovery> {
     return settle(() => {
       return writeTransaction(this.#db, () => {
         const queued: string[] = [];
         let resumed = 0;
         let interrupted = 0;
+        let waiting = 0;
         for (const { id, state, definition } of this.#sql.unfinished.all({ owner: this.owner })) {
           if (state === "queued") {
-            queued.push(id);
+            if (waiting++ < queuedLimit) queued.push(id);
             continue;
           }
           const reason = cannotResume(id, JSON.parse(definition) as JobDefinition);
