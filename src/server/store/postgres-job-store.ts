@@ -173,25 +173,31 @@ export class PostgresJobStore implements JobStore {
   async complete(id: string, summary: unknown, entries?: readonly unknown[]): Promise<JobView> {
     const summaryJson = summary === undefined ? null : toJson(summary, `the summary of job ${id}`);
     const resultRows = entries === undefined ? [] : toResultRows(id, entries);
-    const row = await this.#transaction(async (client) => {
-      const { rows } = await client.query<JobRow>(
-        `UPDATE jobs SET state = 'completed', finished_at = $2, summary = $3, result_entries = $4
-         WHERE id = $1 AND state = 'running' AND owner = $5 RETURNING ${viewColumns}`,
-        [id, this.#now(), summaryJson, entries?.length ?? null, this.owner],
-      );
-      if (rows[0]) {
-        await notifyChange(client, this.owner, id);
-        for (const { first, json } of resultRows) {
-          await client.query("INSERT INTO result_rows (job_id, first_entry, entries) VALUES ($1, $2, $3)", [
-            id,
-            first,
-            json,
-          ]);
-        }
-        await client.query("DELETE FROM ledgers WHERE name = $1", [id]);
-      }
-      return rows[0];
-    });
+    // One statement, atomic as a transaction and one round trip: the change, the result's rows,
+    // the ledger gone and the others told, all only if the job was running here.
+    const { rows } = await this.#query<JobRow>(
+      `WITH changed AS (
+         UPDATE jobs SET state = 'completed', finished_at = $2, summary = $3, result_entries = $4
+         WHERE id = $1 AND state = 'running' AND owner = $5 RETURNING ${viewColumns}
+       ), stored AS (
+         INSERT INTO result_rows (job_id, first_entry, entries)
+         SELECT $1, first, entries FROM unnest($6::integer[], $7::text[]) AS kept (first, entries)
+         WHERE EXISTS (SELECT 1 FROM changed)
+       ), dropped AS (
+         DELETE FROM ledgers WHERE name = $1 AND EXISTS (SELECT 1 FROM changed)
+       )
+       SELECT changed.*, pg_notify('${changesChannel}', $5 || ' ' || changed.id) FROM changed`,
+      [
+        id,
+        this.#now(),
+        summaryJson,
+        entries?.length ?? null,
+        this.owner,
+        resultRows.map((r) => r.first),
+        resultRows.map((r) => r.json),
+      ],
+    );
+    const row = rows[0];
     return row ? toView(row) : this.#refuse(id, "complete");
   }
 
@@ -343,16 +349,21 @@ export class PostgresJobStore implements JobStore {
     values: readonly unknown[],
   ): Promise<JobView> {
     const from = transitions[transition].from.map((state) => `'${state}'`).join(", ");
-    const row = await this.#transaction(async (client) => {
-      const { rows } = await client.query<JobRow>(
-        `UPDATE jobs SET ${assignments} WHERE id = $1 AND state IN (${from}) RETURNING ${viewColumns}`,
-        [id, ...values],
-      );
-      if (rows[0]) await notifyChange(client, this.owner, id);
-      // A job that ended (start is the one change that does not end it) keeps no ledger.
-      if (rows[0] && transition !== "start") await client.query("DELETE FROM ledgers WHERE name = $1", [id]);
-      return rows[0];
-    });
+    // One statement, so one round trip: the change, the others told (on commit), and for a change
+    // that ends the job (start is the one that does not) its ledger gone.
+    const ownerParameter = `$${values.length + 2}`;
+    const dropLedger =
+      transition === "start"
+        ? ""
+        : `, dropped AS (DELETE FROM ledgers WHERE name = $1 AND EXISTS (SELECT 1 FROM changed))`;
+    const { rows } = await this.#query<JobRow>(
+      `WITH changed AS (
+         UPDATE jobs SET ${assignments} WHERE id = $1 AND state IN (${from}) RETURNING ${viewColumns}
+       )${dropLedger}
+       SELECT changed.*, pg_notify('${changesChannel}', ${ownerParameter} || ' ' || changed.id) FROM changed`,
+      [id, ...values, this.owner],
+    );
+    const row = rows[0];
     return row ? toView(row) : this.#refuse(id, transition);
   }
 
