@@ -81,6 +81,15 @@ test("parquet: a dataset written by year from the workers, one year's columns re
   assert.match(stdout, /a plain loop agrees: true/);
 });
 
+test("spark-dask: weft writes orders by region, a Dask job runs weft's task on them, weft reads Dask's output", async () => {
+  // Debian's Python, where npm test installs dask and distributed.
+  const stdout = await runExample("spark-dask.ts", { ...process.env, WEFT_PYTHON: "/usr/bin/python3" });
+  assert.match(stdout, /weft: 20000 orders in 16 part files, by region/);
+  assert.match(stdout, /dask: 20000 orders read, totals written by weft's task/);
+  assert.match(stdout, /north: 779508\.89/);
+  assert.match(stdout, /a plain loop agrees: true/);
+});
+
 test("telemetry: a job's span under the program's, and a span for each of its chunks", async () => {
   const stdout = await runExample("telemetry.ts");
   assert.match(stdout, /78498 primes below 1,000,000/);
