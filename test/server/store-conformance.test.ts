@@ -19,14 +19,18 @@ describe("the SQLite job store", () => {
   );
 });
 
+// One PostgreSQL server for the file (starting one takes seconds), a database for each use.
+let server: PostgresServer;
+before(async () => {
+  server = await startPostgres();
+});
+after(() => server?.[Symbol.asyncDispose]());
+
 describe("the PostgreSQL job store", () => {
-  let server: PostgresServer;
   let url: string;
   before(async () => {
-    server = await startPostgres();
     url = await server.createDatabase("conformance");
   });
-  after(() => server?.[Symbol.asyncDispose]());
 
   storeConformance(async (clock = manualClock()) => {
     const store = await PostgresJobStore.open(url, { now: clock.now });
@@ -47,12 +51,6 @@ async function truncate(url: string): Promise<void> {
 }
 
 describe("PostgreSQL shared by replicas", () => {
-  let server: PostgresServer;
-  before(async () => {
-    server = await startPostgres();
-  });
-  after(() => server?.[Symbol.asyncDispose]());
-
   /** Two replicas' stores on a new database, on one clock, with a lease of 1 s. */
   async function replicas(name: string, clock: ManualClock) {
     const url = await server.createDatabase(name);
