@@ -5,20 +5,27 @@
 // of its own (its peak RSS is its own), in turns, after one warm-up round each; the answers must agree
 // exactly (the values are multiples of 1/8, so a sum is exact in any order).
 // The dataset (8 files, DuckDB's default row groups, snappy) is generated once into --dir and kept.
-// Usage: node --import tsx bench/data/parquet-query.ts [--gb 1] [--repeat 2] [--dir .scratch/parquet-data]
+// Prints a table, saves bench/results/parquet.json, and with --publish docs/results/parquet.json.
+// Usage: npm run bench:data -- --parquet [--gb 1] [--repeat 3] [--dir .scratch/parquet-data] [--publish]
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { DuckDBInstance } from "@duckdb/node-api";
+import { DuckDBInstance, version as duckdbVersion } from "@duckdb/node-api";
+import { parquetMetadataAsync, asyncBufferFromFile } from "hyparquet";
+import { median } from "../../src/scaling/analysis.ts";
+import { commandLine, publish, publishedMeta, resultsDirectory } from "../../src/scaling/publish.ts";
+import { parquetContenders, type ParquetReport } from "./parquet-report.ts";
+import type { Spread } from "./report.ts";
 
 const { values: args } = parseArgs({
   options: {
     gb: { type: "string", default: "1" },
-    repeat: { type: "string", default: "2" },
+    repeat: { type: "string", default: "3" },
     dir: { type: "string", default: ".scratch/parquet-data" },
     contender: { type: "string" },
+    publish: { type: "boolean", default: false },
   },
 });
 const files = 8;
@@ -88,9 +95,24 @@ if (args.contender) {
     duck.closeSync();
     db.closeSync();
   }
-  const bytes = readdirSync(dir).reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
-  console.log(`${files} Parquet files, ${(bytes / 1e9).toFixed(2)} GB, in ${dir}`);
-  const contenders = ["weft-1", "weft-2", "duckdb"];
+  const names = readdirSync(dir).filter((f) => f.endsWith(".parquet"));
+  const bytes = names.reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
+  let rowCount = 0;
+  let rowGroups = 0;
+  for (const name of names) {
+    const metadata = await parquetMetadataAsync(await asyncBufferFromFile(join(dir, name)));
+    rowCount += Number(metadata.num_rows);
+    rowGroups += metadata.row_groups.length;
+  }
+  console.log(
+    `${files} Parquet files, ${(bytes / 1e9).toFixed(2)} GB, ${rowCount} rows in ${rowGroups} row groups, in ${dir}`,
+  );
+  if (args.publish) resultsDirectory(); // fails now, not after the run, when there is nowhere to publish
+  const meta = publishedMeta(
+    commandLine("npm run bench:data", ["--parquet", ...process.argv.slice(2)]),
+    false,
+  );
+  const repeat = Number(args.repeat);
   const run = (contender: string): Sample => {
     const out = execFileSync(
       process.execPath,
@@ -99,10 +121,10 @@ if (args.contender) {
     );
     return JSON.parse(out.trim().split("\n").at(-1)!) as Sample;
   };
-  const samples = new Map<string, Sample[]>(contenders.map((c) => [c, []]));
+  const samples = new Map<string, Sample[]>(parquetContenders.map((c) => [c, []]));
   let expected: string | undefined;
-  for (let round = 0; round <= Number(args.repeat); round++) {
-    for (const contender of contenders) {
+  for (let round = 0; round <= repeat; round++) {
+    for (const contender of parquetContenders) {
       const sample = run(contender);
       const answer = JSON.stringify(Object.entries(sample.answer).sort());
       expected ??= answer;
@@ -113,15 +135,47 @@ if (args.contender) {
       if (round > 0) samples.get(contender)!.push(sample);
     }
   }
-  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
-  const time = (c: string) => median(samples.get(c)!.map((s) => s.seconds));
-  const peak = (c: string) => Math.max(...samples.get(c)!.map((s) => s.peakMb));
+  const spread = (values: number[]): Spread => ({
+    median: median(values),
+    min: Math.min(...values),
+    max: Math.max(...values),
+    samples: values,
+  });
+  const times = (c: string) => samples.get(c)!.map((s) => s.seconds);
+  const perRound = (a: string, b: string) => times(a).map((t, i) => t / times(b)[i]!);
+  const report: ParquetReport = {
+    meta: {
+      ...meta,
+      repeat,
+      files,
+      bytes,
+      rows: rowCount,
+      rowGroups,
+      query,
+      duckdb: duckdbVersion(),
+    },
+    contenders: Object.fromEntries(
+      parquetContenders.map((c) => [
+        c,
+        { seconds: spread(times(c)), peakMb: Math.max(...samples.get(c)!.map((s) => s.peakMb)) },
+      ]),
+    ) as ParquetReport["contenders"],
+    speedup: spread(perRound("weft-1", "weft-2")),
+    duckdbAhead: spread(perRound("weft-2", "duckdb")),
+  };
   console.log("contender | s (median) | peak RSS MB | GB/s");
-  for (const c of contenders)
+  for (const c of parquetContenders) {
+    const { seconds, peakMb } = report.contenders[c];
     console.log(
-      `${c.padEnd(9)} | ${time(c).toFixed(2).padStart(10)} | ${peak(c).toFixed(0).padStart(11)} | ${(bytes / 1e9 / time(c)).toFixed(3)}`,
+      `${c.padEnd(9)} | ${seconds.median.toFixed(2).padStart(10)} | ${peakMb.toFixed(0).padStart(11)} | ${(bytes / 1e9 / seconds.median).toFixed(3)}`,
     );
+  }
   console.log(
-    `weft-2 over weft-1: ${(time("weft-1") / time("weft-2")).toFixed(2)}x; DuckDB over weft-2: ${(time("weft-2") / time("duckdb")).toFixed(1)}x`,
+    `weft-2 over weft-1: ${report.speedup.median.toFixed(2)}x; DuckDB over weft-2: ${report.duckdbAhead.median.toFixed(1)}x`,
   );
+  writeFileSync(
+    fileURLToPath(new URL("../results/parquet.json", import.meta.url)),
+    `${JSON.stringify(report, null, 2)}\n`,
+  );
+  if (args.publish) console.log(`published ${publish("parquet.json", report)}`);
 }

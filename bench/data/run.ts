@@ -10,7 +10,8 @@
 //
 // Usage: npm run bench:data -- [--sizes 1,2,4 | --gb N] [--quick] [--repeat 3] [--seed 1] [--dir D]
 //        [--backend processes|threads] [--python /usr/bin/python3] [--publish]
-import { execFile } from "node:child_process";
+//        npm run bench:data -- --parquet [...]: the Parquet query beside DuckDB instead (parquet-query.ts)
+import { execFile, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -38,6 +39,13 @@ import {
   type WorkloadResult,
 } from "./report.ts";
 import { dataWorkloads, partitions, type DataWorkload, type Files } from "./workloads.ts";
+
+if (process.argv.includes("--parquet")) {
+  const parquetQuery = fileURLToPath(new URL("./parquet-query.ts", import.meta.url));
+  const rest = process.argv.slice(2).filter((arg) => arg !== "--parquet");
+  const child = spawnSync(process.execPath, ["--import", "tsx", parquetQuery, ...rest], { stdio: "inherit" });
+  process.exit(child.status ?? 1);
+}
 
 const { values: args } = parseArgs({
   options: {
