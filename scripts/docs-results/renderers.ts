@@ -12,6 +12,7 @@ import { benchRow, benchTable, definedSpeedup, faultCost, overheadTable, peerRow
 import { weftContender } from "../../bench/contender-names.ts";
 import { RenderError, storedPath, type RenderContext } from "./context.ts";
 import { dataAbout, dataTable } from "./data-renderer.ts";
+import { parquetAbout, parquetTable } from "./parquet-renderer.ts";
 import { simulateAbout, simulateChart, simulateTable } from "./simulate-renderer.ts";
 import { about, compact, count, fence, ms, percent, range, seconds, speedup, table } from "./markdown.ts";
 
@@ -541,6 +542,8 @@ export const renderers: Readonly<Record<string, Renderer>> = {
   // npm run bench:data
   "data.about": block([], dataAbout),
   "data.table": block([], dataTable),
+  "parquet.about": block([], parquetAbout),
+  "parquet.table": block([], parquetTable),
 
   // npm run simulate
   "simulate.about": block([], simulateAbout),

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ClusterReport } from "../../bench/cluster/report.ts";
 import type { DataReport } from "../../bench/data/report.ts";
+import type { ParquetReport } from "../../bench/data/parquet-report.ts";
 import type { InstallReport } from "../../bench/install/report.ts";
 import type { IoReport } from "../../bench/io/report.ts";
 import type { TransferReport } from "../../bench/transfer/report.ts";
@@ -28,6 +29,7 @@ export const storedFiles = {
   demo: { file: "demo.json", publish: "npm start -- --publish" },
   install: { file: "install.json", publish: "npm run bench:install -- --publish" },
   data: { file: "data.json", publish: "npm run bench:data -- --publish" },
+  parquet: { file: "parquet.json", publish: "npm run bench:data -- --parquet --publish" },
   io: { file: "io.json", publish: "npm run bench:io -- --publish" },
   transfer: { file: "transfer.json", publish: "npm run bench:transfer -- --publish" },
   simulate: { file: "simulate.json", publish: "npm run simulate -- --publish" },
@@ -43,6 +45,7 @@ interface Contents {
   readonly demo: DemoReport;
   readonly install: InstallReport;
   readonly data: DataReport;
+  readonly parquet: ParquetReport;
   readonly io: IoReport;
   readonly transfer: TransferReport;
   readonly simulate: SimulateReport;
