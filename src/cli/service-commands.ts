@@ -70,6 +70,7 @@ export function serviceCommands(program: Command): void {
         program.error("error: --wait-timeout goes with --wait");
       const { submit } = await import("./commands/submit.ts");
       await submit(options);
+      await exitOnceWritten();
     });
 
   program
@@ -83,6 +84,7 @@ export function serviceCommands(program: Command): void {
     .action(async (options) => {
       const { jobs } = await import("./commands/jobs.ts");
       await jobs(options);
+      await exitOnceWritten();
     });
 
   program
@@ -98,5 +100,23 @@ export function serviceCommands(program: Command): void {
         program.error("error: --wait-timeout goes with --wait");
       const { result } = await import("./commands/result.ts");
       await result(id, options);
+      await exitOnceWritten();
     });
+}
+
+/**
+ * Ends the process once what it printed is written: a one-shot command is done then, and nothing the
+ * client may still hold (an event stream being closed, an idle connection) may keep a shell or a
+ * script waiting. Once, on a loaded CI machine, a `submit --wait` that had printed its result was still
+ * running 24 s later.
+ */
+function exitOnceWritten(): Promise<never> {
+  return new Promise(() => {
+    let pending = 2;
+    const done = () => {
+      if (--pending === 0) process.exit();
+    };
+    process.stdout.write("", done);
+    process.stderr.write("", done);
+  });
 }
