@@ -2,7 +2,7 @@
 // whole processes reading the same file on standard input and writing one result a line, on a
 // CPU-heavy task (about 20 µs a line) and on a trivial one (the pipe's own cost: lines a second).
 // After one warm-up each, the runs take turns; every output is checked against the loop's. Prints a
-// table and saves bench/results/pipe.json.
+// table, saves bench/results/pipe.json, and with --publish docs/results/pipe.json.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, openSync, rmSync, writeFileSync, closeSync } from "node:fs";
@@ -11,10 +11,15 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { median } from "../../src/scaling/analysis.ts";
-import { publishedMeta, commandLine } from "../../src/scaling/publish.ts";
+import { commandLine, publish, publishedMeta, resultsDirectory } from "../../src/scaling/publish.ts";
+import type { PipeReport, PipeRow } from "./report.ts";
 
 const { values: args } = parseArgs({
-  options: { repeat: { type: "string", default: "5" }, quick: { type: "boolean", default: false } },
+  options: {
+    repeat: { type: "string", default: "5" },
+    quick: { type: "boolean", default: false },
+    publish: { type: "boolean", default: false },
+  },
 });
 const repeat = Number(args.repeat);
 if (!Number.isInteger(repeat) || repeat < 1) throw new Error("--repeat must be a positive integer");
@@ -53,9 +58,10 @@ function timed(
   });
 }
 
+if (args.publish) resultsDirectory(); // fails now, not after the run, when there is nowhere to publish
 const scratch = mkdtempSync(join(tmpdir(), "weft-bench-pipe-"));
 try {
-  const rows = [];
+  const rows: PipeRow[] = [];
   for (const { task, lines, target } of cases) {
     const input = join(scratch, `${task}.txt`);
     // Lines of 20 to 80 characters, the same for every run.
@@ -104,8 +110,10 @@ try {
       `${r.task.padEnd(8)} ${r.lines.toLocaleString("en-US").padStart(9)}  ${r.loopMs.toFixed(0).padStart(7)}  ${r.weftMs.toFixed(0).padStart(7)}  ${r.ratio.toFixed(2).padStart(8)}x  ${Math.round(r.weftLinesPerSecond).toLocaleString("en-US").padStart(12)}  ${target.padEnd(18)} ${r.pass ? "pass" : "FAIL"}`,
     );
   }
-  writeFileSync(resultsPath, JSON.stringify({ meta: { ...meta, repeat }, rows }, null, 2) + "\n");
+  const report: PipeReport = { meta: { ...meta, repeat }, rows };
+  writeFileSync(resultsPath, JSON.stringify(report, null, 2) + "\n");
   console.error(`saved ${resultsPath}`);
+  if (args.publish) console.error(`published ${publish("pipe.json", report)}`);
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }

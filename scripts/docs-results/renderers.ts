@@ -13,6 +13,7 @@ import { weftContender } from "../../bench/contender-names.ts";
 import { RenderError, storedPath, type RenderContext } from "./context.ts";
 import { dataAbout, dataTable } from "./data-renderer.ts";
 import { parquetAbout, parquetTable } from "./parquet-renderer.ts";
+import { pipeAbout, pipeTable } from "./pipe-renderer.ts";
 import { simulateAbout, simulateChart, simulateTable } from "./simulate-renderer.ts";
 import { about, compact, count, fence, ms, percent, range, seconds, speedup, table } from "./markdown.ts";
 
@@ -544,6 +545,8 @@ export const renderers: Readonly<Record<string, Renderer>> = {
   "data.table": block([], dataTable),
   "parquet.about": block([], parquetAbout),
   "parquet.table": block([], parquetTable),
+  "pipe.about": block([], pipeAbout),
+  "pipe.table": block([], pipeTable),
 
   // npm run simulate
   "simulate.about": block([], simulateAbout),

@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import type { ClusterReport } from "../../bench/cluster/report.ts";
 import type { DataReport } from "../../bench/data/report.ts";
 import type { ParquetReport } from "../../bench/data/parquet-report.ts";
+import type { PipeReport } from "../../bench/pipe/report.ts";
 import type { InstallReport } from "../../bench/install/report.ts";
 import type { IoReport } from "../../bench/io/report.ts";
 import type { TransferReport } from "../../bench/transfer/report.ts";
@@ -30,6 +31,7 @@ export const storedFiles = {
   install: { file: "install.json", publish: "npm run bench:install -- --publish" },
   data: { file: "data.json", publish: "npm run bench:data -- --publish" },
   parquet: { file: "parquet.json", publish: "npm run bench:data -- --parquet --publish" },
+  pipe: { file: "pipe.json", publish: "npm run bench:pipe -- --publish" },
   io: { file: "io.json", publish: "npm run bench:io -- --publish" },
   transfer: { file: "transfer.json", publish: "npm run bench:transfer -- --publish" },
   simulate: { file: "simulate.json", publish: "npm run simulate -- --publish" },
@@ -46,6 +48,7 @@ interface Contents {
   readonly install: InstallReport;
   readonly data: DataReport;
   readonly parquet: ParquetReport;
+  readonly pipe: PipeReport;
   readonly io: IoReport;
   readonly transfer: TransferReport;
   readonly simulate: SimulateReport;

@@ -1,0 +1,20 @@
+// What `npm run bench:pipe` saves (bench/results/pipe.json, and with --publish docs/results/pipe.json).
+import type { PublishedMeta } from "../../src/scaling/publish.ts";
+
+export interface PipeRow {
+  readonly task: string;
+  readonly lines: number;
+  /** Medians of whole-process times, in ms. */
+  readonly loopMs: number;
+  readonly weftMs: number;
+  /** The loop's median time over weft pipe's. */
+  readonly ratio: number;
+  readonly weftLinesPerSecond: number;
+  readonly target: { readonly ratio: number } | { readonly linesPerSecond: number };
+  readonly pass: boolean;
+}
+
+export interface PipeReport {
+  readonly meta: PublishedMeta & { readonly repeat: number };
+  readonly rows: readonly PipeRow[];
+}
