@@ -1,6 +1,6 @@
 // `npm test` (through scripts/test.mjs): installs what the suite needs, then runs the whole suite on
-// one supported Node.js line, the parts every user meets (the conformance suite, the examples and
-// the docs' snippets) on the other lines, and the conformance parts that hold on Bun and Deno.
+// one supported Node.js line, the parts every user meets (the conformance suite, the examples and a
+// newcomer's first steps) on the other lines, and the conformance parts that hold on Bun and Deno.
 // `npm test -- <files or folders>` runs just those, on one line.
 import { spawnSync } from "node:child_process";
 import { delimiter, dirname } from "node:path";
@@ -9,8 +9,11 @@ import { nodeBinary, primaryLine, supportedLines, type Line } from "./node-lines
 import { runOnOtherRuntimes } from "./other-runtimes.ts";
 import { ensureRequirements } from "./requirements.ts";
 
-/** What runs on every supported line, not only on the one that runs everything. */
-const onEveryLine = ["test/conformance", "test/examples.test.ts", "test/docs"];
+/**
+ * What runs on every supported line, not only on the one that runs everything. The rest of test/docs
+ * reads the docs and the stored results, which do not change with the line.
+ */
+const onEveryLine = ["test/conformance", "test/examples.test.ts", "test/docs/first-steps.test.ts"];
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const runFiles = fileURLToPath(new URL("./run-files.ts", import.meta.url));
@@ -42,7 +45,7 @@ const results = [
 ];
 if (chosen.length === 0) {
   for (const line of supportedLines.filter((l) => l !== primary)) {
-    results.push(runOn(line, onEveryLine, "the conformance suite, the examples and the docs"));
+    results.push(runOn(line, onEveryLine, "the conformance suite, the examples and the first steps"));
   }
   results.push(runOnOtherRuntimes(nodeBinary(primary)));
 }
