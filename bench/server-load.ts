@@ -1,5 +1,6 @@
 // The server bench's load generator: a fixed number of clients, each sending its next request as soon
 // as the last one answered (a closed loop over keep-alive connections), with latencies per route.
+import type { ChildProcess } from "node:child_process";
 import { request, type Agent } from "node:http";
 import type { RouteResult } from "./server-report.ts";
 
@@ -98,4 +99,17 @@ export function sendRequest(
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** The address a bench's server process prints (a line of JSON with its `url`) once it serves. */
+export function servedUrl(child: ChildProcess, what: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (bytes: Buffer) => {
+      out += bytes.toString();
+      const line = out.split("\n").find((l) => l.startsWith("{"));
+      if (line) resolve((JSON.parse(line) as { url: string }).url);
+    });
+    child.once("exit", (code) => reject(new Error(`${what} exited with ${code} before it served`)));
+  });
 }

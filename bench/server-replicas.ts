@@ -9,7 +9,7 @@ import { writeFileSync } from "node:fs";
 import { Agent } from "node:http";
 import { fileURLToPath } from "node:url";
 import { startPostgres } from "../test/support/postgres.ts";
-import { run, sendRequest, type Sent } from "./server-load.ts";
+import { run, sendRequest, servedUrl, type Sent } from "./server-load.ts";
 import type { RouteResult } from "./server-report.ts";
 
 export interface ReplicaSettings {
@@ -166,15 +166,7 @@ async function startReplica(store: string, settings: ReplicaSettings): Promise<R
     { stdio: ["ignore", "pipe", "inherit"] },
   );
   const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = "";
-    child.stdout.on("data", (bytes: Buffer) => {
-      out += bytes.toString();
-      const line = out.split("\n").find((l) => l.startsWith("{"));
-      if (line) resolve((JSON.parse(line) as { url: string }).url);
-    });
-    child.once("exit", (code) => reject(new Error(`a replica exited with ${code} before it served`)));
-  });
+  const url = await servedUrl(child, "a replica");
   return { url, child, exited };
 }
 

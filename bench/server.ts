@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { startServer } from "../src/server/server.ts";
 import { commandLine, publish, publishedMeta, resultsDirectory } from "../src/scaling/publish.ts";
-import { run, sendRequest, type Load, type Sent } from "./server-load.ts";
+import { run, sendRequest, servedUrl, type Load, type Sent } from "./server-load.ts";
 import { benchReplicas } from "./server-replicas.ts";
 import type { RouteResult, ServerReport } from "./server-report.ts";
 
@@ -117,15 +117,7 @@ async function main(): Promise<void> {
   );
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = "";
-      child.stdout.on("data", (bytes: Buffer) => {
-        out += bytes.toString();
-        const line = out.split("\n").find((l) => l.startsWith("{"));
-        if (line) resolve((JSON.parse(line) as { url: string }).url);
-      });
-      child.once("exit", (code) => reject(new Error(`the server process exited with ${code}`)));
-    });
+    const url = await servedUrl(child, "the server process");
     log(`weft server bench: ${url}, ${connections} connections, ${generator}`);
     const send = (sent: Sent) => sendRequest(agent, url, sent);
     const submitJob: Sent = {
