@@ -4,14 +4,14 @@
 // was done twice (the chunks that were running when the coordinator died). Each step waits on what
 // Redis or the workers' traces say, never on how long something took.
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as delay } from "node:timers/promises";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { startCluster } from "../support/cluster.ts";
 import { checkLeaks } from "../support/leaks.ts";
+import { settledTraces, traced, tracedModule } from "../support/traces.ts";
 import {
   adminClient,
   exited,
@@ -27,7 +27,6 @@ import {
 checkLeaks();
 
 const fixture = (name: string) => fileURLToPath(new URL(`fixtures/${name}`, import.meta.url));
-const tracedModule = fixture("traced-tasks.ts");
 const tasksModule = fileURLToPath(new URL("../fixtures/tasks.ts", import.meta.url));
 const items = 200_000;
 const ledger = "weft:ledgers:sum-200k";
@@ -37,29 +36,6 @@ async function covered(admin: { hkeys(key: string): Promise<string[]> }): Promis
   return (await admin.hkeys(ledger))
     .filter((field) => field.startsWith("done:"))
     .map((field) => field.split(":").slice(1).map(Number) as [number, number]);
-}
-
-/** Every item the workers ran, by how many times, from their traces. */
-function traced(dir: string): number[] {
-  const runs = new Array<number>(items).fill(0);
-  for (const file of readdirSync(dir)) {
-    for (const line of readFileSync(join(dir, file), "utf8").split("\n")) if (line) runs[Number(line)]!++;
-  }
-  return runs;
-}
-
-/** The traces' total size once it has stopped growing: the workers have stopped the dead coordinator's chunks. */
-async function settledTraces(dir: string): Promise<void> {
-  const size = () => readdirSync(dir).reduce((sum, file) => sum + statSync(join(dir, file)).size, 0);
-  await pollUntil(
-    async () => {
-      const before = size();
-      await delay(1500);
-      return size() === before ? true : undefined;
-    },
-    30_000,
-    "the workers ending the dead coordinator's chunks",
-  );
 }
 
 test(
@@ -103,7 +79,7 @@ test(
     coordinator.child.kill("SIGKILL");
     assert.equal((await exited(coordinator.child)).signal, "SIGKILL");
     await settledTraces(traces);
-    const before = traced(traces);
+    const before = traced(traces, items);
     const kept = await covered(admin);
     const keptItems = kept.reduce((sum, [, count]) => sum + count, 0);
 
@@ -117,7 +93,7 @@ test(
     assert.equal(await admin.exists(ledger), 0, "the ledger goes once the result is delivered");
 
     // What ran after the resume is exactly what the ledger lacked: nothing it held ran again.
-    const after = traced(traces);
+    const after = traced(traces, items);
     const inLedger = new Uint8Array(items);
     for (const [start, count] of kept) inLedger.fill(1, start, start + count);
     for (let n = 0; n < items; n++) {
