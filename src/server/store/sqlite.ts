@@ -17,7 +17,7 @@ const busyTimeoutMs = 250;
  * Each entry moves the schema from version i to i + 1 (`PRAGMA user_version` holds the version).
  * Append new versions; never edit a released one, or databases already past it miss the change.
  */
-const migrations: readonly string[] = [
+export const migrations: readonly string[] = [
   `CREATE TABLE jobs (
      id TEXT PRIMARY KEY,
      type TEXT NOT NULL,
