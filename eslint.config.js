@@ -28,8 +28,9 @@ export default tseslint.config(
   },
   // Plain JavaScript, and the notebook modules' type declarations, are outside the typechecked project.
   { files: ["**/*.js", "notebooks/**/*.d.ts"], ...tseslint.configs.disableTypeChecked },
-  // Plain JavaScript that runs on Node.js before the TypeScript loader is there.
-  { files: ["scripts/**/*.mjs", "bin/**/*.js"], languageOptions: { globals: globals.node } },
+  // Plain JavaScript that runs on Node.js without the TypeScript loader: the entry points that start
+  // before it, and the projects a benchmark installs weft into.
+  { files: ["scripts/**/*.mjs", "bin/**/*.js", "bench/**/*.js"], languageOptions: { globals: globals.node } },
   // The dashboard is plain browser JavaScript; Chart.js arrives as a global from its UMD bundle.
   { files: ["web/**/*.js"], languageOptions: { globals: { ...globals.browser, Chart: "readonly" } } },
 );

@@ -1,17 +1,20 @@
 // `npm run bench:pipe`: `weft pipe` on 2 workers against a plain Node.js loop in one process, both
 // whole processes reading the same file on standard input and writing one result a line, on a
 // CPU-heavy task (about 20 µs a line) and on a trivial one (the pipe's own cost: lines a second).
-// After one warm-up each, the runs take turns; every output is checked against the loop's. Prints a
-// table, saves bench/results/pipe.json, and with --publish docs/results/pipe.json.
+// Both run as a user runs them: plain JavaScript in a project (project/) with weft packed and
+// installed from the tarball, so neither pays for compiling TypeScript at start. After one warm-up
+// each, the runs take turns; every output is checked against the loop's. Prints a table, saves
+// bench/results/pipe.json, and with --publish docs/results/pipe.json.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, openSync, rmSync, writeFileSync, closeSync } from "node:fs";
+import { closeSync, cpSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { median } from "../../src/scaling/analysis.ts";
 import { commandLine, publish, publishedMeta, resultsDirectory } from "../../src/scaling/publish.ts";
+import { installInto, packWeft } from "../install/packed-install.ts";
 import type { PipeReport, PipeRow } from "./report.ts";
 
 const { values: args } = parseArgs({
@@ -23,9 +26,7 @@ const { values: args } = parseArgs({
 });
 const repeat = Number(args.repeat);
 if (!Number.isInteger(repeat) || repeat < 1) throw new Error("--repeat must be a positive integer");
-const weftBin = fileURLToPath(new URL("../../bin/weft.js", import.meta.url));
-const tasks = fileURLToPath(new URL("./pipe-tasks.ts", import.meta.url));
-const plainLoop = fileURLToPath(new URL("./plain-loop.ts", import.meta.url));
+const projectFiles = fileURLToPath(new URL("./project", import.meta.url));
 const resultsPath = fileURLToPath(new URL("../results/pipe.json", import.meta.url));
 
 const cases = [
@@ -61,6 +62,10 @@ function timed(
 if (args.publish) resultsDirectory(); // fails now, not after the run, when there is nowhere to publish
 const scratch = mkdtempSync(join(tmpdir(), "weft-bench-pipe-"));
 try {
+  const project = join(scratch, "project");
+  await installInto(project, await packWeft(scratch));
+  cpSync(projectFiles, project, { recursive: true });
+  const weftBin = join(project, "node_modules/weft/bin/weft.js");
   const rows: PipeRow[] = [];
   for (const { task, lines, target } of cases) {
     const input = join(scratch, `${task}.txt`);
@@ -68,8 +73,8 @@ try {
     let text = "";
     for (let i = 0; i < lines; i++) text += `record ${i} ${"abcdefghij".repeat(1 + (i % 7))}\n`;
     writeFileSync(input, text);
-    const weft = ["--import", "tsx", weftBin, "pipe", tasks, task, "--workers", "2"];
-    const loop = ["--import", "tsx", plainLoop, task];
+    const weft = [weftBin, "pipe", join(project, "tasks.js"), task, "--workers", "2"];
+    const loop = [join(project, "loop.js"), task];
     const expected = await timed(loop, input);
     const warm = await timed(weft, input);
     if (warm.digest !== expected.digest)

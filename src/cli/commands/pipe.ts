@@ -42,31 +42,23 @@ export async function pipe(
   await using pool = await weft(options.workers === undefined ? {} : { workers: options.workers });
   /** A batch's output, and under `fail` the failure that ends the run after it. */
   const run = async (lines: string[], first: number): Promise<{ text: string; failure?: LineFailure }> => {
-    const records: unknown[] = [];
-    const unreadable: LineFailure[] = [];
-    const numbers: number[] = [];
-    lines.forEach((text, i) => {
-      if (!options.json) return void (records.push(text), numbers.push(first + i));
-      try {
-        if (text.trim() === "") throw new Error("an empty line, not a JSON value");
-        records.push(JSON.parse(text));
-        numbers.push(first + i);
-      } catch (error) {
-        unreadable.push(new LineFailure(first + i, `not JSON: ${(error as Error).message}`));
-      }
-    });
+    const { records, lineOf, unreadable } = options.json
+      ? parseJsonLines(lines, first)
+      : { records: lines, lineOf: (index: number) => first + index, unreadable: [] };
     const { result, failures } = await pool.from(records).map(fn).options({ errors: "collect" }).collect();
-    const failed = [...unreadable, ...failures.map((f) => new LineFailure(numbers[f.index]!, describe(f)))];
+    const failed = [...unreadable, ...failures.map((f) => new LineFailure(lineOf(f.index), describe(f)))];
+    if (failed.length === 0) return { text: encode(result, options.json, lineOf) };
     failed.sort((a, b) => a.line - b.line);
     const gone = new Set(failed.map((f) => f.line));
-    const kept = numbers.filter((n) => !gone.has(n));
-    if (failed.length > 0 && options.errors === "fail") {
+    const kept = records.map((_, index) => lineOf(index)).filter((n) => !gone.has(n));
+    const keptLine = (index: number) => kept[index]!;
+    if (options.errors === "fail") {
       // The results before the failing line still go out, as a stream would have written them.
-      const before = kept.filter((n) => n < failed[0]!.line);
-      return { text: encode(result.slice(0, before.length), options.json, before), failure: failed[0]! };
+      const before = kept.filter((n) => n < failed[0]!.line).length;
+      return { text: encode(result.slice(0, before), options.json, keptLine), failure: failed[0]! };
     }
     for (const failure of failed) report(`weft pipe: skipped ${failure.message}`);
-    return { text: encode(result, options.json, kept) };
+    return { text: encode(result, options.json, keptLine) };
   };
   const emit = async ({ text, failure }: { text: string; failure?: LineFailure }) => {
     await write(output, text);
@@ -106,21 +98,51 @@ function describe(failure: Failure): string {
   return `${failure.task} threw ${cause.name}: ${cause.message}`;
 }
 
-/** One line a result: JSON with --json; otherwise a string as it is, anything else as JSON. */
-function encode(results: readonly unknown[], json: boolean, numbers: readonly number[]): string {
+/** With --json: the lines' values, the line number of each, and the lines that are not JSON. */
+function parseJsonLines(
+  lines: readonly string[],
+  first: number,
+): { records: unknown[]; lineOf: (index: number) => number; unreadable: LineFailure[] } {
+  const records: unknown[] = [];
+  const numbers: number[] = [];
+  const unreadable: LineFailure[] = [];
+  lines.forEach((text, i) => {
+    try {
+      if (text.trim() === "") throw new Error("an empty line, not a JSON value");
+      records.push(JSON.parse(text));
+      numbers.push(first + i);
+    } catch (error) {
+      unreadable.push(new LineFailure(first + i, `not JSON: ${(error as Error).message}`));
+    }
+  });
+  return { records, lineOf: (index) => numbers[index]!, unreadable };
+}
+
+/** The results' lines; `lineOf` gives the input line of each result, for the error. */
+function encode(results: readonly unknown[], json: boolean, lineOf: (index: number) => number): string {
   let text = "";
-  results.forEach((value, i) => {
-    const line =
-      !json && typeof value === "string" ? value : (JSON.stringify(value, bigintAsString) ?? "null");
+  for (let i = 0; i < results.length; i++) {
+    const line = resultLine(results[i], json);
     if (line.includes("\n")) {
       throw new LineFailure(
-        numbers[i]!,
+        lineOf(i),
         "the task's result holds a line break: use --json to write it as JSON",
       );
     }
     text += `${line}\n`;
-  });
+  }
   return text;
+}
+
+/**
+ * A result as its line: JSON with --json; otherwise a string as it is, anything else as JSON. A
+ * finite number is written as JSON writes it, without JSON.stringify's cost, which dominated a
+ * trivial task's run.
+ */
+function resultLine(value: unknown, json: boolean): string {
+  if (typeof value === "number" && Number.isFinite(value)) return String(value);
+  if (typeof value === "string" && !json) return value;
+  return JSON.stringify(value, bigintAsString) ?? "null";
 }
 
 function bigintAsString(_: string, value: unknown): unknown {

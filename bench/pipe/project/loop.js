@@ -1,7 +1,7 @@
 // The baseline of `npm run bench:pipe`: one Node.js process that reads the lines from standard
 // input, runs the kernel on each and writes one result a line, as a hand-written script would.
 import { createInterface } from "node:readline";
-import { lengthKernel, scoreKernel } from "./pipe-tasks.ts";
+import { lengthKernel, scoreKernel } from "./kernels.js";
 
 const kernel = process.argv[2] === "score" ? scoreKernel : lengthKernel;
 let out = "";
