@@ -1,16 +1,19 @@
 // `npm run bench:server -- --replicas`: the service on a job store in PostgreSQL (a server of the
 // bench's own, on loopback), with one replica and then with two behind the load (requests sent to
 // each in turn, as a round-robin balancer would): requests/s and latency of the submit and status
-// routes. Then the time from a replica's SIGKILL to its running job running on the other replica.
-// Saves bench/results/server-replicas.json; not published (one machine's loopback says little about
-// replicas on several).
+// routes. Then the time from a replica's SIGKILL to its running job running on the other replica,
+// and the work a server SIGKILLed mid-job redoes after its restart (bench/server-restart.ts).
+// Saves bench/results/server-replicas.json, and with --publish docs/results/server-replicas.json:
+// two replicas on one machine share its cores, so the docs say what the figures do not show.
 import { spawn, type ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { Agent } from "node:http";
 import { fileURLToPath } from "node:url";
+import { publish, publishedMeta, resultsDirectory } from "../src/scaling/publish.ts";
 import { startPostgres } from "../test/support/postgres.ts";
 import { run, sendRequest, servedUrl, type Sent } from "./server-load.ts";
-import type { RouteResult } from "./server-report.ts";
+import type { ReplicasReport, RouteResult } from "./server-report.ts";
+import { benchRestarts } from "./server-restart.ts";
 
 export interface ReplicaSettings {
   readonly connections: number;
@@ -24,6 +27,8 @@ export interface ReplicaSettings {
   readonly generator: string;
   readonly command: string;
   readonly quick: boolean;
+  /** Also save the results as docs/results/server-replicas.json. */
+  readonly publish: boolean;
 }
 
 const resultsPath = fileURLToPath(new URL("./results/server-replicas.json", import.meta.url));
@@ -39,6 +44,8 @@ interface Replica {
 
 export async function benchReplicas(settings: ReplicaSettings): Promise<void> {
   const log = (line: string) => console.error(line);
+  if (settings.publish) resultsDirectory(); // fails now, not after the run, when there is nowhere to publish
+  const published = publishedMeta(settings.command, settings.quick);
   await using postgres = await startPostgres();
   const agent = new Agent({ keepAlive: true, maxSockets: settings.connections });
   const started: Replica[] = [];
@@ -84,18 +91,21 @@ export async function benchReplicas(settings: ReplicaSettings): Promise<void> {
 
     const [a, b] = await replicas(2, "bench_takeover");
     const takeoverMs = await takeover(agent, a!, b!);
+    // The job taken over runs for a while yet: stopped, so that it takes no core from what follows.
+    await Promise.all([a!, b!].map(stop));
     log(
       `takeover: the job of a SIGKILLed replica ran again on the other ${(takeoverMs / 1000).toFixed(2)} s after the kill ` +
         `(lease ${settings.leaseSeconds} s, renewed every ${settings.leaseRenewalSeconds} s)`,
     );
-    const report = {
+    const restarts = await benchRestarts(log);
+    const report: ReplicasReport = {
       meta: {
-        command: settings.command,
-        date: new Date().toISOString(),
-        quick: settings.quick,
+        ...published,
         generator: settings.generator,
         connections: settings.connections,
         requestsPerRoute: settings.requests,
+        secondsCapPerRoute: settings.seconds,
+        warmupRequests: settings.warmup,
         workersPerReplica: settings.workers,
         store: "PostgreSQL on loopback",
         leaseSeconds: settings.leaseSeconds,
@@ -103,9 +113,24 @@ export async function benchReplicas(settings: ReplicaSettings): Promise<void> {
       },
       scaling,
       takeoverMs,
+      restarts,
     };
     writeFileSync(resultsPath, `${JSON.stringify(report, null, 2)}\n`);
     console.log(`saved ${resultsPath}`);
+    // A route timed answering errors measures the errors, not the route: such a run is not published.
+    const failing = scaling.flatMap(({ replicas, routes }) =>
+      routes
+        .filter((r) => r.errors > 0)
+        .map((r) => `${r.route} on ${replicas} answered ${JSON.stringify(r.statuses)}`),
+    );
+    if (failing.length > 0) {
+      throw new Error(
+        `${failing.join("; ")}: the run timed those answers, not the routes' work, so nothing is published`,
+      );
+    }
+    if (settings.publish) {
+      log(`published ${publish("server-replicas.json", report)}; now run npm run docs:results`);
+    }
   } finally {
     agent.destroy();
     await Promise.all(started.map(stop));

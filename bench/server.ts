@@ -4,8 +4,9 @@
 // route (GET /api/jobs/:id). The server runs in a process of its own, so the load generator does
 // not share its event loop. Prints requests/s and latency percentiles per route, and saves them
 // to bench/results/server.json (and with --publish to docs/results/server.json, for npm run docs:results).
-// With --replicas, the same routes on one replica and on two sharing a job store in PostgreSQL, and
-// the time from a replica's death to its jobs running on the other (bench/server-replicas.ts).
+// With --replicas, the same routes on one replica and on two sharing a job store in PostgreSQL, the
+// time from a replica's death to its jobs running on the other, and the work a server killed mid-job
+// redoes after a restart (bench/server-replicas.ts, published as docs/results/server-replicas.json).
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { Agent } from "node:http";
@@ -29,10 +30,12 @@ const { values: args } = parseArgs({
     db: { type: "string", default: "file" },
     // Fewer requests (1,000 per route, 100 to warm up): a smoke run.
     quick: { type: "boolean", default: false },
-    // Also save the results as docs/results/server.json, for npm run docs:results.
+    // Also save the results as docs/results/server.json (with --replicas, server-replicas.json), for
+    // npm run docs:results.
     publish: { type: "boolean", default: false },
-    // Instead: one replica, then two, on a job store in PostgreSQL (a server of the bench's own), and
-    // the time from a replica's death to its jobs running on the other (bench/server-replicas.ts).
+    // Instead: one replica, then two, on a job store in PostgreSQL (a server of the bench's own), the
+    // time from a replica's death to its jobs running on the other, and the work redone after a
+    // restart (bench/server-replicas.ts).
     replicas: { type: "boolean", default: false },
     // With --replicas: the replicas' lease and its renewal, in seconds (weft serve's defaults).
     lease: { type: "string", default: "15" },
@@ -75,6 +78,7 @@ function replicaSettings() {
     generator,
     command: commandLine("npm run bench:server", process.argv.slice(2)),
     quick: args.quick,
+    publish: args.publish,
   };
 }
 

@@ -5,12 +5,15 @@
 // one scenario and read what it found. The task job runs the traced task, so which items ran, and
 // how many times, is known exactly.
 import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { fileURLToPath } from "node:url";
 import { weft } from "../../src/index.ts";
 import type { JobView, SubmissionOptions } from "../../src/server/api/types.ts";
 import { primes } from "../../src/workloads/primes.ts";
 import { exited, pollUntil, sequentialSumOfSquares } from "../cluster/helpers.ts";
+import type { WorkerSettings } from "./cluster.ts";
 import { startServe, type ServeProcess } from "./serve-process.ts";
-import { settledTraces, traced } from "./traces.ts";
+import { settledTraces, traced, tracedModule } from "./traces.ts";
 
 /** About 40 µs an item (tracedSquare): seconds of work on two threads, beside the workload. */
 export const taskItems = 200_000;
@@ -40,10 +43,94 @@ export interface Kill {
 }
 
 /** Whether `job` is running with a part of its items done. */
-export const partDone = (job: JobView) =>
+const partDone = (job: JobView) =>
   job.state === "running" &&
   job.progress.total !== undefined &&
   job.progress.done >= killAt * job.progress.total;
+
+/**
+ * On threads, the workload on a pool of its own (see `workloadOnItsOwnPool`) runs beside the task
+ * job: one kill, both part done.
+ */
+export const killWithBothPartDone: readonly Kill[] = [
+  { when: ({ task, workload }) => partDone(task) && partDone(workload), what: "both jobs part done" },
+];
+
+/**
+ * A cluster's pool gives its chunks to the oldest job first, so the workload starts once the task
+ * job's last chunks are out: two kills, the task job part done (the workload running, its ledger
+ * claimed), then the workload part done.
+ */
+export const killEachPartDone: readonly Kill[] = [
+  { when: ({ task }) => partDone(task), what: "the task job part done" },
+  {
+    when: ({ task, workload }) => task.state === "completed" && partDone(workload),
+    what: "the task job done and the workload part done",
+  },
+];
+
+/**
+ * The workload job's options on threads: a pool of its own (one worker). The shared pool runs its
+ * jobs' chunks first come, first served, so the two jobs would otherwise run one after the other.
+ */
+export const workloadOnItsOwnPool: SubmissionOptions = { workers: 1 };
+
+const builtInTasks = fileURLToPath(new URL("../../src/workloads/tasks.ts", import.meta.url));
+
+/**
+ * The `weft worker`s of a cluster the scenario runs on: one thread each, serving the traced task
+ * (tracing into `traces`) and weft's own tasks (primes' test, the sum's add).
+ */
+export const restartWorkers = (traces: string): WorkerSettings => ({
+  threads: 1,
+  // No worker dies here: the default lease (30 s) keeps a worker slowed by a loaded machine from
+  // losing its chunk to another, which would run it twice.
+  leaseMs: "default",
+  modules: [tracedModule, builtInTasks],
+  env: { WEFT_TRACE_DIR: traces },
+});
+
+/** The chunks each job's ledger holds in the SQLite job store at `db` (store/ledgers.ts). */
+export function ledgersInSqlite(db: string): Map<string, HeldChunk[]> {
+  const store = new DatabaseSync(db, { readOnly: true });
+  try {
+    const rows = store.prepare("SELECT ledger, start, count FROM ledger_entries").all() as {
+      ledger: string;
+      start: number;
+      count: number;
+    }[];
+    const held = new Map<string, HeldChunk[]>();
+    for (const { ledger, start, count } of rows) {
+      const chunks = held.get(ledger) ?? [];
+      chunks.push({ start, count });
+      held.set(ledger, chunks);
+    }
+    return held;
+  } finally {
+    store.close();
+  }
+}
+
+/**
+ * The chunks each job's ledger holds in a cluster's Redis (backends/redis/ledgers.ts): a hash
+ * `weft:ledgers:<job id>`, one field `done:<start>:<count>` per settled chunk.
+ */
+export async function ledgersInRedis(redis: {
+  keys(pattern: string): Promise<string[]>;
+  hkeys(key: string): Promise<string[]>;
+}): Promise<Map<string, HeldChunk[]>> {
+  const held = new Map<string, HeldChunk[]>();
+  for (const key of await redis.keys("weft:ledgers:*")) {
+    const chunks = (await redis.hkeys(key))
+      .filter((field) => field.startsWith("done:"))
+      .map((field) => {
+        const [start, count] = field.split(":").slice(1).map(Number) as [number, number];
+        return { start, count };
+      });
+    held.set(key.slice("weft:ledgers:".length), chunks);
+  }
+  return held;
+}
 
 export interface RestartSetup {
   /** `weft serve`'s arguments besides `--port`: its store, where jobs run, its task modules (the traced one among them). */
@@ -52,9 +139,9 @@ export interface RestartSetup {
   readonly serveEnv?: NodeJS.ProcessEnv;
   /** The folder the traced task writes its traces to, wherever it runs. */
   readonly traces: string;
-  /** The workload job's options: on threads, a pool of its own, so that both jobs run at once. */
+  /** The workload job's options: on threads, {@link workloadOnItsOwnPool}. */
   readonly workloadOptions?: SubmissionOptions;
-  /** The kills, in order; the server is started again after each. */
+  /** The kills, in order ({@link killWithBothPartDone} or {@link killEachPartDone}); the server is started again after each. */
   readonly kills: readonly Kill[];
   /** The chunks each job's ledger holds, by job id, read while no server runs. */
   ledgers(): Promise<Map<string, readonly HeldChunk[]>>;
@@ -85,8 +172,13 @@ export interface RestartOutcome {
     readonly redoneChunks: number;
     /** Items the ledger held that ran again after the restart: none, if the ledger was used. */
     readonly heldRanAgain: number;
-    /** Items the ledger did not hold that ran other than once after the restart. */
-    readonly notRunOnce: number;
+    /** Items the ledger did not hold that did not run after the restart: none, or the answer lacks them. */
+    readonly lackedNotRun: number;
+    /**
+     * Items the ledger did not hold that ran more than once after the restart: none, unless a chunk
+     * ran twice for another reason (a worker whose lease lapsed under load, its chunk run again).
+     */
+    readonly lackedRunTwice: number;
   };
   readonly workload: JobThroughRestart;
   readonly queued: JobView;
@@ -240,20 +332,22 @@ function accountFor(held: readonly HeldChunk[], before: readonly number[], after
   let redone = 0;
   let redoneChunks = 0;
   let heldRanAgain = 0;
-  let notRunOnce = 0;
+  let lackedNotRun = 0;
+  let lackedRunTwice = 0;
   for (let n = 0; n < taskItems; n++) {
     const ranNow = after[n]! - before[n]! - (n < queuedItems ? 1 : 0);
     if (inLedger[n]) {
       if (ranNow !== 0) heldRanAgain++;
       continue;
     }
-    if (ranNow !== 1) notRunOnce++;
+    if (ranNow === 0) lackedNotRun++;
+    if (ranNow > 1) lackedRunTwice++;
     if (before[n]! > 0) {
       redone++;
       if (n === 0 || inLedger[n - 1] || before[n - 1] === 0) redoneChunks++;
     }
   }
-  return { redone, redoneChunks, heldRanAgain, notRunOnce };
+  return { redone, redoneChunks, heldRanAgain, lackedNotRun, lackedRunTwice };
 }
 
 /** What the restart redid and ran, a line for each job, for a test's diagnostics or a bench's log. */
