@@ -19,7 +19,7 @@ import { describeChunkInput, inputLength } from "../protocol/plan.ts";
 import { deserializeError } from "../protocol/serialized-errors.ts";
 import { decide, type FailureKind } from "../scheduler/failure-policy.ts";
 import { Scheduler } from "../scheduler/scheduler.ts";
-import { shuffleChunkMs } from "../scheduler/chunking.ts";
+import { chunkTargets } from "../scheduler/chunking.ts";
 
 /** A job the dispatcher runs: started, not yet finished. */
 interface ActiveJob {
@@ -128,11 +128,19 @@ export class Dispatcher {
       },
     });
     const { bounds, priority } = job.controls;
-    // A shuffle's chunk writes out its table of partials once, whatever its size (chunking.ts).
-    const chunkMs = job.spec.terminal.op === "shuffle" ? shuffleChunkMs : undefined;
+    // A shuffle's chunk writes out its table of partials once, and a sink's chunk a part file: they run longer.
+    const { chunkMs, part } = chunkTargets(job.spec.terminal.op, job.source.itemsAreRecords ?? true);
     // A resumed job's runs between the chunks done before: each chunk stays inside one.
     const runs = job.source instanceof ResumedSource ? job.source.runs.map((run) => run.count) : undefined;
-    this.#scheduler.addJob(id, { available, closed, bounds, priority, chunkMs, ...(runs && { runs }) });
+    this.#scheduler.addJob(id, {
+      available,
+      closed,
+      bounds,
+      priority,
+      chunkMs,
+      part,
+      ...(runs && { runs }),
+    });
     this.#afterChange(id);
   }
 

@@ -21,8 +21,13 @@ export interface ChunkSizeInput {
   readonly bounds: ChunkBounds;
   /** What a chunk's trip to a worker and back costs beyond its work, in ms (about 0.04 on threads, 2.5 through Redis). */
   readonly chunkTripMs: number;
-  /** How long one chunk should run, in ms: {@link targetChunkMs}, or {@link shuffleChunkMs} for a shuffle. */
+  /**
+   * How long one chunk should run, in ms: {@link targetChunkMs}, {@link shuffleChunkMs} for a shuffle,
+   * {@link sinkChunkMs} for a sink ({@link chunkTargets}).
+   */
   readonly targetMs?: number;
+  /** For a job whose every chunk writes a part file (a sink), what it asks of its chunks ({@link chunkTargets}). */
+  readonly part?: PartSizing;
   /**
    * The time one chunk takes of what every chunk passes through one at a time (the coordinator's
    * thread, one Redis), in ms; 0 where that is negligible. See {@link loadShare}.
@@ -79,12 +84,73 @@ export const loadShare = { run: 2, tail: 1 } as const;
 /** Chunk size while nothing has been measured: one item, so an expensive task never starts in a big batch. */
 export const probeChunk = 1;
 
+/**
+ * How long one chunk of a sink (`writeLines`, `writeJson`, `writeCsv`, `writeParquet`) should run.
+ * Each chunk writes a part file, one in each partition folder it has records for, and a part costs
+ * beyond its records: its writer creates, syncs and renames it, and every reader opens it (Spark
+ * counts an open as reading 4 MB, and DuckDB and Dask pay one too). At 40 ms a chunk, a sink of cheap
+ * records wrote hundreds of parts of a few dozen records each; a second of encoding makes a part of
+ * tens of MB, or a whole partition's share of a small job ({@link sinkPartMs} below).
+ */
+export const sinkChunkMs = 1000;
+/**
+ * Where a sink's shrinking tail stops, in ms of work: its last parts are half a full one, not a few
+ * records, and the workers still finish within half a second of each other. Unlike the trips' floor,
+ * it is held against a sink's share of the whole job, `total / (sinkSplit × workers)`, not the
+ * tail's: a small sink is cut into four parts a worker, whatever its records cost.
+ */
+export const sinkPartMs = 500;
+/**
+ * A sink's probes and tail floor are never above `total / (sinkSplit × workers)`: each worker gets
+ * four chunks or more, two of them in its slots at once, so every worker writes. Not the textbook
+ * two: a chunk sized from cheap items could then hold a block of dear ones (a costly map before the
+ * sink) and run alone at the end, and the scheduler's simulation of such a job failed its bound.
+ * The tail's own 1/`tailSplit` share stays the cap of every other job's floor, whose chunks cost
+ * nothing to have many of.
+ */
+export const sinkSplit = 4;
+/**
+ * A sink's chunks before anything is measured, in records (within its share of the job, as above),
+ * where other jobs probe with one item; an item that holds many records (a byte range, a row group)
+ * is a probe alone. A probe of one record would be a part of one record, and the time it is measured
+ * at holds its part's creation and sync, a few ms, so the chunks sized from it would be small too.
+ * A thousand cheap records dilute that to a few µs each; a thousand dear ones (a costly map before
+ * the sink) make a long first chunk, after which the time target rules.
+ */
+export const sinkProbeChunk = 1000;
+
+/** What a job whose every chunk writes a part file (a sink) asks of its chunks beyond their target. */
+export interface PartSizing {
+  /** The least a chunk of its tail runs, in ms: {@link sinkPartMs}. */
+  readonly leastMs: number;
+  /** Its chunks' size before anything is measured, in items (within its share of the job). */
+  readonly probe: number;
+}
+
+/**
+ * How the chunks of a job are sized, by what they end in (its terminal's `op`): a sink's longer and
+ * never small, a shuffle's longer, any other job's by the defaults. `itemsAreRecords` is false where
+ * an item holds many records (a byte range, a row group, a shuffle's partition): one is a probe.
+ */
+export function chunkTargets(op: string, itemsAreRecords: boolean): { chunkMs?: number; part?: PartSizing } {
+  // A shuffle's chunk writes out its table of partials once, whatever its size.
+  if (op === "shuffle") return { chunkMs: shuffleChunkMs };
+  if (op === "write")
+    return {
+      chunkMs: sinkChunkMs,
+      part: { leastMs: sinkPartMs, probe: itemsAreRecords ? sinkProbeChunk : 1 },
+    };
+  return {};
+}
+
 export function chunkSize(input: ChunkSizeInput): number {
-  const { costPerItemMs, available, remaining, workers, bounds, chunkTripMs } = input;
+  const { costPerItemMs, available, remaining, workers, bounds, chunkTripMs, part } = input;
   const total = Math.max(input.total ?? 0, remaining ?? 0);
+  // A sink's share of a job of known size: its probes and its tail's floor stay within it.
+  const partShare = remaining === undefined ? Infinity : Math.ceil(total / (sinkSplit * workers));
   let size: number;
   if (costPerItemMs === undefined) {
-    size = probeChunk;
+    size = part === undefined ? probeChunk : Math.min(part.probe, partShare);
   } else {
     const perItem = Math.max(costPerItemMs, 1e-6);
     const load = workers * (input.chunkLoadMs ?? 0);
@@ -94,8 +160,8 @@ export function chunkSize(input: ChunkSizeInput): number {
       // so the last chunks finish together instead of one worker running a big one alone.
       const share = Math.ceil(remaining / (tailSplit * workers));
       const floor = Math.min(
-        Math.floor(Math.max(tailTrips * chunkTripMs, loadShare.tail * load) / perItem),
-        Math.ceil(total / (tailSplit * workers)),
+        Math.floor(Math.max(tailTrips * chunkTripMs, loadShare.tail * load, part?.leastMs ?? 0) / perItem),
+        part === undefined ? Math.ceil(total / (tailSplit * workers)) : partShare,
       );
       size = Math.min(size, Math.max(share, floor));
     }

@@ -1,7 +1,7 @@
 // The scheduler: a pure state machine. Events come in as method calls; `assign()` returns what to send where.
 // It performs no I/O and reads no clock, so every ordering of events can be tested without workers.
 import { inputLength, type Chunk } from "../protocol/plan.ts";
-import { chunkSize, CostEstimator, type ChunkBounds } from "./chunking.ts";
+import { chunkSize, CostEstimator, type ChunkBounds, type PartSizing } from "./chunking.ts";
 
 /**
  * A command: send the next `size` items of job `jobId` to worker `worker`, or, when `retry` is
@@ -24,6 +24,8 @@ interface JobState {
   readonly bounds: ChunkBounds;
   /** How long one of its chunks should run, in ms. */
   readonly chunkMs: number | undefined;
+  /** What it asks of its chunks when each writes a part file (chunking.ts). */
+  readonly part: PartSizing | undefined;
   /** Higher goes first; among equals, the older job. */
   readonly priority: number;
   /** Chunks handed to jobs of a higher priority while this one had a chunk ready, since it last got one. */
@@ -99,6 +101,7 @@ export class Scheduler {
       bounds: ChunkBounds;
       priority?: number;
       chunkMs?: number;
+      part?: PartSizing;
       /** Lengths of the stretches of input no chunk may cross, in order; absent: one stretch. */
       runs?: readonly number[];
     },
@@ -108,6 +111,7 @@ export class Scheduler {
     this.#jobs.set(jobId, {
       bounds: init.bounds,
       chunkMs: init.chunkMs,
+      part: init.part,
       priority: init.priority ?? 0,
       passedOver: 0,
       cost: new CostEstimator(),
@@ -215,6 +219,7 @@ export class Scheduler {
           chunkTripMs: this.#chunkTripMs,
           chunkLoadMs: this.#chunkLoadMs,
           targetMs: job.chunkMs,
+          part: job.part,
         }),
       );
       job.available -= size;

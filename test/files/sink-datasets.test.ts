@@ -1,15 +1,35 @@
 // Datasets as Spark writes them, written by weft: writeCsv (a header a part, quoted as RFC 4180) and
 // partitionBy (Hive's `field=value/` folders, values escaped as Spark escapes them, the fields out
 // of the files), read back by readJson and readCsv equal to what was written, whatever the records,
-// the chunks and the workers; and the items and options a sink refuses, named.
+// the chunks and the workers; few parts for many cheap records, a worker's death included; and the
+// items and options a sink refuses, named.
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, sep } from "node:path";
 import { after, describe, test } from "node:test";
 import fc from "fast-check";
-import { OptionError, TaskError, weft, type Pool, type WeftOptions } from "../../src/index.ts";
+import {
+  OptionError,
+  TaskError,
+  weft,
+  type Collection,
+  type Pool,
+  type SinkOptions,
+  type WeftOptions,
+} from "../../src/index.ts";
 import { hiveFolder } from "../../src/protocol/sinks.ts";
+import { sinkSplit } from "../../src/scheduler/chunking.ts";
+import { exitsOnFirstCrashLine } from "../fixtures/file-tasks.ts";
 
 const root = mkdtempSync(join(tmpdir(), "weft-sink-datasets-"));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -91,7 +111,8 @@ describe("partitionBy and writeCsv read back as written", () => {
       fc.asyncProperty(
         fc.array(rowArb, { maxLength: 40 }),
         fc.constantFrom<readonly string[]>([], ["k"], ["j"], ["k", "j"], ["j", "k"]),
-        fc.integer({ min: 1, max: 8 }),
+        // Chunks of at most 1 to 8 records, or as the sinks size them.
+        fc.option(fc.integer({ min: 1, max: 8 }), { nil: Infinity }),
         fc.constantFrom(...backends),
         async (rows, fields, maxChunk, backend) => {
           const pool = await poolOf(backend.options);
@@ -254,6 +275,101 @@ test("a chunk writing into more folders than it keeps files open appends to each
     .writeJson(out, { partitionBy: ["k"] });
   assert.equal(summary.files.length, 40, "one chunk: one part a folder");
   assert.deepEqual(asMultiset(await pool.readJson<object>(out).collect()), asMultiset(records));
+});
+
+describe("a sink of cheap records writes few parts", () => {
+  // 20,000 orders, a few µs each to write: sized by time alone, at 40 ms a chunk, they made about 130
+  // parts, and 450 by region. A sink's chunks are a thousand records before anything is measured (one
+  // each for the workers' two slots), then a quarter of a worker's share of the job (chunking.ts).
+  const regions = ["north", "south", "east", "west"];
+  const orders = Array.from({ length: 20_000 }, (_, id) => ({
+    id,
+    region: regions[(id * 7) % 4]!,
+    cents: 99 + ((id * 37) % 5_000),
+  }));
+  const workers = 2;
+  const mostChunks = 2 * workers + sinkSplit * workers;
+  const sinks = [
+    {
+      name: "writeJson",
+      write: (items: Collection<(typeof orders)[number]>, dir: string, options: SinkOptions) =>
+        items.writeJson(dir, options),
+      read: (pool: Pool, dir: string) => pool.readJson<object>(dir).collect(),
+      asWritten: (order: (typeof orders)[number]) => order as object,
+    },
+    {
+      name: "writeCsv",
+      write: (items: Collection<(typeof orders)[number]>, dir: string, options: SinkOptions) =>
+        items.writeCsv(dir, options),
+      read: (pool: Pool, dir: string) => pool.readCsv<object>(dir).collect(),
+      asWritten: ({ id, region, cents }: (typeof orders)[number]) => ({
+        id: String(id),
+        region,
+        cents: String(cents),
+      }),
+    },
+    {
+      name: "writeParquet",
+      write: (items: Collection<(typeof orders)[number]>, dir: string, options: SinkOptions) =>
+        items.writeParquet(dir, options),
+      read: (pool: Pool, dir: string) => pool.readParquet<object>(dir).collect(),
+      asWritten: (order: (typeof orders)[number]) => order as object,
+    },
+  ];
+  for (const backend of ["threads", "processes"] as const) {
+    test(`every sink, with and without partitionBy, on ${backend}: at most ${mostChunks} parts a folder, read back exactly`, async () => {
+      const pool = await poolOf({ backend, workers });
+      const dir = freshDirectory();
+      try {
+        for (const sink of sinks) {
+          const flat = join(dir, `${sink.name}-flat`);
+          const written = await sink.write(pool.from(orders), flat, {});
+          assert.ok(written.files.length <= mostChunks, `${sink.name}: ${written.files.length} parts`);
+          assert.ok(written.files.length >= 2 * workers, `${sink.name}: every worker wrote`);
+          // Name order is the collection's order.
+          assert.deepEqual(await sink.read(pool, flat), orders.map(sink.asWritten), sink.name);
+
+          const byRegion = join(dir, `${sink.name}-by-region`);
+          const partitioned = await sink.write(pool.from(orders), byRegion, { partitionBy: ["region"] });
+          assert.ok(
+            partitioned.files.length <= mostChunks * regions.length,
+            `${sink.name} by region: ${partitioned.files.length} parts`,
+          );
+          assert.deepEqual(
+            asMultiset(await sink.read(pool, byRegion)),
+            asMultiset(orders.map(sink.asWritten)),
+            `${sink.name} by region`,
+          );
+        }
+        const lines = join(dir, "lines");
+        const text = orders.map(({ id }) => `order ${id}`);
+        const written = await pool.from(text).writeLines(lines);
+        assert.ok(written.files.length <= mostChunks, `writeLines: ${written.files.length} parts`);
+        assert.deepEqual(await pool.readLines(lines).collect(), text);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+
+  test("a worker that dies mid-chunk: its chunk runs again, and the sink still has few parts, each record once", async () => {
+    await using pool = await weft({ backend: "threads", workers });
+    const dir = freshDirectory();
+    const out = join(dir, "out");
+    mkdirSync(out);
+    const lines = orders.map(({ id }) => `order ${id}`);
+    lines[15_000] = `crash ${join(dir, "crashed")} ${out}`;
+    const written = await pool.from(lines).map(exitsOnFirstCrashLine).writeLines(out);
+    assert.ok(existsSync(join(dir, "crashed")), "a worker died");
+    assert.ok(written.files.length <= mostChunks, `${written.files.length} parts`);
+    assert.deepEqual(await pool.readLines(out).collect(), lines, "every line once, in order");
+    assert.deepEqual(
+      readdirSync(out).sort(),
+      [...written.files, "_SUCCESS"].sort(),
+      "no temporary file is left",
+    );
+    rmSync(dir, { recursive: true, force: true });
+  });
 });
 
 test('under errors: "collect", a refused item is set aside and the rest is written, counted as written', async () => {

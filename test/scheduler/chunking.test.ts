@@ -4,10 +4,15 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import {
   chunkSize,
+  chunkTargets,
   CostEstimator,
   loadShare,
   probeChunk,
   shuffleChunkMs,
+  sinkChunkMs,
+  sinkPartMs,
+  sinkProbeChunk,
+  sinkSplit,
   tailSplit,
   tailTrips,
   targetChunkMs,
@@ -272,6 +277,127 @@ describe("chunkSize", () => {
       }),
       runs,
     );
+  });
+});
+
+// A sink's chunks: each writes a part file, over records or over items that hold many (byte ranges).
+const sinkArb: fc.Arbitrary<ChunkSizeInput> = fc
+  .tuple(inputArb, fc.boolean())
+  .map(([input, itemsAreRecords]) => ({ ...input, ...targetsOf(chunkTargets("write", itemsAreRecords)) }));
+const measuredSinkArb = sinkArb.chain((input) =>
+  fc.double({ min: 1e-6, max: 5000, noNaN: true }).map((costPerItemMs) => ({ ...input, costPerItemMs })),
+);
+/** A job's targets as the scheduler hands them to chunkSize. */
+const targetsOf = ({ chunkMs, part }: ReturnType<typeof chunkTargets>) => ({
+  ...(chunkMs !== undefined && { targetMs: chunkMs }),
+  ...(part && { part }),
+});
+
+describe("chunkSize for a sink", () => {
+  it("keeps the invariants of every job: a whole number within bounds and what is available, at least one item", () => {
+    fc.assert(
+      fc.property(sinkArb, (input) => {
+        const size = chunkSize(input);
+        assert.ok(Number.isInteger(size) && size >= 0 && size <= input.available);
+        if (input.available > 0) assert.ok(size >= 1);
+        assert.ok(size <= input.bounds.maxChunk);
+        assert.ok(size >= Math.min(input.bounds.minChunk, input.available));
+      }),
+      runs,
+    );
+  });
+
+  it("probes with a thousand records, or one item that holds many, within its share of the job", () => {
+    fc.assert(
+      fc.property(sinkArb, (input) => {
+        const { bounds, available, remaining, total, workers, part } = input;
+        const share = remaining === undefined ? Infinity : Math.ceil(total! / (sinkSplit * workers));
+        const probe = Math.min(part!.probe, share);
+        const size = chunkSize({ ...input, costPerItemMs: undefined });
+        assert.equal(size, Math.min(Math.max(probe, bounds.minChunk, 1), bounds.maxChunk, available));
+      }),
+      runs,
+    );
+    assert.equal(chunkTargets("write", true).part?.probe, sinkProbeChunk);
+    assert.equal(chunkTargets("write", false).part?.probe, 1);
+  });
+
+  it("plans a measured chunk to take at most a sink's target unless minChunk forces more", () => {
+    fc.assert(
+      fc.property(measuredSinkArb, (input) => {
+        const size = chunkSize(input);
+        fc.pre(size > Math.max(input.bounds.minChunk, 1));
+        const planned = Math.max(sinkChunkMs, loadShare.run * input.workers * (input.chunkLoadMs ?? 0));
+        assert.ok(closeEnough(size * Math.max(input.costPerItemMs, 1e-6), planned));
+      }),
+      runs,
+    );
+  });
+
+  it("never cuts a part below half a target of work or its share of the job, unless something smaller caps it", () => {
+    fc.assert(
+      fc.property(measuredSinkArb, (input) => {
+        fc.pre(input.remaining !== undefined);
+        const { workers, available, bounds } = input;
+        const perItem = Math.max(input.costPerItemMs, 1e-6);
+        const caps = [
+          Math.max(Math.floor(sinkPartMs / perItem), Math.floor(floorMs(input) / perItem)),
+          Math.ceil(input.total! / (sinkSplit * workers)),
+          Math.max(Math.floor(runMs(input) / perItem), 1),
+          available,
+          bounds.maxChunk,
+        ];
+        assert.ok(chunkSize(input) >= Math.min(...caps));
+      }),
+      runs,
+    );
+  });
+
+  it("writes a job shorter than its parts' worth in at most sinkSplit × workers chunks once measured", () => {
+    fc.assert(
+      fc.property(measuredSinkArb, fc.integer({ min: 1, max: 500_000 }), (input, total) => {
+        const perItem = Math.max(input.costPerItemMs, 1e-6);
+        fc.pre(Math.floor(sinkPartMs / perItem) >= Math.ceil(total / (sinkSplit * input.workers)));
+        const at = (left: number) =>
+          chunkSize({
+            ...input,
+            available: left,
+            remaining: left,
+            total,
+            bounds: { minChunk: 1, maxChunk: Infinity },
+          });
+        let chunks = 0;
+        for (let left = total; left > 0; chunks++) left -= at(left);
+        assert.ok(chunks <= sinkSplit * input.workers, `${chunks} chunks`);
+      }),
+      runs,
+    );
+  });
+
+  it("never grows when less remains, when items get dearer, or when workers are added", () => {
+    fc.assert(
+      fc.property(
+        measuredSinkArb,
+        fc.integer({ min: 0, max: 1_000_000 }),
+        fc.double({ min: 1, max: 1000, noNaN: true }),
+        fc.integer({ min: 0, max: 64 }),
+        (input, taken, factor, moreWorkers) => {
+          const drained = (left: number) => chunkSize({ ...input, available: left, remaining: left });
+          assert.ok(drained(Math.max(0, input.available - taken)) <= drained(input.available));
+          const base = chunkSize(input);
+          assert.ok(chunkSize({ ...input, costPerItemMs: input.costPerItemMs * factor }) <= base);
+          const local = { ...input, chunkLoadMs: 0 };
+          assert.ok(chunkSize({ ...local, workers: input.workers + moreWorkers }) <= chunkSize(local));
+        },
+      ),
+      runs,
+    );
+  });
+
+  it("leaves every other job's targets as they were", () => {
+    assert.deepEqual(chunkTargets("collect", true), {});
+    assert.deepEqual(chunkTargets("reduceByKey", false), {});
+    assert.deepEqual(chunkTargets("shuffle", false), { chunkMs: shuffleChunkMs });
   });
 });
 

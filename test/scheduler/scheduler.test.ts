@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { inputLength, type Chunk } from "../../src/protocol/plan.ts";
-import { shuffleChunkMs, targetChunkMs, type ChunkBounds } from "../../src/scheduler/chunking.ts";
+import { chunkTargets, targetChunkMs, type ChunkBounds } from "../../src/scheduler/chunking.ts";
 import { Scheduler, type Assignment } from "../../src/scheduler/scheduler.ts";
 import { mulberry32 } from "../support/random.ts";
 
@@ -399,14 +399,14 @@ function simulate(
   prefetch: number,
   slowest = 1,
   seed = 0,
-  chunkMs: number | undefined = undefined,
+  targets: ReturnType<typeof chunkTargets> = {},
 ): Simulation {
   const random = mulberry32(seed);
   const slowdown = () => 1 + (slowest - 1) * random();
   const scheduler = new Scheduler({ prefetch });
   for (let w = 0; w < workers; w++) scheduler.addWorker(w);
   const bounds = { minChunk: 1, maxChunk: Infinity };
-  scheduler.addJob(1, { available: costs.length, closed: true, bounds, chunkMs });
+  scheduler.addJob(1, { available: costs.length, closed: true, bounds, ...targets });
   const freeAt = new Array<number>(workers).fill(0);
   const running: { end: number; worker: number; size: number; busy: number }[] = [];
   const sizes: number[] = [];
@@ -452,17 +452,18 @@ function checkCoverage(items: number, sizes: readonly number[]): void {
 }
 
 describe("Scheduler simulation", () => {
-  const targets = [
-    ["", undefined],
-    [", a shuffle's chunks", shuffleChunkMs],
+  const jobs = [
+    ["", chunkTargets("collect", true)],
+    [", a shuffle's chunks", chunkTargets("shuffle", true)],
+    [", a sink's chunks", chunkTargets("write", true)],
   ] as const;
   for (const kind of ["increasing", "hump", "random"] as const)
-    for (const [which, chunkMs] of targets) {
+    for (const [which, targets] of jobs) {
       it(`assigns every item once, never idles a worker while work is left, and finishes near the ideal (${kind} costs${which})`, () => {
         fc.assert(
           fc.property(profileArb(kind), (p) => {
             const costs = costsOf(p);
-            const { sizes, makespan, longestChunk } = simulate(costs, p.workers, p.prefetch, 1, 0, chunkMs);
+            const { sizes, makespan, longestChunk } = simulate(costs, p.workers, p.prefetch, 1, 0, targets);
             checkCoverage(p.items, sizes);
             // Until the last item is sent every worker is busy; after, each finishes at most `prefetch` chunks.
             const total = costs.reduce((a, b) => a + b, 0);
@@ -474,7 +475,7 @@ describe("Scheduler simulation", () => {
               1.25 * ideal +
               2 * Math.max(...costs) +
               (sizes.length * overheadMs) / p.workers +
-              2 * (chunkMs ?? targetChunkMs);
+              2 * (targets.chunkMs ?? targetChunkMs);
             assert.ok(
               makespan <= allowed,
               `makespan ${makespan.toFixed(1)} ms > ${allowed.toFixed(1)} ms allowed (ideal ${ideal.toFixed(1)} ms, ` +
