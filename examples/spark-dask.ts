@@ -34,7 +34,7 @@ try {
   const ordersDir = join(dir, "orders");
   const written = await pool
     .from(orders)
-    .chunks({ minChunk: 5_000 }) // a part per chunk and region: 4 chunks, so 16 parts, not hundreds
+    .chunks({ minChunk: 5_000 }) // a part per chunk and region: 4 chunks, so 16 parts, 4 a region
     .writeJson(ordersDir, { partitionBy: ["region"] });
   console.log(`weft: ${written.records} orders in ${written.files.length} part files, by region`);
   // #endregion write-for-dask
