@@ -1,4 +1,5 @@
 // The chunk-size policy, as a pure function. The README beside this file explains the reasoning.
+import type { Terminal } from "../protocol/plan.ts";
 
 /** User bounds on chunk size, in items. */
 export interface ChunkBounds {
@@ -132,7 +133,10 @@ export interface PartSizing {
  * never small, a shuffle's longer, any other job's by the defaults. `itemsAreRecords` is false where
  * an item holds many records (a byte range, a row group, a shuffle's partition): one is a probe.
  */
-export function chunkTargets(op: string, itemsAreRecords: boolean): { chunkMs?: number; part?: PartSizing } {
+export function chunkTargets(
+  op: Terminal["op"],
+  itemsAreRecords: boolean,
+): { chunkMs?: number; part?: PartSizing } {
   // A shuffle's chunk writes out its table of partials once, whatever its size.
   if (op === "shuffle") return { chunkMs: shuffleChunkMs };
   if (op === "write")
