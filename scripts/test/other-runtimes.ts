@@ -4,6 +4,7 @@ import { spawnSync } from "node:child_process";
 import { delimiter, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { registryBinary } from "./registry-binary.ts";
+import type { Report } from "./report.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const conformance = (name: string) => `test/conformance/${name}.test.ts`;
@@ -47,33 +48,50 @@ const runtimes: readonly Runtime[] = [
   },
 ];
 
+/** A runtime and its binary, installed if it was not yet. */
+export interface InstalledRuntime {
+  readonly runtime: Runtime;
+  readonly path: string;
+}
+
+/** Bun and Deno, installed now; none off Linux on x64, the only platform the suite installs them for. */
+export function installOtherRuntimes(report: Report): InstalledRuntime[] {
+  if (process.platform !== "linux" || process.arch !== "x64") {
+    report.line("\n=== Bun and Deno: skipped, the suite installs them for Linux on x64 only ===\n");
+    return [];
+  }
+  // A folder each: an install into a shared one would remove the other runtime as extraneous.
+  return runtimes.map((runtime) => ({
+    runtime,
+    path: registryBinary(
+      `weft-runtimes/${runtime.name.toLowerCase()}`,
+      runtime.pkg,
+      runtime.bin,
+      runtime.name,
+    ),
+  }));
+}
+
 /**
  * Runs the conformance parts that hold on Bun and on Deno; true if every test passed. `node` is the
  * Node.js binary the suite's cluster workers run on under Deno, put first on the PATH.
  */
-export function runOnOtherRuntimes(node: string): boolean {
-  if (process.platform !== "linux" || process.arch !== "x64") {
-    console.log("\n=== Bun and Deno: skipped, the suite installs them for Linux on x64 only ===\n");
-    return true;
+export async function runOnOtherRuntimes(
+  installed: readonly InstalledRuntime[],
+  node: string,
+  report: Report,
+): Promise<boolean> {
+  let passed = true;
+  for (const { runtime, path } of installed) {
+    const version = spawnSync(path, ["--version"], { encoding: "utf8" }).stdout.trim().split("\n")[0];
+    report.line(`\n=== ${runtime.files.join(", ")} on ${runtime.name} ${version} ===`);
+    report.line(`(left out: ${runtime.leftOut})\n`);
+    const env = {
+      ...process.env,
+      NO_COLOR: "1",
+      PATH: `${dirname(node)}${delimiter}${process.env.PATH ?? ""}`,
+    };
+    if (!(await report.run(path, runtime.args(runtime.files), { cwd: root, env }))) passed = false;
   }
-  return runtimes
-    .map((runtime) => {
-      // A folder each: an install into a shared one would remove the other runtime as extraneous.
-      const path = registryBinary(
-        `weft-runtimes/${runtime.name.toLowerCase()}`,
-        runtime.pkg,
-        runtime.bin,
-        runtime.name,
-      );
-      const version = spawnSync(path, ["--version"], { encoding: "utf8" }).stdout.trim().split("\n")[0];
-      console.log(`\n=== ${runtime.files.join(", ")} on ${runtime.name} ${version} ===`);
-      console.log(`(left out: ${runtime.leftOut})\n`);
-      const result = spawnSync(path, runtime.args(runtime.files), {
-        cwd: root,
-        stdio: "inherit",
-        env: { ...process.env, NO_COLOR: "1", PATH: `${dirname(node)}${delimiter}${process.env.PATH ?? ""}` },
-      });
-      return result.status === 0;
-    })
-    .every(Boolean);
+  return passed;
 }

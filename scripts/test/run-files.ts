@@ -2,6 +2,7 @@
 // own, with a time limit per file (see file-watchdog.ts), the spec reporter, and at the end the
 // slowest files, so a slow or hanging file is named rather than guessed at.
 // Usage: node --import tsx scripts/test/run-files.ts [file or folder ...]   (default: test/)
+// WEFT_TEST_CONCURRENCY sets how many files run at once (default 2).
 import { readdirSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { pipeline } from "node:stream/promises";
@@ -17,7 +18,23 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
  */
 const defaultFileTimeoutMs = 300_000;
 
-/** The files given, and every `*.test.ts` under the folders given, sorted. */
+/**
+ * The files that take far longer than the rest, longest first, as this script's report measured them
+ * (from 25 s to 100 s; most files take under 10 s). They start first: started late, one of them
+ * would run on alone at the end while the other files' lane stands idle.
+ */
+const longestFirst = [
+  "test/notebook/notebook.test.ts",
+  "test/cluster/redis-failover.test.ts",
+  "test/examples.test.ts",
+  "test/server/restart.test.ts",
+  "test/cluster/elastic.test.ts",
+  "test/conformance/faults.test.ts",
+  "test/cluster/redis-outages.test.ts",
+  "test/docs/first-steps.test.ts",
+].map((file) => resolve(root, file));
+
+/** The files given, and every `*.test.ts` under the folders given: the {@link longestFirst}, then the rest sorted. */
 function testFiles(paths: readonly string[]): string[] {
   const found = new Set<string>();
   const visit = (path: string) => {
@@ -31,7 +48,8 @@ function testFiles(paths: readonly string[]): string[] {
     if (statSync(path).isDirectory()) visit(path);
     else found.add(path);
   }
-  return [...found].sort();
+  const first = longestFirst.filter((file) => found.has(file));
+  return [...first, ...[...found].filter((file) => !first.includes(file)).sort()];
 }
 
 const files = testFiles(process.argv.length > 2 ? process.argv.slice(2) : ["test"]);
@@ -44,10 +62,10 @@ process.env.WEFT_TEST_FILE_TIMEOUT_MS ??= String(defaultFileTimeoutMs);
 
 const stream = run({
   files,
-  // Two files at a time: measured file by file, a test file keeps 0.8 of a core busy on average (much
-  // of a file is spent waiting on timeouts, heartbeats, Redis and child processes), so one file at a
-  // time leaves a 2-core machine half idle.
-  concurrency: 2,
+  // Two files at a time by default: measured file by file, a test file keeps 0.8 of a core busy on
+  // average (much of a file is spent waiting on timeouts, heartbeats, Redis and child processes), so
+  // one file at a time leaves a 2-core machine half idle.
+  concurrency: Number(process.env.WEFT_TEST_CONCURRENCY ?? 2),
   execArgv: ["--import", "tsx", "--import", new URL("./file-watchdog.ts", import.meta.url).href],
 });
 
