@@ -11,6 +11,7 @@
 // Usage: npm run bench:data -- [--sizes 1,2,4 | --gb N] [--quick] [--repeat 3] [--seed 1] [--dir D]
 //        [--backend processes|threads] [--python /usr/bin/python3] [--publish]
 //        npm run bench:data -- --parquet [...]: the Parquet query beside DuckDB instead (parquet-query.ts)
+//        npm run bench:data -- --sinks [...]: the part files each sink writes instead (sink-parts.ts)
 import { execFile, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { totalmem } from "node:os";
@@ -40,10 +41,14 @@ import {
 } from "./report.ts";
 import { dataWorkloads, partitions, type DataWorkload, type Files } from "./workloads.ts";
 
-if (process.argv.includes("--parquet")) {
-  const parquetQuery = fileURLToPath(new URL("./parquet-query.ts", import.meta.url));
-  const rest = process.argv.slice(2).filter((arg) => arg !== "--parquet");
-  const child = spawnSync(process.execPath, ["--import", "tsx", parquetQuery, ...rest], { stdio: "inherit" });
+for (const [mode, script] of [
+  ["--parquet", "./parquet-query.ts"],
+  ["--sinks", "./sink-parts.ts"],
+] as const) {
+  if (!process.argv.includes(mode)) continue;
+  const rest = process.argv.slice(2).filter((arg) => arg !== mode);
+  const path = fileURLToPath(new URL(script, import.meta.url));
+  const child = spawnSync(process.execPath, ["--import", "tsx", path, ...rest], { stdio: "inherit" });
   process.exit(child.status ?? 1);
 }
 

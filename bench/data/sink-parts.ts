@@ -6,7 +6,7 @@
 // seconds. Nothing is published: this is the measure behind the sinks' chunk sizing
 // (src/scheduler/chunking.ts, sinkChunkMs).
 //
-// Usage: node --import tsx bench/data/sink-parts.ts [--backend threads|processes|cluster]
+// Usage: npm run bench:data -- --sinks [--backend threads|processes|cluster]
 //        [--orders 20000,100000,1000000] [--log-gb 0.25 (0 for none)] [--dir D] [--quick]
 // (on a cluster, the workers share the temporary folder with the pool: --dir must be inside it).
 import { mkdtempSync, rmSync, statSync } from "node:fs";
@@ -23,8 +23,8 @@ import { requestOf } from "./sink-tasks.ts";
 const { values: args } = parseArgs({
   options: {
     backend: { type: "string", default: "threads" },
-    orders: { type: "string", default: "20000,100000,1000000" },
-    "log-gb": { type: "string", default: "0.25" },
+    orders: { type: "string" },
+    "log-gb": { type: "string" },
     dir: { type: "string", default: defaultDataDir },
     quick: { type: "boolean", default: false },
   },
@@ -32,8 +32,11 @@ const { values: args } = parseArgs({
 const backend = args.backend;
 if (!["threads", "processes", "cluster"].includes(backend))
   throw new Error("--backend must be threads, processes or cluster");
-const orderCounts = (args.quick ? "20000,100000" : args.orders).split(",").map(Number);
-const logGb = args.quick ? 0.05 : Number(args["log-gb"]);
+// --quick: the orders of the tests and examples, and a small log, unless given.
+const orderCounts = (args.orders ?? (args.quick ? "20000,100000" : "20000,100000,1000000"))
+  .split(",")
+  .map(Number);
+const logGb = Number(args["log-gb"] ?? (args.quick ? "0.05" : "0.25"));
 
 const regions = ["north", "south", "east", "west"];
 const ordersOf = (count: number) =>
