@@ -30,6 +30,7 @@ import {
 import { hiveFolder } from "../../src/protocol/sinks.ts";
 import { sinkSplit } from "../../src/scheduler/chunking.ts";
 import { exitsOnFirstCrashLine } from "../fixtures/file-tasks.ts";
+import { startCluster } from "../support/cluster.ts";
 
 const root = mkdtempSync(join(tmpdir(), "weft-sink-datasets-"));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -323,9 +324,14 @@ describe("a sink of cheap records writes few parts", () => {
       try {
         for (const sink of sinks) {
           const flat = join(dir, `${sink.name}-flat`);
-          const written = await sink.write(pool.from(orders), flat, {});
+          const writers = new Set<number>();
+          const onChunk = ({ worker }: { worker: number }) => writers.add(worker);
+          pool.events.on("chunk", onChunk);
+          const written = await sink.write(pool.from(orders), flat, {}).finally(() => {
+            pool.events.off("chunk", onChunk);
+          });
           assert.ok(written.files.length <= mostChunks, `${sink.name}: ${written.files.length} parts`);
-          assert.ok(written.files.length >= 2 * workers, `${sink.name}: every worker wrote`);
+          assert.equal(writers.size, workers, `${sink.name}: every worker wrote`);
           // Name order is the collection's order.
           assert.deepEqual(await sink.read(pool, flat), orders.map(sink.asWritten), sink.name);
 
@@ -351,6 +357,29 @@ describe("a sink of cheap records writes few parts", () => {
       }
     });
   }
+
+  test("on a cluster of two worker processes sharing a data root: as few parts a slot, read back exactly", async () => {
+    const shared = freshDirectory();
+    await using cluster = await startCluster(2, { threads: 1, dataRoot: shared });
+    await using pool = await weft({ redis: cluster.redis.url, dataRoot: shared });
+    const flat = join(shared, "flat");
+    const slots = new Set<number>();
+    const onChunk = ({ worker }: { worker: number }) => slots.add(worker);
+    pool.events.on("chunk", onChunk);
+    const written = await pool
+      .from(orders)
+      .writeJson(flat)
+      .finally(() => pool.events.off("chunk", onChunk));
+    // A cluster's workers are its slots, two a thread: the bound of threads, counted in slots.
+    const most = 2 * pool.workers + sinkSplit * pool.workers;
+    assert.ok(written.files.length <= most, `${written.files.length} parts, more than ${most}`);
+    assert.ok(slots.size >= 2, "more than one slot wrote");
+    assert.deepEqual(await pool.readJson(flat).collect(), orders);
+    const byRegion = join(shared, "by-region");
+    const partitioned = await pool.from(orders).writeJson(byRegion, { partitionBy: ["region"] });
+    assert.ok(partitioned.files.length <= most * regions.length, `${partitioned.files.length} parts`);
+    assert.deepEqual(asMultiset(await pool.readJson<object>(byRegion).collect()), asMultiset(orders));
+  });
 
   test("a worker that dies mid-chunk: its chunk runs again, and the sink still has few parts, each record once", async () => {
     await using pool = await weft({ backend: "threads", workers });
