@@ -7,7 +7,7 @@
 // (src/scheduler/chunking.ts, sinkChunkMs).
 //
 // Usage: npm run bench:data -- --sinks [--backend threads|processes|cluster]
-//        [--orders 20000,100000,1000000] [--log-gb 0.25 (0 for none)] [--dir D] [--quick]
+//        [--orders 20000,100000,1000000 (0 for none)] [--log-gb 0.25 (0 for none)] [--dir D] [--quick]
 // (on a cluster, the workers share the temporary folder with the pool: --dir must be inside it).
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -35,7 +35,8 @@ if (!["threads", "processes", "cluster"].includes(backend))
 // --quick: the orders of the tests and examples, and a small log, unless given.
 const orderCounts = (args.orders ?? (args.quick ? "20000,100000" : "20000,100000,1000000"))
   .split(",")
-  .map(Number);
+  .map(Number)
+  .filter((count) => count > 0);
 const logGb = Number(args["log-gb"] ?? (args.quick ? "0.05" : "0.25"));
 
 const regions = ["north", "south", "east", "west"];
