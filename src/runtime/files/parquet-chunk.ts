@@ -5,9 +5,10 @@
 import {
   asyncBufferFromFile,
   parquetMetadataAsync,
-  parquetReadObjects,
+  parquetRead,
   parquetSchema,
   type AsyncBuffer,
+  type DecodedArray,
 } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
 import type { FileRange, ParquetFormat } from "../../protocol/files.ts";
@@ -15,6 +16,7 @@ import type { Chunk, ItemFailure } from "../../protocol/plan.ts";
 import { preview, serializeError } from "../../protocol/serialized-errors.ts";
 import type { ItemLoop } from "../item-loop.ts";
 import { exactReading, timestampParsers, type ExactReading } from "./parquet-values.ts";
+import { RowGroupColumns } from "./row-group-columns.ts";
 
 /** Rows per batch through the loop, so a sink writes a row group's output as it goes. */
 const batchRows = 4096;
@@ -45,10 +47,9 @@ export async function runParquetChunk(
     const range = ranges[r]!;
     const group = range.rowGroup ?? 0;
     const place = { index: chunk.start + r, file: range.path };
-    let rows: Record<string, unknown>[];
-    let first: number;
+    let columns: RowGroupColumns;
     try {
-      ({ rows, first } = await readRowGroup(await open(range.path), group, format));
+      columns = await readRowGroup(await open(range.path), group, format);
     } catch (error) {
       const failure: ItemFailure = {
         task: "reading the file (readParquet)",
@@ -59,13 +60,11 @@ export async function runParquetChunk(
       if (loop.endsChunk(failure)) return failure;
       continue;
     }
-    const fields = range.fields;
-    for (let at = 0; at < rows.length; at += batchRows) {
-      const items = rows.slice(at, at + batchRows);
-      if (fields) for (let k = 0; k < items.length; k++) items[k] = { ...items[k], ...fields };
+    for (let at = 0; at < columns.rowCount; at += batchRows) {
+      const items = columns.rows(at, Math.min(at + batchRows, columns.rowCount), range.fields);
       const failure = await loop.run({ kind: "items", items }, (k) => ({
         ...place,
-        preview: `row group ${group}, row ${first + at + k} of the file: ${preview(items[k])}`,
+        preview: `row group ${group}, row ${columns.firstRow + at + k} of the file: ${preview(items[k])}`,
       }));
       if (failure) return failure;
       const unwritten = await afterBatch();
@@ -92,7 +91,11 @@ async function openFile(path: string): Promise<OpenedFile> {
 /** Bytes read from a file's end to find its footer in one read, most of the time. */
 const footerGuess = 64 * 1024;
 
-async function readRowGroup(file: OpenedFile, group: number, format: ParquetFormat) {
+async function readRowGroup(
+  file: OpenedFile,
+  group: number,
+  format: ParquetFormat,
+): Promise<RowGroupColumns> {
   const { metadata, buffer, starts } = file;
   const count = metadata.row_groups.length;
   if (group >= count)
@@ -100,17 +103,22 @@ async function readRowGroup(file: OpenedFile, group: number, format: ParquetForm
       `the file has ${count} row groups, not ${group + 1}: it changed after the job was planned`,
     );
   const first = starts[group]!;
-  const rows = (await parquetReadObjects({
+  const rowCount = Number(metadata.row_groups[group]!.num_rows);
+  // In the file's order, as a row's fields come.
+  const names = format.columns ? file.names.filter((name) => format.columns!.includes(name)) : file.names;
+  const pages = new Map<string, { rowStart: number; data: DecodedArray }[]>(names.map((name) => [name, []]));
+  await parquetRead({
     file: buffer,
     metadata,
-    ...(format.columns && { columns: format.columns.filter((name) => file.names.includes(name)) }),
+    columns: [...names],
     rowStart: first,
-    rowEnd: first + Number(metadata.row_groups[group]!.num_rows),
+    rowEnd: first + rowCount,
     compressors,
     // Only columns annotated as text are strings; other byte arrays stay bytes, as DuckDB reads them.
     utf8: false,
     parsers: timestampParsers(format.timestamps),
-  })) as Record<string, unknown>[];
-  for (const row of rows) file.fixRow(row);
-  return { rows, first };
+    onChunk: ({ columnName, columnData, rowStart }) =>
+      pages.get(columnName)?.push({ rowStart: rowStart - first, data: columnData }),
+  });
+  return new RowGroupColumns(first, rowCount, names, pages, file.converters);
 }

@@ -12,31 +12,28 @@ import {
 } from "hyparquet";
 import type { ParquetFormat } from "../../protocol/files.ts";
 
-type Convert = (value: unknown) => unknown;
+export type Convert = (value: unknown) => unknown;
 
 /** A file's metadata as weft reads it, and what makes a decoded row's values exact. */
 export interface ExactReading {
   /** The metadata with decimal columns' annotations taken off, so hyparquet hands over their raw integers. */
   readonly metadata: FileMetaData;
-  /** Rewrites a decoded row's decimals (at any depth) in place as exact text. */
-  readonly fixRow: (row: Record<string, unknown>) => void;
+  /** For each column with decimals in it (at any depth), what turns its decoded value into exact text. */
+  readonly converters: ReadonlyMap<string, Convert>;
 }
 
 export function exactReading(metadata: FileMetaData): ExactReading {
   const root = parquetSchema(metadata);
-  const fixes = root.children.flatMap((column) => {
-    const convert = converterOf(column);
-    return convert ? [[column.element.name, convert] as const] : [];
-  });
+  const converters = new Map(
+    root.children.flatMap((column) => {
+      const convert = converterOf(column);
+      return convert ? [[column.element.name, convert] as const] : [];
+    }),
+  );
   const schema = metadata.schema.map((element) =>
     isDecimal(element) ? { ...element, converted_type: undefined, logical_type: undefined } : element,
   );
-  return {
-    metadata: { ...metadata, schema },
-    fixRow: (row) => {
-      for (const [name, convert] of fixes) if (name in row) row[name] = convert(row[name]);
-    },
-  };
+  return { metadata: { ...metadata, schema }, converters };
 }
 
 const isDecimal = (element: SchemaElement) =>
