@@ -5,7 +5,7 @@ import { inputLength, itemAt, type ChunkInput, type ItemFailure, type Pace } fro
 import { serializeError } from "../protocol/serialized-errors.ts";
 import { describeTask, taskKey, type TaskRef } from "../protocol/task-ref.ts";
 import type { Combiner } from "./combiners.ts";
-import type { LoopState } from "./fast-loop.ts";
+import { newLoopState, settleAccumulator } from "./fast-loop.ts";
 import type { LoadedJob } from "./loaded-job.ts";
 import { Pipeline } from "./pipeline.ts";
 
@@ -63,7 +63,7 @@ export class ItemLoop {
     const { job, combiner } = this;
     const { stages, prefix } = job;
     const pipeline = this.#pipeline;
-    const state: LoopState = { stage: 0, pending: undefined, value: undefined, offset: 0 };
+    const state = newLoopState();
     let failedInLoop = true;
     let from = 0;
     for (;;) {
@@ -88,6 +88,7 @@ export class ItemLoop {
         }
         from = paused + 1;
       } catch (error) {
+        settleAccumulator(state, combiner);
         let task: TaskRef | undefined = pipeline.failingTask;
         if (failedInLoop && state.stage < prefix) task = stages[state.stage]!.ref;
         else if (failedInLoop && prefix === stages.length) task = combiner.task;
