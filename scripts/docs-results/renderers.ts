@@ -14,6 +14,7 @@ import { RenderError, storedPath, type RenderContext } from "./context.ts";
 import { dataAbout, dataTable } from "./data-renderer.ts";
 import { parquetAbout, parquetTable } from "./parquet-renderer.ts";
 import { pipeAbout, pipeTable } from "./pipe-renderer.ts";
+import { replicasAbout, replicasRecovery, replicasTable } from "./replicas-renderer.ts";
 import { simulateAbout, simulateChart, simulateTable } from "./simulate-renderer.ts";
 import { about, compact, count, fence, ms, percent, range, seconds, speedup, table } from "./markdown.ts";
 
@@ -539,6 +540,10 @@ export const renderers: Readonly<Record<string, Renderer>> = {
     return about(c.doc, storedPath("server"), meta, details);
   }),
   "server.table": block([], serverTable),
+  // npm run bench:server -- --replicas
+  "replicas.about": block([], replicasAbout),
+  "replicas.table": block([], replicasTable),
+  "replicas.recovery": block([], replicasRecovery),
 
   // npm run bench:data
   "data.about": block([], dataAbout),

@@ -11,7 +11,7 @@ import type { InstallReport } from "../../bench/install/report.ts";
 import type { IoReport } from "../../bench/io/report.ts";
 import type { TransferReport } from "../../bench/transfer/report.ts";
 import type { Report as BenchReport } from "../../bench/report.ts";
-import type { ServerReport } from "../../bench/server-report.ts";
+import type { ReplicasReport, ServerReport } from "../../bench/server-report.ts";
 import type { SimulateReport } from "../../bench/simulate/report.ts";
 import type { PublishedMeta } from "../../src/scaling/publish.ts";
 import type { PublishedScaling } from "../../src/cli/commands/bench.ts";
@@ -26,6 +26,7 @@ export const storedFiles = {
   bench: { file: "bench.json", publish: "npm run bench -- --repeat 5 --publish" },
   cluster: { file: "cluster.json", publish: "npm run bench:cluster -- --repeat 5 --publish" },
   server: { file: "server.json", publish: "npm run bench:server -- --publish" },
+  replicas: { file: "server-replicas.json", publish: "npm run bench:server -- --replicas --publish" },
   scaling: { file: "scaling.json", publish: "npx weft bench --workers 1,2,4 --publish" },
   demo: { file: "demo.json", publish: "npm start -- --publish" },
   install: { file: "install.json", publish: "npm run bench:install -- --publish" },
@@ -43,6 +44,7 @@ interface Contents {
   readonly bench: BenchReport;
   readonly cluster: ClusterReport;
   readonly server: ServerReport;
+  readonly replicas: ReplicasReport;
   readonly scaling: PublishedScaling;
   readonly demo: DemoReport;
   readonly install: InstallReport;
