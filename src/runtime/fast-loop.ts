@@ -47,7 +47,8 @@ export function settleAccumulator(state: LoopState, combiner: Combiner): void {
 /**
  * Runs items `from..count` of `input` through the generated stages and the terminal (inline, or
  * `rest`, which returns a promise only when something was async). The accumulator lives in
- * `combiner`, loaded into locals on entry and stored back at each change. Returns -1 when done, or
+ * `combiner`, loaded into locals on entry and kept up to date as it changes (a number in the state:
+ * see {@link settleAccumulator}). Returns -1 when done, or
  * the offset of the item whose step returned a promise, with where in `state`, so the caller can
  * await it and continue from the next item. If a step throws, `state` holds the item and the stage.
  */
@@ -113,9 +114,9 @@ export function compileFastLoop(
   const inline = runsTerminalInline(stages, terminal) ? (terminal as InlineTerminal) : undefined;
   const thenable = (name: string) =>
     `${name} !== null && (typeof ${name} === "object" || typeof ${name} === "function") && typeof ${name}.then === "function"`;
+  const store = inline ? storeOf[inline] : "";
   // Each step's input and output in variables of their own: one shared by steps whose values differ
   // in kind (a small integer in, a double out) would make V8 box every value it holds.
-  const store = inline ? storeOf[inline] : "";
   const pause = (stage: number, out: string, value: string) =>
     `if (${thenable(out)}) { state.stage = ${stage}; state.pending = ${out}; state.value = ${value}; ${store} return k; }`;
   let body = "";
