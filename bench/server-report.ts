@@ -21,19 +21,24 @@ export interface RouteResult {
   readonly latencyMs: Latencies;
 }
 
+/** How the routes were loaded, the same for one server and for replicas. */
+interface LoadSettings {
+  /** How the load was made. */
+  readonly generator: string;
+  /** Concurrent keep-alive connections, each sending its next request when the last one answered. */
+  readonly connections: number;
+  readonly requestsPerRoute: number;
+  readonly secondsCapPerRoute: number;
+  readonly warmupRequests: number;
+}
+
 export interface ServerReport {
-  readonly meta: PublishedMeta & {
-    /** How the load was made. */
-    readonly generator: string;
-    /** Concurrent keep-alive connections, each sending its next request when the last one answered. */
-    readonly connections: number;
-    readonly requestsPerRoute: number;
-    readonly secondsCapPerRoute: number;
-    readonly warmupRequests: number;
-    readonly serverWorkers: number;
-    /** Where the job store was: "a file (SQLite, WAL)" or ":memory:". */
-    readonly db: string;
-  };
+  readonly meta: PublishedMeta &
+    LoadSettings & {
+      readonly serverWorkers: number;
+      /** Where the job store was: "a file (SQLite, WAL)" or ":memory:". */
+      readonly db: string;
+    };
   /** The submit route (POST /api/jobs), then the status route (GET /api/jobs/:id). */
   readonly routes: readonly RouteResult[];
   /** The submitted jobs running to the end, between the two routes. */
@@ -46,19 +51,15 @@ export interface ServerReport {
 
 /** What `npm run bench:server -- --replicas` saves (bench/results/server-replicas.json, and with --publish docs/results/). */
 export interface ReplicasReport {
-  readonly meta: PublishedMeta & {
-    readonly generator: string;
-    readonly connections: number;
-    readonly requestsPerRoute: number;
-    readonly secondsCapPerRoute: number;
-    readonly warmupRequests: number;
-    /** Threads of each replica's pool. */
-    readonly workersPerReplica: number;
-    /** Where the replicas' job store was. */
-    readonly store: string;
-    readonly leaseSeconds: number;
-    readonly leaseRenewalSeconds: number;
-  };
+  readonly meta: PublishedMeta &
+    LoadSettings & {
+      /** Threads of each replica's pool. */
+      readonly workersPerReplica: number;
+      /** Where the replicas' job store was. */
+      readonly store: string;
+      readonly leaseSeconds: number;
+      readonly leaseRenewalSeconds: number;
+    };
   /** The submit route, then the status route, on one replica and on two behind a round-robin. */
   readonly scaling: readonly { readonly replicas: number; readonly routes: readonly RouteResult[] }[];
   /** From a replica's SIGKILL to its running job running again on the other. */
