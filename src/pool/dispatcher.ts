@@ -129,7 +129,8 @@ export class Dispatcher {
     });
     const { bounds, priority } = job.controls;
     // A shuffle's chunk writes out its table of partials once, and a sink's chunk a part file: they run longer.
-    const { chunkMs, part } = chunkTargets(job.spec.terminal.op, job.source.itemsAreRecords ?? true);
+    const recordsAsTheyAre = (job.source.itemsAreRecords ?? true) && job.spec.stages.length === 0;
+    const { chunkMs, part } = chunkTargets(job.spec.terminal.op, recordsAsTheyAre);
     // A resumed job's runs between the chunks done before: each chunk stays inside one.
     const runs = job.source instanceof ResumedSource ? job.source.runs.map((run) => run.count) : undefined;
     this.#scheduler.addJob(id, {

@@ -112,11 +112,12 @@ export const sinkPartMs = 500;
 export const sinkSplit = 4;
 /**
  * A sink's chunks before anything is measured, in records (within its share of the job, as above),
- * where other jobs probe with one item; an item that holds many records (a byte range, a row group)
- * is a probe alone. A probe of one record would be a part of one record, and the time it is measured
- * at holds its part's creation and sync, a few ms, so the chunks sized from it would be small too.
- * A thousand cheap records dilute that to a few µs each; a thousand dear ones (a costly map before
- * the sink) make a long first chunk, after which the time target rules.
+ * when they go to the writer as they are; an item that holds many records (a byte range, a row
+ * group) is a probe alone, and so is a record that a task runs on before the sink. A probe of one
+ * record would be a part of one record, and the time it is measured at holds its part's creation and
+ * sync, a few ms, so the chunks sized from it would be small too; a thousand records dilute that to a
+ * few µs each. Only the writer's own cost is known to be small: a thousand records through a costly
+ * map (20 ms each) ran for seconds before anything was measured and failed a `timeout` of 5 s.
  */
 export const sinkProbeChunk = 1000;
 
@@ -130,19 +131,20 @@ export interface PartSizing {
 
 /**
  * How the chunks of a job are sized, by what they end in (its terminal's `op`): a sink's longer and
- * never small, a shuffle's longer, any other job's by the defaults. `itemsAreRecords` is false where
- * an item holds many records (a byte range, a row group, a shuffle's partition): one is a probe.
+ * never small, a shuffle's longer, any other job's by the defaults. `recordsAsTheyAre` is true where
+ * each item is one record that reaches the sink with no task run on it first: only then is a probe
+ * more than one item ({@link sinkProbeChunk}).
  */
 export function chunkTargets(
   op: Terminal["op"],
-  itemsAreRecords: boolean,
+  recordsAsTheyAre: boolean,
 ): { chunkMs?: number; part?: PartSizing } {
   // A shuffle's chunk writes out its table of partials once, whatever its size.
   if (op === "shuffle") return { chunkMs: shuffleChunkMs };
   if (op === "write")
     return {
       chunkMs: sinkChunkMs,
-      part: { leastMs: sinkPartMs, probe: itemsAreRecords ? sinkProbeChunk : 1 },
+      part: { leastMs: sinkPartMs, probe: recordsAsTheyAre ? sinkProbeChunk : 1 },
     };
   return {};
 }
