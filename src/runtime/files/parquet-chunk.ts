@@ -8,7 +8,6 @@ import {
   parquetRead,
   parquetSchema,
   type AsyncBuffer,
-  type DecodedArray,
 } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
 import type { FileRange, ParquetFormat } from "../../protocol/files.ts";
@@ -16,7 +15,7 @@ import type { Chunk, ItemFailure } from "../../protocol/plan.ts";
 import { preview, serializeError } from "../../protocol/serialized-errors.ts";
 import type { ItemLoop } from "../item-loop.ts";
 import { exactReading, timestampParsers, type ExactReading } from "./parquet-values.ts";
-import { RowGroupColumns } from "./row-group-columns.ts";
+import { RowGroupColumns, type Page } from "./row-group-columns.ts";
 
 /** Rows per batch through the loop, so a sink writes a row group's output as it goes. */
 const batchRows = 4096;
@@ -106,7 +105,7 @@ async function readRowGroup(
   const rowCount = Number(metadata.row_groups[group]!.num_rows);
   // In the file's order, as a row's fields come.
   const names = format.columns ? file.names.filter((name) => format.columns!.includes(name)) : file.names;
-  const pages = new Map<string, { rowStart: number; data: DecodedArray }[]>(names.map((name) => [name, []]));
+  const pages = new Map<string, Page[]>(names.map((name) => [name, []]));
   await parquetRead({
     file: buffer,
     metadata,

@@ -6,7 +6,7 @@ import type { DecodedArray } from "hyparquet";
 import type { Convert } from "./parquet-values.ts";
 
 /** A column's decoded values, from row `rowStart` of the row group on. */
-interface Page {
+export interface Page {
   readonly rowStart: number;
   readonly data: DecodedArray;
 }
