@@ -34,6 +34,8 @@ export interface Output {
   held?(partials: number): void;
   /** A chunk's partial came back after the job ended: nothing merges it (a sink removes the file it wrote). */
   discard?(partial: unknown): void;
+  /** At most `items` values come, one per input item (every step is a map), before the first partial. */
+  expect?(items: number): void;
 }
 
 /** A chunk's result waiting for the ones before it; from the ledger, it has no chunk of this run. */

@@ -1,29 +1,37 @@
 // The main-thread half of each terminal: combines the partials that chunks send back, in input order.
 import { EmptyReduceError } from "../errors.ts";
-import { copyPart, partLength, type CollectedPart } from "../protocol/packing.ts";
+import { appendPart, type CollectedPart } from "../protocol/packing.ts";
 import { isThenable } from "../protocol/thenable.ts";
 
 /** Receives partials in chunk order and produces the job's result. */
 export interface Merge<R> {
   add(partial: unknown): void;
   result(): R;
+  /** At most `items` values come (see Output.expect). */
+  expect?(items: number): void;
 }
 
 type Fn2 = (a: unknown, b: unknown) => unknown;
 
+/** The longest array V8 makes with fast elements up front: `new Array(n)` beyond it is a slow dictionary. */
+const longestPresized = 2 ** 25;
+
 export function collectMerge(): Merge<unknown[]> {
-  const parts: CollectedPart[] = [];
-  let length = 0;
+  let all: unknown[] = [];
+  let filled = 0;
   return {
+    // Room for every value at once when their number is known: an array of millions grown by
+    // push is copied again at each growth, which cost more than filling it.
+    expect(items) {
+      if (filled === 0 && items <= longestPresized) all = new Array<unknown>(items);
+    },
+    // Copied as each part arrives, while the workers compute: at the end, building one array of
+    // millions of items kept the job waiting on this thread alone.
     add(p) {
-      parts.push(p as CollectedPart);
-      length += partLength(p as CollectedPart);
+      filled = appendPart(p as CollectedPart, all, filled);
     },
     result() {
-      // Filling a pre-sized array: `parts.flat()` over a million items kept every worker waiting.
-      const all = new Array<unknown>(length);
-      let i = 0;
-      for (const part of parts) i = copyPart(part, all, i);
+      if (all.length > filled) all.length = filled;
       return all;
     },
   };

@@ -13,6 +13,7 @@ export function mergeOutput<R>(merge: Merge<R>): { output: Output; result: Promi
   });
   const output: Output = {
     add: (partial) => merge.add(partial),
+    expect: (items) => merge.expect?.(items),
     finish() {
       try {
         resolve(merge.result());

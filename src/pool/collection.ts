@@ -608,6 +608,8 @@ export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements Async
       throw failures[0]!.error;
     }
     const errors = stream ? "fail-fast" : this.controls.errors;
+    if (total !== undefined && source.itemsAreRecords !== false && stages.every((s) => s.op === "map"))
+      output.expect?.(total);
     const controls = {
       ...this.controls,
       taskRetries,

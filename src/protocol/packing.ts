@@ -47,17 +47,20 @@ export function partLength(part: CollectedPart): number {
   return "booleans" in part ? part.booleans.length : part.numbers.length;
 }
 
-/** Writes the part's values into `target` from index `at`; returns the index after the last. */
-export function copyPart(part: CollectedPart, target: unknown[], at: number): number {
-  if (isPlain(part)) for (const value of part) target[at++] = value;
-  else if ("booleans" in part) for (const byte of part.booleans) target[at++] = byte === 1;
-  else for (const value of part.numbers) target[at++] = value;
+/**
+ * Writes the part's values into `target` from index `at`, past its end as needed; returns the index
+ * after the last.
+ */
+export function appendPart(part: CollectedPart, target: unknown[], at: number): number {
+  if (isPlain(part)) for (let i = 0; i < part.length; i++) target[at++] = part[i];
+  else if ("numbers" in part) for (let i = 0; i < part.numbers.length; i++) target[at++] = part.numbers[i];
+  else for (let i = 0; i < part.booleans.length; i++) target[at++] = part.booleans[i] === 1;
   return at;
 }
 
 export function unpackPart(part: CollectedPart): unknown[] {
   if (isPlain(part)) return part as unknown[];
   const values = new Array<unknown>(partLength(part));
-  copyPart(part, values, 0);
+  appendPart(part, values, 0);
   return values;
 }

@@ -1,5 +1,5 @@
 // The worker-side half of each terminal: folds a chunk's outputs into one partial.
-import { packOutputs } from "../protocol/packing.ts";
+import { packOutputs, type CollectedPart } from "../protocol/packing.ts";
 import type { Terminal } from "../protocol/plan.ts";
 import type { TaskRef } from "../protocol/task-ref.ts";
 import { isThenable } from "../protocol/thenable.ts";
@@ -16,6 +16,17 @@ export interface Combiner {
   has: boolean;
   count: number;
   readonly values: unknown[];
+  /**
+   * `collect`'s outputs while every one is a number, written by the generated loop straight into a
+   * typed array the size of the chunk (`numbered` of them so far): undefined until the loop first
+   * runs, null once an output was not a number and they all went to `values`. An array of millions of
+   * numbers built item by item, then packed to travel, cost the worker as much again as the job.
+   * Only a `collect`'s combiner has them.
+   */
+  numbers?: Float64Array | null | undefined;
+  numbered?: number;
+  /** Moves the numbers so far to `values`, which takes every output from then on; returns null. */
+  unpackNumbers?(): null;
   /** A plain function (no `this`), so a call site sees one function per job. */
   readonly add: (value: unknown) => PromiseLike<unknown> | undefined;
   /** The terminal's own step went async and resolved with `value`: the new accumulator. */
@@ -32,6 +43,8 @@ class ChunkCombiner implements Combiner {
   has = false;
   count = 0;
   readonly values: unknown[] = [];
+  numbers: Float64Array | null | undefined = undefined;
+  numbered = 0;
   add: Combiner["add"] = () => undefined;
   result: () => unknown = () => undefined;
 
@@ -44,6 +57,21 @@ class ChunkCombiner implements Combiner {
   accept(value: unknown): void {
     this.acc = value;
     this.has = true;
+  }
+
+  unpackNumbers(): null {
+    const { numbers, numbered } = this;
+    if (numbers) for (let i = 0; i < numbered; i++) this.values.push(numbers[i]);
+    this.numbers = null;
+    this.numbered = 0;
+    return null;
+  }
+
+  /** `collect`'s partial: the typed array as it travels, or the values, packed if they can be. */
+  collected(): CollectedPart {
+    const { numbers, numbered } = this;
+    if (!numbers || numbered === 0) return packOutputs(this.values);
+    return { numbers: numbered === numbers.length ? numbers : numbers.slice(0, numbered) };
   }
 }
 
@@ -79,8 +107,17 @@ export async function makeCombiner(job: LoadedTerminal): Promise<Combiner> {
   );
   switch (terminal.op) {
     case "collect":
-      c.add = (v) => void c.values.push(v);
-      c.result = () => packOutputs(c.values);
+      // The items the generated loop handed on (an async step's) go where it writes.
+      c.add = (v) => {
+        const { numbers } = c;
+        if (numbers && typeof v === "number" && c.numbered < numbers.length) numbers[c.numbered++] = v;
+        else {
+          if (numbers !== null) c.unpackNumbers();
+          c.values.push(v);
+        }
+        return undefined;
+      };
+      c.result = () => c.collected();
       return c;
     case "count":
       c.add = () => void c.count++;

@@ -132,7 +132,7 @@ export function compileFastLoop(
     ? stepOf[inline](prefix, v, (out) => pause(prefix, out, v))
     : `state.stage = ${prefix}; const o = rest(${v}); if (o !== undefined) { state.pending = o; state.value = ${v}; return k; }\n`;
   const loop = (read: string, length: string) => `
-    ${inline ? loadOf[inline] : ""}
+    ${inline ? loadOf[inline](length) : ""}
     for (let k = from, end = ${length}; k < end; k++) {
       state.offset = k;
       const v0 = ${read};
@@ -157,12 +157,17 @@ export function compileFastLoop(
   return build(...stages.slice(0, prefix).map((s) => s.fn), terminalFns[0]);
 }
 
-/** Each inline terminal's accumulator, taken into locals from the combiner `c`... */
-const loadOf: Record<InlineTerminal, string> = {
-  collect: "const out = c.values;",
-  count: "let n = c.count;",
-  reduce: "let acc = c.acc, has = c.has;",
-  fold: "let acc = c.acc;",
+/**
+ * Each inline terminal's accumulator, taken into locals from the combiner `c` (`length`: the input's
+ * length, an expression)...
+ */
+const loadOf: Record<InlineTerminal, (length: string) => string> = {
+  // A chunk's outputs are at most its items: the numbers' array is sized once, on the first entry.
+  collect: (length) =>
+    `const out = c.values; let nums = c.numbers === undefined ? (c.numbers = new Float64Array(${length} - from)) : c.numbers, nn = c.numbered;`,
+  count: () => "let n = c.count;",
+  reduce: () => "let acc = c.acc, has = c.has;",
+  fold: () => "let acc = c.acc;",
 };
 
 /** ...stored back whenever the loop stops (`count` is stored as it goes)... */
@@ -178,7 +183,8 @@ const keep = `if (typeof acc === "number") { state.num = acc; state.numeric = tr
 
 /** ...and its step for one item `v`; a reducer that goes async pauses the loop at stage `at` (`pause` of its output). */
 const stepOf: Record<InlineTerminal, (at: number, v: string, pause: (out: string) => string) => string> = {
-  collect: (_, v) => `out.push(${v});\n`,
+  collect: (_, v) =>
+    `if (nums !== null && typeof ${v} === "number" && nn < nums.length) { nums[nn] = ${v}; c.numbered = ++nn; } else { nums = c.unpackNumbers(); out.push(${v}); }\n`,
   count: () => "c.count = ++n;\n",
   reduce: (at, v, pause) =>
     `if (has) { state.stage = ${at}; const o = t0(acc, ${v}); ${pause("o")} acc = o; } else { acc = ${v}; c.has = has = true; }\n ${keep}\n`,

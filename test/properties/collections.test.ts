@@ -27,6 +27,7 @@ import {
   concat,
   copies,
   mod3,
+  numberOrText,
   singleton,
   squareSometimesAsync,
 } from "../fixtures/property-tasks.ts";
@@ -167,6 +168,18 @@ const operations: Record<string, Operation> = {
   "map + collect": {
     run: (open) => open().map(square).collect(),
     expected: (items) => items.map((n) => square(n)),
+  },
+  "map to numbers, -0 and text, collect": {
+    run: (open) => open().map(numberOrText).collect(),
+    expected: (items) => items.map((n) => numberOrText(n)),
+  },
+  "map async now and then, collect": {
+    run: (open) => open().map(squareSometimesAsync).collect(),
+    expected: (items) => items.map((n) => square(n)),
+  },
+  "filter + collect": {
+    run: (open) => open().filter(isPrime).collect(),
+    expected: (items) => items.filter((n) => isPrime(n)),
   },
   "filter + count": {
     run: (open) => open().filter(isPrime).count(),
