@@ -53,6 +53,8 @@ export interface Backend {
   readonly sharesMemory: boolean;
   /** About what one chunk's trip to a worker and back costs beyond its work, in ms, measured one call at a time. */
   readonly chunkTripMs: number;
+  /** Workers (slots) that share one thread of the machines that run the chunks; absent: one each. */
+  readonly workersPerThread?: number;
   /**
    * What one chunk costs the path all chunks pass through one at a time (a cluster's coordinator and
    * Redis), in ms; absent where it is negligible next to the chunks (threads, processes).

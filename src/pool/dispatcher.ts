@@ -80,6 +80,7 @@ export class Dispatcher {
       prefetch: backend.copiesValues ? 2 : 1,
       chunkTripMs: backend.chunkTripMs,
       chunkLoadMs: backend.chunkLoadMs,
+      workersPerThread: backend.workersPerThread,
     });
     for (let w = 0; w < backend.workers; w++) {
       this.#scheduler.addWorker(w);

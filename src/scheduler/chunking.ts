@@ -19,8 +19,13 @@ export interface ChunkSizeInput {
   /** Items in the whole job, sent or not, when `remaining` is known. */
   readonly total?: number | undefined;
   readonly workers: number;
+  /**
+   * The threads those workers run on, when several workers share one (a cluster gives each thread two
+   * slots, so the next chunk already waits in Redis): the tail is shared among threads. @default workers
+   */
+  readonly threads?: number;
   readonly bounds: ChunkBounds;
-  /** What a chunk's trip to a worker and back costs beyond its work, in ms (about 0.04 on threads, 2.5 through Redis). */
+  /** What a chunk's trip to a worker and back costs beyond its work, in ms (about 0.04 on threads, 5 through Redis). */
   readonly chunkTripMs: number;
   /**
    * How long one chunk should run, in ms: {@link targetChunkMs}, {@link shuffleChunkMs} for a shuffle,
@@ -151,9 +156,10 @@ export function chunkTargets(
 
 export function chunkSize(input: ChunkSizeInput): number {
   const { costPerItemMs, available, remaining, workers, bounds, chunkTripMs, part } = input;
+  const threads = input.threads ?? workers;
   const total = Math.max(input.total ?? 0, remaining ?? 0);
   // A sink's share of a job of known size: its probes and its tail's floor stay within it.
-  const partShare = remaining === undefined ? Infinity : Math.ceil(total / (sinkSplit * workers));
+  const partShare = remaining === undefined ? Infinity : Math.ceil(total / (sinkSplit * threads));
   let size: number;
   if (costPerItemMs === undefined) {
     size = part === undefined ? probeChunk : Math.min(part.probe, partShare);
@@ -164,10 +170,10 @@ export function chunkSize(input: ChunkSizeInput): number {
     if (remaining !== undefined) {
       // Guided self-scheduling: toward the end each chunk takes a shrinking share of what is left,
       // so the last chunks finish together instead of one worker running a big one alone.
-      const share = Math.ceil(remaining / (tailSplit * workers));
+      const share = Math.ceil(remaining / (tailSplit * threads));
       const floor = Math.min(
         Math.floor(Math.max(tailTrips * chunkTripMs, loadShare.tail * load, part?.leastMs ?? 0) / perItem),
-        part === undefined ? Math.ceil(total / (tailSplit * workers)) : partShare,
+        part === undefined ? Math.ceil(total / (tailSplit * threads)) : partShare,
       );
       size = Math.min(size, Math.max(share, floor));
     }

@@ -55,12 +55,15 @@ export interface SchedulerOptions {
   readonly chunkTripMs?: number;
   /** What a chunk costs the path every chunk shares (chunking.ts, `loadShare`), in ms. @default 0 */
   readonly chunkLoadMs?: number;
+  /** Workers that share one thread (chunking.ts, `threads`). @default 1 */
+  readonly workersPerThread?: number;
 }
 
 export class Scheduler {
   readonly #prefetch: number;
   readonly #chunkTripMs: number;
   readonly #chunkLoadMs: number;
+  readonly #workersPerThread: number;
   readonly #inflight = new Map<number, number>();
   /** Workers that take no new chunk (the set shrank below them); their chunks in flight run on. */
   readonly #retired = new Set<number>();
@@ -72,6 +75,7 @@ export class Scheduler {
     this.#prefetch = options.prefetch;
     this.#chunkTripMs = options.chunkTripMs ?? 0;
     this.#chunkLoadMs = options.chunkLoadMs ?? 0;
+    this.#workersPerThread = options.workersPerThread ?? 1;
   }
 
   addWorker(worker: number): void {
@@ -215,6 +219,7 @@ export class Scheduler {
           remaining: job.closed ? job.available : undefined,
           total: job.closed ? job.sent + job.available : undefined,
           workers,
+          threads: Math.ceil(workers / this.#workersPerThread),
           bounds: job.bounds,
           chunkTripMs: this.#chunkTripMs,
           chunkLoadMs: this.#chunkLoadMs,

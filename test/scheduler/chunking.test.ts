@@ -50,9 +50,12 @@ const inputArb: fc.Arbitrary<ChunkSizeInput> = fc
     targetMs: fc.constantFrom(undefined, targetChunkMs, shuffleChunkMs),
     // A local backend, or a cluster's coordinator and Redis.
     chunkLoadMs: fc.constantFrom(undefined, 0, 0.35, 2),
+    // One worker per thread (threads unsaid, or said), or a cluster's two slots per thread.
+    workersPerThread: fc.constantFrom(undefined, 1, 2),
   })
-  .map(({ extra, sent, ...rest }) => ({
+  .map(({ extra, sent, workersPerThread, ...rest }) => ({
     ...rest,
+    ...(workersPerThread !== undefined && { threads: Math.ceil(rest.workers / workersPerThread) }),
     remaining: extra === undefined ? undefined : rest.available + extra,
     total: extra === undefined ? undefined : rest.available + extra + sent,
   }));
@@ -60,6 +63,9 @@ const inputArb: fc.Arbitrary<ChunkSizeInput> = fc
 const measuredArb = inputArb.chain((input) =>
   fc.double({ min: 1e-6, max: 5000, noNaN: true }).map((costPerItemMs) => ({ ...input, costPerItemMs })),
 );
+
+/** The threads the tail is shared among. */
+const threadsOf = (input: ChunkSizeInput) => input.threads ?? input.workers;
 
 /** How long a measured chunk is planned to run: its target, or longer where the shared path needs it. */
 const runMs = (input: ChunkSizeInput) =>
@@ -154,12 +160,25 @@ describe("chunkSize", () => {
     fc.assert(
       fc.property(measuredArb, (input) => {
         fc.pre(input.remaining !== undefined);
-        const { remaining, workers, bounds } = input;
+        const { remaining, bounds } = input;
         const perItem = Math.max(input.costPerItemMs, 1e-6);
-        const share = Math.ceil(remaining / (tailSplit * workers));
-        const jobShare = Math.ceil(input.total! / (tailSplit * workers));
+        const share = Math.ceil(remaining / (tailSplit * threadsOf(input)));
+        const jobShare = Math.ceil(input.total! / (tailSplit * threadsOf(input)));
         const trips = Math.min(Math.floor(floorMs(input) / perItem), jobShare);
         assert.ok(chunkSize(input) <= Math.max(share, trips, bounds.minChunk));
+      }),
+      runs,
+    );
+  });
+
+  it("shares the tail among threads: a cluster's two slots per thread cut a job as its threads alone would", () => {
+    fc.assert(
+      fc.property(measuredArb, fc.integer({ min: 1, max: 32 }), (input, threads) => {
+        const local = { ...input, chunkLoadMs: 0 };
+        assert.equal(
+          chunkSize({ ...local, workers: 2 * threads, threads }),
+          chunkSize({ ...local, workers: threads, threads: undefined }),
+        );
       }),
       runs,
     );
@@ -169,11 +188,11 @@ describe("chunkSize", () => {
     fc.assert(
       fc.property(measuredArb, (input) => {
         fc.pre(input.remaining !== undefined);
-        const { workers, available, bounds } = input;
+        const { available, bounds } = input;
         const perItem = Math.max(input.costPerItemMs, 1e-6);
         const caps = [
           Math.floor(floorMs(input) / perItem),
-          Math.ceil(input.total! / (tailSplit * workers)),
+          Math.ceil(input.total! / (tailSplit * threadsOf(input))),
           Math.max(Math.floor(runMs(input) / perItem), 1),
           available,
           bounds.maxChunk,
@@ -207,14 +226,15 @@ describe("chunkSize", () => {
         for (; left > 0; chunks++) left -= at(left);
         const floor = Math.min(
           Math.floor(floorMs(input) / Math.max(input.costPerItemMs, 1e-6)),
-          Math.ceil(total / (tailSplit * input.workers)),
+          Math.ceil(total / (tailSplit * threadsOf(input))),
         );
         // A geometric tail from the first chunk down to the floor, then the floor's own chunks.
         const shrinking = Math.ceil(
-          Math.log(Math.max(first, 1) / Math.max(floor, 1)) / -Math.log(1 - 1 / (tailSplit * input.workers)),
+          Math.log(Math.max(first, 1) / Math.max(floor, 1)) /
+            -Math.log(1 - 1 / (tailSplit * threadsOf(input))),
         );
         assert.ok(
-          chunks <= Math.max(shrinking, 0) + tailSplit * input.workers + 1,
+          chunks <= Math.max(shrinking, 0) + tailSplit * threadsOf(input) + 1,
           `${chunks} chunks in the tail`,
         );
       }),
@@ -310,8 +330,8 @@ describe("chunkSize for a sink", () => {
   it("probes with a thousand records, or one item that holds many, within its share of the job", () => {
     fc.assert(
       fc.property(sinkArb, (input) => {
-        const { bounds, available, remaining, total, workers, part } = input;
-        const share = remaining === undefined ? Infinity : Math.ceil(total! / (sinkSplit * workers));
+        const { bounds, available, remaining, total, part } = input;
+        const share = remaining === undefined ? Infinity : Math.ceil(total! / (sinkSplit * threadsOf(input)));
         const probe = Math.min(part!.probe, share);
         const size = chunkSize({ ...input, costPerItemMs: undefined });
         assert.equal(size, Math.min(Math.max(probe, bounds.minChunk, 1), bounds.maxChunk, available));
@@ -338,11 +358,11 @@ describe("chunkSize for a sink", () => {
     fc.assert(
       fc.property(measuredSinkArb, (input) => {
         fc.pre(input.remaining !== undefined);
-        const { workers, available, bounds } = input;
+        const { available, bounds } = input;
         const perItem = Math.max(input.costPerItemMs, 1e-6);
         const caps = [
           Math.max(Math.floor(sinkPartMs / perItem), Math.floor(floorMs(input) / perItem)),
-          Math.ceil(input.total! / (sinkSplit * workers)),
+          Math.ceil(input.total! / (sinkSplit * threadsOf(input))),
           Math.max(Math.floor(runMs(input) / perItem), 1),
           available,
           bounds.maxChunk,
@@ -357,7 +377,7 @@ describe("chunkSize for a sink", () => {
     fc.assert(
       fc.property(measuredSinkArb, fc.integer({ min: 1, max: 500_000 }), (input, total) => {
         const perItem = Math.max(input.costPerItemMs, 1e-6);
-        fc.pre(Math.floor(sinkPartMs / perItem) >= Math.ceil(total / (sinkSplit * input.workers)));
+        fc.pre(Math.floor(sinkPartMs / perItem) >= Math.ceil(total / (sinkSplit * threadsOf(input))));
         const at = (left: number) =>
           chunkSize({
             ...input,
@@ -368,7 +388,7 @@ describe("chunkSize for a sink", () => {
           });
         let chunks = 0;
         for (let left = total; left > 0; chunks++) left -= at(left);
-        assert.ok(chunks <= sinkSplit * input.workers, `${chunks} chunks`);
+        assert.ok(chunks <= sinkSplit * threadsOf(input), `${chunks} chunks`);
       }),
       runs,
     );

@@ -93,15 +93,23 @@ export const chunkLoadMs = 0.35;
  * waiting in the queue when it finishes one; two at least, so a job started before any worker waits
  * in the queue for the first to join.
  */
-const slotsFor = (threads: number) => Math.max(2, 2 * threads);
+const slotsPerThread = 2;
+const slotsFor = (threads: number) => Math.max(2, slotsPerThread * threads);
 
 export class RedisBackend implements Backend {
   readonly name = "redis";
   readonly acceptsInline = false;
   readonly copiesValues = true;
   readonly sharesMemory = false;
-  /** A chunk's trip through Redis and BullMQ, one at a time, on one machine (`npm run bench:cluster`, the trip row). */
-  readonly chunkTripMs = 2.5;
+  /**
+   * What a chunk costs beyond its work where the workers share the machine with the coordinator and
+   * Redis: a thread idled 1.5 to 3.5 ms between two chunks, and the coordinator, the worker's own
+   * thread and Redis spent about 3 ms of CPU on each (tiny items on two `weft worker` processes).
+   * The trip alone, one chunk at a time, is the smaller figure `npm run bench:cluster` reports.
+   */
+  readonly chunkTripMs = 5;
+  /** The tail is shared among threads, not slots: cut for twice the threads, a job paid twice the chunks. */
+  readonly workersPerThread = slotsPerThread;
   readonly chunkLoadMs = chunkLoadMs;
   readonly ledgers: RedisLedgers;
   readonly #redis: ResolvedRedis;
