@@ -18,16 +18,21 @@ const longestPresized = 2 ** 25;
 
 export function collectMerge(): Merge<unknown[]> {
   let all: unknown[] = [];
+  let expected = 0;
   let filled = 0;
   return {
     // Room for every value at once when their number is known: an array of millions grown by
-    // push is copied again at each growth, which cost more than filling it.
+    // push is copied again at each growth, which cost more than filling it. Made with the first
+    // part, not at once: making it takes a while (every page of it is new memory), and before the
+    // first chunk is sent that while is the workers'.
     expect(items) {
-      if (filled === 0 && items <= longestPresized) all = new Array<unknown>(items);
+      if (items <= longestPresized) expected = items;
     },
     // Copied as each part arrives, while the workers compute: at the end, building one array of
     // millions of items kept the job waiting on this thread alone.
     add(p) {
+      if (filled === 0 && expected > 0) all = new Array<unknown>(expected);
+      expected = 0;
       filled = appendPart(p as CollectedPart, all, filled);
     },
     result() {

@@ -184,7 +184,7 @@ const keep = `if (typeof acc === "number") { state.num = acc; state.numeric = tr
 /** ...and its step for one item `v`; a reducer that goes async pauses the loop at stage `at` (`pause` of its output). */
 const stepOf: Record<InlineTerminal, (at: number, v: string, pause: (out: string) => string) => string> = {
   collect: (_, v) =>
-    `if (nums !== null && typeof ${v} === "number" && nn < nums.length) { nums[nn] = ${v}; c.numbered = ++nn; } else { nums = c.unpackNumbers(); out.push(${v}); }\n`,
+    `if (nums !== null && typeof ${v} === "number" && nn < nums.length) { nums[nn] = ${v}; c.numbered = ++nn; } else { if (nums !== null) nums = c.unpackNumbers(); out.push(${v}); }\n`,
   count: () => "c.count = ++n;\n",
   reduce: (at, v, pause) =>
     `if (has) { state.stage = ${at}; const o = t0(acc, ${v}); ${pause("o")} acc = o; } else { acc = ${v}; c.has = has = true; }\n ${keep}\n`,
