@@ -20,7 +20,7 @@ export interface Combiner {
    * `collect`'s outputs while every one is a number, written by the generated loop straight into a
    * typed array the size of the chunk (`numbered` of them so far): undefined until the loop first
    * runs, null once an output was not a number and they all went to `values`. An array of millions of
-   * numbers built item by item, then packed to travel, cost the worker as much again as the job.
+   * numbers built item by item, then packed to travel, cost the worker more than the work itself.
    * Only a `collect`'s combiner has them.
    */
   numbers?: Float64Array | null | undefined;
