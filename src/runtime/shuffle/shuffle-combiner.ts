@@ -35,8 +35,13 @@ export class ShuffleCombiner implements Combiner {
   readonly values: unknown[] = [];
   readonly add: (value: unknown) => PromiseLike<unknown> | undefined;
 
-  /** A chunk's table: key to combined value, items, or first item. */
+  /** A chunk's table: key to items or first item; for reduceByKey, to the index of its value in `#combined`. */
   readonly #table = new Map<unknown, unknown>();
+  /**
+   * reduceByKey's combined values, apart from their keys: an item whose key is known then costs one
+   * lookup, not a lookup and a store, and number values sit unboxed in the array.
+   */
+  #combined: unknown[] = [];
   /** sortBy's records, `[key, item]`, in input order until they are sorted. */
   #sortRecords: [SortKey, unknown][] = [];
   #bytes = 0;
@@ -61,13 +66,15 @@ export class ShuffleCombiner implements Combiner {
         this.add = (item) => {
           const k = keyOf(item);
           const x = value ? value(item) : item;
-          const previous = table.get(k);
-          if (previous !== undefined || table.has(k)) {
-            table.set(k, combine!(previous, x));
+          const combined = this.#combined;
+          const at = table.get(k) as number | undefined;
+          if (at !== undefined) {
+            combined[at] = combine!(combined[at], x);
             return undefined;
           }
           checkKey(k);
-          table.set(k, x);
+          table.set(k, combined.length);
+          combined.push(x);
           this.#bytes += entryBytes + approximateBytes(k) + approximateBytes(x);
           return spillIfFull();
         };
@@ -149,15 +156,17 @@ export class ShuffleCombiner implements Combiner {
     const table = this.#table;
     if (table.size === 0) return;
     const { partitions } = this.write;
+    const combined = this.write.keyed.kind === "reduceByKey" ? this.#combined : undefined;
     const byPartition = new Map<number, { keys: unknown[]; values: unknown[] }>();
     for (const [k, v] of table) {
       const p = partitionOf(k, partitions);
       let columns = byPartition.get(p);
       if (!columns) byPartition.set(p, (columns = { keys: [], values: [] }));
       columns.keys.push(k);
-      columns.values.push(v);
+      columns.values.push(combined ? combined[v as number] : v);
     }
     table.clear();
+    this.#combined = [];
     await Promise.all(
       [...byPartition].map(([p, { keys, values }]) => this.#partitionWriter(p).append(keys, values)),
     );
