@@ -18,15 +18,28 @@ import type { Combiner } from "./combiners.ts";
 
 type Fn = (...args: unknown[]) => unknown;
 
+/**
+ * The rest of a flatMap's outputs, left when the loop paused inside them: `values` from `from` on
+ * (an array), or what `iterator` has not yet given, each to run from stage `next`.
+ */
+export interface Continuation {
+  readonly values: readonly unknown[];
+  readonly from: number;
+  readonly iterator: Iterator<unknown> | undefined;
+  readonly next: number;
+}
+
 /** Where the loop stopped: an item whose step returned a promise, or the item that threw. */
 export interface LoopState {
   /**
-   * Stage index; the number of generated stages means the part after them: the terminal's own step
-   * when the loop runs it inline, or `rest` otherwise.
+   * Stage index; the number of stages means the part after them: the terminal's own step when the
+   * loop runs it inline, or `rest` otherwise.
    */
   stage: number;
   pending: PromiseLike<unknown> | undefined;
   value: unknown;
+  /** When it paused inside flatMaps: their outputs still to run, innermost first. */
+  resume: Continuation[] | undefined;
   /** Offset of the item being run: the one that threw, if a step threw. */
   offset: number;
   /** The accumulator while it is a number and the loop runs; `numeric` says `num` holds it, not the combiner. */
@@ -35,7 +48,15 @@ export interface LoopState {
 }
 
 export function newLoopState(): LoopState {
-  return { stage: 0, pending: undefined, value: undefined, offset: 0, num: 0, numeric: false };
+  return {
+    stage: 0,
+    pending: undefined,
+    value: undefined,
+    resume: undefined,
+    offset: 0,
+    num: 0,
+    numeric: false,
+  };
 }
 
 /** After a step threw: the accumulator back in the combiner, wherever the loop kept it. */
@@ -60,22 +81,13 @@ export type FastLoop = (
   state: LoopState,
 ) => number;
 
-/** The leading map and filter stages, which the generated loop runs; the rest goes through `rest`. */
-export function fastPrefix(stages: readonly { op: Stage["op"] }[]): number {
-  const flat = stages.findIndex((s) => s.op !== "map" && s.op !== "filter");
-  return flat === -1 ? stages.length : flat;
-}
-
 /** Terminals whose step the loop runs inline; the others go through `rest` (the combiner's `add`). */
 type InlineTerminal = "collect" | "count" | "reduce" | "fold";
 const inlineTerminals = new Set<Terminal["op"]>(["collect", "count", "reduce", "fold"]);
 
-/** Whether the loop runs the terminal's step itself: it must reach it (no flatMap in between). */
-export function runsTerminalInline(
-  stages: readonly { op: Stage["op"] }[],
-  terminal: Terminal["op"],
-): boolean {
-  return fastPrefix(stages) === stages.length && inlineTerminals.has(terminal);
+/** Whether the loop runs the terminal's step itself. */
+export function runsTerminalInline(terminal: Terminal["op"]): boolean {
+  return inlineTerminals.has(terminal);
 }
 
 /**
@@ -110,27 +122,46 @@ export function compileFastLoop(
   terminal: Terminal["op"],
   terminalFns: readonly Fn[],
 ): FastLoop {
-  const prefix = fastPrefix(stages);
-  const inline = runsTerminalInline(stages, terminal) ? (terminal as InlineTerminal) : undefined;
+  const inline = runsTerminalInline(terminal) ? (terminal as InlineTerminal) : undefined;
   const thenable = (name: string) =>
     `${name} !== null && (typeof ${name} === "object" || typeof ${name} === "function") && typeof ${name}.then === "function"`;
   const store = inline ? storeOf[inline] : "";
+  // The flatMaps whose outputs the code being generated runs inside, outermost first.
+  const open: number[] = [];
+  const resume = () =>
+    open.length === 0
+      ? ""
+      : `state.resume = [${open
+          .toReversed()
+          .map((f) => `{ values: o${f}, from: j${f} + 1, iterator: i${f}, next: ${f + 1} }`)
+          .join(", ")}];`;
   // Each step's input and output in variables of their own: one shared by steps whose values differ
   // in kind (a small integer in, a double out) would make V8 box every value it holds.
   const pause = (stage: number, out: string, value: string) =>
-    `if (${thenable(out)}) { state.stage = ${stage}; state.pending = ${out}; state.value = ${value}; ${store} return k; }`;
+    `if (${thenable(out)}) { state.stage = ${stage}; state.pending = ${out}; state.value = ${value}; ${resume()} ${store} return k; }`;
   let body = "";
-  for (let i = 0; i < prefix; i++) {
+  for (let i = 0; i < stages.length; i++) {
     body += `state.stage = ${i}; const o${i} = s${i}(v${i}); ${pause(i, `o${i}`, `v${i}`)}\n`;
-    body +=
-      stages[i]!.op === "map"
-        ? `const v${i + 1} = o${i};\n`
-        : `if (!o${i}) continue;\n const v${i + 1} = v${i};\n`;
+    const op = stages[i]!.op;
+    if (op === "map") body += `const v${i + 1} = o${i};\n`;
+    else if (op === "filter") body += `if (!o${i}) continue;\n const v${i + 1} = v${i};\n`;
+    else {
+      // Most flatMap tasks return arrays: indexing them skips an iterator's result object per value.
+      // The steps after it run in a loop of their own, where a filter's `continue` skips one output.
+      body += `const i${i} = Array.isArray(o${i}) ? undefined : o${i}[Symbol.iterator]();
+        for (let j${i} = 0, n${i} = i${i} === undefined ? o${i}.length : Infinity; j${i} < n${i}; j${i}++) {
+          let v${i + 1};
+          if (i${i} === undefined) v${i + 1} = o${i}[j${i}];
+          else { const step = i${i}.next(); if (step.done) break; v${i + 1} = step.value; }\n`;
+      open.push(i);
+    }
   }
-  const v = `v${prefix}`;
+  const last = stages.length;
+  const v = `v${last}`;
   body += inline
-    ? stepOf[inline](prefix, v, (out) => pause(prefix, out, v))
-    : `state.stage = ${prefix}; const o = rest(${v}); if (o !== undefined) { state.pending = o; state.value = ${v}; return k; }\n`;
+    ? stepOf[inline](last, v, (out) => pause(last, out, v))
+    : `state.stage = ${last}; const o = rest(${v}); if (o !== undefined) { state.pending = o; state.value = ${v}; ${resume()} return k; }\n`;
+  body += "}".repeat(open.length);
   const loop = (read: string, length: string) => `
     ${inline ? loadOf[inline](length) : ""}
     for (let k = from, end = ${length}; k < end; k++) {
@@ -140,7 +171,7 @@ export function compileFastLoop(
     }
     ${store}
     return -1;`;
-  const names = [...Array.from({ length: prefix }, (_, i) => `s${i}`), "t0"];
+  const names = [...stages.map((_, i) => `s${i}`), "t0"];
   const source = `
     const items = (input, from, c, rest, state) => { const a = input.items; ${loop("a[k]", "a.length")} };
     const range = (input, from, c, rest, state) => { const f = input.origin, d = input.step, s = input.first; ${loop("f + (s + k) * d", "input.count")} };
@@ -154,7 +185,7 @@ export function compileFastLoop(
       : typed(input, from, c, rest, state);`;
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
   const build = new Function(...names, source) as (...fns: (Fn | undefined)[]) => FastLoop;
-  return build(...stages.slice(0, prefix).map((s) => s.fn), terminalFns[0]);
+  return build(...stages.map((s) => s.fn), terminalFns[0]);
 }
 
 /**

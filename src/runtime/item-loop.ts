@@ -32,7 +32,6 @@ export class ItemLoop {
   /** Items set aside so far (only when `skipFailures`). */
   readonly failures: ItemFailure[] = [];
   readonly #pipeline: Pipeline;
-  readonly #rest: (value: unknown) => PromiseLike<unknown> | undefined;
 
   constructor(
     readonly job: LoadedJob,
@@ -41,12 +40,6 @@ export class ItemLoop {
   ) {
     this.combiner = combiner;
     this.#pipeline = new Pipeline(job.stages, this.combiner);
-    // The combiner's own function, not a wrapper shared by every job, so its call site in the
-    // generated loop stays monomorphic (for the terminals the loop does not run inline).
-    this.#rest =
-      job.prefix === job.stages.length
-        ? this.combiner.add
-        : (v: unknown) => this.#pipeline.advance(v, job.prefix);
   }
 
   /**
@@ -61,7 +54,7 @@ export class ItemLoop {
     const concurrency = this.job.spec.concurrency ?? 1;
     if (concurrency > 1 || pace) return this.#runConcurrently(input as ItemsInput, place, concurrency, pace);
     const { job, combiner } = this;
-    const { stages, prefix } = job;
+    const { stages } = job;
     const pipeline = this.#pipeline;
     const state = newLoopState();
     let failedInLoop = true;
@@ -69,29 +62,36 @@ export class ItemLoop {
     for (;;) {
       try {
         failedInLoop = true;
-        const paused = job.fastLoop(input, from, combiner, this.#rest, state);
+        // The combiner's own function, not a wrapper shared by every job, so its call site in the
+        // generated loop stays monomorphic (for the terminals the loop does not run inline).
+        const paused = job.fastLoop(input, from, combiner, combiner.add, state);
         if (paused < 0) return undefined;
         // An item went async: finish it through the general pipeline, then go back to the fast loop.
         failedInLoop = false;
         state.offset = paused;
-        const pending = state.pending!;
-        if (state.stage < prefix) {
+        const { pending, resume } = state;
+        state.resume = undefined;
+        if (state.stage < stages.length) {
           const stage = stages[state.stage]!;
           pipeline.failingTask = stage.ref;
           const next = pipeline.afterStage(stage.op, await pending, state.value, state.stage);
           if (next) await next;
         } else {
-          if (prefix === stages.length) pipeline.failingTask = combiner.task;
+          pipeline.failingTask = combiner.task;
           const resolved = await pending;
           // A reducer the loop ran inline went async: what it resolved with is the new accumulator.
           if (job.inlineTerminal) combiner.accept(resolved);
+        }
+        // Then the outputs of the flatMaps it paused inside, innermost first.
+        for (const { values, from: at, iterator, next } of resume ?? []) {
+          const rest = iterator ? pipeline.eachLeft(iterator, next) : pipeline.eachOf(values, at, next);
+          if (rest) await rest;
         }
         from = paused + 1;
       } catch (error) {
         settleAccumulator(state, combiner);
         let task: TaskRef | undefined = pipeline.failingTask;
-        if (failedInLoop && state.stage < prefix) task = stages[state.stage]!.ref;
-        else if (failedInLoop && prefix === stages.length) task = combiner.task;
+        if (failedInLoop) task = state.stage < stages.length ? stages[state.stage]!.ref : combiner.task;
         const failure = await itemFailure(task, place(state.offset), error);
         if (this.endsChunk(failure)) return failure;
         from = state.offset + 1;

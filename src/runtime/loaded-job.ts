@@ -2,7 +2,7 @@
 import type { JobSpec, Stage, Terminal } from "../protocol/plan.ts";
 import { loadTask } from "../task/load.ts";
 import { taskKey, type TaskRef } from "../protocol/task-ref.ts";
-import { fastLoopFor, fastPrefix, runsTerminalInline, type FastLoop } from "./fast-loop.ts";
+import { fastLoopFor, runsTerminalInline, type FastLoop } from "./fast-loop.ts";
 
 export type Fn = (...args: unknown[]) => unknown;
 
@@ -18,9 +18,8 @@ export interface LoadedJob {
   readonly terminalFns: readonly Fn[];
   /** The terminal's tasks as loaded here, in the order of `terminalFns`. */
   readonly terminalRefs: readonly TaskRef[];
-  /** The generated loop for the leading map/filter stages, and how many stages it covers. */
+  /** The loop generated for the job's stages (see fast-loop.ts). */
   readonly fastLoop: FastLoop;
-  readonly prefix: number;
   /** Whether the loop runs the terminal's step itself (see fast-loop.ts). */
   readonly inlineTerminal: boolean;
 }
@@ -41,8 +40,7 @@ export async function loadJob(spec: JobSpec): Promise<LoadedJob> {
     terminalFns,
     terminalRefs: terminal.map((t) => t.ref),
     fastLoop: fastLoopFor(shape, stages, spec.terminal.op, terminalFns),
-    prefix: fastPrefix(stages),
-    inlineTerminal: runsTerminalInline(stages, spec.terminal.op),
+    inlineTerminal: runsTerminalInline(spec.terminal.op),
   };
 }
 

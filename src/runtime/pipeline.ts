@@ -44,7 +44,11 @@ export class Pipeline {
   each(values: unknown, next: number): PromiseLike<unknown> | undefined {
     // Most flatMap tasks return arrays: indexing them skips an iterator object and a result object per value.
     if (Array.isArray(values)) return this.eachOf(values, 0, next);
-    const iterator = (values as Iterable<unknown>)[Symbol.iterator]();
+    return this.eachLeft((values as Iterable<unknown>)[Symbol.iterator](), next);
+  }
+
+  /** Pushes what `iterator` has still to give through the stages from `next`. */
+  eachLeft(iterator: Iterator<unknown>, next: number): PromiseLike<unknown> | undefined {
     const loop = (): PromiseLike<unknown> | undefined => {
       for (let step = iterator.next(); !step.done; step = iterator.next()) {
         const pending = this.advance(step.value, next);

@@ -26,6 +26,7 @@ import {
   append,
   concat,
   copies,
+  copiesLazily,
   mod3,
   numberOrText,
   singleton,
@@ -188,6 +189,47 @@ const operations: Record<string, Operation> = {
   "flatMap + collect": {
     run: (open) => open().flatMap(copies).collect(),
     expected: (items) => items.flatMap((n) => copies(n)),
+  },
+  "flatMap to a generator, filter, collect": {
+    run: (open) => open().flatMap(copiesLazily).filter(isPrime).collect(),
+    expected: (items) => items.flatMap((n) => copies(n)).filter((n) => isPrime(n)),
+  },
+  "flatMap, map async now and then, fold keeps input order": {
+    run: (open) =>
+      open()
+        .flatMap(copies)
+        .map(squareSometimesAsync)
+        .fold<number[]>([], append, (a, b) => a.concat(b)),
+    expected: (items) => items.flatMap((n) => copies(n)).map((n) => square(n)),
+  },
+  "flatMap to a generator, map async now and then, collect": {
+    run: (open) => open().flatMap(copiesLazily).map(squareSometimesAsync).collect(),
+    expected: (items) => items.flatMap((n) => copies(n)).map((n) => square(n)),
+  },
+  "flatMap twice, the fold's step async now and then": {
+    run: (open) =>
+      open()
+        .flatMap(copies)
+        .flatMap(copiesLazily)
+        .fold(0, addSometimesAsync, (a: number, b: number) => a + b),
+    expected: (items) =>
+      items
+        .flatMap((n) => copies(n))
+        .flatMap((n) => copies(n))
+        .reduce((a, b) => add(a, b), 0),
+  },
+  "flatMap, reduceByKey": {
+    run: (open) => open().flatMap(copies).reduceByKey(mod3, square, add),
+    expected: (items) =>
+      new Map(
+        [
+          ...groupsOf(
+            items.flatMap((n) => copies(n)),
+            mod3,
+            square,
+          ),
+        ].map(([k, vs]) => [k, vs.reduce((a, b) => a + b)]),
+      ),
   },
   "reduce without initial": {
     run: (open) => open().reduce(add),
