@@ -23,4 +23,6 @@ export interface WorkerLimits {
   readonly maxHeapMb: number | undefined;
   /** Replace a worker once it has run this many tasks (items). */
   readonly maxTasksPerWorker: number | undefined;
+  /** The size of each half of the worker's young generation (V8's semi-space), in MB; undefined: V8's. */
+  readonly semiSpaceMb: number | undefined;
 }

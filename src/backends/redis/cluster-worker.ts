@@ -201,6 +201,8 @@ export class ClusterWorker {
     const backend = await startThreadsBackend(threads, {
       maxHeapMb,
       maxTasksPerWorker: options.maxTasksPerWorker,
+      // Each job brings its own memory budget, after the threads have started: V8 sizes their young generation.
+      semiSpaceMb: undefined,
     });
     // A lost Redis is reported by the BullMQ worker's error events, logged once.
     const clients = new RedisClients(redis);

@@ -23,8 +23,11 @@ export function liveThreadCount(): number {
 
 function threadChannel(index: number, limits: WorkerLimits): WorkerChannel {
   const name = `weft-worker-${index}`;
-  const resourceLimits =
-    limits.maxHeapMb === undefined ? undefined : { maxOldGenerationSizeMb: limits.maxHeapMb };
+  // V8's young generation is its two semi-spaces and a third of that size for large new objects.
+  const resourceLimits = {
+    ...(limits.semiSpaceMb !== undefined && { maxYoungGenerationSizeMb: 3 * limits.semiSpaceMb }),
+    ...(limits.maxHeapMb !== undefined && { maxOldGenerationSizeMb: limits.maxHeapMb }),
+  };
   const thread = needsLoader
     ? new Worker(sourceBootstrap, { eval: true, name, resourceLimits })
     : new Worker(entry, { name, resourceLimits });
