@@ -26,8 +26,11 @@ export interface DataWorkload {
   /** The loop's result in brief, to compare across contenders; computed after the clock stops. */
   answer(result: Keyed): Answer;
   sequential(files: Files): Promise<Keyed>;
-  /** weft's answer, digested on the workers. */
-  weft(pool: Pool, files: Files): Promise<Answer>;
+  /**
+   * weft's answer, digested on the workers. `loaded` is called once the workers hold data the
+   * workload's own tasks keep (the join's user table), so memory is measured from there.
+   */
+  weft(pool: Pool, files: Files, loaded?: () => void): Promise<Answer>;
 }
 
 /** Partitions of each shuffle: four per worker, the default, written out so the table can say it. */
@@ -115,8 +118,9 @@ async function joinSequential({ log, users }: Files): Promise<Keyed> {
  * crashed one runs again), then the log is summed per country as in the group-by; the countries
  * are few, so their sums come back as a Map, as Spark's collectAsMap would.
  */
-async function joinWeft(pool: Pool, { log, users }: Files): Promise<Answer> {
+async function joinWeft(pool: Pool, { log, users }: Files, loaded?: () => void): Promise<Answer> {
   await pool.broadcast(tasks.loadCountries, [users]);
+  loaded?.();
   const perCountry = await pool.readLines(log).reduceByKey(tasks.countryOfLine, tasks.bytesOf, tasks.add);
   return sumsAnswer(perCountry);
 }
