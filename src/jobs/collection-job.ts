@@ -11,6 +11,7 @@ import {
 } from "../protocol/plan.ts";
 import { deserializeError } from "../protocol/serialized-errors.ts";
 import { describeTask } from "../protocol/task-ref.ts";
+import { HeldResults, type Arrived, type HoldLimits } from "./held-results.ts";
 import { JobBase, type Job, type JobControls } from "./job.ts";
 
 /** An item that failed for good under the `collect` policy: where it was, what it was, and the error. */
@@ -38,22 +39,19 @@ export interface Output {
   expect?(items: number): void;
 }
 
-/** A chunk's result waiting for the ones before it; from the ledger, it has no chunk of this run. */
-interface Arrived {
-  readonly start: number;
-  readonly count: number;
-  readonly partial: unknown;
-  readonly chunk?: Chunk;
-}
-
 export class CollectionJob extends JobBase implements Job {
   /** Results that came back before an earlier chunk's, by the index of their first item. */
-  readonly #reordered = new Map<number, Arrived>();
+  readonly #reordered: HeldResults;
   #nextStart = 0;
+  /** The next result in order is being read back from disk: nothing after it is handed on meanwhile. */
+  #readingBack = false;
   /** Items set aside under the `collect` policy, as they came. */
   readonly failures: Failure[] = [];
 
-  /** With a `ledger`, the chunks it holds count as settled already, and each chunk settled is kept there. */
+  /**
+   * With a `ledger`, the chunks it holds count as settled already, and each chunk settled is kept
+   * there. Past `hold`'s budget, results waiting for an earlier one wait on disk.
+   */
   constructor(
     spec: JobSpec,
     source: Source,
@@ -62,11 +60,13 @@ export class CollectionJob extends JobBase implements Job {
     readonly output: Output,
     controls: JobControls,
     readonly ledger?: JobLedger,
+    hold?: HoldLimits,
   ) {
     super(spec, source, total, controls);
+    this.#reordered = new HeldResults(hold);
     for (const { start, count, partial, failures } of ledger?.earlier ?? []) {
       this.#noteFailures(failures);
-      this.#reordered.set(start, { start, count, partial });
+      this.#reordered.hold({ start, count, partial });
     }
   }
 
@@ -83,15 +83,45 @@ export class CollectionJob extends JobBase implements Job {
       this.#add({ start: chunk.start, count, partial, chunk });
       return;
     }
-    this.#reordered.set(chunk.start, { start: chunk.start, count, partial, chunk });
+    const arrived = { start: chunk.start, count, partial, chunk };
+    if (chunk.start !== this.#nextStart) this.#reordered.hold(arrived);
+    else {
+      // Its turn: handed on without being weighed for the budget.
+      this.#nextStart += count;
+      if (!this.#add(arrived)) return;
+    }
     if (!this.#addInOrder()) return;
     this.output.held?.(this.#reordered.size);
   }
 
   /** Hands on every result whose turn has come; false if one failed to merge. */
   #addInOrder(): boolean {
-    for (let next = this.#reordered.get(this.#nextStart); next; next = this.#reordered.get(this.#nextStart)) {
-      this.#reordered.delete(this.#nextStart);
+    while (!this.#readingBack) {
+      const next = this.#reordered.take(this.#nextStart);
+      if (next === undefined) return true;
+      if (next instanceof Promise) {
+        this.#readingBack = true;
+        next.then(
+          (arrived) => {
+            this.#readingBack = false;
+            if (this.finished) return;
+            this.#nextStart += arrived.count;
+            if (!this.#add(arrived) || !this.#addInOrder()) return;
+            this.output.held?.(this.#reordered.size);
+            this.completeIfSettled();
+          },
+          (error: unknown) => {
+            this.#readingBack = false;
+            const reason = error instanceof Error ? error.message : String(error);
+            this.fail(
+              new WeftError(
+                `a result held on disk in the spill directory could not be read back (${reason}): check that nothing removes files there while a job runs`,
+              ),
+            );
+          },
+        );
+        return true;
+      }
       this.#nextStart += next.count;
       if (!this.#add(next)) return false;
     }
@@ -132,13 +162,14 @@ export class CollectionJob extends JobBase implements Job {
     this.finished = true;
     this.error = error;
     this.source.stop();
+    void this.#reordered.clear();
     this.output.fail(error);
   }
 
   completeIfSettled(): void {
     if (this.finished || this.unsettled > 0) return;
     // A resumed job whose every chunk was done before it: its results are all in the ledger.
-    if (this.ordered && !this.#addInOrder()) return;
+    if (this.ordered && (!this.#addInOrder() || this.#readingBack)) return;
     this.finished = true;
     this.output.finish();
   }

@@ -52,6 +52,8 @@ export interface JobRunner {
   readonly spillDirectory: string;
   /** Bytes of keyed records a worker holds before it writes them out. */
   readonly memoryBudget: number;
+  /** Bytes of results waiting for an earlier chunk's that this process holds before they wait on disk. */
+  readonly poolMemoryBudget: number;
   /** Where resumable jobs keep their ledgers; undefined where no job can outlive its pool. */
   readonly ledgers: LedgerStore | undefined;
   nextJobId(): number;
@@ -617,15 +619,16 @@ export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements Async
       bounds: boundsForConcurrency(this.controls.bounds, concurrency),
     };
     const spec = { id, stages, terminal, ...(concurrency > 1 && { concurrency }) };
+    const hold = { budget: this.runner.poolMemoryBudget, directory: this.runner.spillDirectory };
     const { resumable } = this.controls;
     if (resumable === undefined) {
-      const job = new CollectionJob(spec, source, total, ordered, output, controls);
+      const job = new CollectionJob(spec, source, total, ordered, output, controls, undefined, hold);
       return { job, failures, ...(release && { release }) };
     }
     const { store, source: seekable } = ledgerStoreFor(source, this.runner.ledgers);
     const plan = planOf(spec, seekable, this.controls, initial);
     const kept = await openLedger(store, resumable, plan, seekable, total!);
-    const job = new CollectionJob(spec, kept.source, total, ordered, output, controls, kept.ledger);
+    const job = new CollectionJob(spec, kept.source, total, ordered, output, controls, kept.ledger, hold);
     return { job, failures, delivered: () => store.drop(resumable).catch(() => {}) };
   }
 

@@ -63,13 +63,23 @@ export interface WeftOptions {
    * The memory each worker may give to keyed records (`reduceByKey`, `groupBy`, `distinct`, `join`
    * and `sortBy` with partitions), in MB; fractions are allowed. Past it, a worker writes what it
    * holds to the spill directory and goes on, and merges a partition in pieces on disk. An estimate
-   * of the records' size, not a limit on the heap (that is `maxWorkerHeapMb`).
+   * of the records' size, not a limit on the heap (that is `maxWorkerHeapMb`). It also sizes each
+   * thread or process worker's young generation: a sixteenth of it per semi-space, from 2 to 64 MB.
    * @default an eighth of the machine's memory per worker, at most 256 MB
    */
   readonly memoryBudgetMb?: number;
   /**
+   * The memory this process gives to results that came back ahead of an earlier chunk's and wait for
+   * it (a job whose results are merged in input order: `collect`, `reduce`, a stream), in MB;
+   * fractions are allowed. One slow chunk holds back every result after it; past this, they wait in
+   * the spill directory and are read back in their turn. An estimate, like `memoryBudgetMb`.
+   * @default an eighth of the machine's memory, at most 512 MB
+   */
+  readonly poolMemoryBudgetMb?: number;
+  /**
    * Where keyed operations with partitions write their records (each job in a folder of its own,
-   * removed when the job is over). Every worker must see it: on a cluster, it must be under `dataRoot`.
+   * removed when the job is over), and where this process puts results held past
+   * `poolMemoryBudgetMb`. Every worker must see it: on a cluster, it must be under `dataRoot`.
    * @default os.tmpdir(); on a cluster, .weft-spill under dataRoot
    */
   readonly spillDirectory?: string;
@@ -101,6 +111,8 @@ export interface ResolvedOptions {
   readonly maxTasksPerWorker: number | undefined;
   /** In bytes. */
   readonly memoryBudget: number;
+  /** In bytes. */
+  readonly poolMemoryBudget: number;
   readonly spillDirectory: string;
   /** Absolute; only on a cluster. */
   readonly dataRoot: string | undefined;
@@ -147,11 +159,16 @@ export function resolveOptions(options: WeftOptions = {}): ResolvedOptions {
     options.memoryBudgetMb === undefined
       ? defaultMemoryBudget(workers ?? availableParallelism())
       : positiveNumber("memoryBudgetMb", options.memoryBudgetMb) * mebibyte;
+  const poolMemoryBudget =
+    options.poolMemoryBudgetMb === undefined
+      ? Math.min(512 * mebibyte, Math.floor(totalmem() / 8))
+      : positiveNumber("poolMemoryBudgetMb", options.poolMemoryBudgetMb) * mebibyte;
   const dataRoot = resolveDataRoot(backend, options.dataRoot);
   const spillDirectory = resolveSpillDirectory(options.spillDirectory, dataRoot);
   return {
     maxTasksPerWorker,
     memoryBudget,
+    poolMemoryBudget,
     spillDirectory,
     dataRoot,
     backend,

@@ -110,6 +110,7 @@ export class Pool implements AsyncDisposable {
       sharesFiles: backend.name !== "redis" || options.dataRoot !== undefined,
       spillDirectory: options.spillDirectory,
       memoryBudget: options.memoryBudget,
+      poolMemoryBudget: options.poolMemoryBudget,
       ledgers: backend.ledgers ?? ledgers,
       nextJobId: () => this.#nextJobId++,
       start: (job) => dispatcher.start(job),

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { KeyedOp, PartitionPiece } from "../../protocol/shuffle.ts";
 import { FrameWriter, readFrames } from "./frames.ts";
 import { partitionOf } from "./keys.ts";
-import { approximateBytes } from "./size.ts";
+import { approximateBytes } from "../../protocol/size.ts";
 
 type Fn = (...args: unknown[]) => unknown;
 

@@ -17,7 +17,7 @@ import type { TaskRef } from "../../protocol/task-ref.ts";
 import type { Combiner } from "../combiners.ts";
 import { FrameWriter } from "./frames.ts";
 import { checkKey, checkSortKey, partitionOf, sameKind } from "./keys.ts";
-import { approximateBytes } from "./size.ts";
+import { approximateBytes } from "../../protocol/size.ts";
 
 type Fn = (...args: unknown[]) => unknown;
 

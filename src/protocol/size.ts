@@ -1,4 +1,5 @@
-// A cheap estimate of the memory a value holds, to keep a worker's records within its budget.
+// A cheap estimate of the memory a value holds, to keep a worker's records and the results a pool
+// holds back for their turn within their budgets.
 // It need not be exact, only proportional: it is compared with the budget, never reported as a size.
 
 /** Bytes of a heap entry's header and pointers, counted once per value. */
