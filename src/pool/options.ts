@@ -63,8 +63,10 @@ export interface WeftOptions {
    * The memory each worker may give to keyed records (`reduceByKey`, `groupBy`, `distinct`, `join`
    * and `sortBy` with partitions), in MB; fractions are allowed. Past it, a worker writes what it
    * holds to the spill directory and goes on, and merges a partition in pieces on disk. An estimate
-   * of the records' size, not a limit on the heap (that is `maxWorkerHeapMb`). It also sizes each
-   * thread or process worker's young generation: a sixteenth of it per semi-space, from 2 to 64 MB.
+   * of the records' size, not a limit on the heap (that is `maxWorkerHeapMb`). When given, it also
+   * sizes each thread or process worker's young generation, a sixteenth of it per semi-space (2 to
+   * 64 MB), so that what a worker allocates and drops between collections stays within it too; that
+   * costs speed where a job keeps many new objects (a distinct count).
    * @default an eighth of the machine's memory per worker, at most 256 MB
    */
   readonly memoryBudgetMb?: number;
@@ -111,6 +113,8 @@ export interface ResolvedOptions {
   readonly maxTasksPerWorker: number | undefined;
   /** In bytes. */
   readonly memoryBudget: number;
+  /** Each half of a worker's young generation, in MB, from a budget given; undefined: V8's. */
+  readonly workerSemiSpaceMb: number | undefined;
   /** In bytes. */
   readonly poolMemoryBudget: number;
   readonly spillDirectory: string;
@@ -168,6 +172,7 @@ export function resolveOptions(options: WeftOptions = {}): ResolvedOptions {
   return {
     maxTasksPerWorker,
     memoryBudget,
+    workerSemiSpaceMb: options.memoryBudgetMb === undefined ? undefined : semiSpaceFor(memoryBudget),
     poolMemoryBudget,
     spillDirectory,
     dataRoot,
@@ -233,6 +238,19 @@ const mebibyte = 1024 * 1024;
 /** An eighth of the machine's memory per worker, at most 256 MB: room for the heap's own overhead and the caller. */
 function defaultMemoryBudget(workers: number): number {
   return Math.min(256 * mebibyte, Math.floor(totalmem() / 8 / workers));
+}
+
+/**
+ * A worker's young generation, sized from a memory budget. V8 sizes it for the main thread's
+ * throughput (two semi-spaces of up to 64 MB each, without pointer compression), and a worker that
+ * reads a file allocates and drops that much between collections on top of what it keeps: under a
+ * 128 MiB budget a word count's worker grew by about 180 MB while its records held a few. A
+ * sixteenth of the budget per semi-space keeps the two near it; a job that keeps many of its new
+ * objects (a distinct count's table) then copies them more often, and runs slower, so the default
+ * budget leaves V8's sizes alone.
+ */
+function semiSpaceFor(budget: number): number {
+  return Math.min(64, Math.max(2, Math.floor(budget / 16 / mebibyte)));
 }
 
 /** Chunk bounds from `given`, the rest from `defaults`; whole numbers of items, min not above max. */

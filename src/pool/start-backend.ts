@@ -16,7 +16,7 @@ export async function loadBackend(resolved: ResolvedOptions): Promise<() => Prom
   const limits = {
     maxHeapMb: resolved.maxWorkerHeapMb,
     maxTasksPerWorker: resolved.maxTasksPerWorker,
-    semiSpaceMb: semiSpaceFor(resolved.memoryBudget),
+    semiSpaceMb: resolved.workerSemiSpaceMb,
   };
   const workers = resolved.workers ?? availableParallelism();
   switch (resolved.backend) {
@@ -38,17 +38,6 @@ export async function loadBackend(resolved: ResolvedOptions): Promise<() => Prom
         RedisBackend.start({ redis: resolved.redis!, slots: resolved.workers, dataRoot: resolved.dataRoot });
     }
   }
-}
-
-/**
- * A worker's young generation, sized from its memory budget. V8 sizes it for the main thread's
- * throughput (two semi-spaces of up to 64 MB each, without pointer compression), and a worker that
- * reads a file allocates and drops that much between collections on top of what it keeps: with a
- * budget of 128 MB, a word count's worker grew by 180 MB, its records by a few. A sixteenth of the
- * budget per semi-space keeps the two within it; the word count's worker also ran no slower here.
- */
-function semiSpaceFor(budget: number): number {
-  return Math.min(64, Math.max(2, Math.floor(budget / 16 / 2 ** 20)));
 }
 
 async function importClusterBackend() {
