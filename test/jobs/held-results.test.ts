@@ -116,4 +116,44 @@ describe("a pool's budget for held results (poolMemoryBudgetMb)", () => {
       }
     });
   }
+
+  it("a job cancelled while results wait on disk leaves no held file, and the pool goes on", async () => {
+    const dir = freshDirectory();
+    const pool = await weft({
+      backend: "threads",
+      workers: 2,
+      poolMemoryBudgetMb: 0.001,
+      spillDirectory: dir,
+    });
+    try {
+      const controller = new AbortController();
+      const job = pool
+        .range(0, 50_000)
+        .map(squareSlowAtZero)
+        .chunks({ minChunk: 100, maxChunk: 500 })
+        .options({ signal: controller.signal })
+        .collect();
+      // Cancelled once results wait on disk behind the slow first chunk.
+      const waiting = setInterval(() => {
+        if (heldFiles(dir).length > 0) controller.abort();
+      }, 5);
+      try {
+        await assert.rejects(job, { name: "AbortError" });
+      } finally {
+        clearInterval(waiting);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.deepEqual(heldFiles(dir), []);
+      assert.equal(
+        await pool
+          .range(0, 10)
+          .map(squareSlowAtZero)
+          .reduce((a: number, b: number) => a + b),
+        285,
+      );
+    } finally {
+      await pool.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
