@@ -4,6 +4,7 @@ import type { TaskRef } from "../protocol/task-ref.ts";
 import type { Combiner } from "./combiners.ts";
 import type { LoadedStage } from "./loaded-job.ts";
 import { isThenable } from "../protocol/thenable.ts";
+import { iteratorOf } from "./fast-loop.ts";
 
 /**
  * Pushes one value through the stages from a given index into the combiner. Every method returns
@@ -44,7 +45,7 @@ export class Pipeline {
   each(values: unknown, next: number): PromiseLike<unknown> | undefined {
     // Most flatMap tasks return arrays: indexing them skips an iterator object and a result object per value.
     if (Array.isArray(values)) return this.eachOf(values, 0, next);
-    return this.eachLeft((values as Iterable<unknown>)[Symbol.iterator](), next);
+    return this.eachLeft(iteratorOf(values), next);
   }
 
   /** Pushes what `iterator` has still to give through the stages from `next`. */

@@ -11,9 +11,18 @@ import {
   WorkerError,
   weft,
 } from "../../src/index.ts";
-import { addFailsOn13, badKey, rejects, throwsString } from "../fixtures/crash-tasks.ts";
+import { addFailsOn13, badKey, notIterableAt6, rejects, throwsString } from "../fixtures/crash-tasks.ts";
 import { neverRuns } from "../fixtures/broken-module.ts";
-import { add, addAsync, failOn, one, returnsFunction, square, unexportedTask } from "../fixtures/tasks.ts";
+import {
+  add,
+  addAsync,
+  double,
+  failOn,
+  one,
+  returnsFunction,
+  square,
+  unexportedTask,
+} from "../fixtures/tasks.ts";
 import { clusterBackend, localBackends } from "../support/backends.ts";
 import { checkLeaks } from "../support/leaks.ts";
 
@@ -49,6 +58,23 @@ for (const { name, options } of [...localBackends, clusterBackend()]) {
         index: 2,
         preview: "'boom'",
       });
+    });
+
+    test("a flatMap task that returns what is not iterable fails its item, saying what it returned", async () => {
+      await using pool = await weft(options);
+      // Straight from the input, and after a step that went async (the general pipeline runs the rest).
+      for (const [job, index] of [
+        [pool.range(0, 10).flatMap(notIterableAt6), 6],
+        [pool.range(0, 5).map(double).flatMap(notIterableAt6), 3],
+      ] as const) {
+        await assert.rejects(job.collect(), (e: unknown) => {
+          assert.ok(e instanceof TaskError, String(e));
+          assert.match(e.task, /^notIterableAt6 /);
+          assert.equal(e.index, index);
+          assert.match(e.message, /flatMap's task returned number 6, which is not iterable: return an array/);
+          return true;
+        });
+      }
     });
 
     test("a reducer that throws fails the job, naming the reducer and the item it was adding", async () => {
