@@ -59,8 +59,8 @@ export class CollectionJob extends JobBase implements Job {
     readonly ordered: boolean,
     readonly output: Output,
     controls: JobControls,
-    readonly ledger?: JobLedger,
-    hold?: HoldLimits,
+    readonly ledger: JobLedger | undefined,
+    hold: HoldLimits,
   ) {
     super(spec, source, total, controls);
     this.#reordered = new HeldResults(hold);
@@ -106,9 +106,9 @@ export class CollectionJob extends JobBase implements Job {
             this.#readingBack = false;
             if (this.finished) return;
             this.#nextStart += arrived.count;
-            if (!this.#add(arrived) || !this.#addInOrder()) return;
-            this.output.held?.(this.#reordered.size);
-            this.completeIfSettled();
+            if (this.#add(arrived) && this.#addInOrder()) this.output.held?.(this.#reordered.size);
+            // The dispatcher completes the job if this was all it waited for, or drops it if it failed.
+            this.changed();
           },
           (error: unknown) => {
             this.#readingBack = false;
@@ -118,6 +118,7 @@ export class CollectionJob extends JobBase implements Job {
                 `a result held on disk in the spill directory could not be read back (${reason}): check that nothing removes files there while a job runs`,
               ),
             );
+            this.changed();
           },
         );
         return true;

@@ -37,8 +37,10 @@ export class HeldResults {
   readonly #held = new Map<number, Held>();
   /** Estimated bytes of the partials held in memory. */
   #bytes = 0;
+  /** Writes and removals under way. */
+  readonly #pending = new Set<Promise<unknown>>();
 
-  constructor(readonly limits: HoldLimits | undefined) {}
+  constructor(readonly limits: HoldLimits) {}
 
   get size(): number {
     return this.#held.size;
@@ -46,11 +48,11 @@ export class HeldResults {
 
   hold(arrived: Arrived): void {
     const { partial, ...rest } = arrived;
-    const bytes = this.limits ? approximateBytes(partial) : 0;
+    const bytes = approximateBytes(partial);
     const held: Held = { arrived: rest, partial, bytes, inMemory: true };
     this.#held.set(arrived.start, held);
     this.#bytes += bytes;
-    if (this.limits && this.#bytes > this.limits.budget) this.#writeOut(held, this.limits.directory);
+    if (this.#bytes > this.limits.budget) this.#writeOut(held, this.limits.directory);
   }
 
   /**
@@ -63,16 +65,26 @@ export class HeldResults {
     this.#held.delete(start);
     if (!held.inMemory) return readBack(held);
     this.#bytes -= held.bytes;
-    if (held.written) void this.#remove(held);
+    if (held.written) this.#track(this.#remove(held));
     return { ...held.arrived, partial: held.partial };
   }
 
   /** The job is over: what is still held goes, on disk too. */
   async clear(): Promise<void> {
-    const written = [...this.#held.values()].filter((h) => h.written !== undefined);
+    for (const held of this.#held.values()) if (held.written) this.#track(this.#remove(held));
     this.#held.clear();
     this.#bytes = 0;
-    await Promise.all(written.map((h) => this.#remove(h)));
+    await this.idle();
+  }
+
+  /** Resolves once every write and removal started so far has settled. */
+  async idle(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all(this.#pending);
+  }
+
+  #track(work: Promise<unknown>): void {
+    this.#pending.add(work);
+    void work.finally(() => this.#pending.delete(work));
   }
 
   /** Writes the partial out and stops counting it once it is there; a disk that refuses it loses nothing. */
@@ -94,6 +106,7 @@ export class HeldResults {
       },
       () => false,
     );
+    this.#track(held.written);
   }
 
   async #remove(held: Held): Promise<void> {

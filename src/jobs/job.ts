@@ -28,6 +28,11 @@ export interface Job {
   completeIfSettled(): void;
   /** Ends the job now with `error` (the first failure, a broken source, or a closed pool). */
   fail(error: Error): void;
+  /**
+   * Set by the dispatcher: `changed` is called when the job changes on its own, between its chunks'
+   * outcomes (a result read back from disk was handed on, or could not be), so it looks again.
+   */
+  watch(changed: () => void): void;
   /** True once the job has resolved or failed: the dispatcher drops it. */
   readonly finished: boolean;
   /** Why the job failed, once it has. */
@@ -93,6 +98,8 @@ export abstract class JobBase implements Partial<Job> {
   readonly #histories = new Map<number, ChunkHistory>();
   finished = false;
   error: Error | undefined;
+  /** The dispatcher's, from {@link Job.watch}. */
+  protected changed: () => void = () => {};
 
   constructor(
     readonly spec: JobSpec,
@@ -111,6 +118,10 @@ export abstract class JobBase implements Partial<Job> {
     return (
       (taskKey === undefined ? undefined : this.controls.taskRetries.get(taskKey)) ?? this.controls.retry
     );
+  }
+
+  watch(changed: () => void): void {
+    this.changed = changed;
   }
 
   take(size: number): Chunk {

@@ -106,6 +106,7 @@ export class Dispatcher {
     const { signal } = job.controls;
     if (signal?.aborted) return job.fail(new AbortError(signal.reason));
     const id = job.spec.id;
+    job.watch(() => this.#afterChange(id));
     const onAbort = () => this.cancel(job, new AbortError(signal!.reason));
     signal?.addEventListener("abort", onAbort, { once: true });
     const stopListening = () => signal?.removeEventListener("abort", onAbort);

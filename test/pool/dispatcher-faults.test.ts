@@ -1,4 +1,5 @@
 // The Dispatcher's fault logic as a state machine: a fake backend settles chunks by hand in random orders, and a model says what each job must do.
+import { tmpdir } from "node:os";
 import assert from "node:assert/strict";
 import { describe, mock, test } from "node:test";
 import fc from "fast-check";
@@ -173,7 +174,10 @@ class Harness {
       resumable: undefined,
     } as const;
     const spec = { id, stages: [], terminal: { op: plan.op } } as const;
-    const job = new CollectionJob(spec, source, plan.items, true, output, controls);
+    const job = new CollectionJob(spec, source, plan.items, true, output, controls, undefined, {
+      budget: Infinity,
+      directory: tmpdir(),
+    });
     const tracked: Tracked = {
       plan,
       id,
