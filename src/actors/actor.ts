@@ -3,7 +3,6 @@
 // once (calls are pipelined); the worker runs them one after another, in the order sent. If the
 // worker dies, the calls waiting reject with ActorDiedError, and so do later ones, unless the actor
 // restarts: then it is made again on the worker that took its place.
-import { randomUUID } from "node:crypto";
 import type { Backend, PinnedWorker } from "../backends/backend.ts";
 import { ActorDiedError, PoolClosedError, TaskError } from "../errors.ts";
 import { Future } from "../futures/future.ts";
@@ -66,7 +65,7 @@ export async function startActorOn<T>(
     call: specOf(callRef!),
     stop: specOf(stopRef!),
   };
-  const id = randomUUID();
+  const id = crypto.randomUUID();
   const who = () => `the actor made by ${describeTask(factoryRef)} on ${worker.name}`;
   let seq = 0;
   let calls = 0;

@@ -1,7 +1,6 @@
 // The results of an in-order job that came back ahead of an earlier chunk's, waiting for their turn
 // on the pool's thread. One slow chunk can hold back every result after it; past the pool's budget,
 // their partials wait on disk (V8's serialization, one file each) and are read back in their turn.
-import { randomUUID } from "node:crypto";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { deserialize, serialize } from "node:v8";
@@ -89,7 +88,7 @@ export class HeldResults {
 
   /** Writes the partial out and stops counting it once it is there; a disk that refuses it loses nothing. */
   #writeOut(held: Held, directory: string): void {
-    const file = join(directory, `weft-held-${randomUUID()}.bin`);
+    const file = join(directory, `weft-held-${crypto.randomUUID()}.bin`);
     held.file = file;
     const write = async () => {
       await mkdir(directory, { recursive: true });

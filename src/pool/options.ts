@@ -6,15 +6,16 @@ import type { RedisOptions } from "../backends/redis/connection.ts";
 import type { ChunkBounds } from "../scheduler/chunking.ts";
 import type { TelemetryOptions } from "./telemetry.ts";
 
-export type BackendName = "threads" | "processes" | "sequential" | "redis";
+export type BackendName = "threads" | "processes" | "sequential" | "redis" | "web-workers";
 
 export interface WeftOptions {
   /**
    * Where work runs: `"threads"` (worker threads, in parallel), `"processes"` (child processes:
    * isolation for code that must not share a process, at a higher cost per message) or
    * `"sequential"` (the same plan, one chunk at a time on the calling thread: the baseline for
-   * comparisons and tests).
-   * @default "threads"
+   * comparisons and tests). In a web page, `"web-workers"` (module web workers, one per
+   * `navigator.hardwareConcurrency`), the default of `weft/browser`.
+   * @default "threads"; in `weft/browser`, "web-workers"
    */
   readonly backend?: BackendName;
   /**
@@ -123,7 +124,7 @@ export interface ResolvedOptions {
   readonly telemetry: TelemetryOptions | undefined;
 }
 
-const backends: readonly BackendName[] = ["threads", "processes", "sequential", "redis"];
+const backends: readonly BackendName[] = ["threads", "processes", "sequential", "redis", "web-workers"];
 
 export function resolveOptions(options: WeftOptions = {}): ResolvedOptions {
   const backend = options.backend ?? (options.redis === undefined ? "threads" : "redis");
@@ -276,6 +277,11 @@ function workerLimit(backend: BackendName, name: string, value: unknown, workerF
   if (backend === "sequential") {
     throw new OptionError(
       `${name} needs workers of its own to replace, and the sequential backend runs on this thread: use "threads" or "processes"`,
+    );
+  }
+  if (backend === "web-workers" && name === "maxWorkerHeapMb") {
+    throw new OptionError(
+      `maxWorkerHeapMb cannot be enforced on web workers: a page cannot limit a worker's heap; drop it`,
     );
   }
   if (backend === "redis") {

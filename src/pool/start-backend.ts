@@ -32,6 +32,10 @@ export async function loadBackend(resolved: ResolvedOptions): Promise<() => Prom
       const { startProcessesBackend } = await import("../backends/processes/processes-backend.ts");
       return () => startProcessesBackend(workers, limits);
     }
+    case "web-workers": {
+      const { startWebWorkersBackend } = await import("../backends/web/web-workers-backend.ts");
+      return () => startWebWorkersBackend(workers, limits.maxTasksPerWorker);
+    }
     case "redis": {
       const { RedisBackend } = await importClusterBackend();
       return () =>

@@ -15,6 +15,8 @@ export interface Port {
   /** `transfer`: buffers to move rather than copy, where the channel can (a thread's can). */
   postMessage(message: FromWorker, transfer?: readonly ArrayBuffer[]): void;
   on(event: "message", listener: (message: ToWorker) => void): void;
+  /** Ends the worker once its perWorker values are torn down (a thread or a process exits; a web worker closes). */
+  exit(): void;
 }
 
 type ChunkMessage = Extract<ToWorker, { type: "chunk" }>;
@@ -30,7 +32,7 @@ export function serve(port: Port): void {
 
   const exit = async () => {
     await tearDownWorker();
-    process.exit(0);
+    port.exit();
   };
 
   const answer = async (message: ChunkMessage, signal: AbortSignal) => {

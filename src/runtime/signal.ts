@@ -1,7 +1,11 @@
 // The AbortSignal of the chunk a worker is running, for tasks that can stop early.
 
+// Kept on the global object, like the task registry: a task module may import another copy of weft
+// (in a web page, the page's bundle beside the worker's), and its taskSignal() must see this runtime's.
 const never = new AbortController().signal;
-let current: AbortSignal = never;
+const slot = ((globalThis as unknown as Record<symbol, { current: AbortSignal } | undefined>)[
+  Symbol.for("weft.task-signal")
+] ??= { current: never });
 
 /**
  * The signal of the chunk this worker is running: it fires when the job is cancelled or the
@@ -16,15 +20,15 @@ let current: AbortSignal = never;
  * });
  */
 export function taskSignal(): AbortSignal {
-  return current;
+  return slot.current;
 }
 
 /** Runs `run` with `signal` as the current chunk's signal. */
 export async function withSignal<T>(signal: AbortSignal, run: () => Promise<T>): Promise<T> {
-  current = signal;
+  slot.current = signal;
   try {
     return await run();
   } finally {
-    current = never;
+    slot.current = never;
   }
 }

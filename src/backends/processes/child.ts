@@ -9,6 +9,7 @@ if (!send)
 const port: Port = {
   postMessage: (message) => void send(message),
   on: (_event, listener) => void process.on("message", listener),
+  exit: () => process.exit(0),
 };
 installScriptHooks();
 serve(port);

@@ -1,0 +1,87 @@
+// The web-workers backend in a real page: weft's browser build, bundled by Vite with a page that runs
+// the conformance suite's results cases on web workers in Chromium, each checked against the same case
+// on the sequential backend here.
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { after, before, describe, test } from "node:test";
+import type { Browser } from "playwright-core";
+import { build, preview, type PreviewServer } from "vite";
+import { buildBrowser } from "../../scripts/build-browser.ts";
+import { weft } from "../../src/index.ts";
+import { launchChromium } from "../support/browser.ts";
+import { encode, resultsCases } from "./page/results-cases.ts";
+
+const pageRoot = fileURLToPath(new URL("./page/", import.meta.url));
+
+interface CaseOutcome {
+  readonly name: string;
+  readonly value?: string;
+  readonly error?: string;
+}
+
+describe("web-workers backend in Chromium", { timeout: 240_000 }, () => {
+  let directory: string;
+  let server: PreviewServer | undefined;
+  let browser: Browser | undefined;
+  let outcomes: CaseOutcome[];
+  let refusals: string[];
+  const consoleErrors: string[] = [];
+
+  before(async () => {
+    directory = await mkdtemp(join(tmpdir(), "weft-web-"));
+    await buildBrowser(join(directory, "weft"));
+    const site = join(directory, "site");
+    const config = {
+      root: pageRoot,
+      logLevel: "error" as const,
+      resolve: {
+        alias: [{ find: /^.*\/src\/browser\/index\.ts$/, replacement: join(directory, "weft/weft.js") }],
+      },
+      build: {
+        outDir: site,
+        emptyOutDir: true,
+        // The tasks' module is an entry of its own, so the workers that import it load no page code.
+        rollupOptions: { input: { main: join(pageRoot, "index.html"), tasks: join(pageRoot, "tasks.ts") } },
+      },
+      preview: { host: "127.0.0.1", port: 0, strictPort: false },
+    };
+    await build(config);
+    server = await preview(config);
+    const url = server.resolvedUrls?.local[0];
+    assert.ok(url, "the preview server gave no address");
+    browser = await launchChromium();
+    const page = await browser.newPage();
+    page.on("console", (message) => void (message.type() === "error" && consoleErrors.push(message.text())));
+    page.on("pageerror", (error) => void consoleErrors.push(error.stack ?? error.message));
+    await page.goto(url);
+    outcomes = await page.evaluate(
+      () => (globalThis as { weftResults?: Promise<CaseOutcome[]> }).weftResults!,
+    );
+    refusals = await page.evaluate(() => (globalThis as { weftRefusals?: Promise<string[]> }).weftRefusals!);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    if (directory) await rm(directory, { recursive: true, force: true });
+  });
+
+  for (const [name, run] of Object.entries(resultsCases)) {
+    test(name, async () => {
+      const inPage = outcomes.find((o) => o.name === name);
+      assert.ok(inPage, `the page did not run "${name}"; its errors: ${consoleErrors.join("\n")}`);
+      assert.equal(inPage.error, undefined, `on web workers: ${inPage.error}`);
+      const sequential = encode(await run((options) => weft({ ...options, backend: "sequential" })));
+      assert.equal(inPage.value, sequential);
+    });
+  }
+
+  test("what needs Node.js is refused with a reason", () => {
+    const [backend, file] = refusals;
+    assert.match(backend!, /the threads backend needs Node\.js; in a web page use "web-workers"/);
+    assert.match(file!, /is not available in a web page: .*files/);
+  });
+});

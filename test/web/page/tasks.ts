@@ -1,0 +1,36 @@
+// The tasks the page's web workers run. Vite builds this module as an entry of its own, so a worker
+// that imports it by its URL loads these tasks and weft, and none of the page's code.
+import { task, taskSignal } from "../../../src/browser/index.ts";
+
+export const isPrime = task(import.meta.url, (n: number): boolean => {
+  if (n < 2) return false;
+  if (n % 2 === 0) return n === 2;
+  for (let d = 3; d * d <= n; d += 2) if (n % d === 0) return false;
+  return true;
+});
+export const square = task(import.meta.url, (n: number) => n * n);
+export const add = task(import.meta.url, (a: number, b: number) => a + b);
+export const double = task(import.meta.url, async (n: number) => 2 * (await Promise.resolve(n)));
+export const increment = task(import.meta.url, (n: number) => n + 1);
+export const identity = task(import.meta.url, <T>(x: T) => x);
+export const one = task(import.meta.url, () => 1);
+export const words = task(import.meta.url, (line: string) => line.split(/\s+/).filter((w) => w.length > 0));
+export const wordKey = task(import.meta.url, (word: string) => word);
+export const mod3 = task(import.meta.url, (n: number) => n % 3);
+export const tally = task(import.meta.url, (acc: { n: number; sum: number }, x: number) => ({
+  n: acc.n + 1,
+  sum: acc.sum + x,
+}));
+export const mergeTallies = task(
+  import.meta.url,
+  (a: { n: number; sum: number }, b: { n: number; sum: number }) => ({ n: a.n + b.n, sum: a.sum + b.sum }),
+);
+export const failOn13 = task(import.meta.url, (n: number) => {
+  if (n === 13) throw new RangeError(`unlucky ${n}`);
+  return n;
+});
+/** Waits for its chunk's signal, and says it saw it: only the runtime's own signal ever fires. */
+export const untilAborted = task(
+  import.meta.url,
+  () => new Promise<string>((resolve) => taskSignal().addEventListener("abort", () => resolve("aborted"))),
+);
