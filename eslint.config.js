@@ -33,4 +33,6 @@ export default tseslint.config(
   { files: ["scripts/**/*.mjs", "bin/**/*.js", "bench/**/*.js"], languageOptions: { globals: globals.node } },
   // The dashboard is plain browser JavaScript; Chart.js arrives as a global from its UMD bundle.
   { files: ["web/**/*.js"], languageOptions: { globals: { ...globals.browser, Chart: "readonly" } } },
+  // The web demo's page script runs in the browser too.
+  { files: ["examples/web-mandelbrot/*.js"], languageOptions: { globals: globals.browser } },
 );

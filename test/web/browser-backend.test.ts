@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
 import type { Browser } from "playwright-core";
-import { build, preview, type PreviewServer } from "vite";
 import { buildBrowser } from "../../scripts/build-browser.ts";
+import { buildWebPage, serveWebPage, type ServedPage } from "../../scripts/web-page.ts";
 import { weft } from "../../src/index.ts";
 import { launchChromium } from "../support/browser.ts";
 import { encode, resultsCases } from "./page/results-cases.ts";
@@ -24,7 +24,7 @@ interface CaseOutcome {
 
 describe("web-workers backend in Chromium", { timeout: 240_000 }, () => {
   let directory: string;
-  let server: PreviewServer | undefined;
+  let server: ServedPage | undefined;
   let browser: Browser | undefined;
   let outcomes: CaseOutcome[];
   let refusals: string[];
@@ -33,30 +33,18 @@ describe("web-workers backend in Chromium", { timeout: 240_000 }, () => {
   before(async () => {
     directory = await mkdtemp(join(tmpdir(), "weft-web-"));
     await buildBrowser(join(directory, "weft"));
-    const site = join(directory, "site");
-    const config = {
+    const config = await buildWebPage({
       root: pageRoot,
-      logLevel: "error" as const,
-      resolve: {
-        alias: [{ find: /^.*\/src\/browser\/index\.ts$/, replacement: join(directory, "weft/weft.js") }],
-      },
-      build: {
-        outDir: site,
-        emptyOutDir: true,
-        // The tasks' module is an entry of its own, so the workers that import it load no page code.
-        rollupOptions: { input: { main: join(pageRoot, "index.html"), tasks: join(pageRoot, "tasks.ts") } },
-      },
-      preview: { host: "127.0.0.1", port: 0, strictPort: false },
-    };
-    await build(config);
-    server = await preview(config);
-    const url = server.resolvedUrls?.local[0];
-    assert.ok(url, "the preview server gave no address");
+      tasks: { tasks: join(pageRoot, "tasks.ts") },
+      outDir: join(directory, "site"),
+      weftBuild: join(directory, "weft"),
+    });
+    server = await serveWebPage(config);
     browser = await launchChromium();
     const page = await browser.newPage();
     page.on("console", (message) => void (message.type() === "error" && consoleErrors.push(message.text())));
     page.on("pageerror", (error) => void consoleErrors.push(error.stack ?? error.message));
-    await page.goto(url);
+    await page.goto(server.url);
     outcomes = await page.evaluate(
       () => (globalThis as { weftResults?: Promise<CaseOutcome[]> }).weftResults!,
     );
