@@ -42,8 +42,8 @@ async function failingModule(path: string) {
   const stub = (name: string) =>
     `() => { throw new Error(${JSON.stringify(
       `${name} of ${what} is not available in a web page: weft in the browser runs collections, ` +
-        `futures and actors on web workers; files, keyed jobs with partitions, spills, resumable jobs, ` +
-        `telemetry, inline functions and the other backends need Node.js`,
+        `futures and actors on web workers, in memory; files, sinks, shuffles (distinct, join, sortBy, ` +
+        `keyed jobs with partitions), spills, resumable jobs, telemetry and the other backends need Node.js`,
     )}); }`;
   const lines = names.map((name) =>
     name === "default" ? `export default ${stub(name)};` : `export const ${name} = ${stub(name)};`,

@@ -14,8 +14,8 @@ export interface WeftOptions {
    * isolation for code that must not share a process, at a higher cost per message) or
    * `"sequential"` (the same plan, one chunk at a time on the calling thread: the baseline for
    * comparisons and tests). In a web page, `"web-workers"` (module web workers, one per
-   * `navigator.hardwareConcurrency`), the default of `weft/browser`.
-   * @default "threads"; in `weft/browser`, "web-workers"
+   * `navigator.hardwareConcurrency`), the default of `weft()` from `weft/browser`.
+   * @default "threads"
    */
   readonly backend?: BackendName;
   /**

@@ -1,7 +1,7 @@
 // The worker's side of actors: weft's own tasks, which a worker loads like any task module, that
 // make an actor with its factory task, call its methods one after another, and drop it. The actors
 // a thread holds live here, by id.
-import { task } from "../task/task.ts";
+import { builtinTask } from "../task/builtin-tasks.ts";
 import { loadTask } from "../task/load.ts";
 import type { TaskRef } from "../protocol/task-ref.ts";
 
@@ -11,30 +11,51 @@ interface Held {
   last: Promise<unknown>;
 }
 
-/** By id: a UUID, since a cluster worker's threads hold the actors of many coordinators. */
-const actors = new Map<string, Held>();
+/**
+ * By id: a UUID, since a cluster worker's threads hold the actors of many coordinators. On the global
+ * object, so that every copy of weft in a thread (a page's bundle and its worker's) sees the same.
+ */
+const actors = ((globalThis as unknown as Record<symbol, Map<string, Held> | undefined>)[
+  Symbol.for("weft.actors")
+] ??= new Map<string, Held>());
 
-/** This module, which a cluster worker serves beside the modules it was started with. */
-export const actorTasksModule = import.meta.url;
+/** This module's tasks, which a cluster worker serves beside the modules it was started with. */
+export const actorTasksModule = "weft:actor-tasks";
 
 /** Its plan passes it the factory (`with`), so that a cluster checks the factory as it checks any task. */
-export const startActor = task(import.meta.url, async (factory: TaskRef, id: string, args: unknown[]) => {
-  const { fn } = await loadTask(factory);
-  const instance = await fn(...args);
-  if (typeof instance !== "object" || instance === null) {
-    throw new TypeError(`an actor's factory must return an object with methods, got ${typeof instance}`);
-  }
-  actors.set(id, { instance: instance as Record<string, unknown>, last: Promise.resolve() });
-});
+export const startActor = builtinTask(
+  actorTasksModule,
+  "startActor",
+  0,
+  async (factory: TaskRef, id: string, args: unknown[]) => {
+    const { fn } = await loadTask(factory);
+    const instance = await fn(...args);
+    if (typeof instance !== "object" || instance === null) {
+      throw new TypeError(`an actor's factory must return an object with methods, got ${typeof instance}`);
+    }
+    actors.set(id, { instance: instance as Record<string, unknown>, last: Promise.resolve() });
+  },
+);
 
-export const callActor = task(import.meta.url, (id: string, method: string, args: unknown[]) => {
-  const held = actors.get(id);
-  if (!held) throw new Error(`actor ${id} is not on this worker: it was stopped, or its worker was replaced`);
-  const fn = held.instance[method];
-  if (typeof fn !== "function") throw new TypeError(`the actor has no method ${JSON.stringify(method)}`);
-  const call = held.last.then(() => (fn as (...a: unknown[]) => unknown).apply(held.instance, args));
-  held.last = call.catch(() => {});
-  return call;
-});
+export const callActor = builtinTask(
+  actorTasksModule,
+  "callActor",
+  1,
+  (id: string, method: string, args: unknown[]) => {
+    const held = actors.get(id);
+    if (!held)
+      throw new Error(`actor ${id} is not on this worker: it was stopped, or its worker was replaced`);
+    const fn = held.instance[method];
+    if (typeof fn !== "function") throw new TypeError(`the actor has no method ${JSON.stringify(method)}`);
+    const call = held.last.then(() => (fn as (...a: unknown[]) => unknown).apply(held.instance, args));
+    held.last = call.catch(() => {});
+    return call;
+  },
+);
 
-export const stopActor = task(import.meta.url, (id: string) => void actors.delete(id));
+export const stopActor = builtinTask(
+  actorTasksModule,
+  "stopActor",
+  2,
+  (id: string) => void actors.delete(id),
+);

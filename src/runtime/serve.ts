@@ -10,6 +10,8 @@ import type { FromWorker, ToWorker } from "../protocol/worker-messages.ts";
 import { setUpWorker, tearDownWorker } from "../task/per-worker.ts";
 import { takeTransfers } from "../task/transfer.ts";
 import { markAsWorker } from "../task/worker-scope.ts";
+// Defines weft's own tasks for actors in every worker, whichever copy of weft sends their chunks.
+import "./actor-tasks.ts";
 
 export interface Port {
   /** `transfer`: buffers to move rather than copy, where the channel can (a thread's can). */

@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { WorkerError } from "../errors.ts";
 import { compileInline } from "./inline.ts";
 import { tasksDefinedBy } from "./task.ts";
+import { builtinModule, builtinScheme } from "./builtin-tasks.ts";
 import { loadingModule } from "./worker-scope.ts";
 import { taskKey, type ModuleTaskRef, type TaskRef } from "../protocol/task-ref.ts";
 import { readsTypeScript } from "./runtime.ts";
@@ -62,9 +63,18 @@ async function loadModuleTask(ref: ModuleTaskRef): Promise<LoadedTask> {
  * it defined before that are registered all the same.
  */
 export function loadTaskModule(url: string): Promise<Record<string, unknown> | undefined> {
+  if (url.startsWith(builtinScheme)) return Promise.resolve(weftsOwn(url));
   let load = modules.get(url);
   if (!load) modules.set(url, (load = loadModule(url)));
   return load;
+}
+
+/** One of weft's own modules, which the worker's runtime has defined (serve.ts imports them). */
+function weftsOwn(url: string): Record<string, unknown> {
+  const namespace = builtinModule(url);
+  if (!namespace)
+    throw new WorkerError(`internal: weft's own task module ${url} is not defined in this worker`);
+  return namespace;
 }
 
 async function loadModule(url: string): Promise<Record<string, unknown> | undefined> {

@@ -2,6 +2,7 @@
 import { TaskDefinitionError } from "../errors.ts";
 import { inlineTaskRef } from "./inline.ts";
 import { placeOf, type TaskPlace } from "./task.ts";
+import { builtinModule } from "./builtin-tasks.ts";
 import type { TaskRef } from "../protocol/task-ref.ts";
 
 const resolved = new WeakMap<object, TaskRef>();
@@ -46,13 +47,15 @@ async function exportNameOf(fn: object, { url }: TaskPlace): Promise<string | un
   const notYet = new Promise<undefined>(
     (resolve) => (timer = setTimeout(() => resolve(undefined), exportLookupMs)),
   );
-  const namespace = await Promise.race([
-    import(url).then(
-      (ns: Record<string, unknown>) => ns,
-      () => undefined,
-    ),
-    notYet,
-  ]);
+  const namespace =
+    builtinModule(url) ??
+    (await Promise.race([
+      import(url).then(
+        (ns: Record<string, unknown>) => ns,
+        () => undefined,
+      ),
+      notYet,
+    ]));
   clearTimeout(timer);
   if (!namespace) return (fn as { name?: string }).name || undefined;
   for (const [name, value] of Object.entries(namespace)) if (value === fn) return name;

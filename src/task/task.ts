@@ -103,6 +103,17 @@ export function task<A extends unknown[], R>(
   return fn as Task<A, R>;
 }
 
+/**
+ * Gives `fn` a place chosen by its definer rather than by the order of definitions: weft's own tasks
+ * (builtin-tasks.ts). The place keeps the first function defined there, as a module defined again would.
+ */
+export function placeTask(fn: (...args: never[]) => unknown, place: TaskPlace): void {
+  placeOfTask.set(fn, place);
+  let defined = tasksOfModule.get(place.url);
+  if (!defined) tasksOfModule.set(place.url, (defined = []));
+  defined[place.index] ??= fn;
+}
+
 /** The retry policy `fn` was defined with, if any. */
 export function taskRetryOf(fn: unknown): RetryPolicy | undefined {
   return typeof fn === "function" ? optionsOfTask.get(fn) : undefined;

@@ -7,7 +7,8 @@
 //   prettier puts one there), <!-- snippet: examples/file.ts#name -->, and must equal that region
 //   of the file: the lines between `// #region name` and `// #endregion`, dedented, with the file's
 //   `"../src/index.ts"` imports read as `"weft"`, as a user writes them. The file must be an example
-//   that test/examples.test.ts runs, or a module such an example imports.
+//   that test/examples.test.ts runs, or a module such an example imports, or a module of the web
+//   demo that test/web/demo.test.ts runs in Chromium.
 // - ```sh blocks: every `npx weft ...` is a real subcommand with real options (its `--help` exits 0
 //   and lists each option used), every `npm run x` / `npm x` a script of package.json or an npm
 //   command, every other `npx x` an installed binary. Inline `npx weft`/`npm` spans are held to the same.
@@ -119,6 +120,12 @@ function examplesRunByTests(): Set<string> {
     }
   };
   direct.forEach(visit);
+  // The web demo's modules, which test/web/demo.test.ts builds and runs in Chromium.
+  const demo = /new URL\("\.\.\/\.\.\/(examples\/[\w-]+)\/", import\.meta\.url\)/.exec(
+    read("test/web/demo.test.ts"),
+  );
+  assert.ok(demo, "test/web/demo.test.ts should name the folder of the demo it runs");
+  for (const file of readdirSync(join(root, demo[1]!))) if (file.endsWith(".ts")) visit(`${demo[1]}/${file}`);
   return seen;
 }
 

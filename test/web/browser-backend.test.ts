@@ -28,6 +28,7 @@ describe("web-workers backend in Chromium", { timeout: 240_000 }, () => {
   let browser: Browser | undefined;
   let outcomes: CaseOutcome[];
   let refusals: string[];
+  let crash: [string, number];
   const consoleErrors: string[] = [];
 
   before(async () => {
@@ -49,6 +50,7 @@ describe("web-workers backend in Chromium", { timeout: 240_000 }, () => {
       () => (globalThis as { weftResults?: Promise<CaseOutcome[]> }).weftResults!,
     );
     refusals = await page.evaluate(() => (globalThis as { weftRefusals?: Promise<string[]> }).weftRefusals!);
+    crash = await page.evaluate(() => (globalThis as { weftCrash?: Promise<[string, number]> }).weftCrash!);
   });
 
   after(async () => {
@@ -67,9 +69,20 @@ describe("web-workers backend in Chromium", { timeout: 240_000 }, () => {
     });
   }
 
-  test("what needs Node.js is refused with a reason", () => {
-    const [backend, file] = refusals;
+  test("what needs Node.js, and inline functions, are refused with a reason", () => {
+    const [backend, file, inline, shuffle] = refusals;
     assert.match(backend!, /the threads backend needs Node\.js; in a web page use "web-workers"/);
     assert.match(file!, /is not available in a web page: .*files/);
+    assert.match(shuffle!, /is not available in a web page: .*shuffles \(distinct, join, sortBy/);
+    assert.match(inline!, /is not a task: this backend runs only tasks defined in modules/);
+  });
+
+  test("a worker that throws outside any task is replaced; its chunk fails, and the pool goes on", () => {
+    const [failed, sum] = crash;
+    assert.match(
+      failed,
+      /^PoisonTaskError: .*crashed its worker \d+ times.*threw outside any task: .*thrown from a timer/,
+    );
+    assert.equal(sum, 328350);
   });
 });

@@ -1,4 +1,4 @@
-// A backend over a fixed number of worker slots, threads or processes: moves chunks and outcomes,
+// A backend over a fixed number of worker slots, threads, processes or web workers: moves chunks and outcomes,
 // replaces a worker that dies, and ends one on request.
 import { InterruptedError, WorkerError } from "../../errors.ts";
 import { inputLength, type Chunk, type ChunkOutcome, type JobSpec } from "../../protocol/plan.ts";
@@ -16,10 +16,12 @@ export interface PooledSettings {
   readonly workers: number;
   /** Replace a worker once it has run this many tasks (items). */
   readonly maxTasksPerWorker: number | undefined;
+  /** See {@link Backend.acceptsInline}. @default true */
+  readonly acceptsInline?: boolean;
 }
 
 export class PooledBackend implements Backend {
-  readonly acceptsInline = true;
+  readonly acceptsInline: boolean;
   readonly copiesValues = true;
   readonly name: string;
   readonly sharesMemory: boolean;
@@ -36,6 +38,7 @@ export class PooledBackend implements Backend {
 
   private constructor(settings: PooledSettings, spawn: Spawn) {
     this.name = settings.name;
+    this.acceptsInline = settings.acceptsInline ?? true;
     this.sharesMemory = settings.sharesMemory;
     this.chunkTripMs = settings.chunkTripMs;
     this.#spawn = spawn;

@@ -85,6 +85,9 @@ export function startWebWorkersBackend(
     chunkTripMs: 0.05,
     workers,
     maxTasksPerWorker,
+    // Compiling a function's source needs a parser the browser build leaves out, and a page's
+    // Content-Security-Policy may forbid it: tasks come from modules.
+    acceptsInline: false,
   };
   return PooledBackend.start(settings, webWorkerChannel);
 }

@@ -1,6 +1,7 @@
 // The page: runs every results case on web workers and leaves the outcome where the test reads it.
 import { weft } from "../../../src/browser/index.ts";
 import { encode, resultsCases } from "./results-cases.ts";
+import { add, square, throwOutside } from "./tasks.ts";
 
 interface CaseOutcome {
   readonly name: string;
@@ -35,12 +36,47 @@ async function refusals(): Promise<string[]> {
         () => "read",
         (error: Error) => error.message,
       );
-    return [backend, file];
+    const inline = await pool
+      .from([1, 2])
+      .map((n: number) => n * 2)
+      .collect()
+      .then(
+        () => "ran",
+        (error: Error) => error.message,
+      );
+    const shuffle = await pool
+      .range(0, 10)
+      .distinct()
+      .collect()
+      .then(
+        () => "shuffled",
+        (error: Error) => error.message,
+      );
+    return [backend, file, inline, shuffle];
   } finally {
     await pool.close();
   }
 }
 
-const page = globalThis as { weftResults?: Promise<CaseOutcome[]>; weftRefusals?: Promise<string[]> };
+/** A worker that throws outside any task is replaced, its chunk fails, and the pool goes on. */
+async function crash(): Promise<[string, number]> {
+  const pool = await weft({ workers: 2 });
+  try {
+    const failed = await pool.submit(throwOutside, []).then(
+      () => "settled",
+      (error: unknown) => `${(error as Error).name}: ${(error as Error).message}`,
+    );
+    return [failed, await pool.range(0, 100).map(square).reduce(add)];
+  } finally {
+    await pool.close();
+  }
+}
+
+const page = globalThis as {
+  weftResults?: Promise<CaseOutcome[]>;
+  weftRefusals?: Promise<string[]>;
+  weftCrash?: Promise<[string, number]>;
+};
 page.weftResults = runAll();
 page.weftRefusals = page.weftResults.then(refusals);
+page.weftCrash = page.weftRefusals.then(crash);

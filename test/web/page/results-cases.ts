@@ -9,8 +9,10 @@ import {
   identity,
   increment,
   isPrime,
+  isSmallPrime,
   mergeTallies,
   mod3,
+  newCounter,
   one,
   square,
   tally,
@@ -128,6 +130,18 @@ export const resultsCases: Record<string, (start: Start) => Promise<unknown>> = 
         seen.push([index, value]);
       return [await b, await pool.gather([a, b]), seen.sort()];
     }),
+  "actors keep their state, and their calls run in the order made": (start) =>
+    withPool(start, {}, async (pool) => {
+      // Closing the pool stops them.
+      const counters = await Promise.all([10, 100].map((total) => pool.actor(newCounter, [total])));
+      const sums = counters.map((c) => [c.addLater(1, 30), c.add(2), c.addLater(3, 1), c.add(4)]);
+      return [
+        await Promise.all(sums.map((calls) => pool.gather(calls))),
+        await pool.submit(add, [counters[0]!.add(0), 1]),
+      ];
+    }),
+  "perWorker values are set up in each worker and read by its tasks": (start) =>
+    withPool(start, {}, (pool) => pool.range(0, 2000).filter(isSmallPrime).count()),
   "many small submits are batched and all settle": (start) =>
     withPool(start, {}, async (pool) => {
       const values = await pool.gather(Array.from({ length: 20_000 }, (_, i) => pool.submit(increment, [i])));

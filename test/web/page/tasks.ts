@@ -1,6 +1,6 @@
 // The tasks the page's web workers run. Vite builds this module as an entry of its own, so a worker
 // that imports it by its URL loads these tasks and weft, and none of the page's code.
-import { task, taskSignal } from "../../../src/browser/index.ts";
+import { perWorker, task, taskSignal } from "../../../src/browser/index.ts";
 
 export const isPrime = task(import.meta.url, (n: number): boolean => {
   if (n < 2) return false;
@@ -33,4 +33,36 @@ export const failOn13 = task(import.meta.url, (n: number) => {
 export const untilAborted = task(
   import.meta.url,
   () => new Promise<string>((resolve) => taskSignal().addEventListener("abort", () => resolve("aborted"))),
+);
+
+/** An actor's state: a running total. */
+export class Counter {
+  constructor(public total: number) {}
+  add(n: number): number {
+    return (this.total += n);
+  }
+  async addLater(n: number, ms: number): Promise<number> {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    return (this.total += n);
+  }
+}
+export const newCounter = task(import.meta.url, (start: number) => new Counter(start));
+
+/** Set up once in each worker: the primes below 1,000. */
+const smallPrimes = perWorker(import.meta.url, () => {
+  const primes = new Set<number>();
+  for (let n = 2; n < 1000; n++) if ([...primes].every((p) => n % p !== 0)) primes.add(n);
+  return primes;
+});
+export const isSmallPrime = task(import.meta.url, (n: number) => smallPrimes.value.has(n));
+
+/** Throws outside any task, from a timer, and never settles: what kills a worker. */
+export const throwOutside = task(
+  import.meta.url,
+  () =>
+    new Promise<never>(() =>
+      setTimeout(() => {
+        throw new Error("thrown from a timer");
+      }, 0),
+    ),
 );
