@@ -5,20 +5,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { buildBrowser } from "./build-browser.ts";
 import { buildWebPage, serveWebPage } from "./web-page.ts";
 
 const { values } = parseArgs({ options: { port: { type: "string", default: "5173" } } });
 const root = fileURLToPath(new URL("../examples/web-mandelbrot/", import.meta.url));
 const directory = await mkdtemp(join(tmpdir(), "weft-demo-web-"));
 try {
-  await buildBrowser(join(directory, "weft"));
-  const config = await buildWebPage({
-    root,
-    tasks: { tasks: join(root, "tasks.ts") },
-    outDir: join(directory, "site"),
-    weftBuild: join(directory, "weft"),
-  });
+  const config = await buildWebPage(
+    {
+      root,
+      tasks: { tasks: join(root, "tasks.ts") },
+    },
+    directory,
+  );
   const page = await serveWebPage(config, Number(values.port));
   console.log(`weft's web demo: open ${page.url} (Ctrl-C stops it)`);
   await new Promise<void>((resolve) => process.once("SIGINT", resolve));

@@ -3,17 +3,13 @@
 // URL loads the tasks and weft, and none of the page's code.
 import { join } from "node:path";
 import { build, preview, type InlineConfig } from "vite";
+import { buildBrowser } from "./build-browser.ts";
 
 export interface WebPage {
   /** The folder of the page's index.html. */
   readonly root: string;
   /** The page's task modules, by the name of their built file. */
   readonly tasks: Readonly<Record<string, string>>;
-  readonly outDir: string;
-  /** The folder weft's browser build is in (scripts/build-browser.ts). */
-  readonly weftBuild: string;
-  /** Serve it cross-origin isolated (COOP and COEP headers), so that SharedArrayBuffer exists. */
-  readonly isolated?: boolean;
 }
 
 export interface ServedPage {
@@ -21,8 +17,13 @@ export interface ServedPage {
   close(): Promise<void>;
 }
 
-/** Builds the page into `outDir`; "weft/browser" (or weft's own src/browser/index.ts) is weft's browser build. */
-export async function buildWebPage(page: WebPage): Promise<InlineConfig> {
+/**
+ * Builds weft for the browser into `directory`/weft and the page into `directory`/site, where
+ * "weft/browser" (or weft's own src/browser/index.ts) is that build.
+ */
+export async function buildWebPage(page: WebPage, directory: string): Promise<InlineConfig> {
+  const weftBuild = join(directory, "weft");
+  await buildBrowser(weftBuild);
   const config: InlineConfig = {
     root: page.root,
     logLevel: "error",
@@ -30,21 +31,16 @@ export async function buildWebPage(page: WebPage): Promise<InlineConfig> {
       alias: [
         {
           find: /^(weft\/browser|.*\/src\/browser\/index\.ts)$/,
-          replacement: join(page.weftBuild, "weft.js"),
+          replacement: join(weftBuild, "weft.js"),
         },
       ],
     },
     build: {
-      outDir: page.outDir,
+      outDir: join(directory, "site"),
       emptyOutDir: true,
       rollupOptions: { input: { main: join(page.root, "index.html"), ...page.tasks } },
     },
-    preview: {
-      host: "127.0.0.1",
-      headers: page.isolated
-        ? { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" }
-        : {},
-    },
+    preview: { host: "127.0.0.1" },
   };
   await build(config);
   return config;

@@ -1,6 +1,6 @@
-// The worker's side of actors: weft's own tasks, which a worker loads like any task module, that
-// make an actor with its factory task, call its methods one after another, and drop it. The actors
-// a thread holds live here, by id.
+// The worker's side of actors: weft's own tasks, which every worker's runtime defines (serve.ts
+// imports this module), that make an actor with its factory task, call its methods one after
+// another, and drop it. The actors a thread holds live here, by id.
 import { builtinTask } from "../task/builtin-tasks.ts";
 import { loadTask } from "../task/load.ts";
 import type { TaskRef } from "../protocol/task-ref.ts";

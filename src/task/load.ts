@@ -63,18 +63,20 @@ async function loadModuleTask(ref: ModuleTaskRef): Promise<LoadedTask> {
  * it defined before that are registered all the same.
  */
 export function loadTaskModule(url: string): Promise<Record<string, unknown> | undefined> {
-  if (url.startsWith(builtinScheme)) return Promise.resolve(weftsOwn(url));
+  if (url.startsWith(builtinScheme)) return weftsOwn(url);
   let load = modules.get(url);
   if (!load) modules.set(url, (load = loadModule(url)));
   return load;
 }
 
 /** One of weft's own modules, which the worker's runtime has defined (serve.ts imports them). */
-function weftsOwn(url: string): Record<string, unknown> {
+function weftsOwn(url: string): Promise<Record<string, unknown>> {
   const namespace = builtinModule(url);
-  if (!namespace)
-    throw new WorkerError(`internal: weft's own task module ${url} is not defined in this worker`);
-  return namespace;
+  return namespace
+    ? Promise.resolve(namespace)
+    : Promise.reject(
+        new WorkerError(`internal: weft's own task module ${url} is not defined in this worker`),
+      );
 }
 
 async function loadModule(url: string): Promise<Record<string, unknown> | undefined> {

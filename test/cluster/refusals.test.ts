@@ -25,9 +25,10 @@ checkLeaks();
 describe("what cluster workers refuse", () => {
   let cluster: TestCluster;
   before(async () => {
-    // Nothing dies here, so a longer lease: a worker takes about half a second to fetch and refuse an
-    // oversized chunk, and with a one-second lease that chunk can stall instead of being refused.
-    cluster = await startCluster(2, { ...workerSettings, leaseMs: 5000 });
+    // Nothing dies here, so a long lease: a worker takes about half a second to fetch and refuse an
+    // oversized chunk on an idle machine, but more than five under the full suite's load (the other
+    // runtimes run alongside), and a chunk whose lease runs out first stalls instead of being refused.
+    cluster = await startCluster(2, { ...workerSettings, leaseMs: 25_000 });
   });
   after(() => cluster.stop());
 

@@ -8,7 +8,6 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
 import type { Browser } from "playwright-core";
-import { buildBrowser } from "../../scripts/build-browser.ts";
 import { buildWebPage, serveWebPage, type ServedPage } from "../../scripts/web-page.ts";
 import { weft } from "../../src/index.ts";
 import { launchChromium } from "../support/browser.ts";
@@ -33,13 +32,13 @@ describe("web-workers backend in Chromium", { timeout: 240_000 }, () => {
 
   before(async () => {
     directory = await mkdtemp(join(tmpdir(), "weft-web-"));
-    await buildBrowser(join(directory, "weft"));
-    const config = await buildWebPage({
-      root: pageRoot,
-      tasks: { tasks: join(pageRoot, "tasks.ts") },
-      outDir: join(directory, "site"),
-      weftBuild: join(directory, "weft"),
-    });
+    const config = await buildWebPage(
+      {
+        root: pageRoot,
+        tasks: { tasks: join(pageRoot, "tasks.ts") },
+      },
+      directory,
+    );
     server = await serveWebPage(config);
     browser = await launchChromium();
     const page = await browser.newPage();

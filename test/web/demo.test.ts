@@ -7,7 +7,6 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
 import type { Browser } from "playwright-core";
-import { buildBrowser } from "../../scripts/build-browser.ts";
 import { buildWebPage, serveWebPage, type ServedPage } from "../../scripts/web-page.ts";
 import { launchChromium } from "../support/browser.ts";
 
@@ -28,13 +27,13 @@ test(
     let served: ServedPage | undefined;
     let browser: Browser | undefined;
     try {
-      await buildBrowser(join(directory, "weft"));
-      const config = await buildWebPage({
-        root,
-        tasks: { tasks: join(root, "tasks.ts") },
-        outDir: join(directory, "site"),
-        weftBuild: join(directory, "weft"),
-      });
+      const config = await buildWebPage(
+        {
+          root,
+          tasks: { tasks: join(root, "tasks.ts") },
+        },
+        directory,
+      );
       served = await serveWebPage(config);
       browser = await launchChromium();
       const page = await browser.newPage();
