@@ -2,7 +2,7 @@
 // the conformance suite's results cases on web workers in Chromium, each checked against the same case
 // on the sequential backend here.
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -28,6 +28,7 @@ describe("web-workers backend in Chromium", { timeout: 240_000 }, () => {
   let outcomes: CaseOutcome[];
   let refusals: string[];
   let crash: [string, number];
+  let withoutWorkerScript: string;
   const consoleErrors: string[] = [];
 
   before(async () => {
@@ -50,6 +51,13 @@ describe("web-workers backend in Chromium", { timeout: 240_000 }, () => {
     );
     refusals = await page.evaluate(() => (globalThis as { weftRefusals?: Promise<string[]> }).weftRefusals!);
     crash = await page.evaluate(() => (globalThis as { weftCrash?: Promise<[string, number]> }).weftCrash!);
+    const started = () =>
+      page.evaluate(() => (globalThis as { weftStart?: () => Promise<string> }).weftStart!());
+    assert.equal(await started(), "started");
+    // A server that does not serve the workers' script (a bundler or a deployment that left it out).
+    const assets = join(directory, "site", "assets");
+    for (const file of await readdir(assets)) if (file.startsWith("web-worker")) await rm(join(assets, file));
+    withoutWorkerScript = await started();
   });
 
   after(async () => {
@@ -74,6 +82,10 @@ describe("web-workers backend in Chromium", { timeout: 240_000 }, () => {
     assert.match(file!, /is not available in a web page: .*files/);
     assert.match(shuffle!, /is not available in a web page: .*shuffles \(distinct, join, sortBy/);
     assert.match(inline!, /is not a task: this backend runs only tasks defined in modules/);
+  });
+
+  test("a page whose workers' script cannot be loaded fails to start its pool, saying so", () => {
+    assert.match(withoutWorkerScript, /^could not start web-workers workers: /);
   });
 
   test("a worker that throws outside any task is replaced; its chunk fails, and the pool goes on", () => {

@@ -76,7 +76,14 @@ const page = globalThis as {
   weftResults?: Promise<CaseOutcome[]>;
   weftRefusals?: Promise<string[]>;
   weftCrash?: Promise<[string, number]>;
+  /** For the test: whether a pool starts now, or the message it fails with. */
+  weftStart?: () => Promise<string>;
 };
+page.weftStart = () =>
+  weft().then(
+    (pool) => pool.close().then(() => "started"),
+    (error: unknown) => (error as Error).message,
+  );
 page.weftResults = runAll();
 page.weftRefusals = page.weftResults.then(refusals);
 page.weftCrash = page.weftRefusals.then(crash);
