@@ -50,13 +50,15 @@ test(
         );
       }
       // The restart ran exactly what the ledger lacked (the answers would count the rest twice), and
-      // what the kill cost is the chunks in flight then: at most one a worker thread.
+      // what the kill cost is the chunks in flight then: at most two a worker thread, since the pool
+      // keeps two out on each (the one running, and one that ran while the first one's result was on
+      // its way to the ledger), as the cluster's restart test counts them.
       assert.equal(outcome.task.heldRanAgain, 0, "items the ledger held ran again after the restart");
       assert.equal(outcome.task.lackedNotRun, 0, "items the ledger lacked did not run after the restart");
       assert.equal(outcome.task.lackedRunTwice, 0, "items the ledger lacked ran twice after the restart");
       assert.ok(
-        outcome.task.redoneChunks <= workers,
-        `${outcome.task.redoneChunks} chunks were redone, more than the ${workers} the kill could cut`,
+        outcome.task.redoneChunks <= 2 * workers,
+        `${outcome.task.redoneChunks} chunks were redone, more than the ${2 * workers} the kill could cut`,
       );
     } finally {
       await Promise.all(servers.map((server) => server.kill()));
