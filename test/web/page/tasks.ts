@@ -1,13 +1,9 @@
 // The tasks the page's web workers run. Vite builds this module as an entry of its own, so a worker
 // that imports it by its URL loads these tasks and weft, and none of the page's code.
 import { perWorker, task, taskSignal } from "../../../src/browser/index.ts";
+import { isPrime as trialDivision } from "../../../src/workloads/kernels/primes.ts";
 
-export const isPrime = task(import.meta.url, (n: number): boolean => {
-  if (n < 2) return false;
-  if (n % 2 === 0) return n === 2;
-  for (let d = 3; d * d <= n; d += 2) if (n % d === 0) return false;
-  return true;
-});
+export const isPrime = task(import.meta.url, trialDivision);
 export const square = task(import.meta.url, (n: number) => n * n);
 export const add = task(import.meta.url, (a: number, b: number) => a + b);
 export const double = task(import.meta.url, async (n: number) => 2 * (await Promise.resolve(n)));
