@@ -8,12 +8,14 @@ import {
   parquetRead,
   parquetSchema,
   type AsyncBuffer,
+  type SchemaTree,
 } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
 import type { FileRange, ParquetFormat } from "../../protocol/files.ts";
 import type { Chunk, ItemFailure } from "../../protocol/plan.ts";
 import { preview, serializeError } from "../../protocol/serialized-errors.ts";
 import type { ItemLoop } from "../item-loop.ts";
+import { readFlatColumn, readsFlat, type DecodeOptions } from "./flat-columns.ts";
 import { exactReading, timestampParsers, type ExactReading } from "./parquet-values.ts";
 import { RowGroupColumns, type Page } from "./row-group-columns.ts";
 
@@ -27,6 +29,8 @@ interface OpenedFile extends ExactReading {
   readonly starts: readonly number[];
   /** Its columns' names (a partition folder's field asked for is not one of them). */
   readonly names: readonly string[];
+  /** Each column's schema path from the root, by name. */
+  readonly paths: ReadonlyMap<string, SchemaTree[]>;
 }
 
 export async function runParquetChunk(
@@ -83,8 +87,10 @@ async function openFile(path: string): Promise<OpenedFile> {
     starts.push(row);
     row += Number(group.num_rows);
   }
-  const names = parquetSchema(exact.metadata).children.map((column) => column.element.name);
-  return { ...exact, buffer, starts, names };
+  const root = parquetSchema(exact.metadata);
+  const names = root.children.map((column) => column.element.name);
+  const paths = new Map(root.children.map((column) => [column.element.name, [root, column]]));
+  return { ...exact, buffer, starts, names, paths };
 }
 
 /** Bytes read from a file's end to find its footer in one read, most of the time. */
@@ -105,19 +111,35 @@ async function readRowGroup(
   const rowCount = Number(metadata.row_groups[group]!.num_rows);
   // In the file's order, as a row's fields come.
   const names = format.columns ? file.names.filter((name) => format.columns!.includes(name)) : file.names;
-  const pages = new Map<string, Page[]>(names.map((name) => [name, []]));
-  await parquetRead({
-    file: buffer,
-    metadata,
-    columns: [...names],
-    rowStart: first,
-    rowEnd: first + rowCount,
+  const decode: DecodeOptions = {
     compressors,
     // Only columns annotated as text are strings; other byte arrays stay bytes, as DuckDB reads them.
     utf8: false,
     parsers: timestampParsers(format.timestamps),
-    onChunk: ({ columnName, columnData, rowStart }) =>
-      pages.get(columnName)?.push({ rowStart: rowStart - first, data: columnData }),
-  });
+  };
+  const pages = new Map<string, Page[]>(names.map((name) => [name, []]));
+  if (names.every((name) => readsFlat(file.paths.get(name)!))) {
+    const chunks = metadata.row_groups[group]!.columns.flatMap((column) => {
+      if (column.file_path) throw new Error("parquet file_path not supported");
+      const meta = column.meta_data;
+      const name = meta?.path_in_schema[0];
+      return meta && name !== undefined && pages.has(name) ? [{ name, meta }] : [];
+    });
+    const read = await Promise.all(
+      chunks.map(({ name, meta }) => readFlatColumn(buffer, meta, file.paths.get(name)!, decode)),
+    );
+    chunks.forEach(({ name }, i) => pages.set(name, read[i]!));
+  } else {
+    await parquetRead({
+      file: buffer,
+      metadata,
+      columns: [...names],
+      rowStart: first,
+      rowEnd: first + rowCount,
+      ...decode,
+      onChunk: ({ columnName, columnData, rowStart }) =>
+        pages.get(columnName)?.push({ rowStart: rowStart - first, data: columnData }),
+    });
+  }
   return new RowGroupColumns(first, rowCount, names, pages, file.converters);
 }
