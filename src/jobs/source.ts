@@ -58,9 +58,9 @@ export class ArraySource implements SeekableSource {
   }
 
   take(size: number): ChunkInput {
-    const items = this.items.slice(this.#next, this.#next + size);
-    this.#next += size;
-    return itemsInput(items);
+    const start = this.#next;
+    this.#next = Math.max(start, Math.min(this.items.length, start + size));
+    return itemsInput(this.items, start, this.#next);
   }
 
   stop(): void {}

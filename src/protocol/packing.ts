@@ -7,21 +7,29 @@
 // and NaN stay what they are.
 import type { ChunkInput } from "./plan.ts";
 
-/** A chunk input of these items: a typed array when every one is a number. */
-export function itemsInput(items: readonly unknown[]): ChunkInput {
-  const array = packNumbers(items);
-  return array ? { kind: "typed", array } : { kind: "items", items };
+/**
+ * A chunk input of `items` from `start` to `end`: a typed array when every one is a number, packed
+ * straight from `items` (a slice, then `Int32Array.from` through its iterator, took three times as
+ * long, on the pool's own thread); otherwise a copy of them.
+ */
+export function itemsInput(items: readonly unknown[], start = 0, end = items.length): ChunkInput {
+  const kind = numbersKind(items, start, end);
+  if (kind === undefined) return { kind: "items", items: items.slice(start, end) };
+  const array = kind === "ints" ? new Int32Array(end - start) : new Float64Array(end - start);
+  for (let i = start; i < end; i++) array[i - start] = items[i] as number;
+  return { kind: "typed", array };
 }
 
-function packNumbers(items: readonly unknown[]): Int32Array | Float64Array | undefined {
+/** Whether items `start` to `end` are all 32-bit integers, all numbers, or not all numbers. */
+function numbersKind(items: readonly unknown[], start: number, end: number): "ints" | "floats" | undefined {
   let ints = true;
-  for (let i = 0; i < items.length; i++) {
+  for (let i = start; i < end; i++) {
     const x = items[i];
     if (typeof x !== "number") return undefined;
     // -0 would come back as 0 from an Int32Array.
     if (ints && ((x | 0) !== x || (x === 0 && 1 / x < 0))) ints = false;
   }
-  return ints ? Int32Array.from(items as number[]) : Float64Array.from(items as number[]);
+  return ints ? "ints" : "floats";
 }
 
 /** A chunk's collected outputs as they travel back: packed when all are booleans or all are numbers. */
