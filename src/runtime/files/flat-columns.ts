@@ -63,12 +63,7 @@ export async function readFlatColumn(
     const compressed = new Uint8Array(bytes, reader.offset, header.compressed_page_size);
     reader.offset += header.compressed_page_size;
     if (header.type === "DICTIONARY_PAGE") {
-      const page = decompressPage(
-        compressed,
-        header.uncompressed_page_size,
-        decoder.codec,
-        decoder.compressors,
-      );
+      const page = decompress(header, compressed, decoder);
       const pageReader = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 };
       const count = header.dictionary_page_header!.num_values;
       dictionary = convert(readPlain(pageReader, decoder.type, count, decoder.element.type_length), decoder);
@@ -79,6 +74,10 @@ export async function readFlatColumn(
     rowStart += data.length;
   }
   return pages;
+}
+
+function decompress(header: PageHeader, compressed: Uint8Array, decoder: ColumnDecoder): Uint8Array {
+  return decompressPage(compressed, header.uncompressed_page_size, decoder.codec, decoder.compressors);
 }
 
 /** A data page's values, one per row, null where the row has none. */
@@ -92,13 +91,7 @@ function dataPage(
   let decoded;
   let encoding;
   if (header.type === "DATA_PAGE") {
-    const page = decompressPage(
-      compressed,
-      header.uncompressed_page_size,
-      decoder.codec,
-      decoder.compressors,
-    );
-    decoded = readDataPage(page, header.data_page_header!, decoder);
+    decoded = readDataPage(decompress(header, compressed, decoder), header.data_page_header!, decoder);
     encoding = header.data_page_header!.encoding;
   } else if (header.type === "DATA_PAGE_V2") {
     decoded = readDataPageV2(compressed, header, decoder);
