@@ -6,7 +6,7 @@
 // keeps the array hyparquet decoded, and a page with nulls is filled in one pass. A version 1 page's
 // definition levels are read here, into one array reused from page to page: hyparquet allocates
 // them afresh for every page, as large as the page, and fresh memory, page-faulted in by the kernel,
-// was a third of a worker's time on a DuckDB-written dataset.
+// cost a worker about a quarter of its time on a DuckDB-written dataset.
 import type {
   AsyncBuffer,
   ColumnMetaData,
