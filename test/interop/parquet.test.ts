@@ -148,6 +148,38 @@ describe("readParquet, against DuckDB", () => {
     });
   });
 
+  test("a column null in every row, and required columns (no definition levels): DuckDB's rows", async (t) => {
+    // DuckDB writes every column optional, in version 1 pages: here one has no value at all.
+    const nulls = join(dir, "all-null.parquet");
+    // hyparquet-writer writes a column given as not nullable as required.
+    const required = join(dir, "required.parquet");
+    t.after(() => [nulls, required].forEach((file) => rmSync(file, { force: true })));
+    await duck.run(
+      `COPY (SELECT i::INTEGER AS i, NULL::INTEGER AS none FROM range(5000) t(i))
+       TO '${nulls}' (FORMAT parquet, ROW_GROUP_SIZE 2048)`,
+    );
+    const ids = Array.from({ length: 5000 }, (_, i) => i);
+    const bytes = parquetWriteBuffer({
+      columnData: [
+        { name: "id", data: ids, type: "INT32", nullable: false },
+        { name: "label", data: ids.map((i) => `s${i % 5}`), type: "STRING", nullable: false },
+      ],
+      rowGroupSize: 2048,
+    });
+    writeFileSync(required, new Uint8Array(bytes));
+    const metadata = await parquetMetadataAsync(await asyncBufferFromFile(required));
+    assert.ok(metadata.schema.slice(1).every((element) => element.repetition_type === "REQUIRED"));
+    for (const [file, order] of [
+      [nulls, "i"],
+      [required, "id"],
+    ] as const) {
+      const expected = await query(`SELECT * FROM read_parquet('${file}') ORDER BY ${order}`);
+      await onEachBackend(async (pool) => {
+        assert.deepEqual(await pool.readParquet(file).collect(), expected, `${file} on ${pool.backend}`);
+      });
+    }
+  });
+
   test("int64 past 2^53 is an exact bigint, decimals exact text, timestamps Dates or the stored bigint", async () => {
     await using pool = await weft({ backend: "threads", workers: 2 });
     const read = await pool.readParquet<Record<string, unknown>>(files.zstd).collect();
