@@ -64,6 +64,48 @@ for (const { name, options } of localBackends) {
       );
     });
 
+    it("a CSV record of the wrong length fails with its file and line, in any range; under collect it is set aside", async () => {
+      await using pool = await weft(options);
+      const text = ["a,b", "1,2", "", "3", "4,5", "6,7,8", '"9",10', "11,12"].join("\n") + "\n";
+      const path = file(`lengths-${name}.csv`, text);
+      const onePath = file(`one-length-${name}.csv`, "a,b\n1,2\n3,4\n5\n6,7\n");
+      for (const rangeBytes of [4, 1024]) {
+        await assert.rejects(
+          pool.readCsv(onePath, { rangeBytes }).collect(),
+          isTaskErrorAt(onePath, 4, /csv-parse/),
+        );
+        const settled = await pool.readCsv(path, { rangeBytes }).options({ errors: "collect" }).collect();
+        assert.deepEqual(settled.result, [
+          { a: "1", b: "2" },
+          { a: "4", b: "5" },
+          { a: "9", b: "10" },
+          { a: "11", b: "12" },
+        ]);
+        assert.deepEqual(
+          settled.failures.map((f) => [
+            f.file,
+            f.line,
+            /^Invalid Record Length: [^(]*\d/.exec(f.error.message)?.[0],
+          ]),
+          [
+            [path, 4, "Invalid Record Length: columns length is 2, got 1"],
+            [path, 6, "Invalid Record Length: columns length is 2, got 3"],
+          ],
+        );
+      }
+    });
+
+    it("a CSV column named __proto__ is a field of the record, not its prototype", async () => {
+      await using pool = await weft(options);
+      const path = file(`proto-${name}.csv`, "__proto__,b\nx,1\n");
+      const [record] = await pool.readCsv<Record<string, string>>(path).collect();
+      assert.equal(Object.getPrototypeOf(record), Object.prototype);
+      assert.deepEqual(Object.entries(record!), [
+        ["__proto__", "x"],
+        ["b", "1"],
+      ]);
+    });
+
     it("a CSV record cut by a range boundary says to read with split: false", async () => {
       await using pool = await weft(options);
       const path = file(`quoted-${name}.csv`, 'a,b\n1,"two\nlines"\n3,4\n');

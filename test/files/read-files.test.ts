@@ -12,7 +12,7 @@ import { after, describe, it } from "node:test";
 import { parse } from "csv-parse/sync";
 import fc from "fast-check";
 import { weft, type Pool, type WeftOptions } from "../../src/index.ts";
-import { csvOptions } from "../../src/runtime/files/records.ts";
+import { csvOptions } from "../../src/runtime/files/csv-records.ts";
 import { measure } from "../fixtures/file-tasks.ts";
 
 const root = mkdtempSync(join(tmpdir(), "weft-read-files-"));
