@@ -73,48 +73,144 @@ class BatchingParser extends Parser {
   }
 }
 
-/** The records of a range as objects keyed by `columns`; `true`: the range's first record names them. */
+/**
+ * The records of a range as objects keyed by `columns`; `true`: the range's first record names them.
+ * Lines without a quote character are records whose fields are the text between delimiters, exactly
+ * as csv-parse reads them, and splitting them is several times faster than parsing: so the range is
+ * split line by line until the first line that holds a quote, and csv-parse reads it from there on.
+ */
 export async function* csvRecords(
   blocks: AsyncIterable<Buffer>,
   delimiter: string,
   columns: true | string[],
 ): AsyncGenerator<RangeRead> {
-  const parser = piped(Readable.from(blocks), new BatchingParser(delimiter));
+  const source = blocks[Symbol.asyncIterator]();
   let names = columns === true ? undefined : columns;
-  for await (const read of parser as AsyncIterable<ParsedRead>) {
-    if ("bad" in read) {
-      yield read;
-      continue;
+  /** Lines of the range read so far. */
+  let before = 0;
+  /** The start of a line that runs past the blocks read so far. */
+  let carry: Buffer[] = [];
+  for (let next = await source.next(); !next.done; next = await source.next()) {
+    const block = next.value;
+    const quoteAt = block.indexOf(quote);
+    // The whole lines before the one that holds the first quote, or before the block's last line.
+    const end = quoteAt < 0 ? block.lastIndexOf(newline) + 1 : block.lastIndexOf(newline, quoteAt) + 1;
+    if (end > 0) {
+      const texts = linesOf(carry, block, end, before === 0);
+      carry = [];
+      let k = 0;
+      if (names === undefined) {
+        // The header: the first line that is not empty.
+        while (k < texts.length && texts[k] === "") k++;
+        if (k < texts.length) names = texts[k++]!.split(delimiter);
+      }
+      if (names !== undefined) {
+        const first = before + 1;
+        // An empty line is no record (csv-parse's skip_empty_lines), though it is a line.
+        const row = (at: number) => (texts[at] === "" ? undefined : texts[at]!.split(delimiter));
+        const rows = { from: k, to: texts.length, row };
+        yield* recordsOf(rows, (at) => first + at, names);
+      }
+      before += texts.length;
     }
-    let { rows, lines } = read;
-    if (names === undefined) {
-      names = rows[0]!;
-      rows = rows.slice(1);
-      lines = lines.slice(1);
+    if (quoteAt >= 0) {
+      yield* parsedRecords(rest([...carry, block.subarray(end)], source), delimiter, names, before);
+      return;
     }
-    yield* recordsOf(rows, lines, names);
+    carry.push(block.subarray(end));
+  }
+  // A last line with no newline after it.
+  if (carry.some((part) => part.length > 0)) {
+    yield* parsedRecords(rest(carry, source), delimiter, names, before);
   }
 }
 
-/** Objects of the rows as long as the header; each of the others is a bad record, in its place. */
-function* recordsOf(rows: string[][], lines: number[], names: readonly string[]): Generator<RangeRead> {
+const newline = 0x0a;
+const carriageReturn = 0x0d;
+const quote = 0x22;
+const byteOrderMark = "\uFEFF";
+
+/**
+ * The lines of `carry` then `block` up to `end`, which follows a newline: without it, and without a
+ * "\r" before it ("\r\n" and "\n" both end a record). The first line of a range loses a byte-order
+ * mark, as csv-parse's `bom` drops it.
+ */
+function linesOf(carry: Buffer[], block: Buffer, end: number, rangeStart: boolean): string[] {
+  const lines: string[] = [];
+  let start = 0;
+  for (let at = block.indexOf(newline); at >= 0 && at < end; at = block.indexOf(newline, start)) {
+    const stop = at > start && block[at - 1] === carriageReturn ? at - 1 : at;
+    if (lines.length === 0 && carry.length > 0) {
+      const whole = Buffer.concat([...carry, block.subarray(0, at)]);
+      const last =
+        whole.length > 0 && whole[whole.length - 1] === carriageReturn ? whole.length - 1 : whole.length;
+      lines.push(whole.toString("utf8", 0, last));
+    } else lines.push(block.toString("utf8", start, stop));
+    start = at + 1;
+  }
+  if (rangeStart && lines[0]?.startsWith(byteOrderMark)) lines[0] = lines[0].slice(1);
+  return lines;
+}
+
+/** `head`, then the rest of `source`, which is ended with it. */
+async function* rest(head: Buffer[], source: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+  try {
+    yield* head;
+    for (let next = await source.next(); !next.done; next = await source.next()) yield next.value;
+  } finally {
+    await source.return?.();
+  }
+}
+
+/** The records of `bytes` as csv-parse reads them, their lines counted on from `before`. */
+async function* parsedRecords(
+  bytes: AsyncIterable<Buffer>,
+  delimiter: string,
+  columns: readonly string[] | undefined,
+  before: number,
+): AsyncGenerator<RangeRead> {
+  const parser = piped(Readable.from(bytes), new BatchingParser(delimiter));
+  let names = columns;
+  for await (const read of parser as AsyncIterable<ParsedRead>) {
+    if ("bad" in read) {
+      yield { bad: { ...read.bad, line: before + read.bad.line } };
+      continue;
+    }
+    const { rows, lines } = read;
+    let from = 0;
+    if (names === undefined) names = rows[from++]!;
+    yield* recordsOf({ from, to: rows.length, row: (k) => rows[k]! }, (k) => before + lines[k]!, names);
+  }
+}
+
+/** Rows `from` up to `to`, each made by `row(k)` (undefined: no record), one by one as their batch is. */
+interface Rows {
+  readonly from: number;
+  readonly to: number;
+  readonly row: (k: number) => string[] | undefined;
+}
+
+/** Objects of the rows as long as the header, in batches; each of the others is a bad record, in its place. */
+function* recordsOf(rows: Rows, line: (k: number) => number, names: readonly string[]): Generator<RangeRead> {
   const build = recordBuilder(names);
   let items: unknown[] = [];
   let numbers: number[] = [];
-  for (let k = 0; k < rows.length; k++) {
-    const row = rows[k]!;
+  for (let k = rows.from; k < rows.to; k++) {
+    const row = rows.row(k);
+    if (row === undefined) continue;
     if (row.length === names.length) {
       items.push(build(row));
-      numbers.push(lines[k]!);
-      continue;
+      numbers.push(line(k));
+      if (items.length < csvBatch) continue;
     }
     if (items.length > 0) yield { batch: batchOf(items, numbers) };
     items = [];
     numbers = [];
+    if (row.length === names.length) continue;
     // csv-parse's own words for it, as with its `columns` option, less the line: counted from the
     // range's start, it would contradict the file's line that the failure names.
     const error = new Error(`Invalid Record Length: columns length is ${names.length}, got ${row.length}`);
-    yield { bad: { reader, line: lines[k]!, text: row.join(","), error } };
+    yield { bad: { reader, line: line(k), text: row.join(","), error } };
   }
   if (items.length > 0) yield { batch: batchOf(items, numbers) };
 }
