@@ -3,7 +3,9 @@
 // for the cluster cell, and the notebook executed headless by nbconvert. It all happens in a
 // temporary copy of the checkout, which is left as it was: weft is built there, the notebook runs and
 // is written there. A failed cell fails the test. The notebook's measurements are printed by the
-// notebook, never asserted: this machine is shared and noisy.
+// notebook, never asserted: this machine is shared and noisy. So the notebook runs quick
+// (WEFT_NOTEBOOK_QUICK): its benchmarks timed once, its largest jobs a tenth of their size, which
+// changes its times but none of the answers checked here.
 import assert from "node:assert/strict";
 import { execFile, type ExecFileOptions } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -137,6 +139,7 @@ before(
       JUPYTER_PATH: join(scratch, "share", "jupyter"),
       JUPYTER_RUNTIME_DIR: join(scratch, "runtime"),
       WEFT_REDIS_URL: redis.authUrl,
+      WEFT_NOTEBOOK_QUICK: "1",
     };
     await run(join(bin, "tslab"), ["install", `--python=${python}`, `--prefix=${scratch}`], { env });
 
@@ -232,7 +235,7 @@ test("the measurements are reported: speedup tables, model fits, charts", () => 
   assert.match(textOf("s5-bench"), /2 workers: \d+\.\d\dx, efficiency \d+%/);
   assert.match(textOf("s6-amdahl"), /Amdahl model, f = \d\.\d{3}/);
   assert.match(textOf("s6-gustafson-code"), /Gustafson fit: f = \d\.\d{3}/);
-  assert.match(textOf("s7c-sizes"), /12,000,000/);
+  assert.match(textOf("s7c-sizes"), />1,200,000</); // the largest size, a tenth of it in a quick run
   const svgs = cells.flatMap((c) => c.outputs ?? []).filter((o) => o.data?.["image/svg+xml"] !== undefined);
   assert.ok(svgs.length >= 10, `only ${svgs.length} charts`);
 });
