@@ -7,17 +7,16 @@
 // The dataset (8 files, DuckDB's default row groups, snappy) is generated once into --dir and kept.
 // Prints a table, saves bench/results/parquet.json, and with --publish docs/results/parquet.json.
 // Usage: npm run bench:data -- --parquet [--gb 1] [--repeat 3] [--dir .scratch/parquet-data] [--publish]
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { statSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { DuckDBInstance, version as duckdbVersion } from "@duckdb/node-api";
 import { parquetMetadataAsync, asyncBufferFromFile } from "hyparquet";
-import { median } from "../../src/scaling/analysis.ts";
 import { commandLine, publish, publishedMeta, resultsDirectory } from "../../src/scaling/publish.ts";
-import { parquetContenders, type ParquetReport } from "./parquet-report.ts";
-import type { Spread } from "./report.ts";
+import { parquetContenders, type ParquetContender, type ParquetReport } from "./parquet-report.ts";
+import { writeQueryDataset } from "./query-dataset.ts";
+import { perRound, runRounds, summarize, type QuerySample } from "./rounds.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -32,9 +31,7 @@ const files = 8;
 /** Bytes a row of the generated table takes in Parquet (snappy), measured: a 5,000,000-row file is 228 MB. */
 const bytesPerRow = 45.6;
 type Answer = Record<string, { count: number; sum: number }>;
-interface Sample {
-  readonly seconds: number;
-  readonly peakMb: number;
+interface Sample extends QuerySample {
   readonly answer: Answer;
 }
 
@@ -86,29 +83,12 @@ if (args.contender) {
 } else {
   const dir = resolve(args.dir);
   const rows = Math.ceil((Number(args.gb) * 1e9) / bytesPerRow);
-  if (!existsSync(dir) || readdirSync(dir).filter((f) => f.endsWith(".parquet")).length !== files) {
-    mkdirSync(dir, { recursive: true });
-    const db = await DuckDBInstance.create(":memory:");
-    const duck = await db.connect();
-    const perFile = Math.ceil(rows / files);
-    for (let f = 0; f < files; f++) {
-      console.error(`writing file ${f + 1} of ${files}`);
-      await duck.run(
-        `COPY (SELECT i::BIGINT AS id, 'name-' || (i % 100000) AS name, (i % 1000) / 8 AS value, ` +
-          `['a','b','c','d'][i % 4 + 1] AS category, TIMESTAMP '2024-01-01' + to_seconds(i) AS ts, ` +
-          `md5(i::VARCHAR) AS hash FROM range(${f * perFile}, ${(f + 1) * perFile}) t(i)) ` +
-          `TO '${join(dir, `part-${String(f).padStart(5, "0")}.parquet`)}' (FORMAT parquet, COMPRESSION snappy)`,
-      );
-    }
-    duck.closeSync();
-    db.closeSync();
-  }
-  const names = readdirSync(dir).filter((f) => f.endsWith(".parquet"));
-  const bytes = names.reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
+  const paths = await writeQueryDataset(dir, "parquet", rows, files);
+  const bytes = paths.reduce((sum, path) => sum + statSync(path).size, 0);
   let rowCount = 0;
   let rowGroups = 0;
-  for (const name of names) {
-    const metadata = await parquetMetadataAsync(await asyncBufferFromFile(join(dir, name)));
+  for (const path of paths) {
+    const metadata = await parquetMetadataAsync(await asyncBufferFromFile(path));
     rowCount += Number(metadata.num_rows);
     rowGroups += metadata.row_groups.length;
   }
@@ -121,36 +101,20 @@ if (args.contender) {
     false,
   );
   const repeat = Number(args.repeat);
-  const run = (contender: string): Sample => {
-    const out = execFileSync(
+  const samples = runRounds<ParquetContender, Sample>(
+    parquetContenders,
+    (contender) => [
       process.execPath,
-      ["--import", "tsx", fileURLToPath(import.meta.url), "--dir", dir, "--contender", contender],
-      { encoding: "utf8" },
-    );
-    return JSON.parse(out.trim().split("\n").at(-1)!) as Sample;
-  };
-  const samples = new Map<string, Sample[]>(parquetContenders.map((c) => [c, []]));
-  let expected: string | undefined;
-  for (let round = 0; round <= repeat; round++) {
-    for (const contender of parquetContenders) {
-      const sample = run(contender);
-      const answer = JSON.stringify(Object.entries(sample.answer).sort());
-      expected ??= answer;
-      if (answer !== expected) throw new Error(`${contender} answered ${answer}, not ${expected}`);
-      console.error(
-        `round ${round}${round === 0 ? " (warm-up)" : ""}: ${contender} ${sample.seconds.toFixed(2)} s`,
-      );
-      if (round > 0) samples.get(contender)!.push(sample);
-    }
-  }
-  const spread = (values: number[]): Spread => ({
-    median: median(values),
-    min: Math.min(...values),
-    max: Math.max(...values),
-    samples: values,
-  });
-  const times = (c: string) => samples.get(c)!.map((s) => s.seconds);
-  const perRound = (a: string, b: string) => times(a).map((t, i) => t / times(b)[i]!);
+      "--import",
+      "tsx",
+      fileURLToPath(import.meta.url),
+      "--dir",
+      dir,
+      "--contender",
+      contender,
+    ],
+    repeat,
+  );
   const report: ParquetReport = {
     meta: {
       ...meta,
@@ -162,14 +126,9 @@ if (args.contender) {
       query,
       duckdb: duckdbVersion(),
     },
-    contenders: Object.fromEntries(
-      parquetContenders.map((c) => [
-        c,
-        { seconds: spread(times(c)), peakMb: Math.max(...samples.get(c)!.map((s) => s.peakMb)) },
-      ]),
-    ) as ParquetReport["contenders"],
-    speedup: spread(perRound("weft-1", "weft-2")),
-    duckdbAhead: spread(perRound("weft-2", "duckdb")),
+    contenders: summarize(samples),
+    speedup: perRound(samples, "weft-1", "weft-2"),
+    duckdbAhead: perRound(samples, "weft-2", "duckdb"),
   };
   console.log("contender | s (median) | peak RSS MB | GB/s");
   for (const c of parquetContenders) {

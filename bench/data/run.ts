@@ -11,6 +11,7 @@
 // Usage: npm run bench:data -- [--sizes 1,2,4 | --gb N] [--quick] [--repeat 3] [--seed 1] [--dir D]
 //        [--backend processes|threads] [--python /usr/bin/python3] [--publish]
 //        npm run bench:data -- --parquet [...]: the Parquet query beside DuckDB instead (parquet-query.ts)
+//        npm run bench:data -- --csv [...]: the same query on CSV beside Dask instead (csv-query.ts)
 //        npm run bench:data -- --sinks [...]: the part files each sink writes instead (sink-parts.ts)
 import { execFile, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -43,6 +44,7 @@ import { dataWorkloads, partitions, type DataWorkload, type Files } from "./work
 
 for (const [mode, script] of [
   ["--parquet", "./parquet-query.ts"],
+  ["--csv", "./csv-query.ts"],
   ["--sinks", "./sink-parts.ts"],
 ] as const) {
   if (!process.argv.includes(mode)) continue;

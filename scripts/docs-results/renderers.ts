@@ -13,6 +13,7 @@ import { weftContender } from "../../bench/contender-names.ts";
 import { RenderError, storedPath, type RenderContext } from "./context.ts";
 import { dataAbout, dataTable } from "./data-renderer.ts";
 import { parquetAbout, parquetTable } from "./parquet-renderer.ts";
+import { csvAbout, csvTable } from "./csv-renderer.ts";
 import { pipeAbout, pipeTable } from "./pipe-renderer.ts";
 import { replicasAbout, replicasRecovery, replicasTable } from "./replicas-renderer.ts";
 import { simulateAbout, simulateChart, simulateTable } from "./simulate-renderer.ts";
@@ -550,6 +551,8 @@ export const renderers: Readonly<Record<string, Renderer>> = {
   "data.table": block([], dataTable),
   "parquet.about": block([], parquetAbout),
   "parquet.table": block([], parquetTable),
+  "csv.about": block([], csvAbout),
+  "csv.table": block([], csvTable),
   "pipe.about": block([], pipeAbout),
   "pipe.table": block([], pipeTable),
 

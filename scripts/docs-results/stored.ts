@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import type { ClusterReport } from "../../bench/cluster/report.ts";
 import type { DataReport } from "../../bench/data/report.ts";
 import type { ParquetReport } from "../../bench/data/parquet-report.ts";
+import type { CsvReport } from "../../bench/data/csv-report.ts";
 import type { PipeReport } from "../../bench/pipe/report.ts";
 import type { InstallReport } from "../../bench/install/report.ts";
 import type { IoReport } from "../../bench/io/report.ts";
@@ -32,6 +33,7 @@ export const storedFiles = {
   install: { file: "install.json", publish: "npm run bench:install -- --publish" },
   data: { file: "data.json", publish: "npm run bench:data -- --publish" },
   parquet: { file: "parquet.json", publish: "npm run bench:data -- --parquet --publish" },
+  csv: { file: "csv.json", publish: "npm run bench:data -- --csv --publish" },
   pipe: { file: "pipe.json", publish: "npm run bench:pipe -- --publish" },
   io: { file: "io.json", publish: "npm run bench:io -- --publish" },
   transfer: { file: "transfer.json", publish: "npm run bench:transfer -- --publish" },
@@ -50,6 +52,7 @@ interface Contents {
   readonly install: InstallReport;
   readonly data: DataReport;
   readonly parquet: ParquetReport;
+  readonly csv: CsvReport;
   readonly pipe: PipeReport;
   readonly io: IoReport;
   readonly transfer: TransferReport;
