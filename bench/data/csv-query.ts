@@ -9,16 +9,24 @@
 // Prints a table, saves bench/results/csv.json, and with --publish docs/results/csv.json.
 // Usage: npm run bench:data -- --csv [--gb 1] [--repeat 3] [--dir .scratch/csv-data]
 //        [--python /usr/bin/python3] [--publish]
-import { createReadStream, statSync, writeFileSync } from "node:fs";
+import { createReadStream, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { parse } from "csv-parse";
-import { commandLine, publish, publishedMeta, resultsDirectory } from "../../src/scaling/publish.ts";
+import { commandLine, publishedMeta, resultsDirectory } from "../../src/scaling/publish.ts";
 import { checkDask } from "./contenders.ts";
 import { csvContenders, type CsvContender, type CsvReport } from "./csv-report.ts";
-import { datasetParts, writeQueryDataset } from "./query-dataset.ts";
-import { perRound, runRounds, summarize, type QuerySample } from "./rounds.ts";
+import { datasetFiles, datasetParts, writeQueryDataset, type CategoryTotals } from "./query-dataset.ts";
+import {
+  perRound,
+  printTimes,
+  runRounds,
+  saveReport,
+  scriptContender,
+  summarize,
+  type QuerySample,
+} from "./rounds.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -30,16 +38,14 @@ const { values: args } = parseArgs({
     publish: { type: "boolean", default: false },
   },
 });
-const files = 8;
 /** Bytes a row of the generated table takes in CSV, measured: 12,062,726 rows are 969 MB. */
 const bytesPerRow = 80.3;
-type Answer = Record<string, { count: number; sum: number }>;
 interface Row {
   readonly category: string;
   readonly value: string;
 }
 interface Sample extends QuerySample {
-  readonly answer: Answer;
+  readonly answer: CategoryTotals;
 }
 interface DaskSample extends Sample {
   readonly dask: string;
@@ -50,7 +56,7 @@ interface DaskSample extends Sample {
 const daskScript = fileURLToPath(new URL("./dask_csv.py", import.meta.url));
 
 /** The hand-written loop: each file in turn through csv-parse's stream, summed into a Map. */
-async function nodeLoop(paths: readonly string[]): Promise<Answer> {
+async function nodeLoop(paths: readonly string[]): Promise<CategoryTotals> {
   const totals = new Map<string, { count: number; sum: number }>();
   for (const path of paths) {
     for await (const row of createReadStream(path).pipe(parse({ columns: true })) as AsyncIterable<Row>) {
@@ -68,7 +74,7 @@ async function weftQuery(
   weft: typeof import("../../src/index.ts").weft,
   dir: string,
   workers: number,
-): Promise<() => Promise<Answer>> {
+): Promise<() => Promise<CategoryTotals>> {
   const pool = await weft({ backend: "threads", workers });
   return async () => {
     try {
@@ -102,9 +108,9 @@ if (args.contender) {
   checkDask(args.python);
   const dir = resolve(args.dir);
   const rows = Math.ceil((Number(args.gb) * 1e9) / bytesPerRow);
-  const paths = await writeQueryDataset(dir, "csv", rows, files);
+  const paths = await writeQueryDataset(dir, "csv", rows, datasetFiles);
   const bytes = paths.reduce((sum, path) => sum + statSync(path).size, 0);
-  console.log(`${files} CSV files, ${(bytes / 1e9).toFixed(2)} GB, in ${dir}`);
+  console.log(`${datasetFiles} CSV files, ${(bytes / 1e9).toFixed(2)} GB, in ${dir}`);
   if (args.publish) resultsDirectory(); // fails now, not after the run, when there is nowhere to publish
   const meta = publishedMeta(commandLine("npm run bench:data", ["--csv", ...process.argv.slice(2)]), false);
   const repeat = Number(args.repeat);
@@ -113,16 +119,7 @@ if (args.contender) {
     (contender) =>
       contender.startsWith("dask-")
         ? [args.python, daskScript, "--dir", dir, "--engine", contender.slice(5), "--workers", "2"]
-        : [
-            process.execPath,
-            "--import",
-            "tsx",
-            fileURLToPath(import.meta.url),
-            "--dir",
-            dir,
-            "--contender",
-            contender,
-          ],
+        : scriptContender(import.meta.url, dir, contender),
     repeat,
   );
   const dask = samples.get("dask-bag")![0] as DaskSample;
@@ -131,7 +128,7 @@ if (args.contender) {
     meta: {
       ...meta,
       repeat,
-      files,
+      files: datasetFiles,
       bytes,
       rows: rowCount,
       dask: dask.dask,
@@ -144,21 +141,11 @@ if (args.contender) {
     overDaskBag: perRound(samples, "dask-bag", "weft-2"),
     overDaskDataframe: perRound(samples, "dask-dataframe", "weft-2"),
   };
-  console.log("contender      | s (median) | peak RSS MB | GB/s");
-  for (const c of csvContenders) {
-    const { seconds, peakMb } = report.contenders[c];
-    console.log(
-      `${c.padEnd(14)} | ${seconds.median.toFixed(2).padStart(10)} | ${peakMb.toFixed(0).padStart(11)} | ${(bytes / 1e9 / seconds.median).toFixed(3)}`,
-    );
-  }
+  printTimes(report.contenders, bytes);
   const x = (s: { median: number }) => `${s.median.toFixed(2)}x`;
   console.log(
     `weft-2 over the Node.js loop ${x(report.overLoop)}, over weft-1 ${x(report.speedup)}, ` +
       `over Dask bag ${x(report.overDaskBag)}, over Dask dataframe ${x(report.overDaskDataframe)}`,
   );
-  writeFileSync(
-    fileURLToPath(new URL("../results/csv.json", import.meta.url)),
-    `${JSON.stringify(report, null, 2)}\n`,
-  );
-  if (args.publish) console.log(`published ${publish("csv.json", report)}`);
+  saveReport("csv.json", report, args.publish);
 }

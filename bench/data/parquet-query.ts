@@ -7,16 +7,23 @@
 // The dataset (8 files, DuckDB's default row groups, snappy) is generated once into --dir and kept.
 // Prints a table, saves bench/results/parquet.json, and with --publish docs/results/parquet.json.
 // Usage: npm run bench:data -- --parquet [--gb 1] [--repeat 3] [--dir .scratch/parquet-data] [--publish]
-import { statSync, writeFileSync } from "node:fs";
+import { statSync } from "node:fs";
 import { resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { DuckDBInstance, version as duckdbVersion } from "@duckdb/node-api";
 import { parquetMetadataAsync, asyncBufferFromFile } from "hyparquet";
-import { commandLine, publish, publishedMeta, resultsDirectory } from "../../src/scaling/publish.ts";
+import { commandLine, publishedMeta, resultsDirectory } from "../../src/scaling/publish.ts";
 import { parquetContenders, type ParquetContender, type ParquetReport } from "./parquet-report.ts";
-import { writeQueryDataset } from "./query-dataset.ts";
-import { perRound, runRounds, summarize, type QuerySample } from "./rounds.ts";
+import { datasetFiles, writeQueryDataset, type CategoryTotals } from "./query-dataset.ts";
+import {
+  perRound,
+  printTimes,
+  runRounds,
+  saveReport,
+  scriptContender,
+  summarize,
+  type QuerySample,
+} from "./rounds.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -27,17 +34,15 @@ const { values: args } = parseArgs({
     publish: { type: "boolean", default: false },
   },
 });
-const files = 8;
 /** Bytes a row of the generated table takes in Parquet (snappy), measured: a 5,000,000-row file is 228 MB. */
 const bytesPerRow = 45.6;
-type Answer = Record<string, { count: number; sum: number }>;
 interface Sample extends QuerySample {
-  readonly answer: Answer;
+  readonly answer: CategoryTotals;
 }
 
 const query = `SELECT category, count(*)::BIGINT AS n, sum(value) AS total FROM read_parquet('DIR/*.parquet') GROUP BY category`;
 
-async function duckdb(dir: string): Promise<Answer> {
+async function duckdb(dir: string): Promise<CategoryTotals> {
   const db = await DuckDBInstance.create(":memory:", { threads: "2" });
   const duck = await db.connect();
   try {
@@ -55,7 +60,7 @@ async function weftQuery(
   weft: typeof import("../../src/index.ts").weft,
   dir: string,
   workers: number,
-): Promise<Answer> {
+): Promise<CategoryTotals> {
   await using pool = await weft({ backend: "threads", workers });
   const sums = await pool
     .readParquet<{ category: string; value: number }>(dir, { columns: ["category", "value"] })
@@ -83,7 +88,7 @@ if (args.contender) {
 } else {
   const dir = resolve(args.dir);
   const rows = Math.ceil((Number(args.gb) * 1e9) / bytesPerRow);
-  const paths = await writeQueryDataset(dir, "parquet", rows, files);
+  const paths = await writeQueryDataset(dir, "parquet", rows, datasetFiles);
   const bytes = paths.reduce((sum, path) => sum + statSync(path).size, 0);
   let rowCount = 0;
   let rowGroups = 0;
@@ -93,7 +98,7 @@ if (args.contender) {
     rowGroups += metadata.row_groups.length;
   }
   console.log(
-    `${files} Parquet files, ${(bytes / 1e9).toFixed(2)} GB, ${rowCount} rows in ${rowGroups} row groups, in ${dir}`,
+    `${datasetFiles} Parquet files, ${(bytes / 1e9).toFixed(2)} GB, ${rowCount} rows in ${rowGroups} row groups, in ${dir}`,
   );
   if (args.publish) resultsDirectory(); // fails now, not after the run, when there is nowhere to publish
   const meta = publishedMeta(
@@ -103,23 +108,14 @@ if (args.contender) {
   const repeat = Number(args.repeat);
   const samples = runRounds<ParquetContender, Sample>(
     parquetContenders,
-    (contender) => [
-      process.execPath,
-      "--import",
-      "tsx",
-      fileURLToPath(import.meta.url),
-      "--dir",
-      dir,
-      "--contender",
-      contender,
-    ],
+    (contender) => scriptContender(import.meta.url, dir, contender),
     repeat,
   );
   const report: ParquetReport = {
     meta: {
       ...meta,
       repeat,
-      files,
+      files: datasetFiles,
       bytes,
       rows: rowCount,
       rowGroups,
@@ -130,19 +126,9 @@ if (args.contender) {
     speedup: perRound(samples, "weft-1", "weft-2"),
     duckdbAhead: perRound(samples, "weft-2", "duckdb"),
   };
-  console.log("contender | s (median) | peak RSS MB | GB/s");
-  for (const c of parquetContenders) {
-    const { seconds, peakMb } = report.contenders[c];
-    console.log(
-      `${c.padEnd(9)} | ${seconds.median.toFixed(2).padStart(10)} | ${peakMb.toFixed(0).padStart(11)} | ${(bytes / 1e9 / seconds.median).toFixed(3)}`,
-    );
-  }
+  printTimes(report.contenders, bytes);
   console.log(
     `weft-2 over weft-1: ${report.speedup.median.toFixed(2)}x; DuckDB over weft-2: ${report.duckdbAhead.median.toFixed(1)}x`,
   );
-  writeFileSync(
-    fileURLToPath(new URL("../results/parquet.json", import.meta.url)),
-    `${JSON.stringify(report, null, 2)}\n`,
-  );
-  if (args.publish) console.log(`published ${publish("parquet.json", report)}`);
+  saveReport("parquet.json", report, args.publish);
 }

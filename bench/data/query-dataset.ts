@@ -7,6 +7,12 @@ import { DuckDBInstance } from "@duckdb/node-api";
 
 export type DatasetFormat = "parquet" | "csv";
 
+/** Part files in a dataset: enough for two workers to share evenly whatever they split at. */
+export const datasetFiles = 8;
+
+/** The query's answer: the count and the sum of `value` for each `category`. */
+export type CategoryTotals = Record<string, { count: number; sum: number }>;
+
 const copyOptions: Record<DatasetFormat, string> = {
   parquet: "FORMAT parquet, COMPRESSION snappy",
   csv: "FORMAT csv, HEADER true",

@@ -3,7 +3,10 @@
 // every ratio is of runs made back to back, and the first round only warms the page cache and is not
 // counted. Every answer must equal the first one.
 import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { median } from "../../src/scaling/analysis.ts";
+import { publish } from "../../src/scaling/publish.ts";
 import type { Spread } from "./report.ts";
 
 /** What a contender's process prints as its last line. */
@@ -18,6 +21,11 @@ export type ContenderCommand = readonly [command: string, ...args: string[]];
 
 export function spread(values: readonly number[]): Spread {
   return { median: median(values), min: Math.min(...values), max: Math.max(...values), samples: values };
+}
+
+/** The command that runs `script` (a TypeScript file, by URL) as `contender` over the dataset in `dir`. */
+export function scriptContender(script: string, dir: string, contender: string): ContenderCommand {
+  return [process.execPath, "--import", "tsx", fileURLToPath(script), "--dir", dir, "--contender", contender];
 }
 
 /** The samples of `repeat` counted rounds of every contender, in turns, after a warm-up round. */
@@ -75,4 +83,28 @@ export function perRound<Name extends string>(
 ): Spread {
   const bs = samples.get(b)!;
   return spread(samples.get(a)!.map((s, i) => s.seconds / bs[i]!.seconds));
+}
+
+/** Prints each contender's median time, peak RSS and rate over `bytes`. */
+export function printTimes(
+  contenders: Readonly<Record<string, { readonly seconds: Spread; readonly peakMb: number }>>,
+  bytes: number,
+): void {
+  const width = Math.max(...Object.keys(contenders).map((name) => name.length));
+  console.log(`${"contender".padEnd(width)} | s (median) | peak RSS MB | GB/s`);
+  for (const [name, { seconds, peakMb }] of Object.entries(contenders)) {
+    const rate = (bytes / 1e9 / seconds.median).toFixed(3);
+    console.log(
+      `${name.padEnd(width)} | ${seconds.median.toFixed(2).padStart(10)} | ${peakMb.toFixed(0).padStart(11)} | ${rate}`,
+    );
+  }
+}
+
+/** Saves the report as bench/results/<file>, and with `published` as docs/results/<file> too. */
+export function saveReport(file: string, report: object, published: boolean): void {
+  writeFileSync(
+    fileURLToPath(new URL(`../results/${file}`, import.meta.url)),
+    `${JSON.stringify(report, null, 2)}\n`,
+  );
+  if (published) console.log(`published ${publish(file, report)}`);
 }

@@ -1,8 +1,10 @@
-// The records of a CSV range, parsed by csv-parse. csv-parse's own `columns` and `info` options cost
-// more than its parsing: a defineProperty per field and an info object per record, and its stream
-// hands records out one at a time through the async iterator. So the parser here returns arrays, and
-// collects them, each with the line it ended on (csv-parse's `info.lines` as it emits it), into
-// batches that travel through the stream whole; the records are made from the arrays afterwards.
+// The records of a CSV range. Lines without a quote character are split at the delimiter here, which
+// reads them as csv-parse does; from a range's first line with a quote on, csv-parse reads the rest.
+// csv-parse's own `columns` and `info` options cost more than its parsing (a defineProperty per field,
+// an info object per record), and its stream hands records out one at a time: so the parser here
+// returns arrays and gathers them, each with the line it ended on (csv-parse's `info.lines` as it
+// emits it), into batches that travel through the stream whole. Either way, the records are made
+// from the arrays, and checked against the header, by recordsOf.
 import { Readable, type TransformOptions } from "node:stream";
 import { Parser, type Options } from "csv-parse";
 import { piped, rangeBytes } from "./range-bytes.ts";
@@ -109,7 +111,7 @@ export async function* csvRecords(
         // An empty line is no record (csv-parse's skip_empty_lines), though it is a line.
         const row = (at: number) => (texts[at] === "" ? undefined : texts[at]!.split(delimiter));
         const rows = { from: k, to: texts.length, row };
-        yield* recordsOf(rows, (at) => first + at, names);
+        yield* recordsOf(rows, (at) => first + at, names, delimiter);
       }
       before += texts.length;
     }
@@ -179,7 +181,8 @@ async function* parsedRecords(
     const { rows, lines } = read;
     let from = 0;
     if (names === undefined) names = rows[from++]!;
-    yield* recordsOf({ from, to: rows.length, row: (k) => rows[k]! }, (k) => before + lines[k]!, names);
+    const all = { from, to: rows.length, row: (k: number) => rows[k]! };
+    yield* recordsOf(all, (k) => before + lines[k]!, names, delimiter);
   }
 }
 
@@ -191,7 +194,12 @@ interface Rows {
 }
 
 /** Objects of the rows as long as the header, in batches; each of the others is a bad record, in its place. */
-function* recordsOf(rows: Rows, line: (k: number) => number, names: readonly string[]): Generator<RangeRead> {
+function* recordsOf(
+  rows: Rows,
+  line: (k: number) => number,
+  names: readonly string[],
+  delimiter: string,
+): Generator<RangeRead> {
   const build = recordBuilder(names);
   let items: unknown[] = [];
   let numbers: number[] = [];
@@ -210,7 +218,7 @@ function* recordsOf(rows: Rows, line: (k: number) => number, names: readonly str
     // csv-parse's own words for it, as with its `columns` option, less the line: counted from the
     // range's start, it would contradict the file's line that the failure names.
     const error = new Error(`Invalid Record Length: columns length is ${names.length}, got ${row.length}`);
-    yield { bad: { reader, line: line(k), text: row.join(","), error } };
+    yield { bad: { reader, line: line(k), text: row.join(delimiter), error } };
   }
   if (items.length > 0) yield { batch: batchOf(items, numbers) };
 }
