@@ -87,7 +87,21 @@ export async function* csvRecords(
   columns: true | string[],
 ): AsyncGenerator<RangeRead> {
   const source = blocks[Symbol.asyncIterator]();
-  let names = columns === true ? undefined : columns;
+  // A reader that stops early (a failed or cancelled chunk) ends the source, which closes the file.
+  try {
+    yield* splitThenParsed(source, delimiter, columns === true ? undefined : columns);
+  } finally {
+    await source.return?.();
+  }
+}
+
+/** The records of `source`: lines split until the first quote, then csv-parse's; `columns` undefined: the first names them. */
+async function* splitThenParsed(
+  source: AsyncIterator<Buffer>,
+  delimiter: string,
+  columns: readonly string[] | undefined,
+): AsyncGenerator<RangeRead> {
+  let names = columns;
   /** Lines of the range read so far. */
   let before = 0;
   /** The start of a line that runs past the blocks read so far. */
@@ -154,14 +168,10 @@ function linesOf(carry: Buffer[], block: Buffer, end: number, rangeStart: boolea
   return lines;
 }
 
-/** `head`, then the rest of `source`, which is ended with it. */
+/** `head`, then the rest of `source`. */
 async function* rest(head: Buffer[], source: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
-  try {
-    yield* head;
-    for (let next = await source.next(); !next.done; next = await source.next()) yield next.value;
-  } finally {
-    await source.return?.();
-  }
+  yield* head;
+  for (let next = await source.next(); !next.done; next = await source.next()) yield next.value;
 }
 
 /** The records of `bytes` as csv-parse reads them, their lines counted on from `before`. */
