@@ -1,4 +1,5 @@
 // What `npm run bench:data` saves (bench/results/data.json, and docs/results/data.json with --publish).
+import { median } from "../../src/scaling/analysis.ts";
 import type { PublishedMeta } from "../../src/scaling/publish.ts";
 import type { Answer } from "./answers.ts";
 import type { DaskInfo } from "./contenders.ts";
@@ -14,6 +15,11 @@ export interface Spread {
   readonly min: number;
   readonly max: number;
   readonly samples: readonly number[];
+}
+
+/** The spread of `samples`, kept in their order. */
+export function spread(samples: readonly number[]): Spread {
+  return { median: median(samples), min: Math.min(...samples), max: Math.max(...samples), samples };
 }
 
 export interface ContenderRuns {

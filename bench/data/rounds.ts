@@ -5,9 +5,8 @@
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { median } from "../../src/scaling/analysis.ts";
 import { publish } from "../../src/scaling/publish.ts";
-import type { Spread } from "./report.ts";
+import { spread, type Spread } from "./report.ts";
 
 /** What a contender's process prints as its last line. */
 export interface QuerySample {
@@ -18,10 +17,6 @@ export interface QuerySample {
 
 /** How to start one contender's process: a command and its arguments. */
 export type ContenderCommand = readonly [command: string, ...args: string[]];
-
-export function spread(values: readonly number[]): Spread {
-  return { median: median(values), min: Math.min(...values), max: Math.max(...values), samples: values };
-}
 
 /** The command that runs `script` (a TypeScript file, by URL) as `contender` over the dataset in `dir`. */
 export function scriptContender(script: string, dir: string, contender: string): ContenderCommand {

@@ -18,7 +18,6 @@ import { writeFileSync } from "node:fs";
 import { totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs, promisify } from "node:util";
-import { median } from "../../src/scaling/analysis.ts";
 import { commandLine, publish, publishedMeta, resultsDirectory } from "../../src/scaling/publish.ts";
 import { sameAnswer, type Answer } from "./answers.ts";
 import type { RunSample } from "./contender.ts";
@@ -34,6 +33,7 @@ import { defaultDataDir, type DataFiles } from "./generate.ts";
 import { printReport } from "./print.ts";
 import {
   contenderNames,
+  spread,
   type ContenderName,
   type DataReport,
   type SizeResult,
@@ -113,10 +113,6 @@ async function dataFor(gb: number): Promise<DataFiles> {
 /** Dask's partition size: about 16 partitions for two workers, between 1 MiB and 64 MiB. */
 function daskBlocksize(bytes: number): number {
   return Math.min(64 * 2 ** 20, Math.max(2 ** 20, Math.ceil(bytes / 16)));
-}
-
-function spread(samples: readonly number[]): Spread {
-  return { median: median(samples), min: Math.min(...samples), max: Math.max(...samples), samples };
 }
 
 /** Time of `a` over time of `b`, run by run. */
