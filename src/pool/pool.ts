@@ -287,6 +287,15 @@ export class Pool implements AsyncDisposable {
     const future = new Future<Awaited<R>>(
       new Promise((resolve, reject) => (settle = { resolve: resolve, reject })),
     );
+    if (!Array.isArray(args)) {
+      // Checked before anything else: a plain JavaScript caller passing the argument itself got
+      // "list.some is not a function" from deep inside.
+      const given: unknown = args;
+      const got = typeof given === "string" ? `"${given}"` : String(given);
+      throw new OptionError(
+        `submit(task, args) takes the task's arguments as an array: submit(task, [${got}]), got ${got}`,
+      );
+    }
     const { signal } = options;
     const timeoutMs = options.timeout === undefined ? undefined : positiveInteger("timeout", options.timeout);
     const group = {

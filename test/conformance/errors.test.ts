@@ -251,6 +251,10 @@ for (const { name, options } of [...localBackends, clusterBackend()]) {
       assert.throws(() => pool.range(0, 10, 0), /step must be positive/);
       assert.throws(() => pool.range(0, Infinity), /to must be a finite number/);
       assert.throws(() => pool.from(42 as unknown as number[]), /from\(\) takes an array/);
+      assert.throws(
+        () => pool.submit(add, 21 as unknown as [number, number]),
+        /submit\(task, args\) takes the task's arguments as an array: submit\(task, \[21\]\), got 21/,
+      );
     });
   });
 }
