@@ -283,19 +283,17 @@ export class Pool implements AsyncDisposable {
     args: FutureArgs<A>,
     options: CallOptions = {},
   ): Future<Awaited<R>> {
-    let settle!: Settle;
-    const future = new Future<Awaited<R>>(
-      new Promise((resolve, reject) => (settle = { resolve: resolve, reject })),
-    );
+    // Only a plain JavaScript caller can pass the argument itself: TypeScript refuses it.
     if (!Array.isArray(args)) {
-      // Checked before anything else: a plain JavaScript caller passing the argument itself got
-      // "list.some is not a function" from deep inside.
-      const given: unknown = args;
-      const got = typeof given === "string" ? `"${given}"` : String(given);
+      const got = preview(args);
       throw new OptionError(
         `submit(task, args) takes the task's arguments as an array: submit(task, [${got}]), got ${got}`,
       );
     }
+    let settle!: Settle;
+    const future = new Future<Awaited<R>>(
+      new Promise((resolve, reject) => (settle = { resolve: resolve, reject })),
+    );
     const { signal } = options;
     const timeoutMs = options.timeout === undefined ? undefined : positiveInteger("timeout", options.timeout);
     const group = {
