@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { delimiter, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { registryBinary } from "./registry-binary.ts";
-import type { Report } from "./report.ts";
+import { line, runCommand } from "./report.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const conformance = (name: string) => `test/conformance/${name}.test.ts`;
@@ -55,9 +55,9 @@ export interface InstalledRuntime {
 }
 
 /** Bun and Deno, installed now; none off Linux on x64, the only platform the suite installs them for. */
-export function installOtherRuntimes(report: Report): InstalledRuntime[] {
+export function installOtherRuntimes(): InstalledRuntime[] {
   if (process.platform !== "linux" || process.arch !== "x64") {
-    report.line("\n=== Bun and Deno: skipped, the suite installs them for Linux on x64 only ===\n");
+    line("\n=== Bun and Deno: skipped, the suite installs them for Linux on x64 only ===\n");
     return [];
   }
   // A folder each: an install into a shared one would remove the other runtime as extraneous.
@@ -79,19 +79,18 @@ export function installOtherRuntimes(report: Report): InstalledRuntime[] {
 export async function runOnOtherRuntimes(
   installed: readonly InstalledRuntime[],
   node: string,
-  report: Report,
 ): Promise<boolean> {
   let passed = true;
   for (const { runtime, path } of installed) {
     const version = spawnSync(path, ["--version"], { encoding: "utf8" }).stdout.trim().split("\n")[0];
-    report.line(`\n=== ${runtime.files.join(", ")} on ${runtime.name} ${version} ===`);
-    report.line(`(left out: ${runtime.leftOut})\n`);
+    line(`\n=== ${runtime.files.join(", ")} on ${runtime.name} ${version} ===`);
+    line(`(left out: ${runtime.leftOut})\n`);
     const env = {
       ...process.env,
       NO_COLOR: "1",
       PATH: `${dirname(node)}${delimiter}${process.env.PATH ?? ""}`,
     };
-    if (!(await report.run(path, runtime.args(runtime.files), { cwd: root, env }))) passed = false;
+    if (!(await runCommand(path, runtime.args(runtime.files), { cwd: root, env }))) passed = false;
   }
   return passed;
 }
