@@ -1,6 +1,7 @@
 // `npm test` (through scripts/test.mjs): installs what the suite needs and then runs the whole suite
 // on one supported Node.js line, then the parts every user meets (the conformance suite and a
-// newcomer's first steps) on the other lines, then the conformance parts that hold on Bun and Deno. `npm test -- <files or folders>` runs just those, on one line.
+// newcomer's first steps) on the other lines, then the conformance parts that hold on Bun and Deno.
+// `npm test -- <files or folders>` runs just those, on one line.
 import { delimiter, dirname } from "node:path";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";

@@ -1,8 +1,10 @@
 // How each part of the test run reports: straight to the terminal, one part after another.
 import { spawn } from "node:child_process";
+import { writeSync } from "node:fs";
 
+/** Written at once, so it comes before the output of the part started next, which shares the terminal. */
 export function line(text: string): void {
-  process.stdout.write(`${text}\n`);
+  writeSync(1, `${text}\n`);
 }
 
 /** Runs `command` with its output and errors on the terminal; resolves true if it exits with 0. */
