@@ -40,9 +40,9 @@ if (chosen.length > 0) {
   // Every binary installed before anything runs, so that no install stalls a run under way.
   const otherLines = supportedLines.filter((other) => other !== primary).map((other) => nodeBinary(other));
   const otherRuntimes = installOtherRuntimes();
-  // One part after another, each on both cores. They used to run beside the whole suite, but measured
-  // on this 2-core machine, the suite alone keeps 1.8 cores busy; with the other parts beside it,
-  // `npm test` took 16 min 22 s, where the parts one after another add up to about 13.
+  // One part after another, each on both cores. They used to run beside the whole suite, but the
+  // suite alone keeps 1.8 of a 2-core machine's cores busy: measured, running them beside it bought
+  // nothing (the tests took 14 and 16 minutes in two runs that way, 14 and 13 one after another).
   passed = await runOn(nodeBinary(primary), ["test"], "the whole suite");
   for (const node of otherLines) {
     if (!(await runOn(node, onEveryLine, "the conformance suite and the first steps"))) passed = false;
