@@ -31,6 +31,9 @@ for (const { name, options } of [...localBackends, clusterBackend()]) {
 
     test("a call of higher priority overtakes the calls queued before it", async () => {
       await using pool = await weft({ ...options, maxChunk: 1 });
+      // Every worker loads the task first: one still loading it under a busy machine would hold
+      // the high call while another runs dozens of low ones, which says nothing of the queue.
+      await pool.broadcast(busyFor, [0]);
       const order: string[] = [];
       const lows = Array.from({ length: 60 }, (_, i) =>
         pool.submit(busyFor, [3]).then(() => order.push(`low ${i}`)),
