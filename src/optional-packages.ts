@@ -5,7 +5,7 @@ import { createRequire } from "node:module";
 
 export const optionalPackages = {
   /** The cluster backend, `weft worker` and `weft cluster status`. */
-  cluster: ["bullmq", "ioredis"],
+  cluster: ["ioredis"],
   /** `weft serve`: the HTTP service, its dashboard and metrics. */
   service: ["fastify", "@fastify/static", "@fastify/swagger", "prom-client", "chart.js"],
   /** `weft serve --store postgres://...`: the job store in PostgreSQL, shared by replicas. */

@@ -1,8 +1,8 @@
 // What a failover of the cluster's Redis costs a running job: the same job on two `weft worker`s
 // undisturbed, then with the Redis primary SIGKILLed halfway through, under Sentinel and under a Redis
-// Cluster. weft and its workers run with every setting at its default (the workers' 30 s lease); the
-// Redis side is told to call a primary down after 1 s (Sentinel's down-after-milliseconds, the
-// Cluster's node timeout), since with Sentinel's own default of 30 s the wait would be that.
+// Cluster. weft and its workers run with every setting at its default; the Redis side is told to call
+// a primary down after 1 s (Sentinel's down-after-milliseconds, the Cluster's node timeout), since with
+// Sentinel's own default of 30 s the wait would be that.
 import { median } from "../../src/scaling/analysis.ts";
 import type { PublishedMeta } from "../../src/scaling/publish.ts";
 import { weft, type Pool } from "../../src/index.ts";
@@ -92,9 +92,7 @@ export async function failoverCost(
     const workers: ClusterWorkerProcess[] = [];
     try {
       for (let i = 0; i < 2; i++) {
-        workers.push(
-          await startClusterWorker(redis.url, { threads: 1, leaseMs: "default", modules: settings.modules }),
-        );
+        workers.push(await startClusterWorker(redis.url, { threads: 1, modules: settings.modules }));
       }
       await using pool = await weft({ redis: redis.url });
       const job = () => pool.from(input).map(spinItem).reduce(add, 0);

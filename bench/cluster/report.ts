@@ -6,8 +6,6 @@ export interface ClusterReport {
   readonly meta: PublishedMeta & {
     /** Timed runs per measurement, after one warm-up. */
     readonly repeat: number;
-    /** The lease of every `weft worker`: how long a dead worker's chunk waits before another takes it. */
-    readonly leaseMs: number;
   };
   /** The primes workload on one worker process, then on two. */
   readonly coarse: {
@@ -48,18 +46,11 @@ export interface ClusterReport {
     readonly slots: number;
     readonly manyInFlightMsPerChunk: number;
   };
-  /** One chunk of about a second's work, undisturbed and with its worker SIGKILLed as it starts. */
+  /** One chunk of about a second's work, undisturbed and with its worker SIGKILLed as it starts (every setting at its default). */
   readonly recovery: {
     readonly undisturbedMs: number;
     readonly killedMs: number;
     readonly recoveryMs: number;
-  };
-  /** The same with every setting at its default: workers with their own lease (30 s), the pool's own watch. */
-  readonly recoveryDefaults: {
-    readonly undisturbedMs: number;
-    readonly killedMs: number;
-    readonly recoveryMs: number;
-    readonly leaseMs: number;
   };
   /**
    * The coarse, tiny and fine jobs on `workers` worker processes of one thread each, more than the

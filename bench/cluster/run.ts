@@ -44,7 +44,6 @@ if (!Number.isInteger(repeat) || repeat < 1) throw new Error("--repeat must be a
 const quick = args.quick;
 if (args.publish) resultsDirectory(); // fails now, not after the run, when there is nowhere to publish
 const published = publishedMeta(commandLine("npm run bench:cluster", process.argv.slice(2)), quick);
-const leaseMs = 1000;
 const coarseSize = quick ? 2_000_000 : 20_000_000;
 const tinySize = quick ? tiny.quickSize : tiny.defaultSize;
 const fineItems = quick ? 100_000 : 1_000_000;
@@ -120,14 +119,14 @@ const redis = await startRedis();
 const workers: ClusterWorkerProcess[] = [];
 const scratch = mkdtempSync(join(tmpdir(), "weft-cluster-bench-"));
 const addWorker = async (prefix = "weft") => {
-  const w = await startClusterWorker(redis.url, { threads: 1, leaseMs, modules, prefix });
+  const w = await startClusterWorker(redis.url, { threads: 1, modules, prefix });
   workers.push(w);
   return w;
 };
 const cluster: WeftOptions = { redis: redis.url };
 
 try {
-  log(`weft cluster bench: worker processes of one thread, lease ${leaseMs} ms, ${repeat} timed runs each`);
+  log(`weft cluster bench: worker processes of one thread, ${repeat} timed runs each`);
 
   // Coarse: the primes workload on one worker process, then on two.
   const expectedPrimes = primes.sequential(coarseSize);
@@ -198,30 +197,7 @@ try {
   log(`chunk round trip: ${(median(tripsOne) / chunkTrips).toFixed(2)} ms one at a time`);
 
   const recovery = await recoveryAfterKill(cluster, workers, addWorker);
-  log(`recovery after SIGKILL, lease ${leaseMs} ms: ${recovery.recoveryMs.toFixed(0)} ms`);
-  // The same with every setting at its default (a 30 s lease), on two workers of their own: a prefix
-  // of their own keeps the workers above from taking the chunk.
-  const defaultsPrefix = "weft-defaults";
-  const defaultWorkers: ClusterWorkerProcess[] = [];
-  const addDefaultWorker = async () => {
-    const w = await startClusterWorker(redis.url, {
-      threads: 1,
-      leaseMs: "default",
-      modules,
-      prefix: defaultsPrefix,
-    });
-    defaultWorkers.push(w);
-    workers.push(w); // ended with the others
-    return w;
-  };
-  await addDefaultWorker();
-  await addDefaultWorker();
-  const recoveryDefaults = await recoveryAfterKill(
-    { redis: { url: redis.url, prefix: defaultsPrefix } },
-    defaultWorkers,
-    addDefaultWorker,
-  );
-  log(`recovery after SIGKILL, default settings: ${recoveryDefaults.recoveryMs.toFixed(0)} ms`);
+  log(`recovery after SIGKILL: ${recovery.recoveryMs.toFixed(0)} ms`);
 
   const joining = await workerJoining();
   log(
@@ -244,7 +220,7 @@ try {
     fineOverThreads: median(fineMany) / median(fineThreads),
   };
   const report: ClusterReport = {
-    meta: { ...published, repeat, leaseMs },
+    meta: { ...published, repeat },
     coarse: {
       size: coarseSize,
       oneWorkerMs: coarseOne,
@@ -279,7 +255,6 @@ try {
       manyInFlightMsPerChunk: median(tripsMany.samples) / chunkTrips,
     },
     recovery,
-    recoveryDefaults: { ...recoveryDefaults, leaseMs: 30_000 },
     manyWorkers: onMany,
     join: joining,
     failover,
@@ -304,8 +279,7 @@ weft cluster bench ${report.meta.date}: ${report.meta.cores} cores, node ${repor
   tiny items, ${many}: plain loop ${ms(median(tinyMany.sequential))}, ${manyWorkers} workers ${ms(median(tinyMany.cluster))}: speedup ${x(onMany.tinySpeedup)} (2 workers ${x(report.tiny.speedup)}), ${median(tinyMany.commandsPerChunk).toFixed(1)} Redis commands per chunk
   fine, ${many}: cluster ${ms(median(fineMany))}, threads ${ms(median(fineThreads))}: cluster/threads ${x(onMany.fineOverThreads)} (2 workers ${x(report.fine.clusterOverThreads)})
   chunk trip through Redis: ${report.chunkTrip.oneInFlightMsPerChunk.toFixed(2)} ms one at a time, ${report.chunkTrip.manyInFlightMsPerChunk.toFixed(2)} ms per chunk with ${tripsMany.slots} in flight
-  recovery after SIGKILL: the chunk finished ${ms(recovery.recoveryMs)} later than it would have (lease ${leaseMs} ms)
-  recovery after SIGKILL, default settings: the chunk finished ${ms(recoveryDefaults.recoveryMs)} later than it would have (lease 30,000 ms)
+  recovery after SIGKILL: the chunk finished ${ms(recovery.recoveryMs)} later than it would have
   a worker joining mid-job, spawned ${ms(joinAfterMs)} into a job on 1 worker (1 thread each): serving ${ms(median(joining.startupMs))} after its spawn, its first chunk ${ms(median(joining.readyToChunkMs))} after that (${ms(median(joining.firstChunkMs))} in all)
   the job, ${joinItems.toLocaleString("en-US")} items (${(median(joining.oneWorkerMs) / joinItems).toFixed(1)} ms each on 1 worker): 1 worker ${ms(median(joining.oneWorkerMs))}, joined ${ms(median(joining.joinedMs))}, 2 workers ${ms(median(joining.twoWorkersMs))}: ${joinerShare}
   ${failoverLine("Sentinel", failover.sentinel)}
@@ -413,8 +387,7 @@ async function bullmqRun(items: readonly number[]): Promise<{ itemsPerSecond: nu
 /**
  * One chunk of about a second's work on a cluster (`on`) of two idle workers (`among`): undisturbed first,
  * then with the worker that took it killed as soon as it starts. The difference is what the kill
- * cost: seeing the worker gone (its connection closed; with BullMQ alone, its lease running out),
- * sending the chunk again, and the part of the work done twice. `replace` starts a worker in place of
+ * cost: seeing the worker gone (its connection closed), sending the chunk again, and the part of the work done twice. `replace` starts a worker in place of
  * the killed one.
  */
 async function recoveryAfterKill(

@@ -174,7 +174,7 @@ function timeline(context: RenderContext, workload: string, workers: string) {
 // ---- npm run bench:cluster and npm run bench:server ----
 
 function clusterTable(context: RenderContext): string {
-  const { coarse, tiny, fine, chunkTrip, recovery, recoveryDefaults, meta, manyWorkers, join, failover } =
+  const { coarse, tiny, fine, chunkTrip, recovery, meta, manyWorkers, join, failover } =
     context.stored.get("cluster");
   const median = (samples: readonly number[]) => [...samples].sort((a, b) => a - b)[samples.length >> 1]!;
   const rows = [
@@ -202,7 +202,7 @@ function clusterTable(context: RenderContext): string {
     ...(tiny.redisCommandsPerChunk
       ? [
           [
-            "Redis commands per chunk on tiny items (INFO commandstats, BullMQ's scripts' own commands counted)",
+            "Redis commands per chunk on tiny items (INFO commandstats, scripts' own commands counted)",
             `**${median(tiny.redisCommandsPerChunk).toFixed(1)}**`,
             "<= 5",
           ],
@@ -249,13 +249,8 @@ function clusterTable(context: RenderContext): string {
       "",
     ],
     [
-      "recovery after a worker is SIGKILLed mid-chunk",
-      `the chunk finished ${seconds(recovery.recoveryMs, 1)} later (lease ${lease(meta.leaseMs)})`,
-      "",
-    ],
-    [
-      "the same, every setting at its default",
-      `the chunk finished ${seconds(recoveryDefaults.recoveryMs, 1)} later (lease ${lease(recoveryDefaults.leaseMs)})`,
+      "recovery after a worker is SIGKILLed mid-chunk, every setting at its default",
+      `the chunk finished ${seconds(recovery.recoveryMs, 1)} later`,
       "< 3 s",
     ],
     ...(failover
@@ -297,10 +292,6 @@ function medians(runs: number): string {
 
 function capitalized(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-function lease(leaseMs: number): string {
-  return leaseMs % 1000 === 0 ? `${leaseMs / 1000} s` : `${count(leaseMs)} ms`;
 }
 
 function serverTable(context: RenderContext): string {
@@ -520,17 +511,13 @@ export const renderers: Readonly<Record<string, Renderer>> = {
   // npm run bench:cluster
   "cluster.about": block([], (c) => {
     const { meta } = c.stored.get("cluster");
-    const details = `\`weft worker\` processes of one thread, lease ${lease(meta.leaseMs)}, ${medians(meta.repeat)}`;
+    const details = `\`weft worker\` processes of one thread, ${medians(meta.repeat)}`;
     return about(c.doc, storedPath("cluster"), meta, details);
   }),
   "cluster.table": block([], clusterTable),
   "cluster.failover-sentinel": inline([], (c) => failoverCost(c, "sentinel")),
   "cluster.failover-cluster": inline([], (c) => failoverCost(c, "cluster")),
   "cluster.recovery": inline([], (c) => seconds(c.stored.get("cluster").recovery.recoveryMs, 1)),
-  "cluster.lease": inline([], (c) => lease(c.stored.get("cluster").meta.leaseMs)),
-  "cluster.recovery-defaults": inline([], (c) =>
-    seconds(c.stored.get("cluster").recoveryDefaults.recoveryMs, 1),
-  ),
 
   // npm run bench:server
   "server.about": block([], (c) => {

@@ -112,18 +112,12 @@ program
     "--data-root <dir>",
     "the directory every worker and the pool share (a network file system), for file sources, sinks and keyed operations with partitions; paths in messages must lie under it (default: none, no files)",
   )
-  .option(
-    "--lease <ms>",
-    "how long a chunk's lease lasts unrenewed: the backstop for a worker alive but stuck (a dead one's chunks move within seconds)",
-    positiveInteger,
-    30_000,
-  )
   .action(async (options) => {
-    // Loaded when chosen: the cluster (BullMQ, ioredis) and the service (Fastify, SQLite) are not
+    // Loaded when chosen: the cluster (ioredis) and the service (Fastify, SQLite) are not
     // needed by the other commands, and cost time to import.
     const redis = redisUrl(options.redis, "weft worker");
     const { runWorker } = await loadFeature("cluster", "weft worker", () => import("./commands/worker.ts"));
-    await runWorker({ ...options, redis, leaseMs: options.lease });
+    await runWorker({ ...options, redis });
   });
 
 program

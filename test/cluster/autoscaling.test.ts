@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import { parseAllDocuments } from "yaml";
-import { chunkQueueName } from "../../src/backends/redis/keys.ts";
+import { queueKey } from "../../src/backends/redis/keys.ts";
 import { weft } from "../../src/index.ts";
 import { add, square } from "../fixtures/tasks.ts";
 import { startCluster } from "../support/cluster.ts";
@@ -78,7 +78,7 @@ describe("the Kubernetes manifest in docs/kubernetes", () => {
     for (const key of ["addressFromEnv", "passwordFromEnv"])
       assert.ok(env.has(trigger!.metadata[key]!), `KEDA's ${key} names a variable of the container`);
     const prefix = flagValue(container!.args, "--prefix");
-    assert.equal(trigger!.metadata.listName, `${prefix}:${chunkQueueName}:wait`);
+    assert.equal(trigger!.metadata.listName, queueKey(prefix!));
   });
 
   test("the list KEDA scales on holds a job's chunks while no worker is there, and empties once one joins", async () => {

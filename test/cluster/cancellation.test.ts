@@ -1,7 +1,7 @@
 // Cancelling a job on a cluster must reach every chunk it had sent, including those still waiting in
-// BullMQ for a free thread: as on one machine, a chunk of a cancelled (or failed) job never starts.
-// Its coordinator removes them from the queue; a worker that takes one all the same, in a race with
-// that removal, skips it (the coordinator withdrew it, or an abort for it came before it ran).
+// the queue for a free thread: as on one machine, a chunk of a cancelled (or failed) job never starts.
+// Its coordinator takes them off the queue; a worker that took one all the same, in a race with that
+// removal, skips it (an abort for it came before it ran).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { parseBeat } from "../../src/backends/redis/messages.ts";
@@ -13,11 +13,9 @@ import { checkLeaks } from "../support/leaks.ts";
 import { afterGate, failOrAfterGate } from "./fixtures/gate-tasks.ts";
 import {
   adminClient,
-  bullIdParts,
-  bullJobsIn,
   chunksInFlight,
   queuedChunks,
-  bullQueue,
+  watchCluster,
   closedGate,
   pollUntil,
   within,
@@ -26,14 +24,14 @@ import {
 
 checkLeaks();
 
-/** One worker of one thread: with three chunks in flight, one runs and two wait in BullMQ. */
+/** One worker of one thread: with three chunks in flight, one runs and two wait in the queue. */
 const oneThread = { ...workerSettings, threads: 1 };
 
 describe("cancellation on a cluster", () => {
-  test("a cancelled job's chunks still waiting in BullMQ never start", { timeout: 60_000 }, async () => {
+  test("a cancelled job's chunks still waiting in the queue never start", { timeout: 60_000 }, async () => {
     await using cluster = await startCluster(1, oneThread);
     await using admin = await adminClient(cluster.redis.url);
-    await using bull = await bullQueue(cluster.redis.port);
+    await using traffic = await watchCluster(cluster.redis.port);
     using gate = closedGate();
     await using pool = await weft({ redis: cluster.redis.url, workers: 3, maxChunk: 1 });
     const stop = new AbortController();
@@ -59,12 +57,12 @@ describe("cancellation on a cluster", () => {
         "the cancelled job's chunks leaving the cluster",
       );
       assert.equal(outcome, "every chunk left without starting");
-      // The waiting ones were removed from the queue, or, taken by the worker in a race with their
+      // The waiting ones were taken off the queue, or, taken by the worker in a race with their
       // removal (it is free once the running one is aborted), skipped: ended without starting, as the
       // gate's count shows. The running one was aborted and ended.
-      await bull.until(
+      await traffic.until(
         (log) =>
-          inFlight.wait.every((id) => log.removed.has(id) || log.completed.has(id)) &&
+          inFlight.wait.every((id) => log.withdrawn.has(id) || log.completed.has(id)) &&
           log.completed.has(inFlight.active[0]!),
         20_000,
         "the waiting chunks removed or skipped and the running one ended",
@@ -76,7 +74,7 @@ describe("cancellation on a cluster", () => {
   });
 
   test(
-    "a failed job's chunks still waiting in BullMQ leave the queue without running to their end",
+    "a failed job's chunks still waiting in the queue leave it without running to their end",
     { timeout: 60_000 },
     async () => {
       await using cluster = await startCluster(1, oneThread);
@@ -89,10 +87,10 @@ describe("cancellation on a cluster", () => {
       try {
         // Before, the two chunks waiting behind it ran, each until the gate opened: they stayed in the queue.
         await pollUntil(
-          async () =>
-            (await bullJobsIn(admin, "active")).length + (await bullJobsIn(admin, "wait")).length === 0
-              ? true
-              : undefined,
+          async () => {
+            const { active, wait } = await queuedChunks(admin);
+            return active.length + wait.length === 0 ? true : undefined;
+          },
           20_000,
           "the failed job's chunks leaving the queue, the gate closed",
         );
@@ -104,46 +102,38 @@ describe("cancellation on a cluster", () => {
   );
 
   test(
-    "a worker skips a chunk its coordinator withdrew, or aborted, before the worker took it",
+    "a worker skips the chunks its coordinator aborted before the worker took them",
     { timeout: 60_000 },
     async () => {
       await using cluster = await startCluster(1, oneThread);
       await using admin = await adminClient(cluster.redis.url);
-      await using bull = await bullQueue(cluster.redis.port);
+      await using traffic = await watchCluster(cluster.redis.port);
       using gate = closedGate();
       await using pool = await weft({ redis: cluster.redis.url, workers: 3, maxChunk: 1 });
       const job = pool.from([gate.path, gate.path, gate.path]).map(afterGate).reduce(add);
-      const waiting = await pollUntil(
-        async () => {
-          const wait = await bullJobsIn(admin, "wait");
-          return wait.length === 2 && gate.started() === 1 ? wait : undefined;
-        },
-        20_000,
-        "one chunk running and two waiting",
-      );
-      // What a coordinator does when the removal of a chunk it cancels loses the race with a worker:
-      // one chunk in its withdrawn set, an abort published for the other (the worker does not run it yet).
-      const [withdrawn, aborted] = waiting as [string, string];
-      const { coordinator } = bullIdParts(withdrawn);
-      await admin.sadd(`weft:coordinators:${coordinator}:withdrawn`, withdrawn);
+      const { wait } = await chunksInFlight(admin, gate, 1, 2);
+      // What a coordinator does when it cancels chunks a worker may already have taken: an abort for
+      // each on the control channel (the worker does not run them yet).
       const reason = { name: "AbortError", message: "cancelled by the test" };
-      // Delivered to the worker's subscription now, well before the gate opens and it takes the next chunk.
-      assert.equal(
-        await admin.publish("weft:control", JSON.stringify({ action: "abort", bullId: aborted, reason })),
-        1,
-      );
+      for (const chunkId of wait) {
+        // Delivered to the worker's subscription now, well before the gate opens and it takes the next chunk.
+        assert.equal(
+          await admin.publish("weft:control", JSON.stringify({ action: "abort", chunkId, reason })),
+          1,
+        );
+      }
       gate.open();
       // This coordinator did not in fact give them up: told they were skipped, it sends them again.
       assert.equal(await within(job, 30_000, "the job ending"), 3);
-      await bull.caughtUp();
-      const replies = [withdrawn, aborted].map((id) => {
-        const reply = decodeReply((bull.log.completed.get(id) as { payload: string }).payload);
+      await traffic.caughtUp();
+      const replies = wait.map((id) => {
+        const reply = decodeReply(traffic.log.completed.get(id)!);
         return reply.kind === "error" ? `${reply.name}: ${reply.message}` : "ran";
       });
-      assert.deepEqual(replies, [
-        `InterruptedError: chunk ${withdrawn} was not run: its coordinator withdrew it (cancelled, or sent again)`,
-        `InterruptedError: chunk ${aborted} was not run: its coordinator withdrew it`,
-      ]);
+      assert.deepEqual(
+        replies,
+        wait.map((id) => `InterruptedError: chunk ${id} was not run: its coordinator stopped it`),
+      );
       // The first chunk, and the two sent again: neither skipped one started its task.
       assert.equal(gate.started(), 3);
       const [worker] = await admin.smembers("weft:workers");

@@ -3,7 +3,7 @@
 // cluster, and what a coordinator leaves in Redis when it is done.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { Queue } from "bullmq";
+import { Redis } from "ioredis";
 import type { CoordinatorBeat, RedisPrimary, WorkerBeat } from "../../src/backends/redis/keys.ts";
 import { AbortError, weft } from "../../src/index.ts";
 import { add, failOn, increment, square } from "../fixtures/tasks.ts";
@@ -13,21 +13,24 @@ import { afterGate } from "./fixtures/gate-tasks.ts";
 import { slowSquare } from "./fixtures/slow-tasks.ts";
 import {
   adminClient,
-  bullIdParts,
-  bullJobsIn,
-  bullQueue,
+  chunkIdParts,
   clientIds,
   closedGate,
-  jobKeysIn,
   pollUntil,
+  queuedChunks,
   runWeft,
   sequentialSumOfSquares,
   unusedPort,
   within,
+  watchCluster,
   workerSettings,
 } from "./helpers.ts";
 
 checkLeaks();
+
+/** The keys among `keys` that hold chunks or replies: the queue, workers' taken lists, coordinators' replies. */
+const chunkKeys = (keys: readonly string[]) =>
+  keys.filter((key) => /^weft:(chunks:wait|workers:.+:taken|coordinators:.+:replies)$/.test(key)).sort();
 
 describe("connecting to Redis", () => {
   test(
@@ -200,10 +203,10 @@ describe("a cluster shared by coordinators", () => {
         .map(afterGate)
         .reduce(add);
       await pollUntil(
-        async () =>
-          (await bullJobsIn(admin, "active")).length === 4 && (await bullJobsIn(admin, "wait")).length === 2
-            ? true
-            : undefined,
+        async () => {
+          const { active, wait } = await queuedChunks(admin);
+          return active.length === 4 && wait.length === 2 ? true : undefined;
+        },
         20_000,
         "4 chunks running and 2 waiting",
       );
@@ -256,7 +259,7 @@ describe("a cluster shared by coordinators", () => {
   );
 
   test(
-    "a finished job leaves no BullMQ job in Redis once its pool is closed",
+    "a finished job leaves no chunk and no reply in Redis once its pool is closed",
     { timeout: 60_000 },
     async (t) => {
       await using admin = await adminClient(cluster.redis.url);
@@ -272,55 +275,41 @@ describe("a cluster shared by coordinators", () => {
         for await (const _ of pool.range(0, 1000).map(increment)) streamed++;
         assert.equal(streamed, 1000);
       }
-      const keys = (await admin.keys("weft:chunks:*")).sort();
-      t.diagnostic(`left in Redis: ${keys.join(", ")}`);
-      assert.deepEqual(jobKeysIn(keys), []);
+      const keys = chunkKeys(await admin.keys("weft:*"));
+      t.diagnostic(`left in Redis: ${keys.join(", ") || "nothing of the chunks"}`);
+      assert.deepEqual(keys, []);
     },
   );
 
   test(
-    "a failed job's chunks still running at close are removed once they finish",
+    "a failed job's chunks still running at close leave the workers' lists once they finish",
     { timeout: 60_000 },
     async (t) => {
       await using admin = await adminClient(cluster.redis.url);
-      await using bull = await bullQueue(cluster.redis.port);
-      const { events } = bull;
-      const finished = new Set<string>();
-      const waiting = new Map<string, () => void>();
-      const onEnd = ({ jobId }: { jobId: string }) => {
-        finished.add(jobId);
-        waiting.get(jobId)?.();
-      };
-      events.on("completed", onEnd);
-      events.on("failed", onEnd);
-      events.on("removed", onEnd);
       {
         await using pool = await weft({ redis: cluster.redis.url, maxChunk: 10 });
         await assert.rejects(pool.range(0, 2000).map(failOn).reduce(add), /unlucky 13/);
       }
-      const leftAtClose = jobKeysIn(await admin.keys("weft:chunks:*")).filter(
-        (key) => !key.endsWith(":lock"),
-      );
-      t.diagnostic(`job keys right after close: ${leftAtClose.length ? leftAtClose.join(", ") : "none"}`);
-      const ids = leftAtClose.map((key) => key.slice("weft:chunks:".length));
-      await within(
-        Promise.all(
-          ids.map((id) =>
-            finished.has(id) ? Promise.resolve() : new Promise<void>((resolve) => waiting.set(id, resolve)),
-          ),
-        ),
+      const leftAtClose = await queuedChunks(admin);
+      t.diagnostic(`chunks right after close: ${JSON.stringify(leftAtClose)}`);
+      assert.deepEqual(leftAtClose.wait, [], "the queue holds none of them");
+      await pollUntil(
+        async () => (chunkKeys(await admin.keys("weft:*")).length === 0 ? true : undefined),
         10_000,
         "the chunks left at close finishing",
       );
-      assert.deepEqual(jobKeysIn(await admin.keys("weft:chunks:*")), []);
     },
   );
 
   test("a cancelled job sends no more chunks to the cluster", { timeout: 60_000 }, async (t) => {
-    await using bull = await bullQueue(cluster.redis.port);
-    // Every chunk a pool of this process sends goes through Queue.add, in order.
-    const sends = t.mock.method(Queue.prototype, "add");
-    const sent = () => sends.mock.calls.map((call) => (call.arguments[2] as { jobId: string }).jobId);
+    await using traffic = await watchCluster(cluster.redis.port);
+    // Every chunk a pool of this process sends is pushed onto the queue, in order.
+    const sends = t.mock.method(Redis.prototype, "lpush");
+    const sent = () =>
+      sends.mock.calls.map((call) => {
+        const entry = String(call.arguments[1]);
+        return entry.slice(0, entry.indexOf("\n"));
+      });
     await using pool = await weft({ redis: cluster.redis.url, minChunk: 50, maxChunk: 50 });
     const stop = new AbortController();
     const job = pool.range(0, 1e6).map(slowSquare).options({ signal: stop.signal }).reduce(add);
@@ -329,19 +318,19 @@ describe("a cluster shared by coordinators", () => {
     stop.abort(new Error("cancelled by the test"));
     await assert.rejects(job, AbortError);
 
-    // Every chunk sent has ended in BullMQ (run out, aborted, or removed before it ran): none of the
+    // Every chunk sent has ended (run out, aborted, or taken off the queue before it ran): none of the
     // job is left in flight.
-    await bull.until(
-      (log) => sent().every((id) => log.completed.has(id) || log.failed.has(id) || log.removed.has(id)),
+    await traffic.until(
+      (log) => sent().every((id) => log.completed.has(id) || log.withdrawn.has(id)),
       30_000,
       "the chunks in flight at the cancel ending",
     );
-    // A later job's results come through the same event stream after theirs: once it has its answer,
+    // A later job's results come through the same replies list after theirs: once it has its answer,
     // the pool has handled the end of every chunk of the cancelled job, which is when it would send more.
     assert.equal(await pool.range(0, 10).map(square).reduce(add), 285);
-    const after = sent().slice(sentBefore).map(bullIdParts);
+    const after = sent().slice(sentBefore).map(chunkIdParts);
     t.diagnostic(`chunks sent before the cancel: ${sentBefore}; after it: ${after.length}, of the later job`);
-    const [cancelled] = sent().map(bullIdParts);
+    const [cancelled] = sent().map(chunkIdParts);
     assert.deepEqual(
       after.filter((p) => p.job === cancelled!.job),
       [],

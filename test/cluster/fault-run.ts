@@ -12,14 +12,14 @@ import type { RedisServerOptions } from "../support/redis-server.ts";
 import { slowSquare } from "./fixtures/slow-tasks.ts";
 import {
   adminClient,
-  bullIdParts,
-  bullQueue,
+  chunkIdParts,
   clientIds,
   sequentialSumOfSquares,
+  watchCluster,
   within,
   workerSettings,
-  type BullLog,
-  type BullView,
+  type ClusterLog,
+  type ClusterView,
 } from "./helpers.ts";
 
 export const faultJob = { items: 3000, maxChunk: 50 } as const;
@@ -54,8 +54,8 @@ export interface FaultRun {
   readonly cluster: TestCluster;
   /** A connection of the test's own. */
   readonly admin: Redis;
-  /** BullMQ's event stream, read from its start. */
-  readonly bull: BullView;
+  /** What Redis ran, from before the pool opened. */
+  readonly traffic: ClusterView;
   readonly pool: Pool;
   /** The ids of the Redis connections the pool opened (`CLIENT LIST`). */
   readonly poolClients: readonly string[];
@@ -68,7 +68,7 @@ export interface FaultRun {
 
 export interface Fault {
   readonly name: string;
-  /** @default workerSettings: two threads each, a one-second lease */
+  /** @default workerSettings: two threads each */
   readonly workers?: WorkerSettings;
   readonly redis?: RedisServerOptions;
   /** The pool's; also sets how often it checks its chunks in flight (a third of it, at most 5 s). */
@@ -87,7 +87,7 @@ export async function runThroughFault(t: TestContext, fault: Fault): Promise<voi
   const expected = await sequentialSumOfSquares(faultJob.items);
   await using cluster = await startCluster(2, fault.workers ?? workerSettings, fault.redis);
   await using admin = await adminClient(cluster.redis.url);
-  await using bull = await bullQueue(cluster.redis.port);
+  await using traffic = await watchCluster(cluster.redis.port);
   const others = await clientIds(admin);
   await using pool = await weft({
     redis: { url: cluster.redis.url, unreachableTimeoutMs: fault.unreachableTimeoutMs },
@@ -96,7 +96,7 @@ export async function runThroughFault(t: TestContext, fault: Fault): Promise<voi
   // The connections that appeared with the pool are the coordinator's.
   const poolClients = [...(await clientIds(admin))].filter((id) => !others.has(id));
   const seen = watch(pool);
-  const setting = { t, cluster, admin, bull, pool, poolClients, seen };
+  const setting = { t, cluster, admin, traffic, pool, poolClients, seen };
   await fault.before?.(setting);
 
   const job = Promise.resolve(pool.range(0, faultJob.items).map(slowSquare).reduce(add));
@@ -123,22 +123,21 @@ export async function runThroughFault(t: TestContext, fault: Fault): Promise<voi
   await faulted.value?.();
 }
 
-/** Each chunk's BullMQ jobs, by chunk seq, in the order the event stream said they were added. */
-export function sendsByChunk(log: BullLog): Map<number, string[]> {
+/** Each chunk's sendings (their ids), by chunk seq, in the order they were pushed onto the queue. */
+export function sendsByChunk(log: ClusterLog): Map<number, string[]> {
   const sends = new Map<number, string[]>();
   for (const id of log.added) {
-    const { seq } = bullIdParts(id);
+    const { seq } = chunkIdParts(id);
     sends.set(seq, [...(sends.get(seq) ?? []), id]);
   }
   return sends;
 }
 
 /**
- * The chunks whose first BullMQ job never completed, by seq: lost with Redis's data. Only a stream
- * that was never lost says so for sure; one read across a restart that emptied Redis may have missed
- * a completion a coordinator read before it.
+ * The chunks whose first sending was never answered, by seq: lost with Redis's data (or answered
+ * while the log's own connection was down, across a restart).
  */
-export function chunksLost(log: BullLog): number[] {
+export function chunksLost(log: ClusterLog): number[] {
   return [...sendsByChunk(log)]
     .filter(([, [first]]) => !log.completed.has(first!))
     .map(([seq]) => seq)

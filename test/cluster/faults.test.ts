@@ -4,44 +4,32 @@
 // redis-outages.test.ts.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { Redis } from "ioredis";
 import type { Progress } from "../../src/index.ts";
 import { checkLeaks } from "../support/leaks.ts";
 import { faultJob, runThroughFault, sendsByChunk, type Fault } from "./fault-run.ts";
-import { bullIdParts, bullJobsIn, exited, heldBy, pollUntil, within } from "./helpers.ts";
+import { chunkIdParts, exited, heldBy, pollUntil, queuedChunks, within } from "./helpers.ts";
 
 checkLeaks();
 
-/** The completed chunk events in BullMQ's stream now: every result a worker has published. */
-async function completionsIn(admin: Redis): Promise<number> {
-  const entries = await admin.xrange("weft:chunks:events", "-", "+");
-  return entries.filter(([, fields]) => fields[0] === "event" && fields[1] === "completed").length;
-}
-
 const faults: Fault[] = [
   {
-    name: "a worker SIGKILLed mid-chunk (lease 1 s): exactly the chunks it held run again, nothing counts twice",
-    async during({ t, cluster, admin, bull, job, atFirstChunk }) {
+    name: "a worker SIGKILLed mid-chunk: exactly the chunks it held run again, nothing counts twice",
+    async during({ t, cluster, admin, traffic, job, atFirstChunk }) {
       const victim = cluster.workers[0]!;
       await atFirstChunk(() => victim.kill());
       const killedAt = Date.now();
       assert.equal(victim.child.signalCode, "SIGKILL");
-      // Read at once: its leases are renewed every half lease (500 ms), so none has run out yet.
+      // Read at once: the coordinator takes its chunks off the dead worker's list a second or more later.
       const held = await heldBy(admin, victim);
       assert.notDeepEqual(held, [], "the worker was running chunks when it was killed");
       await job.catch(() => {});
-      t.diagnostic(`the job ended ${Date.now() - killedAt} ms after the kill (lease 1000 ms)`);
+      t.diagnostic(`the job ended ${Date.now() - killedAt} ms after the kill`);
       return async () => {
-        await bull.caughtUp();
-        // With so short a lease, BullMQ may redeliver a chunk (its stalled check) before its
-        // coordinator, seeing the worker gone, sends it again: either way, only the dead worker's.
-        const again = new Set([
-          ...bull.log.stalled.map((id) => bullIdParts(id).seq),
-          ...[...sendsByChunk(bull.log)].filter(([, ids]) => ids.length > 1).map(([seq]) => seq),
-        ]);
+        await traffic.caughtUp();
+        const again = [...sendsByChunk(traffic.log)].filter(([, ids]) => ids.length > 1).map(([seq]) => seq);
         assert.deepEqual(
-          [...again].sort((a, b) => a - b),
-          held.map((id) => bullIdParts(id).seq).sort((a, b) => a - b),
+          again.sort((a, b) => a - b),
+          held.map((id) => chunkIdParts(id).seq).sort((a, b) => a - b),
           "run again: the killed worker's chunks only",
         );
       };
@@ -49,7 +37,7 @@ const faults: Fault[] = [
   },
   {
     name: "every worker gone: the job waits with its chunks in the queue, and a new worker finishes it",
-    async during({ t, cluster, admin, pool, seen, job }) {
+    async during({ t, cluster, admin, traffic, pool, seen, job }) {
       let settled = false;
       job.then(
         () => (settled = true),
@@ -59,29 +47,27 @@ const faults: Fault[] = [
       await Promise.all(cluster.workers.map((w) => w.kill()));
       // Nothing can run now. Results published before the kills still arrive: once the pool has
       // recorded each one, nothing more can come.
-      const published = await completionsIn(admin);
+      await traffic.caughtUp();
+      const published = traffic.log.completed.size;
       await pollUntil(
         () => Promise.resolve(seen.chunks.length === published ? true : undefined),
         20_000,
         `the pool recording the ${published} results published before the kills`,
       );
-      // And the cluster has given up on the dead workers: their leases have run out, so a live
-      // worker would take their chunks now. Every slot's chunk waits in BullMQ.
+      // And the coordinator has given up on the dead workers: it took its chunks off their lists and
+      // sent them again, so a live worker would take them now. Every slot's chunk waits in the queue.
       await pollUntil(
-        async () => ((await admin.keys("weft:chunks:*:lock")).length === 0 ? true : undefined),
+        async () => {
+          const { active, wait } = await queuedChunks(admin);
+          return active.length === 0 && wait.length === pool.workers ? true : undefined;
+        },
         20_000,
-        "the dead workers' leases running out",
-      );
-      const inQueue = async () =>
-        (await bullJobsIn(admin, "active")).length + (await bullJobsIn(admin, "wait")).length;
-      await pollUntil(
-        async () => ((await inQueue()) === pool.workers ? true : undefined),
-        20_000,
-        `one chunk per slot (${pool.workers}) in BullMQ`,
+        `one chunk per slot (${pool.workers}) in the queue, none held by the dead workers`,
       );
 
       assert.equal(settled, false, "the job waits for workers instead of settling");
-      assert.equal(await completionsIn(admin), published, "no chunk ended after every worker had died");
+      await traffic.caughtUp();
+      assert.equal(traffic.log.completed.size, published, "no chunk ended after every worker had died");
       assert.equal(seen.chunks.length, published);
       assert.equal(seen.done, seen.itemsCounted);
       assert.ok(seen.done < faultJob.items, `work was left when the workers died: ${seen.done} done`);
@@ -96,8 +82,8 @@ const faults: Fault[] = [
   {
     name: "connections cut mid-job, the coordinator's alone then everyone's: ioredis reconnects, the answer is exact",
     async during({ t, admin, pool, poolClients, job, atFirstChunk }) {
-      // Its queue, its event reader and the blocking duplicate BullMQ makes of it, its control connection.
-      assert.equal(poolClients.length, 4, `the coordinator holds ${poolClients.length} connections`);
+      // Its control connection, the blocking read of its replies, its presence subscription.
+      assert.equal(poolClients.length, 3, `the coordinator holds ${poolClients.length} connections`);
       const kill = (...args: string[]) => (admin.client("KILL", ...args) as Promise<number>).catch(() => 0);
       const coordinatorCut = atFirstChunk(() =>
         Promise.all(poolClients.map((id) => kill("ID", id))).then((killed) =>
@@ -117,15 +103,15 @@ const faults: Fault[] = [
         `connections killed: the coordinator's ${coordinator}, then ${normal} normal and ${pubsub} pubsub`,
       );
       assert.equal(coordinator, poolClients.length, "every connection of the coordinator was cut");
-      // The workers' (two each, and a subscriber) and the coordinator's, reconnected.
+      // The workers' and the coordinator's, reconnected.
       assert.ok(normal > 0 && pubsub > 0, `${normal} normal and ${pubsub} pubsub connections cut`);
       await job.catch(() => {});
       return undefined;
     },
   },
   {
-    name: "SIGTERM on a busy worker: it finishes its chunks, says stopped, exits 0; none is redelivered",
-    async during({ t, cluster, bull, atFirstChunk }) {
+    name: "SIGTERM on a busy worker: it finishes its chunks, says stopped, exits 0; none is sent again",
+    async during({ t, cluster, traffic, atFirstChunk }) {
       const leaving = cluster.workers[0]!;
       const sentAt = await atFirstChunk(() => {
         leaving.child.kill("SIGTERM");
@@ -137,13 +123,10 @@ const faults: Fault[] = [
       assert.match(leaving.output(), /SIGTERM: finishing the running chunks, then stopping/);
       assert.match(leaving.output(), /^stopped$/m);
       return async () => {
-        // Every event up to the job's last result has been read: a redelivery would be among them.
-        await bull.caughtUp();
-        assert.deepEqual(
-          bull.log.stalled,
-          [],
-          "the stopping worker finished its chunks: none was redelivered",
-        );
+        // Every command up to the job's last result has been read: a second sending would be among them.
+        await traffic.caughtUp();
+        const again = [...sendsByChunk(traffic.log)].filter(([, ids]) => ids.length > 1);
+        assert.deepEqual(again, [], "the stopping worker finished its chunks: none was sent again");
       };
     },
   },

@@ -1,15 +1,15 @@
 // What the cluster tests share: workers that also serve the slow and gate fixtures, the exact answers
-// they compare against, and ways to wait on events (a worker's output, a process's exit, an event in
-// BullMQ's stream, a condition in Redis) instead of sleeping.
+// they compare against, and ways to wait on events (a worker's output, a process's exit, a command
+// Redis ran, a condition in Redis) instead of sleeping.
 import { spawn, type ChildProcess } from "node:child_process";
-import type { EventEmitter } from "node:events";
+import { randomUUID } from "node:crypto";
+import { deserialize } from "node:v8";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { Queue, QueueEvents } from "bullmq";
 import { Redis } from "ioredis";
 import { closeRedis } from "../../src/backends/redis/connection.ts";
 import { weft } from "../../src/index.ts";
@@ -24,28 +24,21 @@ export const slowModule = fileURLToPath(new URL("fixtures/slow-tasks.ts", import
 export const gateModule = fileURLToPath(new URL("fixtures/gate-tasks.ts", import.meta.url));
 export const probeModule = fileURLToPath(new URL("fixtures/probe-tasks.ts", import.meta.url));
 
-/** Two threads, a one-second lease, the conformance fixtures, the slow one, the gate and the probes. */
+/** Two threads, the conformance fixtures, the slow one, the gate and the probes. */
 export const workerSettings: WorkerSettings = {
   threads: 2,
-  leaseMs: 1000,
   modules: [...fixtureModules, slowModule, gateModule, probeModule],
 };
 
-/** The BullMQ queue's own keys; any other `weft:chunks:<id>` key is a job's (or its `:lock`). */
-const queueKeys = new Set(
-  "active wait waiting-children paused id delayed prioritized stalled-check completed failed stalled repeat limiter meta events pc marker de".split(
-    " ",
-  ),
-);
-
-/** The keys among `keys` (`weft:chunks:*`) that belong to BullMQ jobs rather than to the queue. */
-export const jobKeysIn = (keys: readonly string[]) =>
-  keys.filter((key) => !queueKeys.has(key.slice("weft:chunks:".length)));
-
-/** What a chunk's BullMQ job id says: `<coordinator id>-<job id>-<chunk seq>-<send number>`. */
-export function bullIdParts(bullId: string): { coordinator: string; job: number; seq: number; send: number } {
-  const match = /^(.+)-(\d+)-(\d+)-(\d+)$/.exec(bullId);
-  if (!match) throw new Error(`not a chunk's BullMQ id: ${bullId}`);
+/** What a chunk's id says: `<coordinator id>-<job id>-<chunk seq>-<send number>`. */
+export function chunkIdParts(chunkId: string): {
+  coordinator: string;
+  job: number;
+  seq: number;
+  send: number;
+} {
+  const match = /^(.+)-(\d+)-(\d+)-(\d+)$/.exec(chunkId);
+  if (!match) throw new Error(`not a chunk id: ${chunkId}`);
   return { coordinator: match[1]!, job: Number(match[2]), seq: Number(match[3]), send: Number(match[4]) };
 }
 
@@ -260,14 +253,28 @@ export async function clientIds(admin: Redis): Promise<Set<string>> {
   );
 }
 
-/** The ids of the BullMQ jobs in the queue's `state` list, sorted. */
-export async function bullJobsIn(admin: Redis, state: "active" | "wait"): Promise<string[]> {
-  return (await admin.lrange(`weft:chunks:${state}`, 0, -1)).sort();
+/** The ids of the chunks in a list of entries (the queue, a worker's taken list), sorted. */
+async function idsIn(admin: Redis, key: string): Promise<string[]> {
+  return (await admin.lrange(key, 0, -1)).map((entry) => entry.slice(0, entry.indexOf("\n"))).sort();
 }
 
-/** The chunks running and the chunks waiting in the cluster's queue now. */
+/** The ids of the chunks a worker has taken and not answered (`<host>-<pid>-...`, or its process). */
+export async function heldBy(admin: Redis, worker: ClusterWorkerProcess | string): Promise<string[]> {
+  const id = typeof worker === "string" ? worker : await workerIdOf(admin, worker);
+  return id === undefined ? [] : idsIn(admin, `weft:workers:${id}:taken`);
+}
+
+/** The id a worker process announced in the cluster's set of workers, if it did. */
+async function workerIdOf(admin: Redis, worker: ClusterWorkerProcess): Promise<string | undefined> {
+  const prefix = workerIdPrefix(worker);
+  return (await admin.smembers("weft:workers")).find((id) => id.startsWith(prefix));
+}
+
+/** The chunks the workers have taken (`active`) and the chunks waiting in the cluster's queue now. */
 export async function queuedChunks(admin: Redis): Promise<{ active: string[]; wait: string[] }> {
-  return { active: await bullJobsIn(admin, "active"), wait: await bullJobsIn(admin, "wait") };
+  const taken = await admin.keys("weft:workers:*:taken");
+  const active = (await Promise.all(taken.map((key) => idsIn(admin, key)))).flat().sort();
+  return { active, wait: await idsIn(admin, "weft:chunks:wait") };
 }
 
 /** Waits until exactly `running` chunks run their task (through the gate) and `waiting` wait in the queue. */
@@ -288,88 +295,77 @@ export function chunksInFlight(
   );
 }
 
-/** The BullMQ jobs a worker process was running: active, under its name (`<host>-<pid>-...`). */
-export async function heldBy(admin: Redis, worker: ClusterWorkerProcess): Promise<string[]> {
-  const name = workerIdPrefix(worker);
-  const active = await bullJobsIn(admin, "active");
-  const runners = await Promise.all(active.map((id) => admin.hget(`weft:chunks:${id}`, "pb")));
-  return active.filter((_, i) => runners[i]?.startsWith(name));
-}
-
 /** How a worker process's id starts: `<host>-<pid>-`. */
 export const workerIdPrefix = (worker: ClusterWorkerProcess) => `${hostname()}-${worker.child.pid}-`;
 
-/** What BullMQ's event stream has said so far, in the order it said it. */
-export interface BullLog {
-  /** Job ids, as each was added. */
+/** What the coordinators and workers have told each other through Redis so far, in order. */
+export interface ClusterLog {
+  /** Chunk ids, as each was pushed onto the queue. */
   readonly added: string[];
-  /** Return values of completed jobs, by id. */
-  readonly completed: Map<string, unknown>;
-  /** Failure reasons, by id. */
-  readonly failed: Map<string, string>;
-  /** Ids of jobs removed before they finished (a cancelled job's chunks still waiting). */
-  readonly removed: Set<string>;
-  /** Ids of jobs a worker took (moved to active), in the order it did, with repeats. */
-  readonly active: string[];
-  /** Progress reported by workers, by job id, in order. */
-  readonly progress: Map<string, unknown[]>;
-  /** Ids of jobs that BullMQ found stalled (their worker stopped renewing their lease) and redelivered. */
-  readonly stalled: string[];
+  /** Replies, by chunk id: the encoded reply (wire.ts). */
+  readonly completed: Map<string, string>;
+  /** The chunks a worker said it started (those whose coordinator asked to hear it). */
+  readonly started: Set<string>;
+  /** The worker that answered each chunk (it took the chunk off its list as it replied). */
+  readonly answeredBy: Map<string, string>;
+  /** Ids of chunks a coordinator tried to take back off the queue (cancelled, or its pool closed). */
+  readonly withdrawn: Set<string>;
 }
 
-export interface BullView extends AsyncDisposable {
-  readonly queue: Queue;
-  readonly events: QueueEvents;
-  readonly log: BullLog;
-  /** Resolves once every event in the stream now has been read: whatever happened before it is in `log`. */
+export interface ClusterView extends AsyncDisposable {
+  readonly log: ClusterLog;
+  /** Resolves once every command Redis has run until now is in `log`. */
   caughtUp(): Promise<void>;
-  /** Resolves once `condition` holds, checked after each event read; rejects after `ms`. */
-  until(condition: (log: BullLog) => boolean, ms: number, what: string): Promise<void>;
+  /** Resolves once `condition` holds, checked after each command seen; rejects after `ms`. */
+  until(condition: (log: ClusterLog) => boolean, ms: number, what: string): Promise<void>;
 }
 
 /**
- * BullMQ's own view of the cluster's queue: a Queue to write chunks into it and QueueEvents that read
- * its event stream from the start (so no event is missed between connecting and the first read), with
- * a log of the events read. Both run on connections of ours, closed by `await using` once their sockets
- * are: BullMQ's own close resolves on QUIT's reply, a moment before the socket closes.
+ * The cluster's traffic as Redis runs it (MONITOR, on a connection of the test's own, which ioredis
+ * puts back in monitor mode after a reconnection): pushes onto the queue, replies, the taken lists'
+ * removals. MONITOR shows a value's newlines as the two characters `\n`.
  */
-export async function bullQueue(port: number): Promise<BullView> {
-  const connect = () => {
-    const client = new Redis({ host: "127.0.0.1", port, maxRetriesPerRequest: null });
-    client.on("error", () => {});
-    return client;
-  };
-  const [forQueue, forEvents] = [connect(), connect()];
-  const queue = new Queue("chunks", { connection: forQueue, prefix: "weft" });
-  const events = new QueueEvents("chunks", { connection: forEvents, prefix: "weft", lastEventId: "0" });
-  // A Redis that restarts is part of these tests; BullMQ would print every failed reconnect.
-  queue.on("error", () => {});
-  events.on("error", () => {});
-  const log: BullLog = {
+export async function watchCluster(port: number): Promise<ClusterView> {
+  const client = new Redis({ host: "127.0.0.1", port, maxRetriesPerRequest: null });
+  client.on("error", () => {});
+  const log: ClusterLog = {
     added: [],
     completed: new Map(),
-    failed: new Map(),
-    removed: new Set(),
-    active: [],
-    progress: new Map(),
-    stalled: [],
+    started: new Set(),
+    answeredBy: new Map(),
+    withdrawn: new Set(),
   };
   const waiters = new Set<() => void>();
-  const changed = () => {
+  const markers = new Set<string>();
+  const fields = (value: string) => value.split("\\n");
+  let monitor: Redis;
+  try {
+    monitor = await client.monitor();
+  } catch (error) {
+    await closeRedis(client);
+    throw error;
+  }
+  monitor.on("error", () => {});
+  monitor.on("monitor", (_time: string, args: string[]) => {
+    const [command, key, ...rest] = args.map(String);
+    const name = command?.toLowerCase();
+    if (name === "echo" && key?.startsWith("test-marker-")) markers.add(key);
+    else if (name === "lpush" && key === "weft:chunks:wait") {
+      for (const entry of rest) log.added.push(fields(entry)[0]!);
+    } else if (name === "lrem" && key === "weft:chunks:wait") log.withdrawn.add(fields(rest[1] ?? "")[0]!);
+    else if (name === "lrem" && key?.endsWith(":taken")) {
+      const worker = /^weft:workers:(.+):taken$/.exec(key)?.[1];
+      if (worker) log.answeredBy.set(fields(rest[1] ?? "")[0]!, worker);
+    } else if (name === "rpush" && /^weft:coordinators:.+:replies$/.test(key ?? "")) {
+      for (const entry of rest) {
+        const [id, kind, reply] = fields(entry);
+        if (kind === "started") log.started.add(id!);
+        else if (kind === "reply") log.completed.set(id!, reply!);
+      }
+    }
     for (const waiter of [...waiters]) waiter();
-  };
-  events.on("added", ({ jobId }) => log.added.push(jobId));
-  events.on("completed", ({ jobId, returnvalue }) => log.completed.set(jobId, returnvalue));
-  events.on("failed", ({ jobId, failedReason }) => log.failed.set(jobId, failedReason));
-  events.on("stalled", ({ jobId }) => log.stalled.push(jobId));
-  events.on("removed", ({ jobId }) => log.removed.add(jobId));
-  events.on("active", ({ jobId }) => log.active.push(jobId));
-  events.on("progress", ({ jobId, data }) =>
-    log.progress.set(jobId, [...(log.progress.get(jobId) ?? []), data]),
-  );
-  for (const name of ["added", "completed", "failed", "stalled", "removed", "active", "progress"] as const)
-    events.on(name, changed);
-  const until = (condition: (log: BullLog) => boolean, ms: number, what: string) => {
+  });
+  const until = (condition: (log: ClusterLog) => boolean, ms: number, what: string) => {
     let waiter: (() => void) | undefined;
     const met = new Promise<void>((resolve) => {
       waiter = () => {
@@ -382,59 +378,49 @@ export async function bullQueue(port: number): Promise<BullView> {
     });
     return within(met, ms, what).finally(() => waiters.delete(waiter!));
   };
-  let markers = 0;
+  let count = 0;
   const caughtUp = async () => {
-    // A marker of ours at the stream's end: once it has been read, so has everything before it.
-    // Other readers of the stream (a coordinator) see an event they do not know, and pass it by.
-    const marker = `test-marker-${markers++}`;
-    let read = false;
-    const emitter = events as unknown as EventEmitter;
-    const onMarker = ({ jobId }: { jobId: string }) => {
-      read ||= jobId === marker;
-      changed();
-    };
-    emitter.on("caught-up", onMarker);
-    try {
-      await forQueue.xadd("weft:chunks:events", "*", "event", "caught-up", "jobId", marker);
-      await until(() => read, 30_000, "reading BullMQ's event stream up to now");
-    } finally {
-      emitter.off("caught-up", onMarker);
-    }
+    // A command of ours: once MONITOR has shown it, it has shown everything Redis ran before it.
+    const marker = `test-marker-${count++}`;
+    await client.echo(marker);
+    await until(() => markers.has(marker), 30_000, "reading Redis's commands up to now");
   };
   const close = async () => {
-    await Promise.all([queue.close(), events.close()]);
-    await Promise.all([closeRedis(forQueue), closeRedis(forEvents)]);
+    monitor.disconnect();
+    await closeRedis(client);
   };
-  try {
-    await events.waitUntilReady();
-  } catch (error) {
-    await close();
-    throw error;
-  }
-  return { queue, events, log, caughtUp, until, [Symbol.asyncDispose]: close };
+  return { log, caughtUp, until, [Symbol.asyncDispose]: close };
 }
 
 /**
- * How BullMQ job `id` ends: its return value, or a rejection with its failure reason. Listened for
- * before the job is added, since a job removed on completion cannot be asked about afterwards.
+ * Pushes a chunk onto the cluster's queue as a coordinator would (`spec` and `payload` encoded as
+ * wire.ts does, or not, to see them refused) and resolves with the worker's reply, decoded. The
+ * coordinator is one of its own, present meanwhile (its heartbeat key, its presence channel) as a live
+ * one is, and new each time, as a real one's id is: a worker answers no coordinator it judged gone.
  */
-export function finished(events: QueueEvents, id: string): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const done = ({ jobId, returnvalue }: { jobId: string; returnvalue: unknown }) => {
-      if (jobId !== id) return;
-      stop();
-      resolve(returnvalue);
-    };
-    const failed = ({ jobId, failedReason }: { jobId: string; failedReason: string }) => {
-      if (jobId !== id) return;
-      stop();
-      reject(new Error(failedReason));
-    };
-    const stop = () => {
-      events.off("completed", done);
-      events.off("failed", failed);
-    };
-    events.on("completed", done);
-    events.on("failed", failed);
-  });
+export async function sendChunk(
+  admin: Redis,
+  chunk: { id: string; spec: string; payload: string },
+  ms = 30_000,
+): Promise<unknown> {
+  const [reader, presence] = [admin.duplicate(), admin.duplicate()];
+  for (const client of [reader, presence]) client.on("error", () => {});
+  const coordinator = `test-coordinator-${randomUUID()}`;
+  const replies = `weft:coordinators:${coordinator}:replies`;
+  try {
+    await presence.subscribe(`weft:presence:${coordinator}`);
+    await admin.set(`weft:coordinators:${coordinator}`, "{}", "PX", ms);
+    const entry = [chunk.id, coordinator, "quiet", chunk.spec, chunk.payload].join("\n");
+    await admin.lpush("weft:chunks:wait", entry);
+    const deadline = Date.now() + ms;
+    while (Date.now() < deadline) {
+      const popped = await reader.blpop(replies, 1);
+      const [id, kind, reply] = popped?.[1].split("\n") ?? [];
+      if (id === chunk.id && kind === "reply") return deserialize(Buffer.from(reply!, "base64"));
+    }
+    throw new Error(`no reply to chunk ${chunk.id} within ${ms} ms`);
+  } finally {
+    await admin.del(`weft:coordinators:${coordinator}`);
+    await Promise.all([closeRedis(reader), closeRedis(presence)]);
+  }
 }

@@ -1,11 +1,10 @@
 // What anyone who can write to the cluster's Redis can send, and what it must not do: a control
-// message of any shape crashes no worker; an entry on BullMQ's event stream that does not read leaves
-// the coordinator listening; a chunk lost again and again fails its job instead of being sent for ever;
+// message of any shape crashes no worker; an entry on a coordinator's replies list that does not read
+// leaves the coordinator listening; a chunk lost again and again fails its job instead of being sent for ever;
 // a reply naming an error by an inherited property name (`constructor`) is not looked up the prototype
 // chain; and a worker's threads have a heap limit unless told otherwise.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { defaultThreadHeapMb } from "../../src/backends/redis/cluster-worker.ts";
 import { closeRedis } from "../../src/backends/redis/connection.ts";
@@ -19,11 +18,11 @@ import { heapLimitMb } from "./fixtures/probe-tasks.ts";
 import { slowSquare } from "./fixtures/slow-tasks.ts";
 import {
   adminClient,
-  bullIdParts,
-  bullQueue,
+  chunkIdParts,
   pollUntil,
   sequentialSumOfSquares,
   waitForOutput,
+  watchCluster,
   within,
   workerSettings,
 } from "./helpers.ts";
@@ -46,9 +45,9 @@ describe("hostile messages", () => {
         ["{not json", /not JSON/],
         ['{"action":"explode"}', /unknown action "explode"/],
         ['{"action":"abort"}', /abort without a chunk id/],
-        ['{"action":"stop","bullId":{"toString":1}}', /stop without a chunk id/],
-        ['{"action":"abort","bullId":"x","reason":null}', /abort without a reason/],
-        ['{"action":"stop","bullId":"x","reason":{"name":1,"message":2}}', /stop without a reason/],
+        ['{"action":"stop","chunkId":{"toString":1}}', /stop without a chunk id/],
+        ['{"action":"abort","chunkId":"x","reason":null}', /abort without a reason/],
+        ['{"action":"stop","chunkId":"x","reason":{"name":1,"message":2}}', /stop without a reason/],
         ['{"action":"forget"}', /forget without a coordinator id/],
         ['{"action":"forget","coordinator":"c","jobId":-1}', /forget without a job id/],
         ['{"action":"forget","coordinator":"c","jobId":"0"}', /forget without a job id/],
@@ -74,21 +73,23 @@ describe("hostile messages", () => {
   );
 
   test(
-    "entries on BullMQ's event stream that do not read: the coordinator passes them by and hears its results",
+    "entries on a coordinator's replies list that do not read: the coordinator passes them by and hears its results",
     { timeout: 60_000 },
     async () => {
       await using cluster = await startCluster(2, workerSettings);
       await using admin = await adminClient(cluster.redis.url);
       await using pool = await weft({ redis: cluster.redis.url, maxChunk: 50 });
+      const [coordinator] = await admin.smembers("weft:coordinators");
+      const replies = `weft:coordinators:${coordinator}:replies`;
       const entries = [
-        ["event", "completed", "jobId", "bogus", "returnvalue", "{not json"],
-        ["event", "progress", "jobId", "bogus", "data", "{not json"],
-        ["event", "completed", "returnvalue", "{not json"],
-        ["event", "failed", "jobId", "bogus"],
-        ["jobId", "bogus"],
+        "{not an entry",
+        "bogus\nreply\n{not base64",
+        "bogus\nstarted\nmore",
+        "\nreply\nAAAA",
+        "bogus\nexploded",
+        `${coordinator}-99-0-0\nreply\nnot V8 data`,
       ];
-      for (const fields of entries) await admin.xadd("weft:chunks:events", "*", ...fields);
-      // BullMQ's own reader stopped for good on the first: the job then never ended.
+      await admin.rpush(replies, ...entries);
       const expected = await sequentialSumOfSquares(1000);
       const answer = await within(
         Promise.resolve(pool.range(0, 1000).map(slowSquare).reduce(add)),
@@ -97,7 +98,7 @@ describe("hostile messages", () => {
       );
       assert.equal(answer, expected);
       // And again, once more entries came after it.
-      for (const fields of entries) await admin.xadd("weft:chunks:events", "*", ...fields);
+      await admin.rpush(replies, ...entries);
       assert.equal(
         await within(Promise.resolve(pool.range(0, 1000).map(square).reduce(add)), 30_000, "again"),
         expected,
@@ -109,13 +110,20 @@ describe("hostile messages", () => {
     `a chunk lost each time it is sent fails its job after ${maxResendsPerChunk + 1} sends, saying why`,
     { timeout: 60_000 },
     async () => {
-      // No worker: the test plays a Redis that loses every chunk, removing each as soon as it is added.
+      // No worker: the test plays a Redis that loses every chunk, emptying the queue over and over.
       await using cluster = await startCluster(0);
-      await using bull = await bullQueue(cluster.redis.port);
-      bull.events.on("added", ({ jobId }) => void bull.queue.remove(jobId).catch(() => {}));
+      await using admin = await adminClient(cluster.redis.url);
+      await using traffic = await watchCluster(cluster.redis.port);
       // Checks for lost chunks every 500 ms.
       await using pool = await weft({ redis: { url: cluster.redis.url, unreachableTimeoutMs: 1500 } });
       const job = Promise.resolve(pool.from([3]).map(square).collect());
+      let ended = false;
+      const losing = (async () => {
+        while (!ended) {
+          await admin.del("weft:chunks:wait");
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      })();
       const error = await within(
         job.then(
           () => assert.fail("a chunk that was never run gave a result"),
@@ -123,13 +131,14 @@ describe("hostile messages", () => {
         ),
         30_000,
         "the job failing",
-      );
+      ).finally(() => (ended = true));
+      await losing;
       assert.ok(error instanceof WorkerError, String(error));
       assert.match(error.message, /the chunk of items 0\.\.0 was lost 6 times \(last: Redis lost it\)/);
       assert.match(error.message, /check the cluster's Redis/);
-      await bull.caughtUp();
+      await traffic.caughtUp();
       assert.deepEqual(
-        bull.log.added.map((id) => bullIdParts(id).seq),
+        traffic.log.added.map((id) => chunkIdParts(id).seq),
         Array.from({ length: maxResendsPerChunk + 1 }, () => 0),
         "sent once, and again after each loss until the limit",
       );
@@ -143,19 +152,28 @@ describe("hostile messages", () => {
       await using cluster = await startCluster(0);
       // A worker of the test's own that answers every chunk with an error of the name it is told.
       let name = "";
+      let stopped = false;
       const connection = new Redis({
         host: "127.0.0.1",
         port: cluster.redis.port,
         maxRetriesPerRequest: null,
       });
-      const impostor = new Worker(
-        "chunks",
-        () =>
-          Promise.resolve({
-            payload: encodeReply({ kind: "error", name, message: `an error named ${name}` }),
-          }),
-        { connection, prefix: "weft" },
-      );
+      connection.on("error", () => {});
+      const impostor = (async () => {
+        while (!stopped) {
+          const entry = await connection.blmove(
+            "weft:chunks:wait",
+            "weft:workers:impostor:taken",
+            "RIGHT",
+            "LEFT",
+            1,
+          );
+          if (!entry) continue;
+          const [id, coordinator] = entry.split("\n");
+          const reply = encodeReply({ kind: "error", name, message: `an error named ${name}` });
+          await connection.rpush(`weft:coordinators:${coordinator}:replies`, `${id}\nreply\n${reply}`);
+        }
+      })();
       try {
         await using pool = await weft({ redis: cluster.redis.url, workers: 1 });
         for (const inherited of ["constructor", "__proto__", "toString", "hasOwnProperty"]) {
@@ -170,7 +188,8 @@ describe("hostile messages", () => {
         name = "CloneError";
         await assert.rejects(pool.from([1]).map(square).collect(), { name: "CloneError" });
       } finally {
-        await impostor.close();
+        stopped = true;
+        await impostor;
         await closeRedis(connection);
       }
     },

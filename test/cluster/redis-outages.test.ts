@@ -17,27 +17,27 @@ checkLeaks();
 
 const closeWhileDown = fileURLToPath(new URL("fixtures/close-while-down.ts", import.meta.url));
 
-/** Checks every 2 s for chunks whose BullMQ job vanished, and waits 6 s for a Redis that went away. */
+/** Checks every 2 s for chunks Redis no longer holds, and waits 6 s for a Redis that went away. */
 const unreachableTimeoutMs = 6000;
 
 const restarts: Fault[] = [
   {
     name: "Redis restarted empty mid-job: the chunks it lost are sent again, and the answer is exact",
     unreachableTimeoutMs,
-    async during({ t, cluster, bull, job, atFirstChunk }) {
+    async during({ t, cluster, traffic, job, atFirstChunk }) {
       const restartedAt = await atFirstChunk(() => cluster.redis.restart().then(() => Date.now()));
       await job.catch(() => {});
       t.diagnostic(`the job ended ${Date.now() - restartedAt} ms after Redis came back`);
       return async () => {
-        await bull.caughtUp();
+        await traffic.caughtUp();
         // The chunks in flight at the restart vanished with Redis's data: the pool sent them again.
-        const resent = [...sendsByChunk(bull.log)].filter(([, sends]) => sends.length > 1);
+        const resent = [...sendsByChunk(traffic.log)].filter(([, sends]) => sends.length > 1);
         t.diagnostic(
           `chunks sent again: ${resent.map(([seq, sends]) => `${seq} (${sends.length}x)`).join(", ")}`,
         );
         assert.notDeepEqual(resent, [], "the chunks in flight at the restart were sent again");
         assert.deepEqual(
-          resent.filter(([, sends]) => !sends.some((id) => bull.log.completed.has(id))),
+          resent.filter(([, sends]) => !sends.some((id) => traffic.log.completed.has(id))),
           [],
           "each chunk sent again completed",
         );
@@ -48,15 +48,17 @@ const restarts: Fault[] = [
     name: "Redis restarted with its data kept (AOF) mid-job: no chunk is lost, and the answer is exact",
     unreachableTimeoutMs,
     redis: { persist: true },
-    async during({ t, cluster, bull, job, atFirstChunk }) {
+    async during({ t, cluster, traffic, job, atFirstChunk }) {
       await atFirstChunk(() => cluster.redis.restart());
       await job.catch(() => {});
       return async () => {
-        await bull.caughtUp();
-        // A chunk may still be redelivered under the same id: a lease that ran out while Redis was
-        // away, or a worker that never got the reply that gave it a chunk. It is not lost for that.
-        t.diagnostic(`chunks redelivered by BullMQ: ${bull.log.stalled.length}`);
-        assert.deepEqual(chunksLost(bull.log), [], "every chunk's first BullMQ job completed");
+        await traffic.caughtUp();
+        // The log misses what Redis ran while it was restarting, but not a chunk sent again after.
+        const resent = [...sendsByChunk(traffic.log)].filter(([, sends]) => sends.length > 1);
+        t.diagnostic(
+          `sent again: ${JSON.stringify(resent)}; unanswered in the log: ${chunksLost(traffic.log).join(", ")}`,
+        );
+        assert.deepEqual(resent, [], "no chunk was sent again: none was lost");
       };
     },
   },
@@ -66,11 +68,11 @@ const restarts: Fault[] = [
     async before({ cluster }) {
       await cluster.redis.restart();
     },
-    async during({ bull, job }) {
+    async during({ traffic, job }) {
       await job.catch(() => {});
       return async () => {
-        await bull.caughtUp();
-        assert.deepEqual(chunksLost(bull.log), [], "every chunk's first BullMQ job completed");
+        await traffic.caughtUp();
+        assert.deepEqual(chunksLost(traffic.log), [], "every chunk's first sending was answered");
       };
     },
   },

@@ -1,9 +1,9 @@
 // The Redis a URL names: one server, a primary behind Sentinel, or a Redis Cluster; what each parses
-// to, what is refused and why, and that no password is ever shown.
+// to, what is refused and why, that no password is ever shown, and which Redis versions will do.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { OptionError } from "../../src/errors.ts";
-import { resolveRedis } from "../../src/backends/redis/connection.ts";
+import { resolveRedis, versionProblem } from "../../src/backends/redis/connection.ts";
 
 test("redis:// names one server, with credentials, a database and TLS", () => {
   const plain = resolveRedis("redis://127.0.0.1:6380/2");
@@ -72,4 +72,17 @@ test("a URL that names no Redis, or names it wrongly, is refused saying what to 
     (error: Error) => !error.message.includes("secret-9"),
     "a refused URL's password is not repeated",
   );
+});
+
+test("a Redis older than 6.2 is refused, saying which version it is and what weft needs", () => {
+  const info = (version: string) => `# Server\r\nredis_version:${version}\r\nredis_mode:standalone\r\n`;
+  for (const version of ["6.2.0", "6.2.14", "7.0.15", "7.4.1", "8.0.0"])
+    assert.equal(versionProblem(info(version)), undefined, version);
+  assert.match(
+    versionProblem(info("6.0.16"))!,
+    /^is version 6\.0: weft needs 6\.2 or newer \(.*BLMOVE.*\): upgrade Redis$/,
+  );
+  assert.match(versionProblem(info("5.0.14"))!, /is version 5\.0/);
+  // A server that does not say is not refused for it.
+  assert.equal(versionProblem("# Server\r\n"), undefined);
 });

@@ -14,7 +14,7 @@ import { weft, type Pool } from "../../src/index.ts";
 import { add, theWord, kOf, nOfPair, one, wordCountOf, wordsOf, type Row } from "../fixtures/keyed-tasks.ts";
 import { fixtureModules, startCluster, type TestCluster } from "../support/cluster.ts";
 import { checkLeaks } from "../support/leaks.ts";
-import { bullQueue, finished, within, workerSettings } from "./helpers.ts";
+import { adminClient, sendChunk, workerSettings } from "./helpers.ts";
 
 checkLeaks();
 
@@ -175,7 +175,7 @@ describe("files on a cluster with a shared data root", () => {
   );
 
   test("a chunk whose path leaves the data root is refused by the worker", { timeout: 30_000 }, async () => {
-    await using bull = await bullQueue(cluster.redis.port);
+    await using admin = await adminClient(cluster.redis.url);
     const base64 = (value: unknown) => serialize(value).toString("base64");
     const nRef = { kind: "module", url: "weft-cluster:keyed-tasks.nOf", index: 0, name: "nOf" };
     const data = {
@@ -195,10 +195,8 @@ describe("files on a cluster with a shared data root", () => {
         },
       }),
     };
-    const ended = finished(bull.events, "test-escape");
-    await bull.queue.add("chunk", data, { jobId: "test-escape", removeOnComplete: true });
-    const returned = (await within(ended, 30_000, "the chunk finishing")) as { payload: string };
-    const reply = decodeReply(returned.payload);
+    const chunk = { id: "test-escape", ...data };
+    const reply = (await sendChunk(admin, chunk)) as ReturnType<typeof decodeReply>;
     assert.equal(reply.kind, "error", "the worker read a file outside its data root");
     assert.match(reply.kind === "error" ? reply.message : "", /a path that leaves the data root/);
   });

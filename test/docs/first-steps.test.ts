@@ -93,7 +93,7 @@ weft({ redis: "redis://127.0.0.1:1" }).catch((error) => console.log(error.name, 
   writeFileSync(join(project, "cluster-check.mjs"), script);
   assert.match(
     await runIn(project, "node", ["cluster-check.mjs"]),
-    /OptionError the redis backend needs bullmq, ioredis, .*: npm install bullmq ioredis/,
+    /OptionError the redis backend needs ioredis, .*: npm install ioredis/,
   );
 });
 

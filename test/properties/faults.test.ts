@@ -55,8 +55,7 @@ const marker = markerDirectory();
 const faultModule = fileURLToPath(new URL("../fixtures/fault-property-tasks.ts", import.meta.url));
 let cluster: TestCluster | undefined;
 before(async () => {
-  // One-second leases: a SIGKILLed worker's chunks go to the other worker about a second later.
-  cluster = await startCluster(2, { modules: [...fixtureModules, faultModule], leaseMs: 1000 });
+  cluster = await startCluster(2, { modules: [...fixtureModules, faultModule] });
 });
 after(() => cluster?.stop());
 

@@ -38,8 +38,6 @@ export interface ClusterWorkerProcess {
 
 export interface WorkerSettings {
   readonly threads?: number;
-  /** `--lease`; "default": no flag, the worker's own default (30 s). @default 1000 */
-  readonly leaseMs?: number | "default";
   readonly modules?: readonly string[];
   readonly prefix?: string;
   readonly env?: NodeJS.ProcessEnv;
@@ -54,14 +52,12 @@ export function startClusterWorker(
   redisUrl: string,
   settings: WorkerSettings = {},
 ): Promise<ClusterWorkerProcess> {
-  const lease = settings.leaseMs ?? 1000;
   const args = [
     bin,
     "worker",
     ...(settings.urlInEnv ? [] : ["--redis", redisUrl]),
     "--concurrency",
     String(settings.threads ?? 2),
-    ...(lease === "default" ? [] : ["--lease", String(lease)]),
     "--prefix",
     settings.prefix ?? "weft",
     ...(settings.dataRoot === undefined ? [] : ["--data-root", settings.dataRoot]),

@@ -83,9 +83,6 @@ const builtInTasks = fileURLToPath(new URL("../../src/workloads/tasks.ts", impor
  */
 export const restartWorkers = (traces: string): WorkerSettings => ({
   threads: 1,
-  // No worker dies here: the default lease (30 s) keeps a worker slowed by a loaded machine from
-  // losing its chunk to another, which would run it twice.
-  leaseMs: "default",
   modules: [tracedModule, builtInTasks],
   env: { WEFT_TRACE_DIR: traces },
 });

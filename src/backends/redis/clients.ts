@@ -1,5 +1,5 @@
 // The Redis connections of one coordinator or worker, made so that closing them always ends them:
-// ioredis keeps reconnecting to a Redis that is down, and BullMQ's close then never returns.
+// ioredis keeps reconnecting to a Redis that is down, and a graceful close then never returns.
 import {
   closeBoundMs,
   closeRedis,

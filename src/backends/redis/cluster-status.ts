@@ -1,7 +1,6 @@
 // What a cluster is doing, read from Redis by anyone who can reach it: the workers there (their
-// heartbeats) and the chunks in BullMQ's queue. `weft cluster status` prints it, and `weft serve`
+// heartbeats), the chunks in the queue and those the workers have taken. `weft cluster status` prints it, and `weft serve`
 // on a cluster exports it as metrics, which an autoscaler reads to add or remove machines.
-import { Queue } from "bullmq";
 import {
   checkRedis,
   closeRedis,
@@ -11,7 +10,7 @@ import {
   type RedisOptions,
   type ResolvedRedis,
 } from "./connection.ts";
-import { chunkQueueName, type CoordinatorBeat, type RedisPrimary, type WorkerBeat } from "./keys.ts";
+import { queueKey, takenKey, type CoordinatorBeat, type RedisPrimary, type WorkerBeat } from "./keys.ts";
 import { coordinatorBeats, workerBeats } from "./presence.ts";
 import { PrimaryTracker } from "./primary.ts";
 
@@ -41,7 +40,6 @@ export class ClusterMonitor {
   private constructor(
     readonly redis: ResolvedRedis,
     readonly client: RedisClient,
-    readonly queue: Queue,
   ) {
     this.#primary = new PrimaryTracker(client, redis.prefix);
   }
@@ -58,19 +56,21 @@ export class ClusterMonitor {
     const client = connect(redis);
     // A lost Redis shows in what read() answers (an error, a late answer): not as a log line per retry.
     client.on("error", () => {});
-    const queue = new Queue(chunkQueueName, { connection: client, prefix: redis.prefix });
-    queue.on("error", () => {});
-    return new ClusterMonitor(redis, client, queue);
+    return new ClusterMonitor(redis, client);
   }
 
   async read(): Promise<ClusterStatus> {
     const { prefix } = this.redis;
     const byId = (a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id);
-    const [beats, coordinators, counts] = await Promise.all([
+    const [beats, coordinators, queued] = await Promise.all([
       workerBeats(this.client, prefix).then((all) => all.sort(byId)),
       coordinatorBeats(this.client, prefix).then((all) => all.sort(byId)),
-      this.queue.getJobCounts("waiting", "active", "delayed", "prioritized"),
+      this.client.llen(queueKey(prefix)),
     ]);
+    const taken =
+      beats.length === 0
+        ? []
+        : await this.client.pipeline(beats.map(({ id }) => ["llen", takenKey(prefix, id)])).exec();
     return {
       redis: this.redis.where,
       prefix,
@@ -78,15 +78,14 @@ export class ClusterMonitor {
       workers: beats,
       coordinators,
       threads: beats.reduce((n, b) => n + b.concurrency, 0),
-      inFlight: counts.active ?? 0,
-      queued: (counts.waiting ?? 0) + (counts.delayed ?? 0) + (counts.prioritized ?? 0),
+      inFlight: (taken ?? []).reduce((n, [, length]) => n + (Number(length) || 0), 0),
+      queued,
       done: beats.reduce((n, b) => n + b.done, 0),
       failed: beats.reduce((n, b) => n + b.failed, 0),
     };
   }
 
   async close(): Promise<void> {
-    await this.queue.close();
     await closeRedis(this.client);
   }
 }

@@ -1,45 +1,46 @@
 // What a coordinator watches while its chunks are out, on timers of its own:
-// - the workers holding its chunks (every 500 ms): a worker whose connection to Redis closed (it was
-//   killed, it crashed) or whose heartbeat stopped is gone, and its chunks are sent again at once,
-//   seconds after its death instead of a lease (30 s) later; the lease stays the backstop;
-// - its chunks in BullMQ (every few seconds): one whose BullMQ job vanished (Redis restarted empty)
-//   is sent again, and while Redis is away the wait is bounded by `unreachableTimeoutMs`;
+// - the cluster's workers (every 500 ms): a worker whose connection to Redis closed (it was killed, it
+//   crashed) or whose heartbeat stopped is gone, and the chunks of this coordinator found in its list
+//   of taken chunks are sent again at once;
+// - which of its chunks Redis still holds (every few seconds): one that is nowhere (Redis restarted
+//   empty) is sent again, and while Redis is away the wait is bounded by `unreachableTimeoutMs`;
 // - its own heartbeat (every 2 s), which workers read to skip and stop the chunks of a coordinator
-//   that is gone, and the set of chunks it withdrew (cancelled, or sent again), which they skip;
+//   that is gone, and which keeps its replies list alive as long;
 // - the threads of the workers there now (every second), from their heartbeats, so the chunks it keeps
 //   in flight follow the machines that join and leave while a job runs.
-import type { Queue } from "bullmq";
 import type { RedisClient } from "./connection.ts";
 import { WorkerError } from "../../errors.ts";
+import { chunksHeld } from "./chunk-census.ts";
 import { describeConnectionError, within, type ResolvedRedis } from "./connection.ts";
 import {
-  chunkQueueName,
   coordinatorKey,
   coordinatorSet,
-  withdrawnSet,
+  queueKey,
+  repliesKey,
+  takenKey,
   workerKey,
+  workerSet,
   type CoordinatorBeat,
 } from "./keys.ts";
 import { PrimaryTracker } from "./primary.ts";
+import { idOf } from "./queue-entries.ts";
 import { clusterThreads, every, PresenceWatch } from "./presence.ts";
 
 /** What the watch needs to know of a chunk in flight. */
 export interface WatchedChunk {
-  readonly bullId: string;
+  readonly chunkId: string;
   /** The coordinator's job id. */
   readonly jobId: number;
-  /** Date.now() when it was handed to BullMQ. */
+  /** Date.now() when it was pushed onto the queue. */
   readonly sentAt: number;
-  /** The worker that took it, from its first progress event; undefined while it waits in BullMQ. */
-  holder: string | undefined;
 }
 
 export interface WatchedCoordinator {
-  /** The chunks in flight now. */
-  holders(): Iterable<WatchedChunk>;
+  /** The chunks in flight now, by id. */
+  inFlight(): ReadonlyMap<string, WatchedChunk>;
   /** `chunk`'s worker is gone. */
   diedWith(chunk: WatchedChunk, worker: string): void;
-  /** `chunk`'s BullMQ job vanished. */
+  /** Redis no longer holds `chunk`. */
   lost(chunk: WatchedChunk): void;
   /** Redis has been away longer than `unreachableTimeoutMs` for `chunk`. */
   unreachable(chunk: WatchedChunk, error: Error): void;
@@ -47,7 +48,7 @@ export interface WatchedCoordinator {
   readonly threads?: (count: number) => void;
 }
 
-/** How often a coordinator looks at the workers holding its chunks. */
+/** How often a coordinator looks at the workers that may hold its chunks. */
 export const holderCheckMs = 500;
 /** How often a coordinator counts the workers' threads. */
 export const threadCountMs = 1000;
@@ -62,21 +63,26 @@ export const coordinatorTtlMs = 30_000;
 export const workerTtlMs = 6000;
 /** How a coordinator judges workers (presence.ts). */
 export const workerPresenceTimes = { channelGraceMs: 1000, keyGraceMs: 3000, holdOffMs: 3000 };
-/** How long a withdrawn chunk's BullMQ job is tried for removal (its dead worker's lease must run out first). */
-const zombieRemovalMs = 10 * 60_000;
+/**
+ * How long a worker's list of taken chunks outlives its last heartbeat: long enough for every
+ * coordinator to find its chunks there once the worker is judged gone (seconds), then it goes.
+ */
+export const takenTtlMs = 60_000;
 
 export class ClusterWatch {
   readonly #workers: PresenceWatch;
   readonly #primary: PrimaryTracker;
-  /** Withdrawn chunks still in BullMQ (locked by a worker), by id, with when they were withdrawn. */
-  readonly #zombies = new Map<string, number>();
+  /** Every worker seen in the cluster's set since, until it is judged gone: it may hold a chunk of ours. */
+  readonly #known = new Set<string>();
+  /** The chunks Redis did not hold at the last census. */
+  #missing = new Set<string>();
+  #lastCensus = Date.now();
   #beat: CoordinatorBeat | undefined;
   #unreachableSince: number | undefined;
   #stops: (() => void)[] = [];
 
   constructor(
     readonly control: RedisClient,
-    readonly queue: Queue,
     readonly redis: ResolvedRedis,
     readonly id: string,
     readonly coordinator: WatchedCoordinator,
@@ -101,7 +107,7 @@ export class ClusterWatch {
     this.control.on("ready", back);
     this.#stops = [
       () => this.control.off("ready", back),
-      every(holderCheckMs, () => this.#checkHolders(), holdOff),
+      every(holderCheckMs, () => this.#checkWorkers(), holdOff),
       every(
         coordinatorBeatMs,
         () => this.beat(),
@@ -109,7 +115,7 @@ export class ClusterWatch {
       ),
       every(
         Math.min(5000, this.redis.unreachableTimeoutMs / 3),
-        () => this.#checkInFlight(),
+        () => this.#census(),
         () => {},
       ),
     ];
@@ -124,7 +130,7 @@ export class ClusterWatch {
     for (const stop of this.#stops.splice(0)) stop();
   }
 
-  /** Writes the coordinator's heartbeat (`beat` the first time), and keeps its withdrawn set alive as long. */
+  /** Writes the coordinator's heartbeat (`beat` the first time), and keeps its replies list alive as long. */
   async beat(beat?: CoordinatorBeat): Promise<void> {
     this.#beat = beat ?? this.#beat;
     const { prefix } = this.redis;
@@ -133,92 +139,99 @@ export class ClusterWatch {
       .multi()
       .set(coordinatorKey(prefix, this.id), JSON.stringify({ ...this.#beat, redis }), "PX", coordinatorTtlMs)
       .sadd(coordinatorSet(prefix), this.id)
-      .pexpire(withdrawnSet(prefix, this.id), coordinatorTtlMs)
+      .pexpire(repliesKey(prefix, this.id), coordinatorTtlMs)
       .exec();
   }
 
-  /** The coordinator is closing: its heartbeat and withdrawn set go. */
+  /** The coordinator is closing: its heartbeat and replies list go. */
   async leave(): Promise<void> {
     const { prefix } = this.redis;
     await this.control
       .multi()
-      .del(coordinatorKey(prefix, this.id), withdrawnSet(prefix, this.id))
+      .del(coordinatorKey(prefix, this.id), repliesKey(prefix, this.id))
       .srem(coordinatorSet(prefix), this.id)
       .exec();
   }
 
   /**
-   * The coordinator no longer wants the chunk: any worker that takes it from now on skips it, and if it
-   * still waits in BullMQ it leaves the queue. Resolves with whether it did (it will never run).
+   * Any worker may have taken a chunk of ours, and says nothing as it does (that would cost a command
+   * a chunk): while chunks are out, every worker is watched, and one judged gone has its list of taken
+   * chunks read for ours.
    */
-  async withdraw(bullId: string): Promise<boolean> {
-    const withdrawn = withdrawnSet(this.redis.prefix, this.id);
-    try {
-      await this.control.multi().sadd(withdrawn, bullId).pexpire(withdrawn, coordinatorTtlMs).exec();
-      if ((await this.queue.remove(bullId)) === 1) {
-        await this.control.srem(withdrawn, bullId);
-        return true;
-      }
-    } catch {
-      // Redis is away: the watchdog's bound applies to the chunks still in flight.
-    }
-    this.#zombies.set(bullId, Date.now());
-    return false;
-  }
-
-  async #checkHolders(): Promise<void> {
-    await this.#findHolders();
-    const byHolder = new Map<string, WatchedChunk[]>();
-    for (const chunk of this.coordinator.holders()) {
-      if (chunk.holder === undefined) continue;
-      byHolder.set(chunk.holder, [...(byHolder.get(chunk.holder) ?? []), chunk]);
-    }
-    if (byHolder.size === 0) return;
-    const gone = await this.#workers.check([...byHolder.keys()]);
+  async #checkWorkers(): Promise<void> {
+    if (this.coordinator.inFlight().size === 0) return;
+    const { prefix } = this.redis;
+    for (const worker of await this.control.smembers(workerSet(prefix))) this.#known.add(worker);
+    const gone = await this.#workers.check([...this.#known]);
     for (const worker of gone) {
+      const taken = takenKey(prefix, worker);
+      // A list the worker created after its last beat has no expiry yet: it gets one now.
+      const [[, entries]] = ((await this.control
+        .multi()
+        .lrange(taken, 0, -1)
+        .pexpire(taken, takenTtlMs)
+        .exec()) ?? []) as [[Error | null, string[]]];
+      const ours = (entries ?? []).filter((entry) => this.coordinator.inFlight().has(idOf(entry)));
+      if (ours.length > 0) {
+        const removal = this.control.pipeline();
+        for (const entry of ours) removal.lrem(taken, 1, entry);
+        await removal.exec();
+      }
       this.#workers.forget(worker);
-      for (const chunk of byHolder.get(worker)!) this.coordinator.diedWith(chunk, worker);
+      this.#known.delete(worker);
+      for (const entry of ours) {
+        const chunk = this.coordinator.inFlight().get(idOf(entry));
+        if (chunk) this.coordinator.diedWith(chunk, worker);
+      }
     }
   }
 
   /**
-   * A worker says it holds a chunk as it starts it, but one killed between taking the chunk and saying
-   * so never does. BullMQ itself notes which worker took a job (its `pb` field, the worker's name, which
-   * is its id), so the chunks whose holder is still unknown are looked up there.
+   * Which chunks Redis holds. One missing twice in a row is lost: once is not enough, since a reply
+   * taken off the list by this coordinator's reader may not have been handled yet when the census
+   * answers (they come on two connections).
    */
-  async #findHolders(): Promise<void> {
-    const unknown = [...this.coordinator.holders()].filter((chunk) => chunk.holder === undefined);
-    if (unknown.length === 0) return;
-    const lookup = this.control.pipeline();
-    for (const chunk of unknown) lookup.hget(`${this.redis.prefix}:${chunkQueueName}:${chunk.bullId}`, "pb");
-    const replies = (await lookup.exec()) ?? [];
-    unknown.forEach((chunk, i) => {
-      const [error, holder] = replies[i] ?? [];
-      if (!error && typeof holder === "string" && holder !== "") chunk.holder ??= holder;
-    });
-  }
-
-  async #checkInFlight(): Promise<void> {
-    // Bounded: while Redis is away, the check below must still run and bound the wait.
-    await within(this.#removeZombies(), 1000).catch(() => {});
-    const chunks = [...this.coordinator.holders()];
-    if (chunks.length === 0) return void (this.#unreachableSince = undefined);
+  async #census(): Promise<void> {
+    const inFlight = this.coordinator.inFlight();
+    if (inFlight.size === 0) {
+      this.#unreachableSince = undefined;
+      this.#missing.clear();
+      return;
+    }
+    const { prefix } = this.redis;
+    const keys = [
+      queueKey(prefix),
+      repliesKey(prefix, this.id),
+      ...[...this.#known].map((w) => takenKey(prefix, w)),
+    ];
+    const startedAt = Date.now();
     try {
-      const states = await within(
-        Promise.all(chunks.map((chunk) => this.queue.getJobState(chunk.bullId))),
+      const held = await within(
+        chunksHeld(this.control, keys, `${this.id}-`),
         this.redis.unreachableTimeoutMs / 3,
       );
       this.#unreachableSince = undefined;
-      // Gone without an event: Redis lost it. Sent again, a bounded number of times, once the
-      // heartbeat (lost with it, if Redis restarted empty) is back, so that workers run them.
-      const lost = chunks.filter((_, i) => states[i] === "unknown");
+      // Pushed before the last census began: a push still on its way then is not missing.
+      const missing = new Set(
+        [...inFlight.values()]
+          .filter((chunk) => chunk.sentAt < this.#lastCensus && !held.has(chunk.chunkId))
+          .map((chunk) => chunk.chunkId),
+      );
+      this.#lastCensus = startedAt;
+      const lost = [...missing].filter((id) => this.#missing.has(id));
+      this.#missing = missing;
+      // Sent again, a bounded number of times, once the heartbeat (lost with them, if Redis restarted
+      // empty) is back, so that workers run them.
       if (lost.length > 0) await within(this.beat(), 1000).catch(() => {});
-      for (const chunk of lost) this.coordinator.lost(chunk);
+      for (const id of lost) {
+        const chunk = this.coordinator.inFlight().get(id);
+        if (chunk) this.coordinator.lost(chunk);
+      }
     } catch (error) {
       const now = Date.now();
       this.#unreachableSince ??= now;
       const gone = describeConnectionError(this.redis.where, error as Error);
-      for (const chunk of chunks) {
+      for (const chunk of [...inFlight.values()]) {
         // Each chunk waits the whole bound: one sent just now, as Redis came back, is not failed
         // for the outage that came before it.
         const waitedMs = now - Math.max(this.#unreachableSince, chunk.sentAt);
@@ -230,24 +243,6 @@ export class ClusterWatch {
           ),
         );
       }
-    }
-  }
-
-  /**
-   * Withdrawn chunks whose worker held them: once its lease has run out, their BullMQ jobs can be
-   * removed. Until then a worker that gets one skips it.
-   */
-  async #removeZombies(): Promise<void> {
-    const now = Date.now();
-    for (const [bullId, since] of this.#zombies) {
-      let removed = false;
-      try {
-        removed = (await this.queue.remove(bullId)) === 1;
-        if (removed) await this.control.srem(withdrawnSet(this.redis.prefix, this.id), bullId);
-      } catch {
-        return;
-      }
-      if (removed || now - since > zombieRemovalMs) this.#zombies.delete(bullId);
     }
   }
 }

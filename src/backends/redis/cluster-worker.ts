@@ -1,10 +1,10 @@
-// A cluster worker: takes chunks from the cluster's BullMQ queue and runs them on its own threads.
+// A cluster worker: takes chunks from the cluster's queue and runs them on its own threads.
 // It runs only tasks exported by the modules it was started with; a chunk naming any other task is
 // refused with an error naming it. Nothing that arrives through Redis is run as code.
 import { randomUUID } from "node:crypto";
+import { setTimeout as delay } from "node:timers/promises";
 import { availableParallelism, hostname, totalmem } from "node:os";
 import { resolve as resolvePath } from "node:path";
-import { UnrecoverableError, Worker, type Job as BullJob } from "bullmq";
 import type { RedisClient } from "./connection.ts";
 import { InterruptedError, WorkerError } from "../../errors.ts";
 import { mapChunkPaths, mapSpecPaths, resolveUnderRoot, usesFiles } from "../../protocol/data-paths.ts";
@@ -25,16 +25,19 @@ import {
   type ResolvedRedis,
 } from "./connection.ts";
 import { RedisClients } from "./clients.ts";
-import { workerTtlMs } from "./cluster-watch.ts";
+import { chunksHeld, putBack } from "./chunk-census.ts";
+import { takenTtlMs, workerTtlMs } from "./cluster-watch.ts";
 import { CoordinatorWatch } from "./coordinator-watch.ts";
 import {
   answersKey,
   broadcastsKey,
-  chunkQueueName,
   controlChannel,
   coordinatorKey,
   inboxKey,
   presenceChannel,
+  queueKey,
+  repliesKey,
+  takenKey,
   workerKey,
   workerSet,
   type WorkerBeat,
@@ -43,6 +46,7 @@ import { isRefused, parseControl, parseDirectCall, type DirectAnswer, type Direc
 import { mailboxTtlMs } from "./direct-line.ts";
 import { PrimaryTracker } from "./primary.ts";
 import { mailbox, type Mailbox } from "./mailbox.ts";
+import { idOf, parseQueued, replyEntry, startedEntry, type QueuedChunk } from "./queue-entries.ts";
 import { clusterNameOf } from "./task-names.ts";
 import {
   decodeRequest,
@@ -69,12 +73,6 @@ export interface ClusterWorkerOptions {
   /** Replace each thread after it has run this many tasks (items). @default never */
   readonly maxTasksPerWorker?: number;
   /**
-   * How long a chunk's lease lasts without renewal, in ms: the backstop for a worker that is alive but
-   * stuck. A worker that dies has its chunks sent again by their coordinators within seconds (it left
-   * its presence channel), one frozen or cut off once its heartbeat expires. @default 30000
-   */
-  readonly leaseMs?: number;
-  /**
    * The shared directory this worker reads files from and writes them to (file sources, sinks,
    * shuffles), as mounted on this machine: paths in messages are resolved under it, and any that would
    * leave it is refused. Without it, the worker runs no job that touches files. @default none
@@ -85,6 +83,8 @@ export interface ClusterWorkerOptions {
 }
 
 const beatEveryMs = 2000;
+/** How long one take waits on an empty queue, in seconds, before it asks again. */
+const takeBlockSeconds = 5;
 
 /**
  * The heap each thread of a cluster worker may use unless told: half the machine's memory shared among
@@ -102,11 +102,20 @@ export class ClusterWorker {
   /** The names of the tasks served, one per task. */
   readonly tasks: readonly string[];
   readonly #backend: PooledBackend;
-  readonly #worker: Worker;
   readonly #control: RedisClient;
+  /** The connection that waits on the queue: a blocking read holds it. */
+  readonly #taker: RedisClient;
+  #taking: Promise<void> | undefined;
+  #closing = false;
+  /** Resolves as the worker closes: a take in progress is given up, whatever its connection does. */
+  readonly #stopTaking: Promise<null>;
+  #stoppedTaking!: () => void;
+  /** Called when a thread comes free while the taker waits for one. */
+  #threadFreed: (() => void) | undefined;
   readonly #primary: PrimaryTracker;
   readonly #log: (line: string) => void;
   readonly #freeThreads: number[];
+  /** The chunks running here, by chunk id. */
   readonly #running = new Map<string, { thread: number; handle: ChunkHandle; coordinator: string }>();
   /** Local job ids, by coordinator and its job id: each coordinator numbers its jobs from 0. */
   readonly #localJobs = new Map<string, Map<number, number>>();
@@ -125,8 +134,12 @@ export class ClusterWorker {
   #done = 0;
   #failed = 0;
   #skipped = 0;
-  /** Chunks BullMQ gave this worker that have not ended yet (running, or being checked before they run). */
+  /** Chunks and direct calls taken here that have not been answered yet. */
   #taken = 0;
+  /** The ids of the chunks taken from the queue and not yet answered. */
+  readonly #handling = new Set<string>();
+  /** The chunks in this worker's list that it did not hold at the last look. */
+  #strays = new Set<string>();
 
   private constructor(
     redis: ResolvedRedis,
@@ -148,20 +161,9 @@ export class ClusterWorker {
     this.#log = options.log ?? ((line) => console.error(line));
     this.#dataRoot = options.dataRoot === undefined ? undefined : resolvePath(options.dataRoot);
     this.#freeThreads = Array.from({ length: backend.workers }, (_, i) => i);
-    const leaseMs = options.leaseMs ?? 30_000;
-    this.#worker = new Worker(chunkQueueName, (bullJob) => this.#process(bullJob), {
-      connection: clients.open(),
-      prefix: redis.prefix,
-      concurrency: backend.workers,
-      lockDuration: leaseMs,
-      stalledInterval: leaseMs,
-      maxStalledCount: 1,
-      name: this.id,
-      // Started once the broadcasts of the coordinators there have run (start()).
-      autorun: false,
-    });
-    this.#worker.on("error", (error) => this.#log(`redis: ${error.message}`));
-    this.#beat = setInterval(() => void this.#heartbeat(), beatEveryMs);
+    this.#taker = clients.open(true);
+    this.#stopTaking = new Promise((resolve) => (this.#stoppedTaking = () => resolve(null)));
+    this.#beat = setInterval(() => void this.#heartbeat().then(() => this.#returnStrays()), beatEveryMs);
     // Back after a lost connection (Redis may have restarted empty): beats at once, so that no
     // coordinator takes its missing heartbeat for a death.
     this.#control.on("ready", () => void this.#heartbeat());
@@ -204,14 +206,13 @@ export class ClusterWorker {
       // Each job brings its own memory budget, after the threads have started: V8 sizes their young generation.
       semiSpaceMb: undefined,
     });
-    // A lost Redis is reported by the BullMQ worker's error events, logged once.
     const clients = new RedisClients(redis);
     const worker = new ClusterWorker(redis, registry, served, backend, maxHeapMb, clients, options);
     await worker.#listen();
     // In the cluster's set of workers first: a coordinator that broadcasts from now on sends it the call.
     await worker.#heartbeat();
     await worker.#joinBroadcasts();
-    worker.#worker.run().catch((error: Error) => worker.#log(`stopped taking chunks: ${error.message}`));
+    worker.#taking = worker.#takeChunks();
     return worker;
   }
 
@@ -226,21 +227,28 @@ export class ClusterWorker {
   /** Stops taking chunks, lets the running ones finish, then ends its threads. */
   async close(): Promise<void> {
     clearInterval(this.#beat);
-    const closing = this.#worker.close();
-    // Running chunks finish on their threads whatever Redis does. Once they have, a close still
-    // waiting is waiting on a Redis that is gone (BullMQ's close never returns then): it is cut short.
-    // Until then the worker stays present (its subscription, its heartbeat), so no coordinator sends
-    // its chunks again.
+    this.#closing = true;
+    this.#threadFreed?.();
+    // A take in progress is given up (its connection is cut as the others close). If Redis had
+    // already moved a chunk for it, the chunk is in this worker's list, and goes back below.
+    this.#stoppedTaking();
+    await this.#taking;
+    // Running chunks finish on their threads whatever Redis does. Until they have, the worker stays
+    // present (its subscription, its heartbeat), so no coordinator sends its chunks again.
     await this.#idle();
     this.#coordinators.stop();
-    await within(closing, closeBoundMs).catch(() => void this.#worker.close(true));
     const { prefix } = this.#redis;
+    const taken = takenKey(prefix, this.id);
     await within(
-      this.#control
-        .multi()
-        .del(workerKey(prefix, this.id), inboxKey(prefix, this.id))
-        .srem(workerSet(prefix), this.id)
-        .exec(),
+      (async () => {
+        // Taken and never started: back to the head of the queue, for the next worker.
+        while ((await this.#control.lmove(taken, queueKey(prefix), "LEFT", "RIGHT")) !== null);
+        await this.#control
+          .multi()
+          .del(workerKey(prefix, this.id), inboxKey(prefix, this.id), taken)
+          .srem(workerSet(prefix), this.id)
+          .exec();
+      })(),
       closeBoundMs,
     ).catch(() => {});
     const reading = this.#inbox.stop();
@@ -283,9 +291,9 @@ export class ClusterWorker {
       if (jobs!.size === 0) this.#localJobs.delete(message.coordinator);
       return;
     }
-    const running = this.#running.get(message.bullId);
-    // Not running here: it may still be waiting in BullMQ, and come here later.
-    if (!running) return this.#coordinators.noteStopped(message.bullId);
+    const running = this.#running.get(message.chunkId);
+    // Not running here: it may still be in the queue, or on its way here.
+    if (!running) return this.#coordinators.noteStopped(message.chunkId);
     // Rebuilt with its name, so a task that rethrows its signal's reason fails as a TimeoutError or AbortError.
     const reason = Object.assign(new Error(message.reason.message), { name: message.reason.name });
     if (message.action === "abort") running.handle.abort(reason);
@@ -294,76 +302,155 @@ export class ClusterWorker {
 
   /** A coordinator is gone: its chunks running here stop, and the jobs kept for it are dropped. */
   #coordinatorGone(coordinator: string): void {
+    // Nobody reads its replies any more: those sent before now go, and none is sent after (#run).
+    this.#control.del(repliesKey(this.#redis.prefix, coordinator)).catch(() => {});
     const reason = new InterruptedError(`coordinator ${coordinator} is gone`);
+    let stopped = 0;
     for (const { coordinator: owner, thread } of this.#running.values()) {
-      if (owner === coordinator) this.#backend.restart(thread, reason);
+      if (owner !== coordinator) continue;
+      this.#backend.restart(thread, reason);
+      stopped++;
     }
-    for (const local of this.#localJobs.get(coordinator)?.values() ?? []) this.#backend.forget(local);
+    const jobs = this.#localJobs.get(coordinator);
+    for (const local of jobs?.values() ?? []) this.#backend.forget(local);
     this.#localJobs.delete(coordinator);
     for (const key of this.#broadcasts.keys())
       if (key.startsWith(`${coordinator}:`)) this.#broadcasts.delete(key);
-    this.#log(`coordinator ${coordinator} is gone: stopped its chunks here and dropped its jobs`);
+    // A pool that closed after its jobs ended left nothing here: nothing to say.
+    if (stopped > 0 || (jobs?.size ?? 0) > 0)
+      this.#log(`coordinator ${coordinator} is gone: stopped its chunks here and dropped its jobs`);
   }
 
-  /** Runs a chunk BullMQ gave this worker; close() waits for every one of them to end. */
-  async #process(bullJob: BullJob): Promise<{ payload: string }> {
-    this.#taken++;
-    try {
-      return await this.#take(bullJob);
-    } finally {
-      this.#untake();
+  /**
+   * Takes chunks while a thread is free, oldest first, each moved in one command from the queue to
+   * this worker's list of taken chunks, where it stays until its reply is sent.
+   */
+  async #takeChunks(): Promise<void> {
+    const { prefix } = this.#redis;
+    const [queue, taken] = [queueKey(prefix), takenKey(prefix, this.id)];
+    let failures = 0;
+    while (!this.#closing) {
+      if (this.#freeThreads.length === 0) {
+        await new Promise<void>((resolve) => (this.#threadFreed = resolve));
+        this.#threadFreed = undefined;
+        continue;
+      }
+      let entry: string | null;
+      try {
+        const take = this.#taker.blmove(queue, taken, "RIGHT", "LEFT", takeBlockSeconds);
+        // Given up at close: ioredis never settles a command queued while it waits to reconnect.
+        take.catch(() => {});
+        entry = await Promise.race([take, this.#stopTaking]);
+        failures = 0;
+      } catch (error) {
+        if (this.#closing) return;
+        // Redis is away: said once, then retried with a growing pause.
+        if (failures++ === 0) this.#log(`redis: ${(error as Error).message}`);
+        await delay(Math.min(100 * failures, 1000));
+        continue;
+      }
+      if (entry === null || this.#closing) continue;
+      const thread = this.#freeThreads.pop()!;
+      const id = idOf(entry);
+      this.#taken++;
+      this.#handling.add(id);
+      void this.#run(entry, thread).finally(() => {
+        this.#handling.delete(id);
+        this.#freeThreads.push(thread);
+        this.#threadFreed?.();
+        this.#untake();
+      });
     }
   }
 
-  async #take(bullJob: BullJob): Promise<{ payload: string }> {
-    let request;
+  /**
+   * Chunks in this worker's list that it does not hold: a take that Redis carried out but whose answer
+   * a lost connection dropped (ioredis then sends the take again, which moves another chunk). Seen so
+   * at two looks in a row (a take's answer may be on its way at the first), they go back to the queue,
+   * to be taken next.
+   */
+  async #returnStrays(): Promise<void> {
+    const { prefix } = this.#redis;
+    const taken = takenKey(prefix, this.id);
     try {
-      request = decodeRequest(bullJob.data);
+      const held = await chunksHeld(this.#control, [taken], "");
+      const strays = new Set([...held].filter((id) => !this.#handling.has(id)));
+      const back = [...strays].filter((id) => this.#strays.has(id));
+      this.#strays = strays;
+      if (back.length === 0) return;
+      const moved = await putBack(this.#control, taken, queueKey(prefix), back);
+      this.#log(`put ${moved} chunk(s) back in the queue: taken here as the connection to Redis was lost`);
+      for (const id of back) this.#strays.delete(id);
+    } catch {
+      // Redis is away: the next beat looks again.
+    }
+  }
+
+  /** Runs a chunk taken from the queue on `thread`, and answers its coordinator. */
+  async #run(entry: string, thread: number): Promise<void> {
+    const { prefix } = this.#redis;
+    const taken = takenKey(prefix, this.id);
+    let queued: QueuedChunk;
+    try {
+      queued = parseQueued(entry);
     } catch (error) {
-      if (!(error instanceof MalformedMessageError)) throw error;
-      this.#log(`refused chunk ${bullJob.id ?? "(no id)"}: ${error.message}`);
+      // Nobody to answer: it leaves this worker's list, and the log says why.
+      this.#log(`refused chunk ${idOf(entry).slice(0, 80)}: ${(error as Error).message}`);
       this.#failed++;
-      throw new UnrecoverableError(error.message);
+      await this.#control.lrem(taken, 1, entry).catch(() => {});
+      return;
     }
-    const bullId = bullJob.id!;
-    const { coordinator } = request;
+    const reply = await this.#reply(queued, thread);
+    this.#coordinators.answered(queued.coordinator);
+    const replies = repliesKey(prefix, queued.coordinator);
+    // One round trip: the reply goes to its coordinator and the chunk leaves this worker's list. A
+    // coordinator that is gone reads nothing: its list, which this worker deleted when it judged it
+    // gone (on this same connection, so after any reply sent before), is not made again.
+    const answer = this.#control.pipeline();
+    if (this.#coordinators.isGone(queued.coordinator)) answer.del(replies);
+    else answer.rpush(replies, replyEntry(queued.id, encodeReplyOrCloneError(reply)));
+    await answer
+      .lrem(taken, 1, entry)
+      .exec()
+      .catch((error: Error) => this.#log(`could not answer chunk ${queued.id}: ${error.message}`));
+  }
+
+  async #reply({ id, coordinator, reportStart, message }: QueuedChunk, thread: number): Promise<ChunkReply> {
     let local;
     try {
-      local = this.#local(request);
+      local = this.#local(decodeRequest(message));
     } catch (error) {
       this.#failed++;
-      return {
-        payload: encodeReply({ kind: "error", name: "WorkerError", message: (error as Error).message }),
-      };
+      let { message } = error as Error;
+      if (error instanceof MalformedMessageError) {
+        this.#log(`refused chunk ${id}: ${message}`);
+        message = `cluster worker ${this.id} refused the chunk: ${message}`;
+      }
+      return { kind: "error", name: "WorkerError", message };
     }
-    const skip = await this.#coordinators.whyNot(bullId, coordinator);
+    const skip = await this.#coordinators.whyNot(id, coordinator);
     if (skip) {
       this.#skipped++;
-      const message = `chunk ${bullId} was not run: ${skip}`;
-      return { payload: encodeReply({ kind: "error", name: "InterruptedError", message }) };
+      return { kind: "error", name: "InterruptedError", message: `chunk ${id} was not run: ${skip}` };
     }
     const { spec, chunk } = this.#localIds(coordinator, local);
-    const thread = this.#freeThreads.pop();
-    if (thread === undefined)
-      throw new Error("unreachable: BullMQ ran more chunks than the worker has threads");
-    const handle = this.#backend.run(thread, spec, chunk, true);
-    // The coordinator's deadline counts from here, when the tasks are loaded and the chunk runs; the
-    // same message names the worker that holds the chunk, for the coordinator's watch. Until then the
-    // watch finds the holder where BullMQ noted who took the job (cluster-watch.ts): one message a chunk.
-    void handle.started.then(() =>
-      bullJob.updateProgress({ worker: this.id, running: true }).catch(() => {}),
-    );
-    this.#running.set(bullId, { thread, handle, coordinator });
+    const handle = this.#backend.run(thread, spec, chunk, reportStart);
+    // The coordinator's deadline counts from here, when the tasks are loaded and the chunk runs.
+    if (reportStart) {
+      void handle.started.then(() =>
+        this.#control.rpush(repliesKey(this.#redis.prefix, coordinator), startedEntry(id)).catch(() => {}),
+      );
+    }
+    this.#running.set(id, { thread, handle, coordinator });
     let reply: ChunkReply;
     try {
       reply = await replyOf(handle.outcome);
     } finally {
-      this.#running.delete(bullId);
-      this.#freeThreads.push(thread);
+      this.#running.delete(id);
     }
     if (reply.kind === "outcome") this.#done++;
     else this.#failed++;
-    return { payload: encodeReplyOrCloneError(reply) };
+    return reply;
   }
 
   /** The request with this worker's tasks (refused if it names one not served here) and, for a job with files, paths. */
@@ -527,6 +614,7 @@ export class ClusterWorker {
       .multi()
       .set(workerKey(prefix, this.id), JSON.stringify(beat), "PX", workerTtlMs)
       .sadd(workerSet(prefix), this.id)
+      .pexpire(takenKey(prefix, this.id), takenTtlMs)
       .exec()
       .catch(() => {});
   }

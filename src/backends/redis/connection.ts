@@ -13,7 +13,7 @@ export interface RedisOptions {
    */
   readonly url: string;
   /**
-   * Namespace of every key weft and BullMQ write: letters, digits, `_`, `.` and `-`, no `:`. Clusters
+   * Namespace of every key weft writes: letters, digits, `_`, `.` and `-`, no `:`. Clusters
    * with different prefixes never meet. On a Redis Cluster the keys start with `{prefix}`, which puts
    * all of them in one hash slot.
    * @default "weft"
@@ -33,7 +33,7 @@ export interface RedisOptions {
   readonly unreachableTimeoutMs?: number;
 }
 
-/** A connection to the cluster's Redis, whichever its topology: what weft's code and BullMQ are given. */
+/** A connection to the cluster's Redis, whichever its topology: what weft's code is given. */
 export type RedisClient = Redis | Cluster;
 
 interface Address {
@@ -129,7 +129,7 @@ export function resolveRedis(options: string | RedisOptions): ResolvedRedis {
       ...(sentinelPassword && { sentinelPassword }),
       ...(tls && { tls }),
       connectTimeout: given.connectTimeoutMs ?? 5000,
-      // BullMQ's blocking connections must wait for Redis as long as it takes; weft bounds the wait itself.
+      // Blocking reads (the queue, the replies) wait for Redis as long as it takes; weft bounds the wait itself.
       maxRetriesPerRequest: null,
     },
   };
@@ -245,11 +245,32 @@ export async function checkRedis(redis: ResolvedRedis): Promise<void> {
     await probe.connect();
     await probe.ping();
   } catch (error) {
+    await closeRedis(probe);
     throw describeConnectionError(redis.where, refusal ?? (error as Error));
+  }
+  try {
+    const tooOld = versionProblem(await probe.info("server"));
+    if (tooOld) throw new WorkerError(`Redis at ${redis.where} ${tooOld}`);
   } finally {
     // quit waits for the socket to close, so a pool that failed to start leaves nothing open.
     await closeRedis(probe);
   }
+}
+
+/** The oldest Redis weft runs on: 6.2 brought BLMOVE, the one command that takes a chunk into a worker's list. */
+const oldestRedis = [6, 2] as const;
+
+/** What is wrong with the Redis whose `INFO server` reply this is, or undefined if it will do. */
+export function versionProblem(info: string): string | undefined {
+  const version = /^redis_version:(\d+)\.(\d+)/m.exec(info);
+  // A server that does not say (a proxy, a look-alike) is given the benefit of the doubt.
+  if (!version) return undefined;
+  const [major, minor] = [Number(version[1]), Number(version[2])];
+  if (major > oldestRedis[0] || (major === oldestRedis[0] && minor >= oldestRedis[1])) return undefined;
+  return (
+    `is version ${major}.${minor}: weft needs ${oldestRedis.join(".")} or newer (a worker takes a chunk ` +
+    "with BLMOVE, which came in 6.2): upgrade Redis"
+  );
 }
 
 export function describeConnectionError(where: string, error: Error): WorkerError {

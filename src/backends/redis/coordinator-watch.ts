@@ -1,11 +1,12 @@
 // What a cluster worker knows of the coordinators whose chunks it takes. A chunk is run only if its
-// coordinator is still there and has not withdrawn it (it cancelled the chunk's job, or sent the chunk
-// again because the worker it first went to died): checked once, as the chunk is taken. And every
-// second the worker looks at the coordinators it keeps jobs for: once one is gone (killed, crashed),
-// its running chunks are stopped and its jobs dropped, instead of running for nobody.
+// coordinator is still there and has not stopped it (an abort or stop arrived before the chunk did).
+// Every second the worker looks at the coordinators it keeps jobs for: once one is gone (killed,
+// crashed), its running chunks are stopped and its jobs dropped, instead of running for nobody. So a
+// chunk of a coordinator watched already costs no command to check; one of a coordinator not seen
+// lately costs one round trip.
 import type { RedisClient } from "./connection.ts";
 import { within } from "./connection.ts";
-import { coordinatorKey, presenceChannel, withdrawnSet } from "./keys.ts";
+import { coordinatorKey, presenceChannel } from "./keys.ts";
 import { every, PresenceWatch, subscriberCounts } from "./presence.ts";
 
 /** How often a worker looks at the coordinators it keeps jobs for. */
@@ -14,13 +15,25 @@ export const coordinatorCheckMs = 1000;
 const coordinatorPresenceTimes = { channelGraceMs: 1000, keyGraceMs: 3000, holdOffMs: 3000 };
 /** How long a chunk waits for the check before it runs anyway. */
 const checkBoundMs = 2000;
-/** Chunk ids remembered at most: old ones are forgotten first. */
+/**
+ * How long a coordinator is watched after its last chunk here ended: a reply to a coordinator that
+ * has gone (its pool closed while the chunk ran) would stay in Redis until it is judged gone.
+ */
+const answeredWatchMs = 10_000;
+/** Chunk and coordinator ids remembered at most: old ones are forgotten first. */
 const memory = 1000;
 
 export class CoordinatorWatch {
   readonly #presence: PresenceWatch;
   /** Chunks an abort or stop arrived for before they ran here. */
   readonly #stopped = new Set<string>();
+  /** Coordinators judged gone. */
+  readonly #gone = new Set<string>();
+  /** Coordinators found there, with when: a verdict younger than a check's period stands. */
+  readonly #seen = new Map<string, number>();
+  /** Coordinators answered lately, with when. */
+  readonly #answered = new Map<string, number>();
+  #watched: () => Iterable<string> = () => [];
   #stop: (() => void) | undefined;
 
   constructor(
@@ -39,9 +52,14 @@ export class CoordinatorWatch {
 
   /** Watches the coordinators `known()` returns, until `stop()`. */
   start(known: () => Iterable<string>): void {
+    this.#watched = known;
     const holdOff = () => this.#presence.holdOff();
     this.client.on("ready", holdOff);
-    const stopChecks = every(coordinatorCheckMs, () => this.#check([...known()]), holdOff);
+    const stopChecks = every(
+      coordinatorCheckMs,
+      () => this.#check([...new Set([...known(), ...this.#lately()])]),
+      holdOff,
+    );
     this.#stop = () => {
       this.client.off("ready", holdOff);
       stopChecks();
@@ -52,28 +70,54 @@ export class CoordinatorWatch {
     this.#stop?.();
   }
 
-  /** An abort or stop arrived for a chunk that does not run here: if it comes here later, it is skipped. */
-  noteStopped(bullId: string): void {
-    remember(this.#stopped, bullId);
+  /** A chunk of `coordinator` ended here: it is watched a while yet. */
+  answered(coordinator: string): void {
+    this.#answered.delete(coordinator);
+    this.#answered.set(coordinator, Date.now());
   }
 
-  /** Why the chunk just taken must not run, or undefined if it may. One round trip; if Redis does not answer, it runs. */
-  async whyNot(bullId: string, coordinator: string): Promise<string | undefined> {
-    if (this.#stopped.has(bullId)) return "its coordinator withdrew it";
+  /** The coordinators answered within {@link answeredWatchMs}; older ones are dropped. */
+  #lately(): string[] {
+    const since = Date.now() - answeredWatchMs;
+    for (const [coordinator, at] of this.#answered) if (at < since) this.#answered.delete(coordinator);
+    return [...this.#answered.keys()];
+  }
+
+  /** Whether `coordinator` was judged gone. */
+  isGone(coordinator: string): boolean {
+    return this.#gone.has(coordinator);
+  }
+
+  /** An abort or stop arrived for a chunk that does not run here: if it comes here later, it is skipped. */
+  noteStopped(chunkId: string): void {
+    remember(this.#stopped, chunkId);
+  }
+
+  /**
+   * Why the chunk just taken must not run, or undefined if it may. A coordinator watched already, or
+   * found there within the last second, is taken at its word; any other is looked at once (one round
+   * trip; if Redis does not answer, the chunk runs).
+   */
+  async whyNot(chunkId: string, coordinator: string): Promise<string | undefined> {
+    if (this.#stopped.has(chunkId)) return "its coordinator stopped it";
+    if (this.isGone(coordinator)) return "its coordinator is gone";
+    const seen = this.#seen.get(coordinator);
+    if (seen !== undefined && Date.now() - seen < coordinatorCheckMs) return undefined;
+    for (const watched of this.#watched()) if (watched === coordinator) return undefined;
     try {
       const channel = presenceChannel(this.prefix, coordinator);
       const check = Promise.all([
-        this.client
-          .pipeline()
-          .sismember(withdrawnSet(this.prefix, coordinator), bullId)
-          .exists(coordinatorKey(this.prefix, coordinator))
-          .exec(),
+        this.client.exists(coordinatorKey(this.prefix, coordinator)),
         subscriberCounts(this.client, [channel]),
       ]);
-      const [replies, subscribers] = await within(check, checkBoundMs);
-      const [withdrawn, exists] = replies ?? [];
-      if (withdrawn?.[1] === 1) return "its coordinator withdrew it (cancelled, or sent again)";
-      if (exists?.[1] === 0 || subscribers?.get(channel) === 0) return "its coordinator is gone";
+      const [exists, subscribers] = await within(check, checkBoundMs);
+      if (exists === 0 || subscribers?.get(channel) === 0) {
+        remember(this.#gone, coordinator);
+        return "its coordinator is gone";
+      }
+      this.#seen.delete(coordinator);
+      this.#seen.set(coordinator, Date.now());
+      if (this.#seen.size > memory) this.#seen.delete(this.#seen.keys().next().value!);
     } catch {
       // Redis is away or slow: run it; a coordinator that is gone is seen by the next checks.
     }
@@ -84,6 +128,9 @@ export class CoordinatorWatch {
     const gone = await this.#presence.check(coordinators);
     for (const coordinator of gone) {
       this.#presence.forget(coordinator);
+      this.#answered.delete(coordinator);
+      remember(this.#gone, coordinator);
+      this.#seen.delete(coordinator);
       this.onGone(coordinator);
       // Other workers skip its chunks from now on, without waiting for its heartbeat to expire.
       await this.client.del(coordinatorKey(this.prefix, coordinator)).catch(() => {});
@@ -91,6 +138,7 @@ export class CoordinatorWatch {
   }
 }
 
+/** Adds `value`, forgetting the oldest beyond {@link memory}. */
 function remember(set: Set<string>, value: string): void {
   set.add(value);
   if (set.size > memory) set.delete(set.values().next().value!);

@@ -1,11 +1,21 @@
 // The names a cluster uses in Redis, all under its prefix, and the messages on its control channel.
 // A prefix holds no `:` (connection.ts checks it), so no prefix's keys can be another prefix's.
 
-/** The BullMQ queue every chunk of the cluster goes through (its keys are `<prefix>:chunks:*`). */
-export const chunkQueueName = "chunks";
+/**
+ * The queue every chunk of the cluster goes through, oldest at its right end, where workers take from
+ * (queue-entries.ts says what an entry holds). Its length is the cluster's backlog, what an autoscaler reads.
+ */
+export const queueKey = (prefix: string) => `${prefix}:chunks:wait`;
 
 /** Where coordinators tell workers to abort or stop a chunk, or forget a finished job. */
 export const controlChannel = (prefix: string) => `${prefix}:control`;
+
+/**
+ * The chunks a worker has taken and not yet answered: each moves here from the queue in one command
+ * (so none is ever in neither), and leaves as its reply is sent. It is the worker's lease: when the
+ * worker dies, its coordinators find their chunks here and send them again.
+ */
+export const takenKey = (prefix: string, worker: string) => `${prefix}:workers:${worker}:taken`;
 
 /** A worker's heartbeat, which expires when the worker stops beating. */
 export const workerKey = (prefix: string, id: string) => `${prefix}:workers:${id}`;
@@ -19,12 +29,9 @@ export const inboxKey = (prefix: string, worker: string) => `${prefix}:workers:$
 export const coordinatorKey = (prefix: string, id: string) => `${prefix}:coordinators:${id}`;
 /** The ids of the coordinators that have announced themselves; an id whose heartbeat expired is dropped by its readers. */
 export const coordinatorSet = (prefix: string) => `${prefix}:coordinators`;
-/**
- * The BullMQ ids of a coordinator's chunks it no longer wants (cancelled, or sent again because their
- * worker died): a worker that takes one skips it. Expires with the coordinator's heartbeat.
- */
-export const withdrawnSet = (prefix: string, coordinator: string) =>
-  `${prefix}:coordinators:${coordinator}:withdrawn`;
+/** Where workers answer a coordinator's chunks: that they started, and how they ended. */
+export const repliesKey = (prefix: string, coordinator: string) =>
+  `${prefix}:coordinators:${coordinator}:replies`;
 
 /** Where workers answer the calls a coordinator sent them by themselves. */
 export const answersKey = (prefix: string, coordinator: string) =>
@@ -51,7 +58,7 @@ export type ControlMessage =
   /** `reason` is the error's name and message, as the task sees them on its signal. */
   | {
       readonly action: "abort" | "stop";
-      readonly bullId: string;
+      readonly chunkId: string;
       readonly reason: { readonly name: string; readonly message: string };
     }
   | { readonly action: "forget"; readonly coordinator: string; readonly jobId: number };
@@ -78,7 +85,7 @@ export interface WorkerBeat {
   readonly running: number;
   readonly done: number;
   readonly failed: number;
-  /** Chunks it took and did not run: their coordinator was gone, or had withdrawn them. */
+  /** Chunks it took and did not run: their coordinator was gone, or had stopped them. */
   readonly skipped: number;
   /** Jobs it keeps loaded tasks for, of coordinators still there. */
   readonly jobs: number;

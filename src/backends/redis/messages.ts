@@ -1,8 +1,8 @@
 // The small messages that cross Redis beside chunks: control messages on the pub/sub channel, worker
-// heartbeats, the progress a worker reports on a chunk, and the envelopes of direct calls (a chunk
-// sent to one worker by itself) and of their answers. Anyone who can write to the cluster's
-// Redis can write these, so each is parsed and its shape checked before use: a malformed one is
-// refused with the reason, never trusted, and never crashes its reader.
+// heartbeats, and the envelopes of direct calls (a chunk sent to one worker by itself) and of their
+// answers. Anyone who can write to the cluster's Redis can write these, so each is parsed and its
+// shape checked before use: a malformed one is refused with the reason, never trusted, and never
+// crashes its reader.
 import type { ControlMessage, CoordinatorBeat, RedisPrimary, WorkerBeat } from "./keys.ts";
 import type { ChunkMessage } from "./wire.ts";
 
@@ -36,13 +36,13 @@ export function parseControl(text: unknown): ControlMessage | Refused {
   switch (value.action) {
     case "abort":
     case "stop": {
-      const { bullId, reason } = value;
-      if (!isName(bullId)) return { refused: `${value.action} without a chunk id` };
+      const { chunkId, reason } = value;
+      if (!isName(chunkId)) return { refused: `${value.action} without a chunk id` };
       if (!isObject(reason) || typeof reason.name !== "string" || typeof reason.message !== "string")
         return { refused: `${value.action} without a reason (name and message)` };
       return {
         action: value.action,
-        bullId,
+        chunkId,
         reason: { name: reason.name.slice(0, 256), message: reason.message.slice(0, 10_000) },
       };
     }
@@ -117,31 +117,10 @@ function primaryIn(beat: Record<string, unknown>): { redis?: RedisPrimary } {
 }
 
 /** What a worker reports on a chunk it took: its id, and whether the chunk's tasks are loaded and it runs. */
-export interface ChunkProgress {
-  readonly worker: string | undefined;
-  readonly running: boolean;
-}
-
-/**
- * A chunk's progress from BullMQ's event (JSON text), or undefined if it is not weft's. A bare `1` is
- * what workers before the presence watch sent once the chunk ran.
- */
-export function parseProgress(text: unknown): ChunkProgress | undefined {
-  let value: unknown;
-  try {
-    value = parseJson(text);
-  } catch {
-    return undefined;
-  }
-  if (value === 1) return { worker: undefined, running: true };
-  if (!isObject(value) || !isName(value.worker)) return undefined;
-  return { worker: value.worker, running: value.running === true };
-}
-
 /**
  * A chunk a coordinator sends one worker by itself, through the worker's inbox: for one of its
  * threads (an actor's), or for all of them, and every thread that replaces one later (a broadcast).
- * `message` is the chunk as BullMQ would carry it, checked like any chunk when it is read.
+ * `message` is the chunk as the queue carries it, checked like any chunk when it is read.
  */
 export interface DirectCall {
   readonly call: number;

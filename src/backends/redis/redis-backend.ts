@@ -1,10 +1,11 @@
-// The coordinator's side of a cluster: each chunk becomes a BullMQ job (`bullId`) on the cluster's queue, and
-// its outcome comes back through BullMQ's event stream. The queue and the leases are BullMQ's; weft
-// adds the plan, the slots, the bound on waiting for Redis, and the watch on the workers that hold its
-// chunks (ClusterWatch), which sends a dead worker's chunks again within seconds instead of a lease.
+// The coordinator's side of a cluster. Each chunk is pushed onto the cluster's queue, a Redis list; a
+// worker moves it to its own list of taken chunks as it takes it, and answers on this coordinator's
+// replies list: four commands a chunk, and one more for the coordinator's read of the reply. What a
+// queue library would add (leases renewed every few seconds, an event stream, a hash per job) is done
+// by watching instead: the workers' presence says when one died holding chunks (ClusterWatch), and a
+// census of the lists says when Redis lost one.
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import { Queue } from "bullmq";
 import type { RedisClient } from "./connection.ts";
 import { InterruptedError, OptionError, WorkerCrashedError, WorkerError } from "../../errors.ts";
 import {
@@ -28,18 +29,20 @@ import {
   type RedisOptions,
   type ResolvedRedis,
 } from "./connection.ts";
-import { EventReader } from "./event-reader.ts";
 import { RedisLedgers } from "./ledgers.ts";
 import { ClusterPins } from "./cluster-pins.ts";
 import { DirectLine } from "./direct-line.ts";
 import {
   broadcastsKey,
-  chunkQueueName,
   controlChannel,
   presenceChannel,
+  queueKey,
+  repliesKey,
   type ControlMessage,
 } from "./keys.ts";
-import { parseProgress, type DirectCall } from "./messages.ts";
+import { mailbox, type Mailbox } from "./mailbox.ts";
+import type { DirectCall } from "./messages.ts";
+import { encodeQueued, parseReplyEntry } from "./queue-entries.ts";
 import { clusterThreads, workerBeats } from "./presence.ts";
 import { clusterTaskRef } from "./task-names.ts";
 import {
@@ -52,11 +55,13 @@ import {
   type ChunkMessage,
 } from "./wire.ts";
 
-/** A chunk posted to the queue as a BullMQ job, waiting for its outcome. */
+/** A chunk pushed onto the queue, waiting for its outcome. */
 interface PostedChunk extends WatchedChunk, ChunkSettlers {
   readonly slot: number;
   readonly chunk: Chunk;
   readonly terminal: Terminal["op"];
+  /** The queue's entry, as pushed: what is removed from the queue to withdraw it. */
+  entry: string | undefined;
 }
 
 /** A chunk given to a slot and held here, posted once the chunk before it in the slot has settled. */
@@ -64,6 +69,7 @@ interface HeldChunk {
   readonly slot: number;
   readonly spec: JobSpec;
   readonly chunk: Chunk;
+  readonly reportStart: boolean;
   readonly settlers: ChunkSettlers;
 }
 
@@ -83,8 +89,8 @@ export const maxResendsPerChunk = 5;
 
 /**
  * What a chunk costs the coordinator and Redis, each one core that every chunk passes through: the
- * larger of the coordinator's CPU (0.23 to 0.41 ms) and Redis's (0.24 to 0.32 ms, 44 commands) per
- * chunk, measured on 2,000 one-item chunks with two `weft worker` processes on one machine.
+ * larger of the coordinator's CPU and Redis's per chunk, measured on 2,000 one-item chunks with two
+ * `weft worker` processes on one machine.
  */
 export const chunkLoadMs = 0.35;
 
@@ -113,8 +119,7 @@ export class RedisBackend implements Backend {
   readonly chunkLoadMs = chunkLoadMs;
   readonly ledgers: RedisLedgers;
   readonly #redis: ResolvedRedis;
-  readonly #queue: Queue;
-  readonly #reader: EventReader;
+  readonly #replies: Mailbox;
   readonly #control: RedisClient;
   readonly #watch: ClusterWatch;
   readonly #line: DirectLine;
@@ -125,7 +130,7 @@ export class RedisBackend implements Backend {
   #slots: { posted: PostedChunk | undefined; held: HeldChunk[] }[] = [];
   #active = 0;
   readonly #resized: ((workers: number) => void)[] = [];
-  readonly #byBullId = new Map<string, PostedChunk>();
+  readonly #byId = new Map<string, PostedChunk>();
   /** Each running job's plan, encoded once for all of its chunks: by job id. */
   readonly #specs = new Map<number, string>();
   /** Times each chunk (`<job>:<seq>`) was lost and sent again. */
@@ -136,23 +141,16 @@ export class RedisBackend implements Backend {
   private constructor(
     readonly id: string,
     redis: ResolvedRedis,
-    queue: Queue,
     readonly clients: RedisClients,
     readonly dataRoot: string | undefined,
     fixedSlots: number | undefined,
   ) {
     this.#redis = redis;
-    this.#queue = queue;
     this.#control = clients.open();
     this.ledgers = new RedisLedgers(this.#control, redis.prefix, id);
-    this.#reader = new EventReader(clients.open(true), queue.keys.events!, {
-      wants: (bullId) => this.#byBullId.has(bullId),
-      completed: (bullId, returnvalue) => this.#settle(bullId, returnvalue),
-      failed: (bullId, reason) => this.#fail(bullId, reason ?? "no reason given"),
-      progress: (bullId, data) => this.#progress(bullId, data),
-    });
-    this.#watch = new ClusterWatch(this.#control, queue, redis, id, {
-      holders: () => this.#byBullId.values(),
+    this.#replies = mailbox(clients.open(true), repliesKey(redis.prefix, id), (text) => this.#onReply(text));
+    this.#watch = new ClusterWatch(this.#control, redis, id, {
+      inFlight: () => this.#byId,
       diedWith: (posted, worker) => this.#workerDied(posted as PostedChunk, worker),
       lost: (posted) => this.#resend(posted as PostedChunk, "Redis lost it"),
       unreachable: (posted, error) => this.#lost(posted as PostedChunk, error),
@@ -190,16 +188,13 @@ export class RedisBackend implements Backend {
     const redis = resolveRedis(settings.redis);
     await checkRedis(redis);
     const clients = new RedisClients(redis);
-    const queue = new Queue(chunkQueueName, { connection: clients.open(), prefix: redis.prefix });
-    // A lost Redis is reported by the watchdog, with how long it has been gone; these would only repeat it.
-    queue.on("error", () => {});
-    const backend = new RedisBackend(randomUUID(), redis, queue, clients, settings.dataRoot, settings.slots);
+    const backend = new RedisBackend(randomUUID(), redis, clients, settings.dataRoot, settings.slots);
     try {
       await backend.#begin(settings.slots);
       return backend;
     } catch (error) {
       await clients.close();
-      await backend.#reader.stop();
+      await backend.#replies.stop();
       throw describeConnectionError(redis.where, error as Error);
     }
   }
@@ -217,11 +212,11 @@ export class RedisBackend implements Backend {
     return (path) => path;
   }
 
-  /** Reads the event stream from now on, and is present in the cluster until close. */
+  /** Reads its replies from now on, and is present in the cluster until close. */
   async #begin(slots: number | undefined): Promise<void> {
     const { prefix } = this.#redis;
     this.#resize(slots ?? slotsFor(await clusterThreads(this.#control, prefix)));
-    await this.#reader.start();
+    this.#replies.start();
     // The workers stop this coordinator's chunks once it is gone: its subscription and heartbeat say it is not.
     await this.clients.open().subscribe(presenceChannel(prefix, this.id));
     await this.#watch.beat({
@@ -233,11 +228,11 @@ export class RedisBackend implements Backend {
     this.#watch.start();
   }
 
-  run(slot: number, spec: JobSpec, chunk: Chunk, _reportStart: boolean): ChunkHandle {
+  run(slot: number, spec: JobSpec, chunk: Chunk, reportStart: boolean): ChunkHandle {
     let started!: () => void;
     const start = new Promise<void>((resolve) => (started = resolve));
     const outcome = new Promise<ChunkOutcome>((resolve, reject) => {
-      const held: HeldChunk = { slot, spec, chunk, settlers: { resolve, reject, started } };
+      const held: HeldChunk = { slot, spec, chunk, reportStart, settlers: { resolve, reject, started } };
       const lane = this.#slots[slot]!;
       if (lane.posted) lane.held.push(held);
       else this.#post(held);
@@ -249,10 +244,10 @@ export class RedisBackend implements Backend {
       if (at >= 0) return lane!.held.splice(at, 1)[0]!.settlers.reject(reason);
       const posted = lane?.posted;
       if (posted?.chunk !== chunk) return;
-      // Running: its worker aborts the task's signal. Still waiting in BullMQ: it leaves the queue and
-      // settles now; a worker that takes it meanwhile skips it.
-      this.#publish({ action: "abort", bullId: posted.bullId, reason: errorFields(reason) });
-      void this.#watch.withdraw(posted.bullId).then((removed) => {
+      // Running: its worker aborts the task's signal. Still in the queue: it leaves it and settles
+      // now; a worker that took it meanwhile has the abort, and skips it.
+      this.#publish({ action: "abort", chunkId: posted.chunkId, reason: errorFields(reason) });
+      void this.#withdraw(posted).then((removed) => {
         if (removed) this.#lost(posted, reason);
       });
     };
@@ -263,9 +258,9 @@ export class RedisBackend implements Backend {
   restart(slot: number, reason: Error): void {
     const posted = this.#slots[slot]?.posted;
     if (!posted) return;
-    this.#publish({ action: "stop", bullId: posted.bullId, reason: errorFields(reason) });
-    // If it had not started after all, no worker will start it now.
-    void this.#watch.withdraw(posted.bullId);
+    this.#publish({ action: "stop", chunkId: posted.chunkId, reason: errorFields(reason) });
+    // If it had not been taken after all, no worker will take it now.
+    void this.#withdraw(posted);
     this.#lost(posted, reason);
   }
 
@@ -323,7 +318,7 @@ export class RedisBackend implements Backend {
     if (this.#closed) return;
     this.#closed = true;
     this.#watch.stop();
-    const left = [...this.#byBullId.values()];
+    const left = [...this.#byId.values()];
     for (const lane of this.#slots) {
       for (const held of lane.held) held.settlers.reject(new InterruptedError("the pool closed"));
       lane.held.length = 0;
@@ -333,35 +328,33 @@ export class RedisBackend implements Backend {
     // heartbeat goes, so that workers skip any chunk of it they take and stop those they run.
     await within(
       Promise.allSettled([
-        ...left.map((s) => this.#queue.remove(s.bullId)),
+        ...left.map((posted) => this.#withdraw(posted)),
         this.#watch.leave(),
         this.#broadcastFields.length > 0 &&
           this.#control.hdel(broadcastsKey(this.#redis.prefix), ...this.#broadcastFields),
       ]),
       closeBoundMs,
     ).catch(() => {});
-    // BullMQ's close never resolves while Redis is down: bounded; the connections are ours to end,
-    // the reader's last (its read in progress ends as its connection is cut).
-    const reading = Promise.all([this.#reader.stop(), this.#line.stop()]);
-    await within(this.#queue.close(), closeBoundMs).catch(() => {});
+    // The readers' last: a read in progress ends as its connection is cut.
+    const reading = Promise.all([this.#replies.stop(), this.#line.stop()]);
     await this.clients.close();
     await within(reading, closeBoundMs).catch(() => {});
   }
 
-  #post({ slot, spec, chunk, settlers }: HeldChunk): void {
-    const bullId = `${this.id}-${spec.id}-${chunk.seq}-${this.#sentCount++}`;
+  #post({ slot, spec, chunk, reportStart, settlers }: HeldChunk): void {
+    const chunkId = `${this.id}-${spec.id}-${chunk.seq}-${this.#sentCount++}`;
     const posted: PostedChunk = {
       ...settlers,
       slot,
       chunk,
       jobId: spec.id,
       terminal: spec.terminal.op,
-      bullId,
+      chunkId,
       sentAt: Date.now(),
-      holder: undefined,
+      entry: undefined,
     };
     this.#slots[slot]!.posted = posted;
-    this.#byBullId.set(bullId, posted);
+    this.#byId.set(chunkId, posted);
     let message: ChunkMessage;
     try {
       let encoded = this.#specs.get(spec.id);
@@ -375,27 +368,35 @@ export class RedisBackend implements Backend {
       this.#finish(posted);
       return posted.reject(describeSendFailure(spec, chunk, error));
     }
-    this.#queue
-      .add("chunk", message, { jobId: bullId, removeOnComplete: true, removeOnFail: true })
+    posted.entry = encodeQueued({ id: chunkId, coordinator: this.id, reportStart, message });
+    this.#control
+      .lpush(queueKey(this.#redis.prefix), posted.entry)
       .catch((error: Error) => this.#lost(posted, describeConnectionError(this.#redis.where, error)));
   }
 
-  #progress(bullId: string, data: string | undefined): void {
-    const posted = this.#byBullId.get(bullId);
-    const progress = parseProgress(data);
-    if (!posted || !progress) return;
-    if (progress.worker !== undefined) posted.holder = progress.worker;
-    // The chunk's tasks are loaded and it runs: its deadline starts now.
-    if (progress.running) posted.started();
+  /** Takes the chunk off the queue; resolves with whether it was there (so no worker will run it). */
+  async #withdraw(posted: PostedChunk): Promise<boolean> {
+    if (posted.entry === undefined) return true;
+    try {
+      return (await this.#control.lrem(queueKey(this.#redis.prefix), 1, posted.entry)) === 1;
+    } catch {
+      // Redis is away: the watch's bound applies to the chunks still in flight.
+      return false;
+    }
   }
 
-  #settle(bullId: string, returnvalue: string | undefined): void {
-    const posted = this.#byBullId.get(bullId);
-    if (!posted) return; // another coordinator's chunk, or one already settled
+  /** A worker's word on a chunk: that it started, or how it ended. */
+  #onReply(text: string): void {
+    const entry = parseReplyEntry(text);
+    // Not a reply (anyone who can write to Redis can push one): passed over.
+    if (!entry) return;
+    const posted = this.#byId.get(entry.id);
+    if (!posted) return; // settled already: withdrawn, or sent again
+    // The chunk's tasks are loaded and it runs: its deadline starts now.
+    if (entry.kind === "started") return posted.started();
     let reply;
     try {
-      const value = JSON.parse(returnvalue ?? "null") as { payload?: unknown } | null;
-      reply = decodeReply(value?.payload, posted.terminal);
+      reply = decodeReply(entry.reply, posted.terminal);
     } catch (error) {
       return this.#lost(
         posted,
@@ -412,25 +413,12 @@ export class RedisBackend implements Backend {
     this.#lost(posted, errorOfReply(reply));
   }
 
-  /** The processor itself failed (a malformed message) or BullMQ gave up on a chunk whose worker kept dying. */
-  #fail(bullId: string, reason: string): void {
-    const posted = this.#byBullId.get(bullId);
-    if (!posted) return;
-    this.#lost(
-      posted,
-      /stalled/i.test(reason)
-        ? new WorkerCrashedError(`the cluster worker running this chunk stopped answering: ${reason}`)
-        : new WorkerError(`a cluster worker refused the chunk: ${reason}`),
-    );
-  }
-
   /**
    * The worker running the chunk is gone (its connection to Redis closed, or its heartbeat stopped):
    * the chunk runs again on another worker now, as a crash (a chunk that kills every worker it runs on
-   * is poison), and its old BullMQ job is withdrawn, so that its result, if it ever comes, is not read.
+   * is poison); its result, if it ever comes, is not read.
    */
   #workerDied(posted: PostedChunk, worker: string): void {
-    void this.#watch.withdraw(posted.bullId);
     this.#lost(
       posted,
       new WorkerCrashedError(
@@ -455,16 +443,16 @@ export class RedisBackend implements Backend {
     );
   }
 
-  /** The chunk settles with `error`, once: a later event for its BullMQ job finds nothing. */
+  /** The chunk settles with `error`, once: a later reply for it finds nothing. */
   #lost(posted: PostedChunk, error: Error): void {
-    if (!this.#byBullId.has(posted.bullId)) return;
+    if (!this.#byId.has(posted.chunkId)) return;
     this.#finish(posted);
     posted.reject(error);
   }
 
   /** The slot is free: its next chunk goes out. */
   #finish(posted: PostedChunk): void {
-    this.#byBullId.delete(posted.bullId);
+    this.#byId.delete(posted.chunkId);
     const lane = this.#slots[posted.slot]!;
     if (lane.posted !== posted) return;
     lane.posted = undefined;

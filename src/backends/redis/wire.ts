@@ -47,7 +47,7 @@ export interface ChunkRequest {
 }
 
 /**
- * A chunk request as BullMQ carries it (its job's data): the plan and the rest apart, because a
+ * A chunk request as the queue carries it (queue-entries.ts): the plan and the rest apart, because a
  * coordinator encodes a job's plan once and sends the same string with each of the job's chunks.
  */
 export interface ChunkMessage {
@@ -116,7 +116,7 @@ function decodeBytes(encoded: unknown, field = "payload"): unknown {
   if (typeof encoded !== "string")
     throw new MalformedMessageError(`${field} is ${typeof encoded}, not a string`);
   // base64 grows data by 4/3: checked before decoding, so an oversized message is never decoded
-  // (BullMQ has already read it whole by then; Redis itself bounds what it stores).
+  // (the entry has been read whole by then; Redis itself bounds what it stores).
   if (encoded.length > (maxMessageBytes * 4) / 3 + 4) {
     throw new MalformedMessageError(`${field} of ${encoded.length} characters is over the limit`);
   }
@@ -127,7 +127,7 @@ function decodeBytes(encoded: unknown, field = "payload"): unknown {
   }
 }
 
-/** A BullMQ job's data, read as a {@link ChunkMessage}. */
+/** A queued chunk's message ({@link ChunkMessage}), decoded and checked. */
 export function decodeRequest(data: unknown): ChunkRequest {
   const fields = isObject(data) ? data : {};
   const head = decodeBytes(fields.payload);

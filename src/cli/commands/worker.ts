@@ -9,7 +9,6 @@ export interface WorkerOptions {
   readonly maxHeapMb?: number;
   readonly maxTasksPerWorker?: number;
   readonly prefix: string;
-  readonly leaseMs: number;
   readonly dataRoot?: string;
 }
 
@@ -23,14 +22,11 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     concurrency: options.concurrency,
     maxHeapMb: options.maxHeapMb,
     maxTasksPerWorker: options.maxTasksPerWorker,
-    leaseMs: options.leaseMs,
     ...(options.dataRoot !== undefined && { dataRoot: options.dataRoot }),
   });
   console.log(`weft worker ${worker.id}`);
   console.log(`  connected to ${worker.where}, prefix "${options.prefix}"`);
-  console.log(
-    `  ${worker.concurrency} threads of at most ${worker.maxHeapMb} MB heap each, lease ${options.leaseMs} ms`,
-  );
+  console.log(`  ${worker.concurrency} threads of at most ${worker.maxHeapMb} MB heap each`);
   console.log(`  serving ${worker.tasks.join(", ")}`);
   console.log(`  data root ${options.dataRoot ?? "none: no file sources, sinks or shuffles"}`);
   await new Promise<void>((resolve) => {
@@ -45,7 +41,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   });
   await worker.close();
   console.log("stopped");
-  // Everything weft owns is closed; BullMQ's worker may still hold a timer while Redis is down
-  // (its close does not return then), which must not keep the process up.
+  // Everything weft owns is closed, within bounds while Redis is down; whatever a library still holds
+  // then must not keep the process up.
   process.exit(0);
 }
