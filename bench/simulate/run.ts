@@ -32,10 +32,10 @@ if (args.publish) resultsDirectory();
 /**
  * Measured on this project's machines: one coordinator and two `weft worker` processes of one thread
  * on one Redis 7, 2,000 chunks of one item each (INFO commandstats and INFO cpu before and after, and
- * the coordinator's process.cpuUsage()): Redis 0.24 to 0.32 ms of CPU and 44.2 commands per chunk,
- * the coordinator 0.23 to 0.41 ms. The model takes the middle of each.
+ * the coordinator's process.cpuUsage()): Redis 0.11 to 0.12 ms of CPU and 5.0 commands per chunk,
+ * the coordinator 0.16 to 0.24 ms. The model takes the middle of each.
  */
-const measured = { redisMsPerChunk: 0.3, coordinatorMsPerChunk: 0.35, redisCommandsPerChunk: 44.2 };
+const measured = { redisMsPerChunk: 0.115, coordinatorMsPerChunk: 0.2, redisCommandsPerChunk: 5.0 };
 /** Item costs: Pareto with α 1.5 (heavy-tailed, irregular from one item to the next), mean 1 ms. */
 const pareto = { alpha: 1.5, meanMs: 1, capTimesMean: 200 };
 const rttRange = [0.3, 2] as const;
