@@ -1,5 +1,5 @@
 // Starts the backend a pool's options choose. Each backend's modules load when it is chosen: a pool of
-// threads loads nothing of the processes or cluster backends, and BullMQ and ioredis are installed only
+// threads loads nothing of the processes or cluster backends, and ioredis is installed only
 // on request.
 import { availableParallelism } from "node:os";
 import type { Backend } from "../backends/backend.ts";

@@ -421,12 +421,15 @@ export class ClusterWorker {
       local = this.#local(decodeRequest(message));
     } catch (error) {
       this.#failed++;
-      let { message } = error as Error;
-      if (error instanceof MalformedMessageError) {
-        this.#log(`refused chunk ${id}: ${message}`);
-        message = `cluster worker ${this.id} refused the chunk: ${message}`;
-      }
-      return { kind: "error", name: "WorkerError", message };
+      const why = (error as Error).message;
+      if (!(error instanceof MalformedMessageError))
+        return { kind: "error", name: "WorkerError", message: why };
+      this.#log(`refused chunk ${id}: ${why}`);
+      return {
+        kind: "error",
+        name: "WorkerError",
+        message: `cluster worker ${this.id} refused the chunk: ${why}`,
+      };
     }
     const skip = await this.#coordinators.whyNot(id, coordinator);
     if (skip) {
