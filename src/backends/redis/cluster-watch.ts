@@ -199,15 +199,20 @@ export class ClusterWatch {
       return;
     }
     const { prefix } = this.redis;
-    const keys = [
-      queueKey(prefix),
-      repliesKey(prefix, this.id),
-      ...[...this.#known].map((w) => takenKey(prefix, w)),
-    ];
     const startedAt = Date.now();
     try {
+      // The workers there now as well as those watched: after Redis restarted empty, the workers
+      // taking chunks again may be ones this coordinator has not looked at yet.
       const held = await within(
-        chunksHeld(this.control, keys, `${this.id}-`),
+        (async () => {
+          for (const worker of await this.control.smembers(workerSet(prefix))) this.#known.add(worker);
+          const taken = [...this.#known].map((worker) => takenKey(prefix, worker));
+          return chunksHeld(
+            this.control,
+            [queueKey(prefix), repliesKey(prefix, this.id), ...taken],
+            `${this.id}-`,
+          );
+        })(),
         this.redis.unreachableTimeoutMs / 3,
       );
       this.#unreachableSince = undefined;

@@ -229,9 +229,10 @@ export class ClusterWorker {
     clearInterval(this.#beat);
     this.#closing = true;
     this.#threadFreed?.();
-    // A take in progress is given up (its connection is cut as the others close). If Redis had
-    // already moved a chunk for it, the chunk is in this worker's list, and goes back below.
+    // A take in progress is given up, and its connection cut, so that Redis moves no chunk for it
+    // from now on. If it had already moved one, the chunk is in this worker's list, and goes back below.
     this.#stoppedTaking();
+    this.#taker.disconnect();
     await this.#taking;
     // Running chunks finish on their threads whatever Redis does. Until they have, the worker stays
     // present (its subscription, its heartbeat), so no coordinator sends its chunks again.
