@@ -395,17 +395,18 @@ export async function watchCluster(port: number): Promise<ClusterView> {
 /**
  * Pushes a chunk onto the cluster's queue as a coordinator would (`spec` and `payload` encoded as
  * wire.ts does, or not, to see them refused) and resolves with the worker's reply, decoded. The
- * coordinator is one of its own, present meanwhile (its heartbeat key, its presence channel) as a live
- * one is, and new each time, as a real one's id is: a worker answers no coordinator it judged gone.
+ * coordinator is present meanwhile (its heartbeat key, its presence channel) as a live one is, and
+ * gone after. Unless `coordinator` is given, it is a new one each time, as a real one's id is: a
+ * worker answers no coordinator it judged gone.
  */
 export async function sendChunk(
   admin: Redis,
-  chunk: { id: string; spec: string; payload: string },
+  chunk: { id: string; spec: string; payload: string; coordinator?: string },
   ms = 30_000,
 ): Promise<unknown> {
   const [reader, presence] = [admin.duplicate(), admin.duplicate()];
   for (const client of [reader, presence]) client.on("error", () => {});
-  const coordinator = `test-coordinator-${randomUUID()}`;
+  const coordinator = chunk.coordinator ?? `test-coordinator-${randomUUID()}`;
   const replies = `weft:coordinators:${coordinator}:replies`;
   try {
     await presence.subscribe(`weft:presence:${coordinator}`);

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { serialize } from "node:v8";
 import { parseBeat } from "../../src/backends/redis/messages.ts";
 import { startCluster } from "../support/cluster.ts";
 import { checkLeaks } from "../support/leaks.ts";
@@ -18,6 +19,7 @@ import {
   closedGate,
   exited,
   pollUntil,
+  sendChunk,
   startScript,
   waitForOutput,
   within,
@@ -104,6 +106,43 @@ test(
       "none answered",
     );
     t.diagnostic(`left in Redis: ${(await admin.keys("weft:*")).sort().join(", ")}`);
+  },
+);
+
+test(
+  "a coordinator judged gone that comes back: its chunks run and are answered again",
+  { timeout: 60_000 },
+  async () => {
+    await using cluster = await startCluster(1, workerSettings);
+    await using admin = await adminClient(cluster.redis.url);
+    const coordinator = "test-coordinator-that-comes-back";
+    const base64 = (value: unknown) => serialize(value).toString("base64");
+    const square = { kind: "module", url: "weft-cluster:tasks.square", index: 0, name: "square" };
+    const chunk = (id: string) => ({
+      id,
+      coordinator,
+      spec: base64({ id: 0, stages: [{ op: "map", task: square }], terminal: { op: "collect" } }),
+      payload: base64({
+        version: 2,
+        coordinator,
+        chunk: { jobId: 0, seq: 0, start: 0, input: { kind: "items", items: [3] } },
+      }),
+    });
+    // The collected numbers, as a worker packs them (a Float64Array), or the reply itself if it did not run.
+    const ran = (reply: unknown) => {
+      const partial = (reply as { outcome?: { partial?: { numbers?: Float64Array } } }).outcome?.partial;
+      return partial?.numbers ? [...partial.numbers] : reply;
+    };
+    assert.deepEqual(ran(await sendChunk(admin, chunk("first"))), [9]);
+    // Gone once sendChunk has returned (no heartbeat, no subscription): the worker, which kept its job, says so.
+    const worker = cluster.workers[0]!;
+    await within(
+      waitForOutput(worker, new RegExp(`coordinator ${coordinator} is gone`)),
+      20_000,
+      "the verdict",
+    );
+    // Back, with the same id: its next chunk runs and is answered.
+    assert.deepEqual(ran(await sendChunk(admin, chunk("second"), 20_000)), [9]);
   },
 );
 

@@ -96,11 +96,11 @@ export class CoordinatorWatch {
   /**
    * Why the chunk just taken must not run, or undefined if it may. A coordinator watched already, or
    * found there within the last second, is taken at its word; any other is looked at once (one round
-   * trip; if Redis does not answer, the chunk runs).
+   * trip; if Redis does not answer, the chunk runs). One judged gone is looked at again: a pool cut
+   * off for a while comes back, and its chunks run again from then on.
    */
   async whyNot(chunkId: string, coordinator: string): Promise<string | undefined> {
     if (this.#stopped.has(chunkId)) return "its coordinator stopped it";
-    if (this.isGone(coordinator)) return "its coordinator is gone";
     const seen = this.#seen.get(coordinator);
     if (seen !== undefined && Date.now() - seen < coordinatorCheckMs) return undefined;
     for (const watched of this.#watched()) if (watched === coordinator) return undefined;
@@ -115,6 +115,7 @@ export class CoordinatorWatch {
         remember(this.#gone, coordinator);
         return "its coordinator is gone";
       }
+      this.#gone.delete(coordinator);
       this.#seen.delete(coordinator);
       this.#seen.set(coordinator, Date.now());
       if (this.#seen.size > memory) this.#seen.delete(this.#seen.keys().next().value!);
