@@ -17,6 +17,7 @@ import {
   queuedChunks,
   watchCluster,
   closedGate,
+  noChunksLeft,
   pollUntil,
   within,
   workerSettings,
@@ -86,14 +87,7 @@ describe("cancellation on a cluster", () => {
       await assert.rejects(pool.from(items).map(failOrAfterGate).reduce(add), /failed on purpose/);
       try {
         // Before, the two chunks waiting behind it ran, each until the gate opened: they stayed in the queue.
-        await pollUntil(
-          async () => {
-            const { active, wait } = await queuedChunks(admin);
-            return active.length + wait.length === 0 ? true : undefined;
-          },
-          20_000,
-          "the failed job's chunks leaving the queue, the gate closed",
-        );
+        await noChunksLeft(admin, 20_000, "the failed job's chunks leaving the queue, the gate closed");
         assert.ok(gate.started() <= 1, `${gate.started()} chunks started after the failure`);
       } finally {
         gate.open();

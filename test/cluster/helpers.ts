@@ -277,6 +277,18 @@ export async function queuedChunks(admin: Redis): Promise<{ active: string[]; wa
   return { active, wait: await idsIn(admin, "weft:chunks:wait") };
 }
 
+/** Waits until no chunk is left in the queue or in any worker's list; rejects after `ms`, saying `what`. */
+export function noChunksLeft(admin: Redis, ms: number, what: string): Promise<true> {
+  return pollUntil(
+    async () => {
+      const { active, wait } = await queuedChunks(admin);
+      return active.length + wait.length === 0 ? true : undefined;
+    },
+    ms,
+    what,
+  );
+}
+
 /** Waits until exactly `running` chunks run their task (through the gate) and `waiting` wait in the queue. */
 export function chunksInFlight(
   admin: Redis,

@@ -18,6 +18,7 @@ import {
   watchCluster,
   closedGate,
   exited,
+  noChunksLeft,
   pollUntil,
   sendChunk,
   startScript,
@@ -67,14 +68,7 @@ test(
 
     // Every one of its chunks ends, the gate still closed: the running ones stopped, the waiting ones
     // skipped as they were taken. None of the waiting ones started its task.
-    await pollUntil(
-      async () => {
-        const { active, wait } = await queuedChunks(admin);
-        return active.length + wait.length === 0 ? true : undefined;
-      },
-      30_000,
-      "the workers ending the dead coordinator's chunks",
-    );
+    await noChunksLeft(admin, 30_000, "the workers ending the dead coordinator's chunks");
     assert.equal(gate.started(), 4, "no waiting chunk started after its coordinator died");
     await pollUntil(
       async () => ((await beats()).reduce((n, beat) => n + (beat?.skipped ?? 0), 0) === 4 ? true : undefined),

@@ -13,8 +13,7 @@ import { checkLeaks } from "../support/leaks.ts";
 import { cube } from "./fixtures/other-tasks.ts";
 import {
   adminClient,
-  pollUntil,
-  queuedChunks,
+  noChunksLeft,
   sendChunk,
   sequentialSumOfSquares,
   waitForAnyOutput,
@@ -115,14 +114,7 @@ describe("what cluster workers refuse", () => {
       );
       await admin.lpush("weft:chunks:wait", "header-junk");
       await within(logged, 10_000, "the worker logging the entry");
-      await pollUntil(
-        async () => {
-          const { active, wait } = await queuedChunks(admin);
-          return active.length + wait.length === 0 ? true : undefined;
-        },
-        10_000,
-        "the entry dropped",
-      );
+      await noChunksLeft(admin, 10_000, "the entry dropped");
 
       await using pool = await weft({ redis: cluster.redis.url });
       assert.equal(await pool.range(0, 1000).map(square).reduce(add), await sequentialSumOfSquares(1000));
