@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { Redis } from "ioredis";
 import type { CoordinatorBeat, RedisPrimary, WorkerBeat } from "../../src/backends/redis/keys.ts";
+import { idOf } from "../../src/backends/redis/queue-entries.ts";
 import { AbortError, weft } from "../../src/index.ts";
 import { add, failOn, increment, square } from "../fixtures/tasks.ts";
 import { fixtureModules, startCluster, type TestCluster } from "../support/cluster.ts";
@@ -305,11 +306,7 @@ describe("a cluster shared by coordinators", () => {
     await using traffic = await watchCluster(cluster.redis.port);
     // Every chunk a pool of this process sends is pushed onto the queue, in order.
     const sends = t.mock.method(Redis.prototype, "lpush");
-    const sent = () =>
-      sends.mock.calls.map((call) => {
-        const entry = String(call.arguments[1]);
-        return entry.slice(0, entry.indexOf("\n"));
-      });
+    const sent = () => sends.mock.calls.map((call) => idOf(String(call.arguments[1])));
     await using pool = await weft({ redis: cluster.redis.url, minChunk: 50, maxChunk: 50 });
     const stop = new AbortController();
     const job = pool.range(0, 1e6).map(slowSquare).options({ signal: stop.signal }).reduce(add);

@@ -12,6 +12,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { closeRedis } from "../../src/backends/redis/connection.ts";
+import { encodeQueued, idOf } from "../../src/backends/redis/queue-entries.ts";
 import { weft } from "../../src/index.ts";
 import { add, square } from "../fixtures/tasks.ts";
 import { fixtureModules, type ClusterWorkerProcess, type WorkerSettings } from "../support/cluster.ts";
@@ -255,7 +256,7 @@ export async function clientIds(admin: Redis): Promise<Set<string>> {
 
 /** The ids of the chunks in a list of entries (the queue, a worker's taken list), sorted. */
 async function idsIn(admin: Redis, key: string): Promise<string[]> {
-  return (await admin.lrange(key, 0, -1)).map((entry) => entry.slice(0, entry.indexOf("\n"))).sort();
+  return (await admin.lrange(key, 0, -1)).map(idOf).sort();
 }
 
 /** The ids of the chunks a worker has taken and not answered (`<host>-<pid>-...`, or its process). */
@@ -423,7 +424,8 @@ export async function sendChunk(
   try {
     await presence.subscribe(`weft:presence:${coordinator}`);
     await admin.set(`weft:coordinators:${coordinator}`, "{}", "PX", ms);
-    const entry = [chunk.id, coordinator, "quiet", chunk.spec, chunk.payload].join("\n");
+    const message = { spec: chunk.spec, payload: chunk.payload };
+    const entry = encodeQueued({ id: chunk.id, coordinator, reportStart: false, message });
     await admin.lpush("weft:chunks:wait", entry);
     const deadline = Date.now() + ms;
     while (Date.now() < deadline) {
