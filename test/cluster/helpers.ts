@@ -265,6 +265,28 @@ export async function heldBy(admin: Redis, worker: ClusterWorkerProcess | string
   return id === undefined ? [] : idsIn(admin, `weft:workers:${id}:taken`);
 }
 
+/**
+ * SIGKILLs the worker at a moment it holds chunks, and returns those chunks. It is frozen (SIGSTOP)
+ * while its list is read, so the list cannot change before the kill; a worker caught between chunks
+ * (on a loaded machine, or still loading a task) is woken and looked at again 20 ms later.
+ */
+export function killHoldingChunks(admin: Redis, worker: ClusterWorkerProcess): Promise<string[]> {
+  return pollUntil(
+    async () => {
+      worker.child.kill("SIGSTOP");
+      const held = await heldBy(admin, worker);
+      if (held.length > 0) {
+        await worker.kill();
+        return held;
+      }
+      worker.child.kill("SIGCONT");
+      return undefined;
+    },
+    20_000,
+    "the worker holding a chunk",
+  );
+}
+
 /** The id a worker process announced in the cluster's set of workers, if it did. */
 async function workerIdOf(admin: Redis, worker: ClusterWorkerProcess): Promise<string | undefined> {
   const prefix = workerIdPrefix(worker);
