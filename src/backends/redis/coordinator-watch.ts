@@ -128,13 +128,16 @@ export class CoordinatorWatch {
   async #check(coordinators: string[]): Promise<void> {
     const gone = await this.#presence.check(coordinators);
     for (const coordinator of gone) {
+      // Other workers skip its chunks from now on, without waiting for its heartbeat to expire. Sent
+      // before anything else happens here (the log line among them): a coordinator that hears of
+      // its verdict and comes back announces itself after this, not before it, to be deleted.
+      const deleted = this.client.del(coordinatorKey(this.prefix, coordinator)).catch(() => {});
       this.#presence.forget(coordinator);
       this.#answered.delete(coordinator);
       remember(this.#gone, coordinator);
       this.#seen.delete(coordinator);
       this.onGone(coordinator);
-      // Other workers skip its chunks from now on, without waiting for its heartbeat to expire.
-      await this.client.del(coordinatorKey(this.prefix, coordinator)).catch(() => {});
+      await deleted;
     }
   }
 }
