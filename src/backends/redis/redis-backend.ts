@@ -109,9 +109,10 @@ export class RedisBackend implements Backend {
   readonly sharesMemory = false;
   /**
    * What a chunk costs beyond its work where the workers share the machine with the coordinator and
-   * Redis: a thread idled 1.5 to 3.5 ms between two chunks, and the coordinator, the worker's own
-   * thread and Redis spent about 3 ms of CPU on each (tiny items on two `weft worker` processes).
-   * The trip alone, one chunk at a time, is the smaller figure `npm run bench:cluster` reports.
+   * Redis, with margin: on tiny items on two `weft worker` processes a thread idled about 1 ms (0.5
+   * to 2.5) between two chunks of its own, and the coordinator and Redis spent about 0.3 ms of CPU
+   * on each. A lower figure (2) measured no different there; a higher one costs the tail more
+   * chunks. The trip alone, one chunk at a time, is the figure `npm run bench:cluster` reports.
    */
   readonly chunkTripMs = 5;
   /** The tail is shared among threads, not slots: cut for twice the threads, a job paid twice the chunks. */
