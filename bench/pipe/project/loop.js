@@ -15,7 +15,7 @@ const carriageReturn = 0x0d;
 /** One result a line for the lines in `bytes` before `end`, the last of which may lack its newline. */
 function results(bytes, end) {
   let out = "";
-  for (let start = 0; start < end; ) {
+  for (let start = 0; start < end;) {
     let stop = bytes.indexOf(newline, start);
     if (stop < 0 || stop > end) stop = end;
     const lineEnd = stop > start && bytes[stop - 1] === carriageReturn ? stop - 1 : stop;
