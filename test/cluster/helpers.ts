@@ -274,13 +274,16 @@ export function killHoldingChunks(admin: Redis, worker: ClusterWorkerProcess): P
   return pollUntil(
     async () => {
       worker.child.kill("SIGSTOP");
-      const held = await heldBy(admin, worker);
-      if (held.length > 0) {
-        await worker.kill();
-        return held;
+      let held: string[] = [];
+      try {
+        held = await heldBy(admin, worker);
+      } finally {
+        // Woken unless it is to die: a worker left frozen would never exit on the cluster's SIGTERM.
+        if (held.length === 0) worker.child.kill("SIGCONT");
       }
-      worker.child.kill("SIGCONT");
-      return undefined;
+      if (held.length === 0) return undefined;
+      await worker.kill();
+      return held;
     },
     20_000,
     "the worker holding a chunk",
