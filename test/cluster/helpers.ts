@@ -3,7 +3,7 @@
 // Redis ran, a condition in Redis) instead of sleeping.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { deserialize } from "node:v8";
+import { deserialize, serialize } from "node:v8";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { hostname, tmpdir } from "node:os";
@@ -428,6 +428,37 @@ export async function watchCluster(port: number): Promise<ClusterView> {
     await closeRedis(client);
   };
   return { log, caughtUp, until, [Symbol.asyncDispose]: close };
+}
+
+/** V8-serialized and base64-encoded, as a chunk's spec and payload travel. */
+export const base64V8 = (value: unknown): string => serialize(value).toString("base64");
+
+/**
+ * A chunk's message as a coordinator writes it, for {@link sendChunk}: `task` as its one map stage,
+ * over `input`, with `extra` fields set in its spec or its chunk.
+ */
+export function chunkMessage(
+  task: object,
+  {
+    input = { kind: "items", items: [2] },
+    terminal = { op: "collect" },
+    coordinator = "written-by-the-test",
+    extra = {},
+  }: {
+    input?: object;
+    terminal?: object;
+    coordinator?: string;
+    extra?: { spec?: object; chunk?: object };
+  } = {},
+): { spec: string; payload: string } {
+  return {
+    spec: base64V8({ id: 0, stages: [{ op: "map", task }], terminal, ...extra.spec }),
+    payload: base64V8({
+      version: 2,
+      coordinator,
+      chunk: { jobId: 0, seq: 0, start: 0, input, ...extra.chunk },
+    }),
+  };
 }
 
 /**

@@ -6,12 +6,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { serialize } from "node:v8";
 import { parseBeat } from "../../src/backends/redis/messages.ts";
 import { startCluster } from "../support/cluster.ts";
 import { checkLeaks } from "../support/leaks.ts";
 import {
   adminClient,
+  chunkMessage,
   chunkIdParts,
   chunksInFlight,
   queuedChunks,
@@ -110,17 +110,11 @@ test(
     await using cluster = await startCluster(1, workerSettings);
     await using admin = await adminClient(cluster.redis.url);
     const coordinator = "test-coordinator-that-comes-back";
-    const base64 = (value: unknown) => serialize(value).toString("base64");
     const square = { kind: "module", url: "weft-cluster:tasks.square", index: 0, name: "square" };
     const chunk = (id: string) => ({
       id,
       coordinator,
-      spec: base64({ id: 0, stages: [{ op: "map", task: square }], terminal: { op: "collect" } }),
-      payload: base64({
-        version: 2,
-        coordinator,
-        chunk: { jobId: 0, seq: 0, start: 0, input: { kind: "items", items: [3] } },
-      }),
+      ...chunkMessage(square, { coordinator, input: { kind: "items", items: [3] } }),
     });
     // The collected numbers, as a worker packs them (a Float64Array), or the reply itself if it did not run.
     const ran = (reply: unknown) => {

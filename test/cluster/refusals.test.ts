@@ -4,7 +4,6 @@
 // each refusal the workers serve on.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { serialize } from "node:v8";
 import { decodeReply, maxChunkItems, maxMessageBytes } from "../../src/backends/redis/wire.ts";
 import { weft } from "../../src/index.ts";
 import { add, square } from "../fixtures/tasks.ts";
@@ -13,6 +12,8 @@ import { checkLeaks } from "../support/leaks.ts";
 import { cube } from "./fixtures/other-tasks.ts";
 import {
   adminClient,
+  base64V8,
+  chunkMessage,
   noChunksLeft,
   sendChunk,
   sequentialSumOfSquares,
@@ -30,20 +31,12 @@ describe("what cluster workers refuse", () => {
   });
   after(() => cluster.stop());
 
-  const base64 = (value: unknown) => serialize(value).toString("base64");
-  /** A chunk's message as a coordinator would write it, with `task` as its one map stage, and `extra` fields. */
+  /** A chunk's message with `task` as its one map stage, and `extra` fields. */
   const request = (
     task: object,
     input: object = { kind: "items", items: [2] },
     extra: { spec?: object; chunk?: object } = {},
-  ) => ({
-    spec: base64({ id: 0, stages: [{ op: "map", task }], terminal: { op: "collect" }, ...extra.spec }),
-    payload: base64({
-      version: 2,
-      coordinator: "written-by-the-test",
-      chunk: { jobId: 0, seq: 0, start: 0, input, ...extra.chunk },
-    }),
-  });
+  ) => chunkMessage(task, { input, extra });
   const squareRef = { kind: "module", url: "weft-cluster:tasks.square", index: 0, name: "square" };
   // A few hundred bytes that declare 4,294,967,295 items: the array's length, not its contents.
   const sparse: unknown[] = [];
@@ -58,7 +51,7 @@ describe("what cluster workers refuse", () => {
         { name: "junk", data: { payload: "not base64 v8" }, reason: /payload is not V8-serialized data/ },
         {
           name: "wrong-shape",
-          data: { payload: base64({ hello: "world" }) },
+          data: { payload: base64V8({ hello: "world" }) },
           reason: /not a chunk request: version undefined, expected 2/,
         },
         {

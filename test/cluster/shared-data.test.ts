@@ -14,7 +14,7 @@ import { weft, type Pool } from "../../src/index.ts";
 import { add, theWord, kOf, nOfPair, one, wordCountOf, wordsOf, type Row } from "../fixtures/keyed-tasks.ts";
 import { fixtureModules, startCluster, type TestCluster } from "../support/cluster.ts";
 import { checkLeaks } from "../support/leaks.ts";
-import { adminClient, sendChunk, workerSettings } from "./helpers.ts";
+import { adminClient, chunkMessage, sendChunk, workerSettings } from "./helpers.ts";
 
 checkLeaks();
 
@@ -176,25 +176,15 @@ describe("files on a cluster with a shared data root", () => {
 
   test("a chunk whose path leaves the data root is refused by the worker", { timeout: 30_000 }, async () => {
     await using admin = await adminClient(cluster.redis.url);
-    const base64 = (value: unknown) => serialize(value).toString("base64");
     const nRef = { kind: "module", url: "weft-cluster:keyed-tasks.nOf", index: 0, name: "nOf" };
-    const data = {
-      spec: base64({ id: 0, stages: [{ op: "map", task: nRef }], terminal: { op: "count" } }),
-      payload: base64({
-        version: 2,
-        coordinator: "written-by-the-test",
-        chunk: {
-          jobId: 0,
-          seq: 0,
-          start: 0,
-          input: {
-            kind: "file",
-            format: { type: "lines" },
-            ranges: [{ path: "../../../etc/passwd", start: 0, end: 100, gzip: false }],
-          },
-        },
-      }),
-    };
+    const data = chunkMessage(nRef, {
+      terminal: { op: "count" },
+      input: {
+        kind: "file",
+        format: { type: "lines" },
+        ranges: [{ path: "../../../etc/passwd", start: 0, end: 100, gzip: false }],
+      },
+    });
     const chunk = { id: "test-escape", ...data };
     const reply = (await sendChunk(admin, chunk)) as ReturnType<typeof decodeReply>;
     assert.equal(reply.kind, "error", "the worker read a file outside its data root");
