@@ -45,6 +45,7 @@ export {
 export type { RetryPolicy, RetryOption } from "./scheduler/retry.ts";
 export type { JobOptions, ErrorPolicy, Settled, Outcome, RateLimit } from "./pool/collection.ts";
 export type { Failure } from "./jobs/collection-job.ts";
+export type { SettledItem } from "./jobs/outputs.ts";
 export type { CallOptions } from "./pool/pool.ts";
 export type { ReadOptions, CsvOptions, ParquetOptions } from "./pool/file-inputs.ts";
 export type { PartitionFields, PartitionValue } from "./protocol/files.ts";

@@ -28,7 +28,10 @@ import type { Source } from "./source.ts";
 
 /** Where a job's partials go: a merge that resolves one value, or a stream a consumer reads. */
 export interface Output {
-  add(partial: unknown): void;
+  /** A chunk's result: `count` input items from index `start`, in input order for an ordered job. */
+  add(partial: unknown, start: number, count: number): void;
+  /** Items of a chunk set aside under the `collect` policy, before its result is added. */
+  failed?(failures: readonly Failure[]): void;
   finish(): void;
   fail(error: Error): void;
   /** How many partials came back ahead of an earlier one and wait for it (in-order outputs only). */
@@ -45,7 +48,7 @@ export class CollectionJob extends JobBase implements Job {
   #nextStart = 0;
   /** The next result in order is being read back from disk: nothing after it is handed on meanwhile. */
   #readingBack = false;
-  /** Items set aside under the `collect` policy, as they came. */
+  /** Items set aside under the `collect` policy, as they came, unless the output takes them ({@link Output.failed}). */
   readonly failures: Failure[] = [];
 
   /**
@@ -130,22 +133,24 @@ export class CollectionJob extends JobBase implements Job {
   }
 
   #noteFailures(failures: readonly ItemFailure[]): void {
-    for (const f of failures) {
-      this.failures.push({
-        index: f.index,
-        preview: f.preview,
-        task: f.task,
-        error: deserializeError(f.error),
-        ...(f.file !== undefined && { file: f.file }),
-        ...(f.line !== undefined && { line: f.line }),
-      });
-    }
+    if (failures.length === 0) return;
+    const noted = failures.map((f): Failure => ({
+      index: f.index,
+      preview: f.preview,
+      task: f.task,
+      error: deserializeError(f.error),
+      ...(f.file !== undefined && { file: f.file }),
+      ...(f.line !== undefined && { line: f.line }),
+    }));
+    // A stream hands them on in their place; kept here, an endless stream's would pile up.
+    if (this.output.failed) this.output.failed(noted);
+    else for (const failure of noted) this.failures.push(failure);
   }
 
   /** Hands a chunk's result to the output; false if that failed (the job has failed with the reason). */
   #add(arrived: Arrived): boolean {
     try {
-      this.output.add(arrived.partial);
+      this.output.add(arrived.partial, arrived.start, arrived.count);
       return true;
     } catch (error) {
       this.fail(mergeError(this.spec.terminal, arrived, error));

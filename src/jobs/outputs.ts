@@ -1,7 +1,14 @@
 // The two ways a collection job's partials leave it: merged into one promised value, or streamed to a reader.
 import { unpackPart, type CollectedPart } from "../protocol/packing.ts";
 import type { Merge } from "./merge.ts";
-import type { Output } from "./collection-job.ts";
+import type { Failure, Output } from "./collection-job.ts";
+
+/**
+ * One input item's outcome, in a stream under the `collect` policy: its result, or why it has none.
+ * `index` is the item's place in the input, from 0.
+ */
+export type SettledItem<T> =
+  { readonly index: number; readonly value: T } | { readonly index: number; readonly failure: Failure };
 
 /** Merges partials (given in input order) and settles a promise with the result. */
 export function mergeOutput<R>(merge: Merge<R>): { output: Output; result: Promise<R> } {
@@ -30,9 +37,13 @@ export function mergeOutput<R>(merge: Merge<R>): { output: Output; result: Promi
  * Hands each chunk's items to an async iterator. When `highWater` chunks wait for the reader, counting
  * those that came back early and wait for an earlier one, `pause(true)` stops new chunks from being
  * sent until it catches up: one slow chunk must not let the rest of the input pile up behind it.
+ * With `settled`, every input item comes out as a {@link SettledItem}, its failure in its place: each
+ * chunk's results are its items' (every step is a map), less those that failed.
  */
 export class StreamOutput<T> implements Output {
-  readonly #parts: T[][] = [];
+  readonly #parts: unknown[][] = [];
+  /** Failures whose chunk's result has not come yet, by input index (`settled` only). */
+  readonly #failures = new Map<number, Failure>();
   #held = 0;
   #ended = false;
   #error: Error | undefined;
@@ -42,12 +53,37 @@ export class StreamOutput<T> implements Output {
   constructor(
     readonly highWater: number,
     readonly pause: (paused: boolean) => void,
+    readonly settled = false,
   ) {}
 
-  add(partial: unknown): void {
-    this.#parts.push(unpackPart(partial as CollectedPart) as T[]);
+  add(partial: unknown, start: number, count: number): void {
+    const values = unpackPart(partial as CollectedPart);
+    this.#parts.push(this.settled ? this.#settle(values, start, count) : values);
     this.#updatePause();
     this.#signal();
+  }
+
+  failed(failures: readonly Failure[]): void {
+    for (const failure of failures) this.#failures.set(failure.index, failure);
+  }
+
+  /** The chunk's items `start..start + count - 1` in order, each its value or its failure. */
+  #settle(values: readonly unknown[], start: number, count: number): SettledItem<unknown>[] {
+    const items: SettledItem<unknown>[] = [];
+    let next = 0;
+    for (let index = start; index < start + count; index++) {
+      const failure = this.#failures.get(index);
+      if (failure) {
+        this.#failures.delete(index);
+        items.push({ index, failure });
+      } else items.push({ index, value: values[next++] });
+    }
+    if (next !== values.length) {
+      throw new Error(
+        `weft: a chunk of ${count} items from ${start} gave ${values.length} results and ${count - next} failures`,
+      );
+    }
+    return items;
   }
 
   held(partials: number): void {
@@ -84,16 +120,16 @@ export class StreamOutput<T> implements Output {
     wake?.();
   }
 
-  async *items(): AsyncGenerator<T> {
+  /** The next chunk's items, once there is one; undefined at the end. */
+  async nextPart(): Promise<T[] | undefined> {
     for (;;) {
       const part = this.#parts.shift();
       if (part) {
         this.#updatePause();
-        yield* part;
-        continue;
+        return part as T[];
       }
       if (this.#error) throw this.#error;
-      if (this.#ended) return;
+      if (this.#ended) return undefined;
       await new Promise<void>((resolve) => (this.#wake = resolve));
     }
   }

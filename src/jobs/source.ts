@@ -175,6 +175,9 @@ export class StreamSource implements Source {
   #reading = false;
   #ended = false;
   #stopped = false;
+  /** Items read and not yet offered to the job. */
+  #unoffered = 0;
+  #offerSoonPending = false;
 
   constructor(
     input: Iterable<unknown> | AsyncIterable<unknown>,
@@ -205,13 +208,13 @@ export class StreamSource implements Source {
     if (this.#reading || this.#ended || this.#stopped) return;
     this.#reading = true;
     try {
-      let read = 0;
       while (this.#buffer.length < this.readAhead && !this.#stopped) {
         let step = this.#iterator.next();
         if (step instanceof Promise) {
-          // Report what was read so far before waiting, so workers start on it.
-          if (read > 0) this.#listener?.offer(read);
-          read = 0;
+          // What was read goes to the workers before a wait for more, but only once the wait is a
+          // real one: an async iterator's items already at hand each cost a promise turn too, and
+          // an offer each would wake the scheduler for every item.
+          this.#offerSoon();
           step = await step;
         }
         if (step.done) {
@@ -219,9 +222,9 @@ export class StreamSource implements Source {
           break;
         }
         this.#buffer.push(step.value);
-        read++;
+        this.#unoffered++;
       }
-      if (read > 0) this.#listener?.offer(read);
+      this.#offer();
       if (this.#ended) this.#listener?.end();
     } catch (error) {
       this.#ended = true;
@@ -229,6 +232,22 @@ export class StreamSource implements Source {
     } finally {
       this.#reading = false;
     }
+  }
+
+  /** Offers what is read after the promise turns now due, when nothing else is ready to run. */
+  #offerSoon(): void {
+    if (this.#unoffered === 0 || this.#offerSoonPending) return;
+    this.#offerSoonPending = true;
+    setImmediate(() => {
+      this.#offerSoonPending = false;
+      this.#offer();
+    });
+  }
+
+  #offer(): void {
+    const items = this.#unoffered;
+    this.#unoffered = 0;
+    if (items > 0 && !this.#stopped) this.#listener?.offer(items);
   }
 }
 

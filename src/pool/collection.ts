@@ -10,7 +10,8 @@ import {
   reduceMerge,
   type Merge,
 } from "../jobs/merge.ts";
-import { mergeOutput, StreamOutput } from "../jobs/outputs.ts";
+import { mergeOutput, StreamOutput, type SettledItem } from "../jobs/outputs.ts";
+import { StreamReader, type StartedStream } from "./stream-reader.ts";
 import { openSink, type WriteSummary } from "../jobs/sink-output.ts";
 import type { SinkFormat } from "../protocol/sinks.ts";
 import {
@@ -116,7 +117,8 @@ function errorPolicy(value: unknown): ErrorPolicy {
 export interface JobOptions<P extends ErrorPolicy = ErrorPolicy> {
   /**
    * `collect` finishes the job around items that still fail after their retries; the terminal
-   * then resolves with `{ result, failures }`. Streaming is always fail-fast.
+   * then resolves with `{ result, failures }`, and a stream gives each input item as a
+   * {@link SettledItem} (see {@link Collection.stream}).
    * @default "fail-fast"
    */
   readonly errors?: P;
@@ -179,7 +181,9 @@ const streamHighWater = 4;
  * @example
  * const primes = await pool.range(2, 1_000_000).filter(isPrime).count();
  */
-export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements AsyncIterable<T> {
+export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements AsyncIterable<
+  E extends "collect" ? SettledItem<T> : T
+> {
   /** @internal Collections come from `pool.from` and `pool.range`. */
   constructor(
     private readonly runner: JobRunner,
@@ -541,29 +545,48 @@ export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements Async
   /**
    * Streams the items as chunks finish: in input order (the default), or `ordered: false` for
    * the fastest first. Work pauses while the reader is behind; leaving the loop early cancels it.
+   * Under the `collect` policy every input item comes out as a {@link SettledItem}, its result or its
+   * failure, and the stream goes on past failures; each input item must then give one result, so
+   * every step is a `map`.
+   *
+   * @example
+   * for await (const item of pool.from(lines).map(parse).options({ errors: "collect" }).stream()) {
+   *   if ("failure" in item) console.error(`line ${item.index + 1}: ${item.failure.error.message}`);
+   *   else console.log(item.value);
+   * }
    */
-  stream(options: { ordered?: boolean } = {}): AsyncIterable<T> {
-    return { [Symbol.asyncIterator]: () => this.#stream(options.ordered ?? true) };
+  stream(options: { ordered?: boolean } = {}): AsyncIterable<E extends "collect" ? SettledItem<T> : T> {
+    const ordered = options.ordered ?? true;
+    return { [Symbol.asyncIterator]: () => new StreamReader(() => this.#startStream(ordered)) };
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<T> {
-    return this.#stream(true);
+  [Symbol.asyncIterator](): AsyncIterator<E extends "collect" ? SettledItem<T> : T> {
+    return new StreamReader(() => this.#startStream(true));
   }
 
-  async *#stream(ordered: boolean): AsyncGenerator<T> {
+  async #startStream<I>(ordered: boolean): Promise<StartedStream<I>> {
     if (this.controls.resumable !== undefined) throw notResumableTerminal("a stream");
+    const settled = this.controls.errors === "collect";
+    if (settled && this.stages.some((s) => s.op !== "map")) {
+      throw new OptionError(
+        "a stream under the collect policy gives each input item its result or its failure, so every step must be a map: use collect() or a terminal for filter and flatMap, or stream them fail-fast",
+      );
+    }
     const id = this.runner.nextJobId();
-    const output = new StreamOutput<T>(streamHighWater * this.runner.workers, (paused) =>
-      this.runner.setPaused(id, paused),
+    const output = new StreamOutput<I>(
+      streamHighWater * this.runner.workers,
+      (paused) => this.runner.setPaused(id, paused),
+      settled,
     );
     const { job, release } = await this.#job(id, { op: "collect" }, [], ordered, output);
     this.runner.start(job);
-    try {
-      yield* output.items();
-    } finally {
-      if (!job.finished) this.runner.cancel(job, new Error("the reader stopped reading the stream"));
-      await release?.();
-    }
+    return {
+      output,
+      stop: () => {
+        if (!job.finished) this.runner.cancel(job, new Error("the reader stopped reading the stream"));
+      },
+      release: async () => await release?.(),
+    };
   }
 
   async #ref(fn: unknown): Promise<TaskRef> {
@@ -609,13 +632,18 @@ export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements Async
       await release?.();
       throw failures[0]!.error;
     }
-    const errors = stream ? "fail-fast" : this.controls.errors;
+    // A file chunk's items are byte ranges: no item of the input stands for one record to pair.
+    if (stream && output.settled && source.itemsAreRecords === false) {
+      await release?.();
+      throw new OptionError(
+        "a stream under the collect policy pairs each input item with its outcome, and a file source's records are not its input items: use collect() or a sink, or stream the records fail-fast",
+      );
+    }
     if (total !== undefined && source.itemsAreRecords !== false && stages.every((s) => s.op === "map"))
       output.expect?.(total);
     const controls = {
       ...this.controls,
       taskRetries,
-      errors,
       bounds: boundsForConcurrency(this.controls.bounds, concurrency),
     };
     const spec = { id, stages, terminal, ...(concurrency > 1 && { concurrency }) };

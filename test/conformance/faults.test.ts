@@ -1,5 +1,8 @@
 // Conformance, faults: retries, cancellation, and (where workers are isolated) crashed workers.
 import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, test } from "node:test";
 import {
   AbortError,
@@ -7,6 +10,7 @@ import {
   TaskError,
   TimeoutError,
   weft,
+  type SettledItem,
   type WeftOptions,
 } from "../../src/index.ts";
 import {
@@ -28,6 +32,13 @@ import { checkLeaks } from "../support/leaks.ts";
 import { markerDirectory } from "../support/markers.ts";
 
 checkLeaks();
+
+async function* countTo(n: number) {
+  for (let i = 0; i < n; i++) {
+    await Promise.resolve();
+    yield i;
+  }
+}
 const cluster = clusterBackend();
 const marker = markerDirectory();
 
@@ -202,6 +213,61 @@ for (const { name, options } of [...localBackends, cluster]) {
       assert.equal(failure!.error.name, "RangeError");
       const counted = await pool.range(0, 100).map(failOn).options({ errors: "collect" }).reduce(add);
       assert.equal(counted.result, 4950 - 13);
+    });
+
+    test("a stream under collect gives every item its result or its failure, in its place, and goes on", async () => {
+      await using pool = await weft({ ...options, maxChunk: 50 });
+      const numbers = Array.from({ length: 400 }, (_, i) => (i % 100 === 7 ? 13 : i));
+      const expected = numbers.map((n, index) => (n === 13 ? { index, failed: true } : { index, value: n }));
+      const seen = (item: SettledItem<number>) =>
+        "failure" in item ? { index: item.index, failed: true } : { index: item.index, value: item.value };
+      const ordered = [];
+      for await (const item of pool.from(numbers).map(failOn).options({ errors: "collect" }).stream()) {
+        if ("failure" in item) {
+          assert.equal(item.failure.index, item.index);
+          assert.equal(item.failure.error.name, "RangeError");
+          assert.match(item.failure.task, /^failOn /);
+        }
+        ordered.push(seen(item));
+      }
+      assert.deepEqual(ordered, expected);
+      const unordered = [];
+      const job = pool.from(countTo(400)).map(failOn).options({ errors: "collect" });
+      for await (const item of job.stream({ ordered: false })) unordered.push(seen(item));
+      assert.deepEqual(
+        unordered.sort((a, b) => a.index - b.index),
+        [...Array(400).keys()].map((index) =>
+          index === 13 ? { index, failed: true } : { index, value: index },
+        ),
+      );
+      // Leaving early cancels the job; the pool goes on.
+      for await (const item of pool.range(0, 100_000).map(failOn).options({ errors: "collect" }).stream()) {
+        if ("failure" in item) break;
+      }
+      assert.equal(await pool.range(0, 10).count(), 10);
+    });
+
+    test("a stream under collect pairs items with outcomes, so a step that is not a map is refused", async () => {
+      await using pool = await weft(options);
+      const refused = async (stream: AsyncIterable<unknown>) => {
+        for await (const _ of stream) assert.fail("a refused stream gave an item");
+      };
+      await assert.rejects(
+        refused(pool.range(0, 10).filter(isPrime).options({ errors: "collect" }).stream()),
+        /a stream under the collect policy gives each input item its result or its failure, so every step must be a map/,
+      );
+      // A cluster reads files only under its shared directory (test/large-data covers it).
+      if (name === "redis") return;
+      const dir = await mkdtemp(join(tmpdir(), "weft-settled-"));
+      try {
+        await writeFile(join(dir, "numbers.txt"), "1\n2\n3\n");
+        await assert.rejects(
+          refused(pool.readLines(join(dir, "numbers.txt")).options({ errors: "collect" }).stream()),
+          /a file source's records are not its input items: use collect\(\) or a sink/,
+        );
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     });
 
     test("under collect, retries come first: an item that recovers is not a failure", async () => {

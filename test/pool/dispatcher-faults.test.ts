@@ -151,7 +151,7 @@ class Harness {
     const source =
       plan.source === "array" ? new ArraySource(values) : new RangeSource(5, 5 + 2 * plan.items, 2);
     const output: Output = {
-      add: (partial) => inner.add(partial),
+      add: (partial, start, count) => inner.add(partial, start, count),
       finish: () => {
         tracked.outputCalls++;
         inner.finish();

@@ -31,6 +31,7 @@ import {
   numberOrText,
   singleton,
   squareSometimesAsync,
+  squareUnlessFive,
 } from "../fixtures/property-tasks.ts";
 import { add, identity, isPrime, one, square } from "../fixtures/tasks.ts";
 import { clusterBackend } from "../support/backends.ts";
@@ -296,6 +297,14 @@ const operations: Record<string, Operation> = {
   "stream({ ordered: false })": {
     run: async (open) => (await drain(open().map(square).stream({ ordered: false }))).sort(byNumber),
     expected: (items) => items.map((n) => square(n)).sort(byNumber),
+  },
+  "stream under collect: each item its result or its failure, in order": {
+    run: async (open) =>
+      (await drain(open().map(squareUnlessFive).options({ errors: "collect" }).stream())).map((item) =>
+        "failure" in item ? { index: item.index, failed: item.failure.index } : item,
+      ),
+    expected: (items) =>
+      items.map((n, index) => (n % 5 === 0 ? { index, failed: index } : { index, value: n * n })),
   },
 };
 

@@ -27,6 +27,7 @@ import {
   type Failure,
   type Pool,
   type PoolEvents,
+  type SettledItem,
   type TaskLike,
   type WeftOptions,
 } from "../../src/index.ts";
@@ -101,7 +102,8 @@ function open<T>(pool: Pool, items: readonly T[], kind: SourceKind): Collection<
 
 /** A terminal, run on the items' values, and what plain JS makes of the same values. */
 interface Terminal {
-  run(values: Collection<number, ErrorPolicy>): Promise<unknown>;
+  /** `errors`: the policy the collection was given (fail-fast when not). */
+  run(values: Collection<number, ErrorPolicy>, errors?: ErrorPolicy): Promise<unknown>;
   expected(values: readonly number[]): unknown;
 }
 
@@ -123,11 +125,27 @@ const terminals: Record<string, Terminal> = {
   "reduce (sum)": { run: (c) => c.reduce(add, 0), expected: (values) => values.reduce((a, b) => a + b, 0) },
   count: { run: (c) => c.count(), expected: (values) => values.length },
   reduceByKey: { run: (c) => c.reduceByKey(mod3, square, add), expected: sumsByKey },
-  // A stream is always fail-fast: it hands items over as they come, with no list of failures beside them.
-  "stream (for await)": { run: (c) => drain(c), expected: (values) => [...values] },
+  "stream (for await)": {
+    async run(c, errors) {
+      const items = await drain(c);
+      if (errors !== "collect") return items;
+      // Under collect every input item comes in its place, its value or its failure: settled here
+      // into the result and the failures, as the other terminals settle.
+      const settled = items as unknown as SettledItem<number>[];
+      assert.deepEqual(
+        settled.map((item) => item.index),
+        settled.map((_, index) => index),
+        "a settled stream skipped or reordered an input item",
+      );
+      return {
+        result: settled.flatMap((item) => ("value" in item ? [item.value] : [])),
+        failures: settled.flatMap((item) => ("failure" in item ? [item.failure] : [])),
+      };
+    },
+    expected: (values) => [...values],
+  },
 };
 const terminalArb = fc.constantFrom(...Object.keys(terminals));
-const failFastOnly = (terminal: string) => terminal === "stream (for await)";
 
 const taskArb = fc.constantFrom("sync", "async");
 const taskOf = (kind: string): TaskLike<[FaultyItem], number | Promise<number>> =>
@@ -248,14 +266,15 @@ for (const backend of backends) {
             const items: FaultyItem[] = plan.items.map(({ value, throws }, id) => ({ id, value, throws }));
             const lost = items.filter((item) => item.throws).map((item) => item.id);
             const terminal = terminals[plan.terminal]!;
-            const errors = failFastOnly(plan.terminal) ? "fail-fast" : plan.errors;
+            const { errors } = plan;
             const end = await ending(
               () =>
                 terminal.run(
                   open(pool, items, plan.source)
                     .chunks(plan.bounds)
                     .map(taskOf(plan.task))
-                    .options({ retries: retryPolicy(plan.retries), errors: plan.errors }),
+                    .options({ retries: retryPolicy(plan.retries), errors }),
+                  errors,
                 ),
               where,
             );
@@ -323,7 +342,7 @@ for (const backend of backends) {
           }
           const where = `${backend.name}, ${JSON.stringify({ ...plan, bounds, retries })}`;
           const terminal = terminals[plan.terminal]!;
-          const errors = failFastOnly(plan.terminal) ? "fail-fast" : plan.errors;
+          const { errors } = plan;
           const allowed = errors === "collect" ? retries + 1 : retries;
           const lost = items.filter((item) => attemptsOf(item) > allowed).map((item) => item.id);
 
@@ -335,7 +354,8 @@ for (const backend of backends) {
                 open(pool, items, plan.source)
                   .chunks(bounds)
                   .map(taskOf(plan.task))
-                  .options({ retries: retryPolicy(retries), errors: plan.errors }),
+                  .options({ retries: retryPolicy(retries), errors }),
+                errors,
               ),
             where,
           ).finally(stop);
