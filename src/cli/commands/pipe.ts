@@ -38,8 +38,15 @@ export async function pipe(
   output: Writable = process.stdout,
   report: (line: string) => void = (line) => console.error(line),
 ): Promise<number> {
-  const fn = await findTask(options.module, options.task);
-  await using pool = await weft(options.workers === undefined ? {} : { workers: options.workers });
+  // The workers start while this thread loads the task's module.
+  const [found, started] = await Promise.allSettled([
+    findTask(options.module, options.task),
+    weft(options.workers === undefined ? {} : { workers: options.workers }),
+  ]);
+  if (started.status === "rejected") throw started.reason;
+  await using pool = started.value;
+  if (found.status === "rejected") throw found.reason;
+  const fn = found.value;
   /** A batch's output, and under `fail` the failure that ends the run after it. */
   const run = async (lines: string[], first: number): Promise<{ text: string; failure?: LineFailure }> => {
     const { records, lineOf, unreadable } = options.json
@@ -47,7 +54,7 @@ export async function pipe(
       : { records: lines, lineOf: (index: number) => first + index, unreadable: [] };
     const { result, failures } = await pool.from(records).map(fn).options({ errors: "collect" }).collect();
     const failed = [...unreadable, ...failures.map((f) => new LineFailure(lineOf(f.index), describe(f)))];
-    if (failed.length === 0) return { text: encode(result, options.json, lineOf) };
+    if (failed.length === 0) return encode(result, options.json, lineOf);
     failed.sort((a, b) => a.line - b.line);
     const gone = new Set(failed.map((f) => f.line));
     const kept = records.map((_, index) => lineOf(index)).filter((n) => !gone.has(n));
@@ -55,10 +62,11 @@ export async function pipe(
     if (options.errors === "fail") {
       // The results before the failing line still go out, as a stream would have written them.
       const before = kept.filter((n) => n < failed[0]!.line).length;
-      return { text: encode(result.slice(0, before), options.json, keptLine), failure: failed[0]! };
+      const written = encode(result.slice(0, before), options.json, keptLine);
+      return written.failure ? written : { text: written.text, failure: failed[0]! };
     }
     for (const failure of failed) report(`weft pipe: skipped ${failure.message}`);
-    return { text: encode(result, options.json, keptLine) };
+    return encode(result, options.json, keptLine);
   };
   const emit = async ({ text, failure }: { text: string; failure?: LineFailure }) => {
     await write(output, text);
@@ -118,20 +126,26 @@ function parseJsonLines(
   return { records, lineOf: (index) => numbers[index]!, unreadable };
 }
 
-/** The results' lines; `lineOf` gives the input line of each result, for the error. */
-function encode(results: readonly unknown[], json: boolean, lineOf: (index: number) => number): string {
+/**
+ * The results' lines, up to the first that would hold a line break: that one is the failure that
+ * ends the run, whatever `--errors` says, since no line can stand for it. `lineOf` gives the input
+ * line of each result.
+ */
+function encode(
+  results: readonly unknown[],
+  json: boolean,
+  lineOf: (index: number) => number,
+): { text: string; failure?: LineFailure } {
   let text = "";
   for (let i = 0; i < results.length; i++) {
     const line = resultLine(results[i], json);
     if (line.includes("\n")) {
-      throw new LineFailure(
-        lineOf(i),
-        "the task's result holds a line break: use --json to write it as JSON",
-      );
+      const message = "the task's result holds a line break: use --json to write it as JSON";
+      return { text, failure: new LineFailure(lineOf(i), message) };
     }
     text += `${line}\n`;
   }
-  return text;
+  return { text };
 }
 
 /**
