@@ -246,7 +246,12 @@ program
       .choices(["fail", "skip"] as const)
       .default("fail" as const),
   )
-  .option("--batch <lines>", "lines run as one job (two run at once)", positiveInteger, 16_384)
+  .option(
+    "--block <lines>",
+    "the most lines a worker takes as one item (the first blocks hold fewer, from one line, doubling)",
+    positiveInteger,
+    256,
+  )
   .action(async (module, task, options) => {
     const { pipe } = await import("./commands/pipe.ts");
     process.exitCode = await pipe({ module, task, ...options });

@@ -2,13 +2,15 @@
 // each run through the task on a pool of this machine's workers, one result a line on standard
 // output, in input order. The contract of Spark's RDD.pipe and of a Dask map_partitions that calls a
 // subprocess: newline framing, the input's end is the partition's end, an empty input gives nothing.
-// Lines are read and run in batches, two at a time, so memory stays bounded whatever the input's size.
+// The input is one streamed job of blocks of whole lines, which the workers read, run and write
+// (pipe-tasks.ts); the pool reads ahead of them by a bounded number of blocks and pauses while the
+// output is behind, so memory stays bounded whatever the input's size.
 import { once } from "node:events";
 import type { Readable, Writable } from "node:stream";
-import { TaskError } from "../../errors.ts";
-import type { Failure } from "../../jobs/collection-job.ts";
+import type { ModuleTaskRef } from "../../protocol/task-ref.ts";
 import { weft } from "../../pool/weft.ts";
 import { loadNamedTasks } from "../../task/named-tasks.ts";
+import { runLines, setUpPipe } from "./pipe-tasks.ts";
 
 export interface PipeOptions {
   readonly module: string;
@@ -17,19 +19,12 @@ export interface PipeOptions {
   readonly workers?: number | undefined;
   /** `fail`: the first failing line ends the run, non-zero; `skip`: it is reported on standard error and left out. */
   readonly errors: "fail" | "skip";
-  /** Lines run as one job; two jobs run at once. */
-  readonly batch: number;
+  /** The most lines in one block; the first blocks hold fewer, from one line, doubling. */
+  readonly block: number;
 }
 
-/** Why a line gave no result: its task threw, or (with --json) it is not JSON. */
-class LineFailure extends Error {
-  constructor(
-    readonly line: number,
-    message: string,
-  ) {
-    super(`line ${line}: ${message}`);
-  }
-}
+/** The most bytes of input in one block, whatever its lines. */
+const blockBytes = 64 * 1024;
 
 /** Runs the pipe from `input` to `output`; resolves with the exit code (1 after a failing line under `fail`). */
 export async function pipe(
@@ -38,153 +33,79 @@ export async function pipe(
   output: Writable = process.stdout,
   report: (line: string) => void = (line) => console.error(line),
 ): Promise<number> {
-  // The workers start while this thread loads the task's module.
+  // The workers start while this thread loads the task's module. The pool reads 64 blocks ahead of
+  // them (a few MB), not its default 16,384 items, which for blocks would be a gigabyte.
   const [found, started] = await Promise.allSettled([
     findTask(options.module, options.task),
-    weft(options.workers === undefined ? {} : { workers: options.workers }),
+    weft({ readAhead: 64, ...(options.workers !== undefined && { workers: options.workers }) }),
   ]);
   if (started.status === "rejected") throw started.reason;
   await using pool = started.value;
   if (found.status === "rejected") throw found.reason;
-  const fn = found.value;
-  /** A batch's output, and under `fail` the failure that ends the run after it. */
-  const run = async (lines: string[], first: number): Promise<{ text: string; failure?: LineFailure }> => {
-    const { records, lineOf, unreadable } = options.json
-      ? parseJsonLines(lines, first)
-      : { records: lines, lineOf: (index: number) => first + index, unreadable: [] };
-    const { result, failures } = await pool.from(records).map(fn).options({ errors: "collect" }).collect();
-    const failed = [...unreadable, ...failures.map((f) => new LineFailure(lineOf(f.index), describe(f)))];
-    if (failed.length === 0) return encode(result, options.json, lineOf);
-    failed.sort((a, b) => a.line - b.line);
-    const gone = new Set(failed.map((f) => f.line));
-    const kept = records.map((_, index) => lineOf(index)).filter((n) => !gone.has(n));
-    const keptLine = (index: number) => kept[index]!;
-    if (options.errors === "fail") {
-      // The results before the failing line still go out, as a stream would have written them.
-      const before = kept.filter((n) => n < failed[0]!.line).length;
-      const written = encode(result.slice(0, before), options.json, keptLine);
-      return written.failure ? written : { text: written.text, failure: failed[0]! };
+  const stopAtFailure = options.errors === "fail";
+  await pool.broadcast(setUpPipe, [{ task: found.value, json: options.json, stopAtFailure }]);
+  let line = 1;
+  for await (const block of pool.from(lineBlocks(input, options.block)).map(runLines).stream()) {
+    const last = block.faults.find((fault) => fault.fatal || stopAtFailure);
+    for (const fault of block.faults) {
+      if (fault === last) break;
+      report(`weft pipe: skipped line ${line + fault.at}: ${fault.message}`);
     }
-    for (const failure of failed) report(`weft pipe: skipped ${failure.message}`);
-    return encode(result, options.json, keptLine);
-  };
-  const emit = async ({ text, failure }: { text: string; failure?: LineFailure }) => {
-    await write(output, text);
-    if (failure) throw failure;
-  };
-  // Two batches at once: the next one runs while this one's results are written.
-  const queue: ReturnType<typeof run>[] = [];
-  try {
-    let next = 1;
-    for await (const lines of batches(input, options.batch)) {
-      queue.push(run(lines, next));
-      next += lines.length;
-      if (queue.length === 2) await emit(await queue.shift()!);
+    // The results before a failing line still go out.
+    if (block.text !== "" && !output.write(block.text)) await once(output, "drain");
+    if (last) {
+      report(`weft pipe: line ${line + last.at}: ${last.message}`);
+      return 1;
     }
-    while (queue.length > 0) await emit(await queue.shift()!);
-    return 0;
-  } catch (error) {
-    if (!(error instanceof LineFailure)) throw error;
-    report(`weft pipe: ${error.message}`);
-    return 1;
-  } finally {
-    await Promise.allSettled(queue);
+    line += block.lines;
   }
+  return 0;
 }
 
 /** The task `name` (its export's name) of `module`, which must define it with task(). */
-async function findTask(module: string, name: string): Promise<(item: unknown) => unknown> {
+async function findTask(module: string, name: string): Promise<ModuleTaskRef> {
   const tasks = await loadNamedTasks([module]);
   const found = [...tasks.values()].find((t) => t.ref.name === name || t.name === name);
-  if (found) return found.fn as (item: unknown) => unknown;
+  if (found) return found.ref;
   const names = [...tasks.values()].map((t) => t.ref.name ?? t.name);
   throw new Error(`${module} defines no task named ${name}; it defines ${names.join(", ")}`);
 }
 
-function describe(failure: Failure): string {
-  const cause = failure.error instanceof TaskError ? (failure.error.cause as Error) : failure.error;
-  return `${failure.task} threw ${cause.name}: ${cause.message}`;
-}
-
-/** With --json: the lines' values, the line number of each, and the lines that are not JSON. */
-function parseJsonLines(
-  lines: readonly string[],
-  first: number,
-): { records: unknown[]; lineOf: (index: number) => number; unreadable: LineFailure[] } {
-  const records: unknown[] = [];
-  const numbers: number[] = [];
-  const unreadable: LineFailure[] = [];
-  lines.forEach((text, i) => {
-    try {
-      if (text.trim() === "") throw new Error("an empty line, not a JSON value");
-      records.push(JSON.parse(text));
-      numbers.push(first + i);
-    } catch (error) {
-      unreadable.push(new LineFailure(first + i, `not JSON: ${(error as Error).message}`));
-    }
-  });
-  return { records, lineOf: (index) => numbers[index]!, unreadable };
-}
-
 /**
- * The results' lines, up to the first that would hold a line break: that one is the failure that
- * ends the run, whatever `--errors` says, since no line can stand for it. `lineOf` gives the input
- * line of each result.
+ * The input cut into blocks of whole lines ("\n" ends; "\r\n" is left for the workers to strip), a
+ * last line without an end in a block of its own. A block holds at most `maxLines` lines and
+ * {@link blockBytes} bytes, but the first hold 1, 2, 4… lines: a short input of dear lines still
+ * spreads over every worker.
  */
-function encode(
-  results: readonly unknown[],
-  json: boolean,
-  lineOf: (index: number) => number,
-): { text: string; failure?: LineFailure } {
-  let text = "";
-  for (let i = 0; i < results.length; i++) {
-    const line = resultLine(results[i], json);
-    if (line.includes("\n")) {
-      const message = "the task's result holds a line break: use --json to write it as JSON";
-      return { text, failure: new LineFailure(lineOf(i), message) };
-    }
-    text += `${line}\n`;
-  }
-  return { text };
-}
-
-/**
- * A result as its line: JSON with --json; otherwise a string as it is, anything else as JSON. A
- * finite number is written as JSON writes it, without JSON.stringify's cost, which dominated a
- * trivial task's run.
- */
-function resultLine(value: unknown, json: boolean): string {
-  if (typeof value === "number" && Number.isFinite(value)) return String(value);
-  if (typeof value === "string" && !json) return value;
-  return JSON.stringify(value, bigintAsString) ?? "null";
-}
-
-function bigintAsString(_: string, value: unknown): unknown {
-  return typeof value === "bigint" ? String(value) : value;
-}
-
-async function write(output: Writable, text: string): Promise<void> {
-  if (text !== "" && !output.write(text)) await once(output, "drain");
-}
-
-/** The input's lines ("\n" or "\r\n" ends), `size` at a time; a last line without an end counts. */
-async function* batches(input: Readable, size: number): AsyncGenerator<string[]> {
-  let lines: string[] = [];
-  let rest = "";
-  input.setEncoding("utf8");
-  for await (const chunk of input as AsyncIterable<string>) {
-    const text = rest + chunk;
+async function* lineBlocks(input: Readable, maxLines: number): AsyncGenerator<Uint8Array> {
+  let lines = 1;
+  let rest: Buffer = Buffer.alloc(0);
+  for await (const chunk of input as AsyncIterable<Buffer>) {
+    const bytes = rest.length === 0 ? chunk : Buffer.concat([rest, chunk]);
     let start = 0;
-    for (let end = text.indexOf("\n"); end >= 0; end = text.indexOf("\n", start)) {
-      lines.push(text.slice(start, end > start && text[end - 1] === "\r" ? end - 1 : end));
-      start = end + 1;
-      if (lines.length === size) {
-        yield lines;
-        lines = [];
-      }
+    for (;;) {
+      const end = endOfLines(bytes, start, lines);
+      if (end < 0) break;
+      // A copy: a slice would send the whole chunk it views along with it.
+      yield Uint8Array.prototype.slice.call(bytes, start, end);
+      start = end;
+      lines = Math.min(2 * lines, maxLines);
     }
-    rest = text.slice(start);
+    rest = bytes.subarray(start);
   }
-  if (rest !== "") lines.push(rest.endsWith("\r") ? rest.slice(0, -1) : rest);
-  if (lines.length > 0) yield lines;
+  if (rest.length > 0) yield Uint8Array.prototype.slice.call(rest);
+}
+
+/**
+ * Where a block from `start` ends: after its `lines`-th line end, or its last before
+ * {@link blockBytes} bytes (a longer line goes alone); -1 if `bytes` holds no line end after `start`.
+ */
+function endOfLines(bytes: Buffer, start: number, lines: number): number {
+  let end = -1;
+  for (let n = 0; n < lines; n++) {
+    const next = bytes.indexOf(0x0a, end < 0 ? start : end);
+    if (next < 0 || (end >= 0 && next + 1 - start > blockBytes)) break;
+    end = next + 1;
+  }
+  return end;
 }
