@@ -7,8 +7,15 @@ export interface PipeRow {
   /** Medians of whole-process times, in ms. */
   readonly loopMs: number;
   readonly weftMs: number;
+  /**
+   * The loop run as two processes at once, each on half the lines: what this machine's two cores
+   * give a hand-split job of these lines, the ceiling for weft's ratio.
+   */
+  readonly splitMs: number;
   /** The loop's median time over weft pipe's. */
   readonly ratio: number;
+  /** The loop's median time over the split's. */
+  readonly splitRatio: number;
   readonly weftLinesPerSecond: number;
   readonly target: { readonly ratio: number } | { readonly linesPerSecond: number };
   readonly pass: boolean;

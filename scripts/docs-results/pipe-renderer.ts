@@ -1,5 +1,6 @@
 // The regions that quote `npm run bench:pipe` (docs/results/pipe.json): `weft pipe` on 2 workers
-// against a plain Node.js loop, both whole processes, on a CPU-heavy task and on a trivial one.
+// against a plain Node.js loop, and the loop split by hand in two processes, all whole processes, on
+// a CPU-heavy task and on a trivial one.
 import { storedPath, type RenderContext } from "./context.ts";
 import { about, count, speedup, table } from "./markdown.ts";
 
@@ -9,17 +10,31 @@ export function pipeAbout(context: RenderContext): string {
   return about(context.doc, storedPath("pipe"), meta, details);
 }
 
-/** Each task's lines, both medians, the ratio and the rate, and its target with pass or FAIL. */
+/**
+ * Each task's lines, the medians, weft's ratio and the hand split's (the ceiling), the rate, and its
+ * target with pass or FAIL.
+ */
 export function pipeTable(context: RenderContext): string {
   const { rows } = context.stored.get("pipe");
   return table(
-    ["task", "lines", "plain loop", "weft pipe", "loop / weft", "weft lines/s", "target", "result"],
+    [
+      "task",
+      "lines",
+      "plain loop",
+      "weft pipe",
+      "loop / weft",
+      "loop split by hand",
+      "weft lines/s",
+      "target",
+      "result",
+    ],
     rows.map((row) => [
       row.task,
       count(row.lines),
       `${count(Math.round(row.loopMs))} ms`,
       `${count(Math.round(row.weftMs))} ms`,
       speedup(row.ratio),
+      `${count(Math.round(row.splitMs))} ms, ${speedup(row.splitRatio)}`,
       count(Math.round(row.weftLinesPerSecond)),
       "ratio" in row.target
         ? `at least ${speedup(row.target.ratio)} the loop`
