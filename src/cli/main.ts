@@ -1,12 +1,11 @@
-// The `weft` command: parses the command line and hands each command its typed options.
+// The `weft` command: parses the command line and hands each command its typed options. Each
+// command's own modules load when it runs, not for every command: `weft pipe`, started once per
+// partition by Spark or Dask, and `weft worker` start without the benchmarks, workloads and
+// progress bars of the others.
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { Command, Option } from "@commander-js/extra-typings";
 import { fraction, nonNegativeInteger, positiveInteger, positiveNumber, workerCounts } from "./arguments.ts";
-import { bench } from "./commands/bench.ts";
-import { defaultDemoSize, demo } from "./commands/demo.ts";
-import { runScript } from "./commands/run.ts";
-import { listWorkloads } from "./commands/workloads.ts";
 import { loadFeature } from "../optional-packages.ts";
 import { defaultServicePort } from "./service-address.ts";
 import { serviceCommands } from "./service-commands.ts";
@@ -36,12 +35,13 @@ const program = new Command()
 program
   .command("demo")
   .description("the main job: primes below 20 million, sequentially and on all cores, with the speedup")
-  .option("--size <n>", "count the primes below n", positiveInteger, defaultDemoSize)
+  .option("--size <n>", "count the primes below n (default: 20 million)", positiveInteger)
   .option("--workers <n>", "workers in the pool (default: one per core)", positiveInteger, cores)
   .addOption(backendOption())
   .option("--publish", "also save the transcript as docs/results/demo.json, for npm run docs:results", false)
   .action(async (options) => {
-    process.exitCode = await demo(options);
+    const { defaultDemoSize, demo } = await import("./commands/demo.ts");
+    process.exitCode = await demo({ ...options, size: options.size ?? defaultDemoSize });
   });
 
 program
@@ -51,6 +51,7 @@ program
   .argument("[args...]", "arguments passed to the script (after --)")
   .passThroughOptions()
   .action(async (script, args) => {
+    const { runScript } = await import("./commands/run.ts");
     process.exitCode = await runScript(script, args);
   });
 
@@ -85,6 +86,7 @@ program
   .action(async (names, options) => {
     if (options.size !== undefined && options.quick)
       program.error("error: --size and --quick cannot be used together");
+    const { bench } = await import("./commands/bench.ts");
     process.exitCode = await bench(names, options);
   });
 
@@ -285,7 +287,13 @@ function redisUrl(given: string | undefined, command: string): string {
   );
 }
 
-program.command("workloads").description("list the built-in workloads").action(listWorkloads);
+program
+  .command("workloads")
+  .description("list the built-in workloads")
+  .action(async () => {
+    const { listWorkloads } = await import("./commands/workloads.ts");
+    listWorkloads();
+  });
 
 try {
   await program.parseAsync();
