@@ -55,6 +55,18 @@ test("records in as lines, results out in input order, one a line; an empty part
   const empty = await pipe([tasks, "square"]);
   assert.deepEqual(empty, { code: 0, stdout: "", stderr: "" });
 
+  // A line far longer than a block, written a piece at a time, comes through whole.
+  const long = "x".repeat(300_000);
+  const longLine = await pipe([tasks, "identity", "--json"], async (stdin) => {
+    for (let at = 0; at < long.length; at += 50_000) {
+      stdin.write(at === 0 ? `"${long.slice(at, at + 50_000)}` : long.slice(at, at + 50_000));
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    stdin.write('"\n2\n');
+  });
+  assert.equal(longLine.code, 0, longLine.stderr);
+  assert.deepEqual(lines(longLine.stdout), [JSON.stringify(long), "2"]);
+
   // "\r\n" ends, and a last line without an end, as a Windows-made file has them.
   const crlf = await pipe([tasks, "words", "--json"], (stdin) => {
     stdin.write('"a b"\r\n"c"\r\n"d e f"');

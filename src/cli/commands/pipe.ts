@@ -79,21 +79,32 @@ async function findTask(module: string, name: string): Promise<ModuleTaskRef> {
  */
 async function* lineBlocks(input: Readable, maxLines: number): AsyncGenerator<Uint8Array> {
   let lines = 1;
-  let rest: Buffer = Buffer.alloc(0);
+  /** The start of a line that runs past what was read: joined once its end comes, not at every read. */
+  let pending: Buffer[] = [];
   for await (const chunk of input as AsyncIterable<Buffer>) {
-    const bytes = rest.length === 0 ? chunk : Buffer.concat([rest, chunk]);
+    if (chunk.indexOf(newline) < 0) {
+      pending.push(chunk);
+      continue;
+    }
+    const bytes = pending.length === 0 ? chunk : Buffer.concat([...pending, chunk]);
     let start = 0;
     for (;;) {
       const end = endOfLines(bytes, start, lines);
       if (end < 0) break;
-      // A copy: a slice would send the whole chunk it views along with it.
-      yield Uint8Array.prototype.slice.call(bytes, start, end);
+      yield copyOf(bytes.subarray(start, end));
       start = end;
       lines = Math.min(2 * lines, maxLines);
     }
-    rest = bytes.subarray(start);
+    pending = start < bytes.length ? [bytes.subarray(start)] : [];
   }
-  if (rest.length > 0) yield Uint8Array.prototype.slice.call(rest);
+  if (pending.length > 0) yield copyOf(Buffer.concat(pending));
+}
+
+const newline = 0x0a;
+
+/** Bytes of their own: a view would send the whole buffer it views along with it. */
+function copyOf(view: Uint8Array): Uint8Array {
+  return Uint8Array.prototype.slice.call(view);
 }
 
 /**
@@ -103,7 +114,7 @@ async function* lineBlocks(input: Readable, maxLines: number): AsyncGenerator<Ui
 function endOfLines(bytes: Buffer, start: number, lines: number): number {
   let end = -1;
   for (let n = 0; n < lines; n++) {
-    const next = bytes.indexOf(0x0a, end < 0 ? start : end);
+    const next = bytes.indexOf(newline, end < 0 ? start : end);
     if (next < 0 || (end >= 0 && next + 1 - start > blockBytes)) break;
     end = next + 1;
   }
