@@ -2,6 +2,7 @@
 // early (`return()`) cancels it. Written as a class, not an async generator: a generator's yield costs
 // several promise turns an item, which on cheap items (`weft pipe` over millions of lines) made the
 // calling thread, not the workers, set the pace. Here an item of a chunk already back costs one.
+// Calls to `next()` made before the last one settled are answered in turn, as a generator's are.
 import type { StreamOutput } from "../jobs/outputs.ts";
 
 /** A started stream: where its items come from, and how to end it early. */
@@ -18,13 +19,25 @@ export class StreamReader<T> implements AsyncIterator<T> {
   #part: readonly T[] = [];
   #at = 0;
   #done = false;
+  /** The part being fetched, while it is: calls made meanwhile wait for it, then go in turn. */
+  #fetching: Promise<unknown> | undefined;
 
   constructor(readonly start: () => Promise<StartedStream<T>>) {}
 
   next(): Promise<IteratorResult<T>> {
+    if (this.#fetching) return this.#fetching.then(this.#again, this.#again);
     if (this.#at < this.#part.length) return Promise.resolve({ value: this.#part[this.#at++]!, done: false });
-    return this.#nextPart();
+    const fetch = this.#nextPart();
+    this.#fetching = fetch;
+    // Cleared before the caller and those waiting resume: they were queued on it after this.
+    const fetched = () => {
+      if (this.#fetching === fetch) this.#fetching = undefined;
+    };
+    void fetch.then(fetched, fetched);
+    return fetch;
   }
+
+  readonly #again = () => this.next();
 
   async return(): Promise<IteratorResult<T>> {
     await this.#end(true);

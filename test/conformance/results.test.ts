@@ -163,6 +163,21 @@ for (const { name, options } of [...localBackends, clusterBackend()]) {
         ordered,
         [...Array(500).keys()].map((n) => n * n),
       );
+      // Calls to next() made at once are answered in turn, as an async generator answers them.
+      const reader = pool.range(0, 300).map(square).stream()[Symbol.asyncIterator]();
+      // Bounded: a reader that drops a waiting call would otherwise hang the suite.
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error("next() calls made at once never settled")), 20_000);
+      });
+      const calls = await Promise.race([
+        Promise.all(Array.from({ length: 302 }, () => reader.next())),
+        deadline,
+      ]).finally(() => clearTimeout(timer));
+      assert.deepEqual(
+        calls.map((call) => (call.done ? "done" : call.value)),
+        [...[...Array(300).keys()].map((n) => n * n), "done", "done"],
+      );
       const unordered: number[] = [];
       for await (const n of pool.range(0, 500).stream({ ordered: false })) unordered.push(n);
       assert.deepEqual(

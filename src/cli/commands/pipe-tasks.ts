@@ -5,6 +5,7 @@
 // scheduler balances blocks like any items. What every block shares (the task, the flags) reaches
 // each worker once, by broadcast, so a block travels as its bytes alone.
 import { describeTask, type TaskRef } from "../../protocol/task-ref.ts";
+import { isThenable } from "../../protocol/thenable.ts";
 import { loadTask } from "../../task/load.ts";
 import { task } from "../../task/task.ts";
 
@@ -111,10 +112,6 @@ function failureMessage(ref: TaskRef, error: unknown): string {
   if (error instanceof NotJsonError) return `not JSON: ${error.message}`;
   const cause = error instanceof Error ? error : new Error(`non-error value thrown: ${String(error)}`);
   return `${describeTask(ref)} threw ${cause.name}: ${cause.message}`;
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | null)?.then === "function";
 }
 
 /**
