@@ -107,11 +107,18 @@ test("a failing line: exit 1 naming it, after the results before it; with --erro
   assert.match(skipped.stderr, /skipped line 2: failOn .* unlucky 13/);
   assert.match(skipped.stderr, /skipped line 4: not JSON/);
 
-  // A text result of two lines fails its line, after the results before it; --json would write it whole.
+  // A text result of two lines ends the run after the results before it; --json would write it whole.
   const broken = await pipe([tasks, "linesOf"], (stdin) => void stdin.write("2\n3\n4\n"));
   assert.equal(broken.code, 1);
   assert.equal(broken.stdout, "2\n");
   assert.match(broken.stderr, /^weft pipe: line 2: the task's result holds a line break: use --json/);
+  // No line can stand for it, so --errors skip does not go past it either.
+  const brokenSkip = await pipe([tasks, "linesOf", "--errors", "skip"], (stdin) => {
+    stdin.write("2\n3\n4\n");
+  });
+  assert.equal(brokenSkip.code, 1);
+  assert.equal(brokenSkip.stdout, "2\n");
+  assert.match(brokenSkip.stderr, /^weft pipe: line 2: the task's result holds a line break/);
 
   const unknown = await pipe([tasks, "nope"]);
   assert.equal(unknown.code, 1);
