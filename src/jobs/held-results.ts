@@ -1,9 +1,7 @@
 // The results of an in-order job that came back ahead of an earlier chunk's, waiting for their turn
 // on the pool's thread. One slow chunk can hold back every result after it; past the pool's budget,
 // their partials wait on disk (V8's serialization, one file each) and are read back in their turn.
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { deserialize, serialize } from "node:v8";
 import type { Chunk } from "../protocol/plan.ts";
 import { approximateBytes } from "../protocol/size.ts";
 
@@ -91,6 +89,7 @@ export class HeldResults {
     const file = join(directory, `weft-held-${crypto.randomUUID()}.bin`);
     held.file = file;
     const write = async () => {
+      const [{ mkdir, writeFile }, { serialize }] = await spillModules();
       await mkdir(directory, { recursive: true });
       await writeFile(file, serialize(held.partial));
     };
@@ -109,12 +108,20 @@ export class HeldResults {
   }
 
   async #remove(held: Held): Promise<void> {
-    if (await held.written) await rm(held.file!, { force: true });
+    if (!(await held.written)) return;
+    const [{ rm }] = await spillModules();
+    await rm(held.file!, { force: true });
   }
+}
+
+/** Loaded at the first spill: most jobs hold nothing past the budget, and a pool starts without them. */
+function spillModules() {
+  return Promise.all([import("node:fs/promises"), import("node:v8")]);
 }
 
 /** The held result with its partial read back from disk, the file removed. */
 async function readBack(held: Held): Promise<Arrived> {
+  const [{ readFile, rm }, { deserialize }] = await spillModules();
   const partial: unknown = deserialize(await readFile(held.file!));
   await rm(held.file!, { force: true });
   return { ...held.arrived, partial };

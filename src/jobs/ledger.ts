@@ -26,6 +26,15 @@ export function ledgerName(value: unknown): string {
   return value;
 }
 
+const resumableTerminals = "collect, count, reduce, fold, reduceByKey or groupBy (without partitions)";
+
+/** The error for a `resumable` job whose result does not come from merged partials (a stream, a sink, a shuffle). */
+export function notResumableTerminal(what: string): OptionError {
+  return new OptionError(
+    `${what} cannot be resumable: a resumable job ends in ${resumableTerminals}, whose chunks' results the ledger keeps`,
+  );
+}
+
 /**
  * The stretches of `0..total-1` that `entries` leave uncovered, in input order. Entries that overlap
  * or pass the end mean the ledger is not this job's: counting them would count items twice.

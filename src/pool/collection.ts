@@ -1,4 +1,5 @@
 // Collections: a lazy chain of per-item steps over an input, run as one job when a terminal is called.
+// Sinks, shuffles and ledgers load when a job first needs one, so that a pool starts without them.
 import type { Job, JobControls } from "../jobs/job.ts";
 import { CollectionJob, type Failure, type Output } from "../jobs/collection-job.ts";
 import {
@@ -12,7 +13,7 @@ import {
 } from "../jobs/merge.ts";
 import { mergeOutput, StreamOutput, type SettledItem } from "../jobs/outputs.ts";
 import { StreamReader, type StartedStream } from "./stream-reader.ts";
-import { openSink, type WriteSummary } from "../jobs/sink-output.ts";
+import type { WriteSummary } from "../jobs/sink-output.ts";
 import type { SinkFormat } from "../protocol/sinks.ts";
 import {
   sinkSettings,
@@ -31,17 +32,9 @@ import { resolveConcurrency, taskConcurrencyOf, taskRetryOf, type TaskLike } fro
 import { taskKey, type TaskRef } from "../protocol/task-ref.ts";
 import type { Stage, Terminal } from "../protocol/plan.ts";
 import type { KeyedOp, ShuffleWrite } from "../protocol/shuffle.ts";
-import { shuffleOutput } from "../jobs/shuffle-output.ts";
-import { ledgerName } from "../jobs/ledger.ts";
+import { ledgerName, notResumableTerminal } from "../jobs/ledger.ts";
 import type { LedgerStore } from "../protocol/ledger.ts";
-import { ledgerStoreFor, notResumableTerminal, openLedger, planOf } from "./resumable.ts";
-import {
-  resolvePartitions,
-  shuffleSource,
-  type KeyedOptions,
-  type MapSide,
-  type SortOptions,
-} from "./shuffle.ts";
+import { resolvePartitions, type KeyedOptions, type MapSide, type SortOptions } from "./shuffle.ts";
 
 /** What a collection needs from its pool. */
 export interface JobRunner {
@@ -434,7 +427,7 @@ export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements Async
     if (!runner.sharesFiles) throw filesNotShared(method);
     const settings = { spillDirectory: runner.spillDirectory, budget: runner.memoryBudget };
     const makeSource: SourceFactory = async () => {
-      const keyed = await keyedOp();
+      const [keyed, { shuffleSource }] = await Promise.all([keyedOp(), import("./shuffle-source.ts")]);
       return shuffleSource(
         settings,
         keyed,
@@ -470,6 +463,7 @@ export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements Async
         budget: this.runner.memoryBudget,
       };
       const fns = [key, value, ...otherFns].filter((fn) => fn !== undefined);
+      const { shuffleOutput } = await import("../jobs/shuffle-output.ts");
       const outcome = await this.#runInto(terminal, shuffleOutput(directory), fns, true);
       return Array.isArray(outcome)
         ? { written: outcome, failures: [] }
@@ -537,6 +531,7 @@ export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements Async
     if (this.controls.resumable !== undefined) throw notResumableTerminal("a job that writes files");
     if (!this.runner.sharesFiles) throw filesNotShared(method);
     const { format, partitionBy } = sinkSettings(type, options);
+    const { openSink } = await import("../jobs/sink-output.ts");
     const { terminal, ...into } = await openSink(directory, format, partitionBy);
     // Out of order: the parts are moved into place when the job ends; their names keep the order.
     return this.#runInto(terminal, into, [], false);
@@ -653,6 +648,7 @@ export class Collection<T, E extends ErrorPolicy = "fail-fast"> implements Async
       const job = new CollectionJob(spec, source, total, ordered, output, controls, undefined, hold);
       return { job, failures, ...(release && { release }) };
     }
+    const { ledgerStoreFor, openLedger, planOf } = await import("./resumable.ts");
     const { store, source: seekable } = ledgerStoreFor(source, this.runner.ledgers);
     const plan = planOf(spec, seekable, this.controls, initial);
     const kept = await openLedger(store, resumable, plan, seekable, total!);

@@ -1,7 +1,6 @@
 // The file sources of a pool (`readLines`, `readJson`, `readCsv`, `readParquet`): their options, checked, and the
 // source each run plans afresh, so a run reads the files as they are when it starts.
 import { OptionError } from "../errors.ts";
-import { planRanges } from "../jobs/file-plan.ts";
 import { FileSource } from "../jobs/file-source.ts";
 import type { FileFormat, PartitionFields } from "../protocol/files.ts";
 import type { SourceFactory } from "./collection.ts";
@@ -104,6 +103,7 @@ export function fileSourceFactory(
   const { keepPartition } = options;
   checkKeepPartition(keepPartition);
   return async () => {
+    const { planRanges } = await import("../jobs/file-plan.ts");
     const ranges = await planRanges(paths, { rangeBytes, split, workers, keepPartition });
     return { source: new FileSource(ranges, format), total: ranges.length };
   };

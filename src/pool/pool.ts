@@ -18,7 +18,7 @@ import { resolveTask } from "../task/resolve.ts";
 import { placeOf, taskConcurrencyOf, taskRetryOf, type TaskLike } from "../task/task.ts";
 import { boundsForConcurrency } from "../scheduler/chunking.ts";
 import { Dispatcher } from "./dispatcher.ts";
-import { resumeJob, type Resumed } from "./resumable.ts";
+import type { Resumed } from "./resumable.ts";
 import type { Telemetry } from "./telemetry.ts";
 import { ledgerName } from "../jobs/ledger.ts";
 import {
@@ -270,7 +270,10 @@ export class Pool implements AsyncDisposable {
    */
   resume(name: string, modules: readonly string[]): Promise<Resumed> {
     this.#assertOpen();
-    return resumeJob(this, this.#runner.ledgers, ledgerName(name), modules);
+    const ledger = ledgerName(name);
+    return import("./resumable.ts").then(({ resumeJob }) =>
+      resumeJob(this, this.#runner.ledgers, ledger, modules),
+    );
   }
 
   /**

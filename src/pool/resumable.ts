@@ -3,7 +3,7 @@
 // in another process (`pool.resume`, `weft resume`).
 import { deserialize, serialize } from "node:v8";
 import { OptionError } from "../errors.ts";
-import { remainingRuns, type JobLedger } from "../jobs/ledger.ts";
+import { notResumableTerminal, remainingRuns, type JobLedger } from "../jobs/ledger.ts";
 import { ResumedSource } from "../jobs/resumed-source.ts";
 import type { Replayable, SeekableSource, Source } from "../jobs/source.ts";
 import type { LedgerStore } from "../protocol/ledger.ts";
@@ -44,8 +44,6 @@ export interface JobPlan {
   };
 }
 
-const resumableTerminals = "collect, count, reduce, fold, reduceByKey or groupBy (without partitions)";
-
 const noStore =
   "a resumable job keeps its ledger in a cluster's Redis, so that another process can finish it: run it on a pool made with weft({ redis })";
 
@@ -61,13 +59,6 @@ export function ledgerStoreFor(
     );
   }
   return { store, source };
-}
-
-/** The error for a `resumable` job whose result does not come from merged partials (a stream, a sink, a shuffle). */
-export function notResumableTerminal(what: string): OptionError {
-  return new OptionError(
-    `${what} cannot be resumable: a resumable job ends in ${resumableTerminals}, whose chunks' results the ledger keeps`,
-  );
 }
 
 function isSeekable(source: Source): source is SeekableSource {
