@@ -4,6 +4,8 @@ import type { PublishedMeta } from "../../src/scaling/publish.ts";
 export interface PipeRow {
   readonly task: string;
   readonly lines: number;
+  /** The input's size (its lines are ASCII). */
+  readonly bytes: number;
   /** Medians of whole-process times, in ms. */
   readonly loopMs: number;
   readonly weftMs: number;
@@ -17,8 +19,9 @@ export interface PipeRow {
   /** The loop's median time over the split's. */
   readonly splitRatio: number;
   readonly weftLinesPerSecond: number;
-  readonly target: { readonly ratio: number } | { readonly linesPerSecond: number };
-  readonly pass: boolean;
+  /** Absent on a run shown for what it tells, not held to a target. */
+  readonly target?: { readonly ratio: number } | { readonly linesPerSecond: number };
+  readonly pass?: boolean;
 }
 
 export interface PipeReport {

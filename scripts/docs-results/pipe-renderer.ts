@@ -11,8 +11,8 @@ export function pipeAbout(context: RenderContext): string {
 }
 
 /**
- * Each task's lines, the medians, weft's ratio and the hand split's (the ceiling), the rate, and its
- * target with pass or FAIL.
+ * Each run's task and lines, the medians, weft's ratio and the hand split's (the ceiling), the rate, and its
+ * target, if it has one, with pass or FAIL.
  */
 export function pipeTable(context: RenderContext): string {
   const { rows } = context.stored.get("pipe");
@@ -30,16 +30,18 @@ export function pipeTable(context: RenderContext): string {
     ],
     rows.map((row) => [
       row.task,
-      count(row.lines),
+      `${count(row.lines)} (${Math.round(row.bytes / 1e6)} MB)`,
       `${count(Math.round(row.loopMs))} ms`,
       `${count(Math.round(row.weftMs))} ms`,
       speedup(row.ratio),
       `${count(Math.round(row.splitMs))} ms, ${speedup(row.splitRatio)}`,
       count(Math.round(row.weftLinesPerSecond)),
-      "ratio" in row.target
-        ? `at least ${speedup(row.target.ratio)} the loop`
-        : `at least ${count(row.target.linesPerSecond)} lines/s`,
-      row.pass ? "pass" : "**FAIL**",
+      !row.target
+        ? "-"
+        : "ratio" in row.target
+          ? `at least ${speedup(row.target.ratio)} the loop`
+          : `at least ${count(row.target.linesPerSecond)} lines/s`,
+      row.pass === undefined ? "" : row.pass ? "pass" : "**FAIL**",
     ]),
   );
 }
