@@ -16,4 +16,9 @@ export interface InstallReport {
   readonly import: Timing;
   /** From weft() to the first result of a one-item job on a pool of `meta.workers` threads. */
   readonly poolAndOneItem: Timing;
+  /**
+   * The floor under it: two bare worker_threads Workers, from a module file, each answering one
+   * message, in fresh processes taking turns with the pool's.
+   */
+  readonly bareWorkers: Timing;
 }

@@ -1,7 +1,9 @@
 // `npm run bench:install`: what weft costs a project before any work, measured as a user gets it:
 // packed, installed from the tarball into an empty project (packed-install.ts), then each
 // sample in a fresh Node.js process: the time of `import "weft"`, and the time to start a pool of two
-// worker threads and run one item of a task from a module, up to its result.
+// worker threads and run one item of a task from a module, up to its result. Beside it, in fresh
+// processes taking turns with those, the floor: two bare worker_threads Workers started from a module
+// file, each answering one message, with nothing of weft.
 // Usage: npm run bench:install -- [--repeat N] [--publish]
 import { execFile } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -45,6 +47,20 @@ await pool.close();
 if (answer !== 42) throw new Error("wrong answer: " + answer);
 console.log(JSON.stringify({ importMs: imported - started, poolAndOneItemMs: firstResult - imported }));
 `;
+const bareWorker = `import { parentPort } from "node:worker_threads";
+parentPort.on("message", (x) => parentPort.postMessage(2 * x));
+`;
+const bareProbe = `import { Worker } from "node:worker_threads";
+const started = performance.now();
+const workers = [0, 1].map(() => new Worker(new URL("./bare-worker.mjs", import.meta.url)));
+const answers = await Promise.all(
+  workers.map((w) => new Promise((resolve) => { w.once("message", resolve); w.postMessage(21); })),
+);
+const answered = performance.now();
+await Promise.all(workers.map((w) => w.terminate()));
+if (answers.some((a) => a !== 42)) throw new Error("wrong answers: " + answers);
+console.log(JSON.stringify({ bareWorkersMs: answered - started }));
+`;
 
 const meta = publishedMeta(commandLine("npm run bench:install", process.argv.slice(2)), false);
 const scratch = mkdtempSync(join(tmpdir(), "weft-install-bench-"));
@@ -53,14 +69,19 @@ try {
   await installInto(project, await packWeft(scratch), "install-bench");
   writeFileSync(join(project, "tasks.mjs"), tasks);
   writeFileSync(join(project, "probe.mjs"), probe);
+  writeFileSync(join(project, "bare-worker.mjs"), bareWorker);
+  writeFileSync(join(project, "bare-probe.mjs"), bareProbe);
   const installBytes = sizeOf(join(project, "node_modules"));
-  const samples: { importMs: number; poolAndOneItemMs: number }[] = [];
+  type Sample = { importMs: number; poolAndOneItemMs: number; bareWorkersMs: number };
+  const samples: Sample[] = [];
+  const probeOutput = async (script: string) =>
+    JSON.parse((await run(process.execPath, [script], { cwd: project })).stdout) as object;
   for (let i = 0; i <= repeat; i++) {
-    const { stdout } = await run(process.execPath, ["probe.mjs"], { cwd: project });
+    const sample = { ...(await probeOutput("probe.mjs")), ...(await probeOutput("bare-probe.mjs")) };
     // The first run fills the file system cache, as any program's first run does: not counted.
-    if (i > 0) samples.push(JSON.parse(stdout) as { importMs: number; poolAndOneItemMs: number });
+    if (i > 0) samples.push(sample as Sample);
   }
-  const summary = (key: "importMs" | "poolAndOneItemMs"): Timing => {
+  const summary = (key: keyof Sample): Timing => {
     const ms = samples.map((s) => s[key]);
     return { medianMs: median(ms), minMs: Math.min(...ms), maxMs: Math.max(...ms), samplesMs: ms };
   };
@@ -69,6 +90,7 @@ try {
     installBytes,
     import: summary("importMs"),
     poolAndOneItem: summary("poolAndOneItemMs"),
+    bareWorkers: summary("bareWorkersMs"),
   };
   const mb = (installBytes / 1e6).toFixed(1);
   const line = (name: string, s: Timing) =>
@@ -76,6 +98,7 @@ try {
   console.log(`weft installed into an empty project: ${mb} MB of node_modules (Node ${meta.node})`);
   console.log(line('import "weft"', report.import));
   console.log(line("a 2-worker pool and one item's result", report.poolAndOneItem));
+  console.log(line("2 bare Workers, one message each", report.bareWorkers));
   if (values.publish)
     console.error(`published ${publish("install.json", report)}; now run npm run docs:results`);
 } finally {

@@ -310,7 +310,7 @@ function serverTable(context: RenderContext): string {
 // ---- weft demo ----
 
 function installTable(context: RenderContext): string {
-  const { installBytes, import: imported, poolAndOneItem, meta } = context.stored.get("install");
+  const { installBytes, import: imported, poolAndOneItem, bareWorkers, meta } = context.stored.get("install");
   const timing = (t: InstallReport["import"]) => `${ms(t.medianMs)} (${ms(t.minMs)} to ${ms(t.maxMs)})`;
   return table(
     ["measure", "result", "target"],
@@ -322,6 +322,7 @@ function installTable(context: RenderContext): string {
       ],
       ['`import "weft"`', timing(imported), ""],
       [`a ${meta.workers}-worker pool started and one item's result`, timing(poolAndOneItem), "< 100 ms"],
+      ["the floor: 2 bare `worker_threads` Workers, each answering one message", timing(bareWorkers), ""],
     ],
   );
 }
