@@ -55,11 +55,12 @@ test("records in as lines, results out in input order, one a line; an empty part
   const empty = await pipe([tasks, "square"]);
   assert.deepEqual(empty, { code: 0, stdout: "", stderr: "" });
 
-  // A line far longer than a block, written a piece at a time, comes through whole.
-  const long = "x".repeat(300_000);
+  // A line longer than the pipe's read buffer (1 MiB, which grows for it) and far longer than a
+  // block, written a piece at a time, comes through whole, and so does the line after it.
+  const long = "x".repeat(3_000_000);
   const longLine = await pipe([tasks, "identity", "--json"], async (stdin) => {
-    for (let at = 0; at < long.length; at += 50_000) {
-      stdin.write(at === 0 ? `"${long.slice(at, at + 50_000)}` : long.slice(at, at + 50_000));
+    for (let at = 0; at < long.length; at += 250_000) {
+      stdin.write(at === 0 ? `"${long.slice(at, at + 250_000)}` : long.slice(at, at + 250_000));
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     stdin.write('"\n2\n');

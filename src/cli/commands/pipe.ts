@@ -6,7 +6,10 @@
 // (pipe-tasks.ts); the pool reads ahead of them by a bounded number of blocks and pauses while the
 // output is behind, so memory stays bounded whatever the input's size.
 import { once } from "node:events";
-import type { Readable, Writable } from "node:stream";
+import { read } from "node:fs";
+import type { Writable } from "node:stream";
+import { setTimeout as delay } from "node:timers/promises";
+import { promisify } from "node:util";
 import type { ModuleTaskRef } from "../../protocol/task-ref.ts";
 import { weft } from "../../pool/weft.ts";
 import { loadNamedTasks } from "../../task/named-tasks.ts";
@@ -26,10 +29,13 @@ export interface PipeOptions {
 /** The most bytes of input in one block, whatever its lines. */
 const blockBytes = 64 * 1024;
 
-/** Runs the pipe from `input` to `output`; resolves with the exit code (1 after a failing line under `fail`). */
+/**
+ * Runs the pipe from the file descriptor `input` to `output`; resolves with the exit code (1 after a
+ * failing line under `fail`).
+ */
 export async function pipe(
   options: PipeOptions,
-  input: Readable = process.stdin,
+  input = 0,
   output: Writable = process.stdout,
   report: (line: string) => void = (line) => console.error(line),
 ): Promise<number> {
@@ -71,22 +77,31 @@ async function findTask(module: string, name: string): Promise<ModuleTaskRef> {
   throw new Error(`${module} defines no task named ${name}; it defines ${names.join(", ")}`);
 }
 
+/** Bytes read at a time; the buffer grows past it only to hold a longer line. */
+const readBytes = 1 << 20;
+
 /**
  * The input cut into blocks of whole lines ("\n" ends; "\r\n" is left for the workers to strip), a
  * last line without an end in a block of its own. A block holds at most `maxLines` lines and
  * {@link blockBytes} bytes, but the first hold 1, 2, 4… lines: a short input of dear lines still
  * spreads over every worker.
+ *
+ * The descriptor is read into one buffer, again and again, not through a stream: every block is
+ * copied out of it anyway, and a stream's fresh buffer for every read, each kept until its lines were
+ * cut, made this thread touch new memory for all of the input, which on these virtual machines cost
+ * more than the reading (measured in the calling thread's CPU time). The start of a line that runs
+ * past what was read moves to the buffer's front and the next read goes after it.
  */
-async function* lineBlocks(input: Readable, maxLines: number): AsyncGenerator<Uint8Array> {
+async function* lineBlocks(input: number, maxLines: number): AsyncGenerator<Uint8Array> {
+  let buffer = Buffer.allocUnsafe(readBytes);
+  /** Bytes at the buffer's front not yet in a block: the start of a line. */
+  let held = 0;
   let lines = 1;
-  /** The start of a line that runs past what was read: joined once its end comes, not at every read. */
-  let pending: Buffer[] = [];
-  for await (const chunk of input as AsyncIterable<Buffer>) {
-    if (chunk.indexOf(newline) < 0) {
-      pending.push(chunk);
-      continue;
-    }
-    const bytes = pending.length === 0 ? chunk : Buffer.concat([...pending, chunk]);
+  for (;;) {
+    if (held === buffer.length) buffer = Buffer.concat([buffer], 2 * buffer.length);
+    const bytesRead = await readInto(input, buffer, held);
+    if (bytesRead === 0) break;
+    const bytes = buffer.subarray(0, held + bytesRead);
     let start = 0;
     for (;;) {
       const end = endOfLines(bytes, start, lines);
@@ -95,9 +110,29 @@ async function* lineBlocks(input: Readable, maxLines: number): AsyncGenerator<Ui
       start = end;
       lines = Math.min(2 * lines, maxLines);
     }
-    pending = start < bytes.length ? [bytes.subarray(start)] : [];
+    held = bytes.length - start;
+    buffer.copyWithin(0, start, bytes.length);
   }
-  if (pending.length > 0) yield copyOf(Buffer.concat(pending));
+  if (held > 0) yield copyOf(buffer.subarray(0, held));
+}
+
+const readAt = promisify(read);
+
+/**
+ * Reads from `fd` into `buffer` after its first `offset` bytes; 0 at the input's end. A descriptor
+ * that whoever started this process left non-blocking answers EAGAIN while it is empty: it is asked
+ * again a moment later.
+ */
+async function readInto(fd: number, buffer: Buffer, offset: number): Promise<number> {
+  for (;;) {
+    try {
+      const { bytesRead } = await readAt(fd, buffer, offset, buffer.length - offset, null);
+      return bytesRead;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EAGAIN") throw error;
+      await delay(1);
+    }
+  }
 }
 
 const newline = 0x0a;
