@@ -102,6 +102,12 @@ async function* lineBlocks(input: number, maxLines: number): AsyncGenerator<Uint
     const bytesRead = await readInto(input, buffer, held);
     if (bytesRead === 0) break;
     const bytes = buffer.subarray(0, held + bytesRead);
+    // The held bytes hold no line end: a line still going on is looked at again only once its end
+    // comes, not at every read (a line of megabytes would cost its size squared).
+    if (bytes.indexOf(newline, held) < 0) {
+      held = bytes.length;
+      continue;
+    }
     let start = 0;
     for (;;) {
       const end = endOfLines(bytes, start, lines);
