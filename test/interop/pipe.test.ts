@@ -15,12 +15,27 @@ const tasks = fileURLToPath(new URL("../fixtures/tasks.ts", import.meta.url));
 const pythonHelper = fileURLToPath(new URL("../../integrations/python", import.meta.url));
 const daskJob = fileURLToPath(new URL("fixtures/dask_job.py", import.meta.url));
 
-/** `weft pipe` as a partition's command: `write` feeds its standard input, which is closed after. */
+/**
+ * Starts `command` with its standard input set non-blocking, as some launchers leave it: Python sets
+ * the flag on the descriptor, then becomes the command.
+ */
+const nonBlockingStdin = [
+  "python3",
+  "-c",
+  "import os, sys; os.set_blocking(0, False); os.execv(sys.argv[1], sys.argv[1:])",
+];
+
+/**
+ * `weft pipe` as a partition's command: `write` feeds its standard input, which is closed after;
+ * with `launcher`, started through it.
+ */
 async function pipe(
   args: readonly string[],
   write: (stdin: NodeJS.WritableStream, stdout: () => string) => void | Promise<void> = () => {},
+  launcher: readonly string[] = [],
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [weftBin, "pipe", ...args], { stdio: ["pipe", "pipe", "pipe"] });
+  const command = [...launcher, process.execPath, weftBin, "pipe", ...args];
+  const child = spawn(command[0]!, command.slice(1), { stdio: ["pipe", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (data: Buffer) => (stdout += data.toString()));
@@ -91,6 +106,33 @@ test("results stream out while the input still comes", async () => {
   assert.equal(result.code, 0, result.stderr);
   assert.equal(lines(result.stdout).length, 10 * batch);
   assert.equal(lines(result.stdout)[9999], String(9999 * 9999));
+});
+
+test("a standard input left non-blocking is read to its end, however slowly it comes", async () => {
+  const n = 40;
+  const result = await pipe(
+    [tasks, "square", "--workers", "2"],
+    async (stdin, stdout) => {
+      stdin.write("0\n");
+      // Once the first result is out the pipe is reading, and finds the input empty between the
+      // pieces that follow, a line cut in two among them.
+      for (let wait = 0; lines(stdout()).length === 0; wait++) {
+        assert.ok(wait < 3000, "no result came out while the input was still open");
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const rest = Array.from({ length: n - 1 }, (_, i) => `${i + 1}\n`).join("");
+      for (let at = 0; at < rest.length; at += 7) {
+        stdin.write(rest.slice(at, at + 7));
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    },
+    nonBlockingStdin,
+  );
+  assert.equal(result.code, 0, result.stderr);
+  assert.deepEqual(
+    lines(result.stdout),
+    Array.from({ length: n }, (_, i) => String(i * i)),
+  );
 });
 
 test("a failing line: exit 1 naming it, after the results before it; with --errors skip, reported and left out", async () => {
