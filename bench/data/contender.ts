@@ -18,7 +18,9 @@ export type ContenderSpec =
       readonly files: Files;
     };
 
-export type ContenderRequest = { readonly workload: string } | { readonly close: true };
+/** A run of `workload`, on `files` instead of the contender's own when given (a warm-up). */
+export type ContenderRequest =
+  { readonly workload: string; readonly files?: Files } | { readonly close: true };
 
 /** One timed run, as measured inside the contender's process. */
 export interface RunSample {
@@ -49,7 +51,7 @@ const pool: Pool | undefined =
     : undefined;
 const send = (reply: ContenderReply) => process.send!(reply);
 
-async function run(name: string): Promise<RunSample> {
+async function run(name: string, files: Files): Promise<RunSample> {
   const workload = workloadNamed(name);
   const workers = spec.kind === "weft" && spec.backend === "processes" ? weftWorkerPids() : [];
   // What the last run left is collected first, so the peak starts from what this process holds.
@@ -65,8 +67,8 @@ async function run(name: string): Promise<RunSample> {
   };
   const started = performance.now();
   // weft digests its result on the workers; the loop's is digested once the clock has stopped.
-  const digested = pool ? await workload.weft(pool, spec.files, loaded) : undefined;
-  const result = pool ? undefined : await workload.sequential(spec.files);
+  const digested = pool ? await workload.weft(pool, files, loaded) : undefined;
+  const result = pool ? undefined : await workload.sequential(files);
   const ms = performance.now() - started;
   const callerPeakBytes = peakRss("self");
   const workerPeaks = workers.map((pid) => peakRss(pid));
@@ -85,7 +87,7 @@ process.on("message", (request: ContenderRequest) => {
     void (pool?.close() ?? Promise.resolve()).then(() => process.disconnect());
     return;
   }
-  run(request.workload).then(send, (error: unknown) =>
+  run(request.workload, request.files ?? spec.files).then(send, (error: unknown) =>
     send({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
   );
 });

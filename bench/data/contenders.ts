@@ -10,7 +10,8 @@ import type { Files, WorkloadName } from "./workloads.ts";
 
 export interface Contender {
   readonly name: string;
-  run(workload: WorkloadName): Promise<RunSample>;
+  /** One run of `workload`, on `files` instead of the contender's own when given (a warm-up). */
+  run(workload: WorkloadName, files?: Files): Promise<RunSample>;
   close(): Promise<void>;
 }
 
@@ -81,8 +82,8 @@ export async function startNodeContender(name: string, spec: ContenderSpec): Pro
   const request = (message: ContenderRequest) => child.send(message);
   return {
     name,
-    async run(workload) {
-      request({ workload });
+    async run(workload, files) {
+      request({ workload, ...(files && { files }) });
       return sample(name, await replies.next<ContenderReply>());
     },
     async close() {
@@ -134,8 +135,8 @@ export async function startDaskContender(
   return {
     name,
     info,
-    async run(workload) {
-      request({ workload });
+    async run(workload, files) {
+      request({ workload, ...(files && { files }) });
       return sample(name, await replies.next<ContenderReply>());
     },
     async close() {

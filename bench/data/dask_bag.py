@@ -5,7 +5,8 @@ Run with Debian's python3-dask (`apt-get install -y python3-dask`), by its inter
     /usr/bin/python3 bench/data/dask_bag.py --log access.log --users users.csv --workers 2 --blocksize 67108864
 
 It prints one JSON line saying it is ready (with the versions and settings), then serves requests, one
-JSON line each on stdin (`{"workload": "wordcount"}`, ... `{"close": true}`), answering each with one
+JSON line each on stdin (`{"workload": "wordcount"}`, ... `{"close": true}`; a warm-up run names other
+files: `{"workload": "wordcount", "files": {"log": ..., "users": ...}}`), answering each with one
 JSON line: the time, the answer (the same digest as bench/data/answers.ts), and the peak RSS of this
 process and of each worker process during the run. Between requests the worker pool stays up, so the
 runs are warm, as weft's pool is. Scheduler: dask's multiprocessing scheduler (`scheduler="processes"`,
@@ -188,7 +189,12 @@ def main():
                 before = [current_rss(pid) for pid in workers]
                 per_run = all([reset_peak("self")] + [reset_peak(pid) for pid in workers])
                 started = time.perf_counter()
-                result, answer_of = WORKLOADS[request["workload"]](lines, args.users)
+                files = request.get("files")
+                if files:
+                    run_lines = db.read_text(files["log"], blocksize=args.blocksize, encoding="utf-8")
+                    result, answer_of = WORKLOADS[request["workload"]](run_lines, files["users"])
+                else:
+                    result, answer_of = WORKLOADS[request["workload"]](lines, args.users)
                 ms = (time.perf_counter() - started) * 1000
                 reply(
                     {

@@ -71,10 +71,10 @@ export interface Target {
 
 export interface DataReport {
   readonly meta: PublishedMeta & {
-    /** Timed runs per contender and workload, after one warm-up run each below {@link warmUpBelowGb}. */
+    /** Timed runs per contender and workload, after one warm-up run each on a log of {@link warmUpGb}. */
     readonly repeat: number;
-    /** Sizes from this one on have no warm-up run: a run of tens of seconds warms itself. */
-    readonly warmUpBelowGb: number;
+    /** The size of the log every contender's warm-up run reads, in GB. */
+    readonly warmUpGb: number;
     /** weft's memory budget per worker (memoryBudgetMb). */
     readonly memoryBudgetMb: number;
     readonly seed: number;

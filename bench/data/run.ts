@@ -3,8 +3,8 @@
 // workloads (word count, group-by-key with a sum, a distinct count, a join with the table) on four
 // contenders side by side: a hand-written sequential readline loop, weft on 1 and on 2 workers, and
 // Dask bag on 2 worker processes. Each contender is a process of its own, started for each size and
-// workload and kept warm for its runs; after one warm-up run each, the runs take turns, so every
-// comparison is of runs made back to back. Every answer is checked against the readline loop's. Each
+// workload and warmed up with one run on a small log of the same kind; then the runs take turns, so
+// every comparison is of runs made back to back. Every answer is checked against the readline loop's. Each
 // run's peak RSS is measured for the calling process and every worker process. Prints a table, saves
 // bench/results/data.json, and with --publish docs/results/data.json for npm run docs:results.
 //
@@ -90,11 +90,12 @@ const workers = 2;
 /** weft's memory budget per worker, set rather than left to the default so the target can name it. */
 const memoryBudgetMb = 128;
 /**
- * Below this size each workload has a warm-up round; from it on, a run lasts tens of seconds and the
- * JIT's first second is lost in it, so every round is timed (and the file is in the page cache already,
- * written or read by the run before).
+ * Each contender's warm-up is a run of the workload on a log of this size, from the same seed: it
+ * loads what the runs will load (weft's file and shuffle modules in its workers, the tasks, Dask's
+ * modules in its pool) and gets the JIT going, at every size, so each timed run and each worker's
+ * growth in memory is of a warm process, and a warm-up costs a second, not a run at full size.
  */
-const warmUpBelowGb = 1;
+const warmUpGb = 0.01;
 const mb = (bytes: number) => bytes / 1e6;
 const log = (line: string) => console.error(line);
 
@@ -154,30 +155,38 @@ async function closeAll(contenders: Map<ContenderName, Contender>): Promise<void
 }
 
 /**
- * One workload on one size: a warm-up run of each contender, then `repeat` rounds in which they take
- * turns. Every answer must be the readline loop's.
+ * One workload on one size: a warm-up run of each contender on `warmUp`'s small log, then `repeat`
+ * rounds in which they take turns. Every answer must be the readline loop's.
  */
-async function runWorkload(gb: number, workload: DataWorkload, data: DataFiles): Promise<WorkloadResult> {
+async function runWorkload(
+  gb: number,
+  workload: DataWorkload,
+  data: DataFiles,
+  warmUp: DataFiles,
+): Promise<WorkloadResult> {
   const contenders = await startContenders(data, daskBlocksize(data.bytes));
   const samples = new Map<ContenderName, RunSample[]>(contenderNames.map((name) => [name, []]));
   let expected: Answer | undefined;
   try {
-    for (let round = gb < warmUpBelowGb ? 0 : 1; round <= repeat; round++) {
+    for (let round = 0; round <= repeat; round++) {
       const line: string[] = [];
+      // The warm-up's answers are checked too, against the loop's on the small log.
+      if (round === 1) expected = undefined;
       for (const name of contenderNames) {
-        const sample = await contenders.get(name)!.run(workload.name);
+        const sample = await contenders.get(name)!.run(workload.name, round === 0 ? warmUp : undefined);
         expected ??= sample.answer;
         if (!sameAnswer(sample.answer, expected)) {
           throw new Error(
-            `${gb} GB ${workload.name}: ${name} answered ${JSON.stringify(sample.answer)}, ` +
+            `${round === 0 ? warmUpGb : gb} GB ${workload.name}: ${name} answered ${JSON.stringify(sample.answer)}, ` +
               `the readline loop ${JSON.stringify(expected)}`,
           );
         }
+        if (round === 0) continue;
         perRunPeaks &&= sample.perRun;
-        if (round > 0) samples.get(name)!.push(sample); // round 0 warms up
+        samples.get(name)!.push(sample);
         line.push(`${name} ${Math.round(sample.ms)} ms`);
       }
-      log(`  ${workload.name} ${round === 0 ? "warm-up" : `run ${round}`}: ${line.join(", ")}`);
+      if (round > 0) log(`  ${workload.name} run ${round}: ${line.join(", ")}`);
     }
   } finally {
     await closeAll(contenders);
@@ -203,14 +212,14 @@ async function runWorkload(gb: number, workload: DataWorkload, data: DataFiles):
   };
 }
 
-async function runSize(gb: number): Promise<SizeResult> {
+async function runSize(gb: number, warmUp: DataFiles): Promise<SizeResult> {
   const data = await dataFor(gb);
   log(
     `${gb} GB: ${data.bytes.toLocaleString("en-US")} bytes, ${data.lines.toLocaleString("en-US")} lines, ` +
       `${data.userRows.toLocaleString("en-US")} users${data.generated ? "" : " (cached)"}`,
   );
   const results: WorkloadResult[] = [];
-  for (const workload of dataWorkloads) results.push(await runWorkload(gb, workload, data));
+  for (const workload of dataWorkloads) results.push(await runWorkload(gb, workload, data, warmUp));
   const peakRssMb = byContender((name) => {
     const runs = results.map((w) => w.contenders[name]);
     const workerPeaks = runs.flatMap((r) => r.workerPeakMb);
@@ -231,8 +240,9 @@ async function runSize(gb: number): Promise<SizeResult> {
   };
 }
 
+const warmUp = await dataFor(warmUpGb);
 const sizes: SizeResult[] = [];
-for (const gb of sizesGb) sizes.push(await runSize(gb));
+for (const gb of sizesGb) sizes.push(await runSize(gb, warmUp));
 
 const largest = sizes.at(-1)!;
 const byWorkload = (value: (w: WorkloadResult) => number) =>
@@ -254,7 +264,7 @@ const report: DataReport = {
   meta: {
     ...published,
     repeat,
-    warmUpBelowGb,
+    warmUpGb,
     memoryBudgetMb,
     seed,
     sizesGb,
@@ -317,8 +327,9 @@ const report: DataReport = {
       `budget of ${memoryBudgetMb} MiB for keyed records.`,
     `weft-1 and weft-2 use the ${backend} backend` +
       (backend === "threads" ? ": its workers are threads, so the caller's RSS includes them." : ".") +
-      " Each contender is a process of its own, started afresh for each size and workload and kept " +
-      "warm for its runs, so its peaks hold no other workload's heap; the readline loop reads " +
+      " Each contender is a process of its own, started afresh for each size and workload, so its peaks " +
+      `hold no other workload's heap, and warmed up with one untimed run on a log of ${warmUpGb * 1000} MB ` +
+      "from the same seed (it loads the modules the runs need and gets the JIT going); the readline loop reads " +
       "fs.createReadStream's default 64 KiB chunks. Its groupby peak is high because each route key is " +
       "a V8 sliced string of its line, itself a slice of readline's 64 KiB chunk, which the Map keeps alive " +
       "(copying the key flattens it); weft's lines are strings of their own, so its keys hold a line at most.",
@@ -329,7 +340,7 @@ const report: DataReport = {
       ? "Peak RSS is each run's own: VmHWM from /proc/<pid>/status, reset before each run by writing 5 to " +
         "/proc/<pid>/clear_refs, for the calling process and each worker process (after a gc in Node callers)."
       : "Peak RSS could not be reset per run here (/proc/<pid>/clear_refs): the peaks are each process's " +
-        "lifetime VmHWM, over the size's warm-up and runs.",
+        "lifetime VmHWM, over the warm-up and the runs.",
   ],
 };
 
