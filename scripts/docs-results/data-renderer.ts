@@ -18,8 +18,12 @@ function largestSize(report: DataReport): SizeResult {
   return report.sizes.reduce((a, b) => (b.gb > a.gb ? b : a));
 }
 
-function runs(repeat: number): string {
-  return repeat === 1 ? "one timed run each" : `medians of ${repeat} timed runs`;
+function runs(meta: DataReport["meta"]): string {
+  const timed = meta.repeat === 1 ? "one timed run each" : `medians of ${meta.repeat} timed runs`;
+  // Files published before every contender warmed up on a small log do not say so.
+  return meta.warmUpGb === undefined
+    ? timed
+    : `${timed} after a warm-up run on a log of ${meta.warmUpGb * 1000} MB`;
 }
 
 function gb(size: SizeResult): string {
@@ -34,7 +38,7 @@ export function dataAbout(context: RenderContext): string {
   const sizes = report.sizes.map(gb).join(", ");
   const details =
     `files of ${sizes}, weft on the ${meta.backend} backend, Dask ${meta.dask.dask} on Python ` +
-    `${meta.dask.python} with ${meta.dask.workers} worker processes, ${runs(meta.repeat)}`;
+    `${meta.dask.python} with ${meta.dask.workers} worker processes, ${runs(meta)}`;
   const sentence = about(context.doc, storedPath("data"), meta, details);
   const notes: string[] = [];
   if (!meta.quick && largest.gb < smallestMeaningfulGb) {
