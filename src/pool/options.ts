@@ -67,8 +67,7 @@ export interface WeftOptions {
    * of the records' size, not a limit on the heap (that is `maxWorkerHeapMb`). When given, it also
    * sizes each thread or process worker's young generation, a sixteenth of it per semi-space (2 to
    * 64 MB), so that what a worker allocates and drops between collections stays within it too; that
-   * costs speed where a job keeps many new objects (a distinct count). A process worker then also
-   * collects garbage on its own thread, which is faster for a young generation that small.
+   * costs speed where a job keeps many new objects (a distinct count).
    * @default an eighth of the machine's memory per worker, at most 256 MB
    */
   readonly memoryBudgetMb?: number;

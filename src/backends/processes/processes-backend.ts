@@ -20,14 +20,7 @@ function processChannel(limits: WorkerLimits): WorkerChannel {
   // Resolved here: a bare "tsx" would be looked up from the working directory, which may have none.
   const execArgv = runningFromSource ? ["--import", import.meta.resolve("tsx")] : [];
   if (limits.maxHeapMb !== undefined) execArgv.push(`--max-old-space-size=${limits.maxHeapMb}`);
-  if (limits.semiSpaceMb !== undefined) {
-    execArgv.push(`--max-semi-space-size=${limits.semiSpaceMb}`);
-    // A young generation this small is collected often, and V8 starts helper threads for every
-    // collection: their start and hand-over cost more than they save on a heap this size, and on a
-    // machine whose cores all run workers they wait for a core. Collected on the worker's own thread,
-    // a file-reading job under a 128 MiB budget ran about a tenth faster, with one worker or two.
-    execArgv.push("--single-threaded-gc");
-  }
+  if (limits.semiSpaceMb !== undefined) execArgv.push(`--max-semi-space-size=${limits.semiSpaceMb}`);
   // Structured clone over IPC ("advanced"), so the same values travel as between threads.
   // stderr is passed through, and its tail kept: a process that dies (out of memory, a native
   // crash) says why there, and the crash error should say it too.
