@@ -73,6 +73,45 @@ describe("a chunk past its budget", () => {
   });
 });
 
+describe("a distinct's frames", () => {
+  const distinct = (directory: string, key: ((item: unknown) => unknown) | undefined) =>
+    new ShuffleCombiner(
+      { op: "shuffle", keyed: { kind: "distinct" }, partitions: 1, directory, side: 0, budget: 1 << 30 },
+      undefined,
+      key,
+      undefined,
+      undefined,
+    );
+
+  it("hold each item once when the items are their own keys, and merge to the same result", async () => {
+    const dir = mkdtempSync(join(root, "distinct-"));
+    const items = Array.from({ length: 3000 }, (_, i) => `user-${i % 1000}`);
+    const sizes: number[] = [];
+    const merged: unknown[][] = [];
+    for (const key of [undefined, (item: unknown) => item]) {
+      const c = distinct(dir, key);
+      for (const item of items) await c.add(item);
+      const [file] = (await c.result()).files;
+      const [[keys, values]] = await frames(join(dir, file!.name));
+      assert.deepEqual(values, keys);
+      assert.equal(keys!.length, 1000);
+      sizes.push(file!.bytes);
+      const context = {
+        keyed: { kind: "distinct" as const },
+        combine: undefined,
+        directory: dir,
+        budget: 1 << 30,
+        stem: "t",
+      };
+      const out: unknown[] = [];
+      for await (const batch of mergedItems(context, [{ name: file!.name, side: 0 }])) out.push(...batch);
+      merged.push(out.sort());
+    }
+    assert.ok(sizes[0]! < sizes[1]! * 0.6, `one column (${sizes[0]} bytes) against two (${sizes[1]} bytes)`);
+    assert.deepEqual(merged[0], merged[1]);
+  });
+});
+
 describe("a partition past its budget", () => {
   it("is split on disk into pieces merged one at a time, with the same result, and the pieces removed", async () => {
     const dir = mkdtempSync(join(root, "reduce-"));

@@ -1,7 +1,8 @@
 // Shuffle files: a sequence of frames, each a 4-byte length and a V8-serialized batch of records as
 // two columns, `[keys, values]` (two arrays cost V8 less to write and read than an array of pairs).
-// V8's format keeps what structured clone keeps (bigints, Dates, Maps, typed arrays), and a frame is
-// read back whole, so a reader never parses half a record.
+// V8's format keeps what structured clone keeps (bigints, Dates, Maps, typed arrays) and writes an
+// array met twice once (so records whose values are their keys pass one array as both columns and
+// cost half), and a frame is read back whole, so a reader never parses half a record.
 import type { FileHandle } from "node:fs/promises";
 import { open } from "node:fs/promises";
 import { deserialize, serialize } from "node:v8";

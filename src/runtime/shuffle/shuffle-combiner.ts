@@ -49,6 +49,7 @@ export class ShuffleCombiner implements Combiner {
   readonly #partitionWriters = new Map<number, FrameWriter>();
   readonly #runs: SortedRun[] = [];
   readonly #runWriters: FrameWriter[] = [];
+  readonly #itemsAreKeys: boolean;
 
   constructor(
     readonly write: ShuffleWrite,
@@ -58,6 +59,7 @@ export class ShuffleCombiner implements Combiner {
     combine: Fn | undefined,
   ) {
     const keyOf = key ?? ((item: unknown) => item);
+    this.#itemsAreKeys = write.keyed.kind === "distinct" && key === undefined;
     const budget = write.budget;
     const table = this.#table;
     const spillIfFull = () => (this.#bytes > budget ? this.#spill() : undefined);
@@ -161,9 +163,14 @@ export class ShuffleCombiner implements Combiner {
     for (const [k, v] of table) {
       const p = partitionOf(k, partitions);
       let columns = byPartition.get(p);
-      if (!columns) byPartition.set(p, (columns = { keys: [], values: [] }));
+      if (!columns) {
+        const keys: unknown[] = [];
+        // A distinct without a key function keeps each item as its own key: one array as both
+        // columns, which V8's serializer writes once and the reader gets back as one.
+        byPartition.set(p, (columns = { keys, values: this.#itemsAreKeys ? keys : [] }));
+      }
       columns.keys.push(k);
-      columns.values.push(combined ? combined[v as number] : v);
+      if (!this.#itemsAreKeys) columns.values.push(combined ? combined[v as number] : v);
     }
     table.clear();
     this.#combined = [];
