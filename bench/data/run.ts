@@ -96,6 +96,11 @@ const memoryBudgetMb = 128;
  * growth in memory is of a warm process, and a warm-up costs a second, not a run at full size.
  */
 const warmUpGb = 0.01;
+/**
+ * weft-2 over the readline loop at the largest size, every workload: the issue asked for 1.8x; the bar
+ * for every shape of work on 2 cores is 1.9x, which supersedes it.
+ */
+const minSpeedup = 1.9;
 const mb = (bytes: number) => bytes / 1e6;
 const log = (line: string) => console.error(line);
 
@@ -282,9 +287,9 @@ const report: DataReport = {
   sizes,
   targets: {
     speedup: {
-      target: ">= 1.8x the sequential readline loop, weft on 2 workers, every workload",
+      target: `>= ${minSpeedup}x the sequential readline loop, weft on 2 workers, every workload`,
       value: speedups,
-      pass: Object.values(speedups).every((x) => x >= 1.8),
+      pass: Object.values(speedups).every((x) => x >= minSpeedup),
     },
     callerPeakRss: {
       target: "<= 200 MB, weft's calling process, every size and workload",
