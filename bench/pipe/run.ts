@@ -33,9 +33,11 @@ const resultsPath = fileURLToPath(new URL("../results/pipe.json", import.meta.ur
 
 // The score task twice: on a partition of Spark's default size (128 MB, spark.sql.files.maxPartitionBytes),
 // what RDD.pipe hands each command, where the target applies; and on a short one, where the pipe's
-// start (a process that loads weft and starts two worker threads) is much of the time.
+// start (a process that loads weft and starts two worker threads) is much of the time. The target
+// is the bar for every shape of work on 2 cores, 1.9x (the issue asked for 1.6x); the loop split by
+// hand beside it shows how much of that the machine's cores give these lines at all.
 const cases: readonly { task: "score" | "length"; lines: number; target?: PipeRow["target"] }[] = [
-  { task: "score", lines: args.quick ? 200_000 : 2_400_000, target: { ratio: 1.6 } },
+  { task: "score", lines: args.quick ? 200_000 : 2_400_000, target: { ratio: 1.9 } },
   { task: "score", lines: args.quick ? 50_000 : 400_000 },
   { task: "length", lines: args.quick ? 500_000 : 4_000_000, target: { linesPerSecond: 1_000_000 } },
 ];
