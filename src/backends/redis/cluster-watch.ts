@@ -80,6 +80,16 @@ export class ClusterWatch {
   #beat: CoordinatorBeat | undefined;
   #unreachableSince: number | undefined;
   #stops: (() => void)[] = [];
+  /**
+   * Pending from a lost connection until the heartbeat written once it is back is in Redis, settled
+   * otherwise (`resolve` undefined). A worker skips a chunk whose coordinator has no heartbeat, and a
+   * Redis restarted empty has none: a chunk sent before the heartbeat was written again went unrun
+   * until a census sent it again, seconds later.
+   */
+  #announced: { readonly promise: Promise<void>; resolve: (() => void) | undefined } = {
+    promise: Promise.resolve(),
+    resolve: undefined,
+  };
 
   constructor(
     readonly control: RedisClient,
@@ -98,14 +108,29 @@ export class ClusterWatch {
 
   start(): void {
     const holdOff = () => this.#workers.holdOff();
+    const lost = () => {
+      if (this.#announced.resolve) return;
+      let resolve!: () => void;
+      const promise = new Promise<void>((settle) => (resolve = settle));
+      this.#announced = { promise, resolve };
+    };
     // Once its own connection is back after a loss, the others get time to come back too; and its
-    // heartbeat, lost if Redis restarted empty, is written again at once.
+    // heartbeat, lost if Redis restarted empty, is written again at once. If it cannot be, chunks go
+    // all the same, as they would have: a census finds any a worker skipped.
     const back = () => {
       holdOff();
-      this.beat().catch(() => {});
+      const announced = this.#announced;
+      void this.beat()
+        .catch(() => {})
+        .then(() => {
+          announced.resolve?.();
+          announced.resolve = undefined;
+        });
     };
+    this.control.on("close", lost);
     this.control.on("ready", back);
     this.#stops = [
+      () => this.control.off("close", lost),
       () => this.control.off("ready", back),
       every(holderCheckMs, () => this.#checkWorkers(), holdOff),
       every(
@@ -128,6 +153,16 @@ export class ClusterWatch {
 
   stop(): void {
     for (const stop of this.#stops.splice(0)) stop();
+  }
+
+  /** Whether chunks may go out now: no connection was lost since the heartbeat was last written. */
+  get announced(): boolean {
+    return this.#announced.resolve === undefined;
+  }
+
+  /** Resolves once chunks may go out ({@link announced}). */
+  whenAnnounced(): Promise<void> {
+    return this.#announced.promise;
   }
 
   /** Writes the coordinator's heartbeat (`beat` the first time), and keeps its replies list alive as long. */

@@ -369,10 +369,19 @@ export class RedisBackend implements Backend {
       this.#finish(posted);
       return posted.reject(describeSendFailure(spec, chunk, error));
     }
-    posted.entry = encodeQueued({ id: chunkId, coordinator: this.id, reportStart, message });
-    this.#control
-      .lpush(queueKey(this.#redis.prefix), posted.entry)
-      .catch((error: Error) => this.#lost(posted, describeConnectionError(this.#redis.where, error)));
+    const entry = encodeQueued({ id: chunkId, coordinator: this.id, reportStart, message });
+    const push = () => {
+      // Settled while it waited (aborted, or the pool closed): there is nothing to send.
+      if (this.#byId.get(chunkId) !== posted) return;
+      posted.entry = entry;
+      this.#control
+        .lpush(queueKey(this.#redis.prefix), entry)
+        .catch((error: Error) => this.#lost(posted, describeConnectionError(this.#redis.where, error)));
+    };
+    // After a lost connection, workers would skip a chunk sent before this coordinator's heartbeat is
+    // back in Redis (cluster-watch.ts).
+    if (this.#watch.announced) push();
+    else void this.#watch.whenAnnounced().then(push);
   }
 
   /** Takes the chunk off the queue; resolves with whether it was there (so no worker will run it). */
