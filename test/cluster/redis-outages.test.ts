@@ -4,14 +4,26 @@
 // job fails naming Redis; and a pool closed while Redis is down still closes.
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
+import { once } from "node:events";
 import { describe, test } from "node:test";
+import { setTimeout as delay } from "node:timers/promises";
+import { parseQueued } from "../../src/backends/redis/queue-entries.ts";
 import { weft } from "../../src/index.ts";
 import { add } from "../fixtures/tasks.ts";
 import { startCluster } from "../support/cluster.ts";
+import { startRedis } from "../support/redis-server.ts";
 import { checkLeaks } from "../support/leaks.ts";
 import { chunksLost, faultJob, runThroughFault, sendsByChunk, type Fault } from "./fault-run.ts";
 import { slowSquare } from "./fixtures/slow-tasks.ts";
-import { exited, startScript, waitForOutput, within, workerSettings } from "./helpers.ts";
+import {
+  adminClient,
+  chunkIdParts,
+  exited,
+  startScript,
+  waitForOutput,
+  within,
+  workerSettings,
+} from "./helpers.ts";
 
 checkLeaks();
 
@@ -122,6 +134,52 @@ describe("Redis gone", () => {
         "a job once Redis was back",
       );
       assert.equal(again, 8955050);
+    },
+  );
+
+  test(
+    "a job cancelled while Redis is down leaves no chunk in the queue once Redis is back",
+    { timeout: 60_000 },
+    async () => {
+      // No worker: whatever reaches the queue stays there to be seen.
+      await using redis = await startRedis();
+      await using admin = await adminClient(redis.url);
+      await using pool = await weft({ redis: { url: redis.url, unreachableTimeoutMs }, workers: 2 });
+      const adminLost = once(admin, "close");
+      await redis.stop();
+      // The pool's connections ended with the admin's: its chunks now wait for it to be back.
+      await within(adminLost, 10_000, "the connection closing");
+      const controller = new AbortController();
+      const started = once(pool.events, "job");
+      const cancelled = pool.range(0, 100).map(slowSquare).options({ signal: controller.signal }).reduce(add);
+      // Started, and given the moment its first chunks take to be posted (to wait, with Redis away).
+      await started;
+      await delay(200);
+      controller.abort(new Error("cancelled by the test"));
+      await assert.rejects(cancelled, /cancelled by the test/);
+
+      await redis.restart();
+      // A job sent once Redis is back: its chunks go out on the connection the cancelled job's would
+      // have gone out on before them, so once one is in the queue, any of those would be too.
+      const next = pool.range(0, 10).map(slowSquare).reduce(add);
+      next.catch(() => {});
+      // The pool's first job is 1, the cancelled one; the next is 2.
+      const queuedJobs = async () =>
+        (await admin.lrange("weft:chunks:wait", 0, -1)).map(
+          (entry) => chunkIdParts(parseQueued(entry).id).job,
+        );
+      let jobs: number[] = [];
+      for (let polls = 0; !jobs.includes(2); polls++) {
+        if (polls === 200)
+          assert.fail(`the next job's chunks never reached the queue: ${JSON.stringify(jobs)}`);
+        await delay(50);
+        jobs = await queuedJobs().catch(() => []);
+      }
+      assert.deepEqual(
+        jobs.filter((job) => job !== 2),
+        [],
+        "no chunk of the cancelled job in the queue",
+      );
     },
   );
 
