@@ -37,7 +37,7 @@ export function printReport(report: DataReport): void {
   const out: string[] = [
     `weft data bench ${meta.date}: ${meta.cores} cores, ${meta.memoryGb.toFixed(0)} GB of memory, node ${meta.node}, ` +
       `weft on ${meta.backend} with a ${meta.memoryBudgetMb} MiB budget a worker, medians of ${meta.repeat} runs ` +
-      (meta.warmUpGb === undefined ? "" : `(after a warm-up run on ${meta.warmUpGb * 1000} MB)`) +
+      `(after a warm-up run on ${meta.warmUpGb * 1000} MB)` +
       (meta.quick ? " (--quick: files too small for the numbers to mean anything)" : ""),
     `Dask ${meta.dask.dask} on Python ${meta.dask.python} (${meta.dask.interpreter}): ${meta.dask.scheduler}, ${meta.dask.workers} workers`,
   ];

@@ -73,8 +73,8 @@ export interface DataReport {
   readonly meta: PublishedMeta & {
     /** Timed runs per contender and workload, after one warm-up run each on a log of {@link warmUpGb}. */
     readonly repeat: number;
-    /** The size of the log every contender's warm-up run reads, in GB (absent from runs published before it). */
-    readonly warmUpGb?: number;
+    /** The size of the log every contender's warm-up run reads, in GB. */
+    readonly warmUpGb: number;
     /** weft's memory budget per worker (memoryBudgetMb). */
     readonly memoryBudgetMb: number;
     readonly seed: number;

@@ -20,10 +20,7 @@ function largestSize(report: DataReport): SizeResult {
 
 function runs(meta: DataReport["meta"]): string {
   const timed = meta.repeat === 1 ? "one timed run each" : `medians of ${meta.repeat} timed runs`;
-  // Files published before every contender warmed up on a small log do not say so.
-  return meta.warmUpGb === undefined
-    ? timed
-    : `${timed} after a warm-up run on a log of ${meta.warmUpGb * 1000} MB`;
+  return `${timed} after a warm-up run on a log of ${meta.warmUpGb * 1000} MB`;
 }
 
 function gb(size: SizeResult): string {
