@@ -4,7 +4,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { Redis } from "ioredis";
+import { closeRedis, connect, resolveRedis } from "../../src/backends/redis/connection.ts";
 import type { CoordinatorBeat, RedisPrimary, WorkerBeat } from "../../src/backends/redis/keys.ts";
+import { PrimaryTracker } from "../../src/backends/redis/primary.ts";
 import { idOf } from "../../src/backends/redis/queue-entries.ts";
 import { AbortError, weft } from "../../src/index.ts";
 import { add, failOn, increment, square } from "../fixtures/tasks.ts";
@@ -233,6 +235,21 @@ describe("a cluster shared by coordinators", () => {
       assert.equal(await job, 30);
       const done = await status();
       assert.deepEqual({ inFlight: done.inFlight, queued: done.queued }, { inFlight: 0, queued: 0 });
+    },
+  );
+
+  test(
+    "a process's first heartbeat names its primary, though it is written while its connection still opens",
+    { timeout: 30_000 },
+    async () => {
+      const client = connect(resolveRedis(cluster.redis.url));
+      try {
+        assert.equal(client.status, "connecting");
+        const primary = await new PrimaryTracker(client, "weft").read();
+        assert.equal(primary?.address, `127.0.0.1:${cluster.redis.port}`);
+      } finally {
+        await closeRedis(client);
+      }
     },
   );
 
