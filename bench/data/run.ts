@@ -9,7 +9,7 @@
 // bench/results/data.json, and with --publish docs/results/data.json for npm run docs:results.
 //
 // Usage: npm run bench:data -- [--sizes 1,2,4 | --gb N] [--quick] [--repeat 3] [--seed 1] [--dir D]
-//        [--backend processes|threads] [--python /usr/bin/python3] [--publish]
+//        [--workloads join,distinct] [--backend processes|threads] [--python /usr/bin/python3] [--publish]
 //        npm run bench:data -- --parquet [...]: the Parquet query beside DuckDB instead (parquet-query.ts)
 //        npm run bench:data -- --csv [...]: the same query on CSV beside Dask instead (csv-query.ts)
 //        npm run bench:data -- --sinks [...]: the part files each sink writes instead (sink-parts.ts)
@@ -40,7 +40,7 @@ import {
   type Spread,
   type WorkloadResult,
 } from "./report.ts";
-import { dataWorkloads, partitions, type DataWorkload, type Files } from "./workloads.ts";
+import { dataWorkloads, partitions, workloadNamed, type DataWorkload, type Files } from "./workloads.ts";
 
 for (const [mode, script] of [
   ["--parquet", "./parquet-query.ts"],
@@ -62,6 +62,8 @@ const { values: args } = parseArgs({
     publish: { type: "boolean", default: false },
     sizes: { type: "string" },
     gb: { type: "string" },
+    // Some of the workloads only, to measure one again with more runs; not with --publish.
+    workloads: { type: "string" },
     seed: { type: "string", default: "1" },
     dir: { type: "string", default: defaultDataDir },
     backend: { type: "string", default: "processes" },
@@ -76,6 +78,9 @@ const sizesGb = (args.gb ?? args.sizes ?? (quick ? "0.02,0.04,0.08" : "1,2,4"))
   .map(Number)
   .sort((a, b) => a - b);
 if (sizesGb.some((gb) => !(gb > 0))) throw new Error("--sizes must be positive numbers of GB, like 1,2,4");
+const workloads = args.workloads?.split(",").map(workloadNamed) ?? dataWorkloads;
+if (args.publish && new Set(workloads).size < dataWorkloads.length)
+  throw new Error("--publish runs every workload (the README's table has them all): leave out --workloads");
 const seed = Number(args.seed);
 const backend = args.backend;
 if (backend !== "processes" && backend !== "threads")
@@ -224,7 +229,7 @@ async function runSize(gb: number, warmUp: DataFiles): Promise<SizeResult> {
       `${data.userRows.toLocaleString("en-US")} users${data.generated ? "" : " (cached)"}`,
   );
   const results: WorkloadResult[] = [];
-  for (const workload of dataWorkloads) results.push(await runWorkload(gb, workload, data, warmUp));
+  for (const workload of workloads) results.push(await runWorkload(gb, workload, data, warmUp));
   const peakRssMb = byContender((name) => {
     const runs = results.map((w) => w.contenders[name]);
     const workerPeaks = runs.flatMap((r) => r.workerPeakMb);
