@@ -2,9 +2,12 @@
 // on one supported Node.js line, then the parts every user meets (the conformance suite and a
 // newcomer's first steps) on the other lines, then the conformance parts that hold on Bun and Deno.
 // `npm test -- <files or folders>` runs just those, on one line.
-import { delimiter, dirname } from "node:path";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { delimiter, dirname, join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { failureRecap, failuresFileVariable } from "./failures.ts";
 import { nodeBinary, primaryLine, supportedLines, type Line } from "./node-lines.ts";
 import { installOtherRuntimes, runOnOtherRuntimes } from "./other-runtimes.ts";
 import { line, runCommand } from "./report.ts";
@@ -31,6 +34,9 @@ async function runOn(node: string, paths: readonly string[], what: string): Prom
 }
 
 ensureRequirements();
+const failuresDir = mkdtempSync(join(tmpdir(), "weft-test-failures-"));
+const failuresFile = join(failuresDir, "failures.jsonl");
+process.env[failuresFileVariable] = failuresFile;
 const chosen = process.argv.slice(2);
 const primary: Line = primaryLine();
 let passed: boolean;
@@ -49,4 +55,11 @@ if (chosen.length > 0) {
   }
   if (!(await runOnOtherRuntimes(otherRuntimes, nodeBinary(primary)))) passed = false;
 }
+const recap = failureRecap(failuresFile);
+rmSync(failuresDir, { recursive: true, force: true });
+if (recap) line(`\n=== ${recap}`);
+else if (!passed)
+  line(
+    "\n=== a part failed with no failing Node.js test (Bun's, Deno's, or a run that could not start): see its output above",
+  );
 process.exitCode = passed ? 0 : 1;

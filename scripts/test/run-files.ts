@@ -9,6 +9,7 @@ import { pipeline } from "node:stream/promises";
 import { run } from "node:test";
 import { spec } from "node:test/reporters";
 import { fileURLToPath } from "node:url";
+import { FailureRecorder, type FailedTest } from "./failures.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -72,9 +73,17 @@ const stream = run({
 
 /** When each file's first and last events arrived: about its wall time, as its events arrive while it runs. */
 const seen = new Map<string, { first: number; last: number }>();
+const failures = new FailureRecorder(root);
+for (const type of ["test:stderr", "test:diagnostic"] as const) {
+  stream.on(type, (data: { file?: string; message: string }) => {
+    if (data.file) failures.output(data.file, data.message);
+  });
+}
 // A failing `todo` test is expected to fail (a known bug, written down): it is reported, not counted.
-stream.on("test:fail", (data: { todo?: string | boolean }) => {
-  if (data.todo === undefined || data.todo === false) process.exitCode = 1;
+stream.on("test:fail", (data: FailedTest & { todo?: string | boolean }) => {
+  if (data.todo !== undefined && data.todo !== false) return;
+  process.exitCode = 1;
+  failures.failed(data);
 });
 for (const type of ["test:dequeue", "test:complete"] as const) {
   stream.on(type, (data: { file?: string }) => {

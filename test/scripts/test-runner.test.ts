@@ -1,10 +1,15 @@
 // The test runner (scripts/test/run-files.ts) never hangs: a file that does not end is stopped at its
-// time limit and reported by name, and with the browser missing the browser tests fail at once,
-// closing what they started, instead of leaving their process waiting on an open server.
+// time limit and reported by name, and told again in the recap `npm test` ends with; and with the
+// browser missing the browser tests fail at once, closing what they started, instead of leaving
+// their process waiting on an open server.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { failureRecap, failuresFileVariable } from "../../scripts/test/failures.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const runFiles = fileURLToPath(new URL("../../scripts/test/run-files.ts", import.meta.url));
@@ -14,8 +19,9 @@ function runTests(
   files: readonly string[],
   env: NodeJS.ProcessEnv,
 ): Promise<{ code: number; output: string }> {
-  // Without this, the runner would take itself for a test file and run nothing.
-  const { NODE_TEST_CONTEXT: _, ...parentEnv } = process.env;
+  // Without this, the runner would take itself for a test file and run nothing; and the failures it
+  // is meant to see would be recorded as the suite's own.
+  const { NODE_TEST_CONTEXT: _, [failuresFileVariable]: __, ...parentEnv } = process.env;
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
@@ -26,14 +32,28 @@ function runTests(
   });
 }
 
-test("a file that never ends is stopped at its time limit and named", { timeout: 120_000 }, async () => {
-  const { code, output } = await runTests(["test/fixtures/hanging-file.ts"], {
-    WEFT_TEST_FILE_TIMEOUT_MS: "3000",
-  });
-  assert.equal(code, 1, output);
-  assert.match(output, /hanging-file\.ts did not finish within 3 s: a test, or something a test left open/);
-  assert.match(output, /✖ .*hanging-file\.ts/);
-});
+test(
+  "a file that never ends is stopped at its time limit and named, in the output and in the recap",
+  { timeout: 120_000 },
+  async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), "weft-runner-"));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const failures = join(dir, "failures.jsonl");
+    const { code, output } = await runTests(["test/fixtures/hanging-file.ts"], {
+      WEFT_TEST_FILE_TIMEOUT_MS: "3000",
+      [failuresFileVariable]: failures,
+    });
+    assert.equal(code, 1, output);
+    const stopped = /hanging-file\.ts did not finish within 3 s: a test, or something a test left open/;
+    assert.match(output, stopped);
+    assert.match(output, /✖ .*hanging-file\.ts/);
+    const recap = failureRecap(failures);
+    assert.ok(recap, "the failure was recorded");
+    assert.match(recap, /^1 failing test on Node\.js, told again:/);
+    assert.match(recap, /test\/fixtures\/hanging-file\.ts.*, on Node\.js v\d+/);
+    assert.match(recap, stopped);
+  },
+);
 
 test(
   "with the browser missing, the browser tests fail, naming it, and the run ends",
