@@ -71,8 +71,6 @@ const stream = run({
   execArgv: ["--import", "tsx", "--import", new URL("./file-watchdog.ts", import.meta.url).href],
 });
 
-/** When each file's first and last events arrived: about its wall time, as its events arrive while it runs. */
-const seen = new Map<string, { first: number; last: number }>();
 const failures = new FailureRecorder(root);
 for (const type of ["test:stderr", "test:diagnostic"] as const) {
   stream.on(type, (data: { file?: string; message: string }) => {
@@ -85,6 +83,9 @@ stream.on("test:fail", (data: FailedTest & { todo?: string | boolean }) => {
   process.exitCode = 1;
   failures.failed(data);
 });
+
+/** When each file's first and last events arrived: about its wall time, as its events arrive while it runs. */
+const seen = new Map<string, { first: number; last: number }>();
 for (const type of ["test:dequeue", "test:complete"] as const) {
   stream.on(type, (data: { file?: string }) => {
     if (!data.file) return;
