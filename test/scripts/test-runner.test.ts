@@ -56,6 +56,26 @@ test(
 );
 
 test(
+  "a failing assertion is told again in the recap with its message, once, and not its suite",
+  { timeout: 120_000 },
+  async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), "weft-runner-"));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const failures = join(dir, "failures.jsonl");
+    const { code, output } = await runTests(["test/fixtures/failing-file.ts"], {
+      [failuresFileVariable]: failures,
+    });
+    assert.equal(code, 1, output);
+    const recap = failureRecap(failures);
+    assert.ok(recap, "the failure was recorded");
+    assert.match(recap, /^1 failing test on Node\.js, told again:/);
+    assert.match(recap, /✖ compares two answers\n {2}test\/fixtures\/failing-file\.ts, on Node\.js v\d+/);
+    assert.match(recap, /the answers differ/);
+    assert.match(recap, /- {3}answer: 42/, "with the assertion's diff");
+  },
+);
+
+test(
   "with the browser missing, the browser tests fail, naming it, and the run ends",
   { timeout: 300_000 },
   async () => {
