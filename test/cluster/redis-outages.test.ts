@@ -70,7 +70,15 @@ const restarts: Fault[] = [
         t.diagnostic(
           `sent again: ${JSON.stringify(resent)}; unanswered in the log: ${chunksLost(traffic.log).join(", ")}`,
         );
-        assert.deepEqual(resent, [], "no chunk was sent again: none was lost");
+        // A reply the coordinator's BLPOP took from Redis in its last moment before shutting down is
+        // lost on the way (Redis exits without writing it out), and the census then sends its chunk
+        // again: seen in about 1 run in 10 on a loaded machine. That loses an answer, not a chunk:
+        // its first sending was answered, which the log shows. A chunk lost with Redis's data would not be.
+        assert.deepEqual(
+          resent.filter(([, [first]]) => !traffic.log.completed.has(first!)),
+          [],
+          "no chunk was lost: every chunk sent again had been answered the first time",
+        );
       };
     },
   },
