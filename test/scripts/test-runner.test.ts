@@ -7,7 +7,7 @@ import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
 import { failureRecap, failuresFileVariable } from "../../scripts/test/failures.ts";
 
@@ -32,22 +32,30 @@ function runTests(
   });
 }
 
+/** Runs the runner on `files` as `npm test` does, recording failures; resolves with its result and its recap. */
+async function runRecorded(
+  t: TestContext,
+  files: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; output: string; recap: string | undefined }> {
+  const dir = mkdtempSync(join(tmpdir(), "weft-runner-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const failures = join(dir, "failures.jsonl");
+  const result = await runTests(files, { ...env, [failuresFileVariable]: failures });
+  return { ...result, recap: failureRecap(failures) };
+}
+
 test(
   "a file that never ends is stopped at its time limit and named, in the output and in the recap",
   { timeout: 120_000 },
   async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), "weft-runner-"));
-    t.after(() => rmSync(dir, { recursive: true, force: true }));
-    const failures = join(dir, "failures.jsonl");
-    const { code, output } = await runTests(["test/fixtures/hanging-file.ts"], {
+    const { code, output, recap } = await runRecorded(t, ["test/fixtures/hanging-file.ts"], {
       WEFT_TEST_FILE_TIMEOUT_MS: "3000",
-      [failuresFileVariable]: failures,
     });
     assert.equal(code, 1, output);
     const stopped = /hanging-file\.ts did not finish within 3 s: a test, or something a test left open/;
     assert.match(output, stopped);
     assert.match(output, /✖ .*hanging-file\.ts/);
-    const recap = failureRecap(failures);
     assert.ok(recap, "the failure was recorded");
     assert.match(recap, /^1 failing test on Node\.js, told again:/);
     assert.match(recap, /test\/fixtures\/hanging-file\.ts.*, on Node\.js v\d+/);
@@ -59,14 +67,8 @@ test(
   "a failing assertion is told again in the recap with its message, once, and not its suite",
   { timeout: 120_000 },
   async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), "weft-runner-"));
-    t.after(() => rmSync(dir, { recursive: true, force: true }));
-    const failures = join(dir, "failures.jsonl");
-    const { code, output } = await runTests(["test/fixtures/failing-file.ts"], {
-      [failuresFileVariable]: failures,
-    });
+    const { code, output, recap } = await runRecorded(t, ["test/fixtures/failing-file.ts"]);
     assert.equal(code, 1, output);
-    const recap = failureRecap(failures);
     assert.ok(recap, "the failure was recorded");
     assert.match(recap, /^1 failing test on Node\.js, told again:/);
     assert.match(recap, /✖ compares two answers\n {2}test\/fixtures\/failing-file\.ts, on Node\.js v\d+/);
