@@ -5,7 +5,10 @@ import { Cluster } from "ioredis";
 import type { RedisClient } from "./connection.ts";
 import type { RedisPrimary } from "./keys.ts";
 
-/** The states of a connection opening for the first time (after a loss it is "reconnecting"). */
+/**
+ * The states of a connection not yet open. A reconnecting one passes through them too, but only the
+ * first read waits: later ones report the last primary seen while the connection is down.
+ */
 const opening = new Set(["connecting", "connect"]);
 /** How long a first read waits for its connection to open. */
 const openingWaitMs = 2000;
