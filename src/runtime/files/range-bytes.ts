@@ -54,20 +54,40 @@ async function lineStartFrom(file: FileHandle, offset: number, size: number): Pr
   return size;
 }
 
-/** Bytes `from..to` of the file in blocks; closes the file when done or abandoned. */
-async function* blocksOf(file: FileHandle, from: number, to: number): AsyncGenerator<Buffer> {
+/**
+ * Bytes `from..to` of the file in blocks; closes the file when done or abandoned. The next block is
+ * read while the consumer works on this one: awaiting each read in turn left a worker idle for about
+ * a twentieth of a word count over a file in the page cache.
+ */
+export async function* blocksOf(file: FileHandle, from: number, to: number): AsyncGenerator<Buffer> {
+  let next = from < to ? readBlock(file, from, to) : undefined;
   try {
-    for (let at = from; at < to;) {
-      // A fresh buffer per block: the consumer may keep slices of it (a line split across blocks).
-      const buffer = Buffer.allocUnsafe(Math.min(blockBytes, to - at));
-      const { bytesRead } = await file.read(buffer, 0, buffer.length, at);
-      if (bytesRead === 0) return;
-      yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
-      at += bytesRead;
+    for (let at = from; next;) {
+      const block = await next;
+      if (block.length === 0) return;
+      at += block.length;
+      next = at < to ? readBlock(file, at, to) : undefined;
+      yield block;
     }
   } finally {
+    // A read ahead that nobody will take is let finish before the file closes.
+    await next?.catch(() => undefined);
     await file.close();
   }
+}
+
+/**
+ * The block at `at`, up to `to`, in a fresh buffer: the consumer may keep slices of it (a line split
+ * across blocks). A read that fails while nobody awaits it yet must not count as an unhandled
+ * rejection, which ends the process; whoever awaits it still gets the error.
+ */
+function readBlock(file: FileHandle, at: number, to: number): Promise<Buffer> {
+  const buffer = Buffer.allocUnsafe(Math.min(blockBytes, to - at));
+  const read = file
+    .read(buffer, 0, buffer.length, at)
+    .then(({ bytesRead }) => (bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead)));
+  read.catch(() => undefined);
+  return read;
 }
 
 /** The number of lines before byte `offset` of a file (its newlines), for an error's line number. */
