@@ -1,7 +1,7 @@
 // A range's bytes are read a block ahead of the one being worked on: every block comes in order and
 // whole, a read ahead that fails while nobody awaits it surfaces at the next block (and does not end
-// the process as an unhandled rejection), and a range abandoned early closes its file only after the
-// read in flight has finished.
+// the process as an unhandled rejection), a range abandoned early closes its file only after the
+// read in flight has finished, and a file that shrank since its ranges were planned ends the range.
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
@@ -78,6 +78,23 @@ describe("a range's blocks", () => {
       break;
     }
     assert.deepEqual(log, ["read 1", "read 1 done", "read 2", "read 2 done", "close"]);
+  });
+
+  it("end where the file now ends when it shrank after its range was planned", async () => {
+    const bytes = Buffer.alloc(1.5 * mebibyte, "abcdefgh\n");
+    const { file, log } = fakeFile(bytes);
+    const blocks: Buffer[] = [];
+    for await (const block of blocksOf(file, 0, 3 * mebibyte)) {
+      blocks.push(block);
+      // A range that kept reading past the file's end would never finish: stop it, and fail below.
+      if (blocks.length > 3) break;
+    }
+    assert.deepEqual(
+      blocks.map((b) => b.length),
+      [mebibyte, bytes.length - mebibyte],
+    );
+    assert.deepEqual(Buffer.concat(blocks), bytes);
+    assert.equal(log.at(-1), "close");
   });
 
   it("of a real file larger than a block hold its lines whole, from the first line start in the range", async (t) => {
